@@ -1,0 +1,1 @@
+"""The event contract: models, generated JSON Schemas and samples."""

@@ -1,0 +1,276 @@
+"""Event contract v1: the pydantic models are the source of truth.
+
+Every event on the engage bus is an EventBridge envelope (`source`, `detail-type`, `detail`).
+The JSON Schemas under `events/schemas/` are generated from these models
+(`python -m events.generate_schemas`) and checked in; a test fails when they drift.
+Money is `Decimal` end to end: JSON numbers are parsed exactly, never through float.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    computed_field,
+)
+
+SCHEMA_VERSION = "1"
+
+PlayerId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]*$",
+        description="Operator's stable player id (no PII: not an email or phone).",
+    ),
+]
+EventId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=256,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Idempotency key: the same event_id is applied at most once per player.",
+    ),
+]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR.")]
+Money = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=18, decimal_places=6, description="Exact decimal amount."),
+]
+PositiveMoney = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=18, decimal_places=6, description="Exact decimal amount, > 0."),
+]
+Channel = Literal["email", "sms", "push"]
+
+
+def _check_time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown IANA time zone {value!r}") from exc
+    return value
+
+
+TimeZone = Annotated[
+    str,
+    Field(min_length=1, max_length=64, description="IANA time zone, e.g. Europe/Kyiv."),
+    AfterValidator(_check_time_zone),
+]
+Locale = Annotated[
+    str,
+    Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", description="BCP 47 tag, e.g. uk-UA."),
+]
+Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2.")]
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+def _check_email(value: str) -> str:
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise ValueError("not an email address")
+    return value
+
+
+Email = Annotated[str, AfterValidator(_check_email)]
+Phone = Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164 number.")]
+
+
+class EventDetail(BaseModel):
+    """Fields every detail carries."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    detail_type: ClassVar[str]
+
+    player_id: PlayerId
+    event_id: EventId
+    occurred_at: AwareDatetime = Field(
+        description="When it happened, ISO 8601 with a UTC offset (no naive times)."
+    )
+
+
+class Consents(BaseModel):
+    """Marketing consent per channel. Absent means no consent."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    email: bool = False
+    sms: bool = False
+    push: bool = False
+
+
+class PlayerRegistered(EventDetail):
+    detail_type: ClassVar[str] = "player.registered"
+
+    locale: Locale
+    time_zone: TimeZone
+    country: Country
+    consents: Consents = Field(default_factory=Consents)
+    first_name: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    birth_date: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
+
+
+class PlayerLoggedIn(EventDetail):
+    detail_type: ClassVar[str] = "player.logged_in"
+
+    platform: Literal["web", "ios", "android", "other"] = "other"
+
+
+class DepositSucceeded(EventDetail):
+    detail_type: ClassVar[str] = "wallet.deposit_succeeded"
+
+    deposit_id: Annotated[str, Field(min_length=1, max_length=128)]
+    amount: PositiveMoney
+    currency: Currency
+    method: Annotated[str, Field(max_length=40)] | None = None
+
+
+class DepositFailed(EventDetail):
+    detail_type: ClassVar[str] = "wallet.deposit_failed"
+
+    deposit_id: Annotated[str, Field(min_length=1, max_length=128)]
+    amount: PositiveMoney
+    currency: Currency
+    reason: Annotated[str, Field(max_length=80)] | None = None
+
+
+class RoundFinished(EventDetail):
+    detail_type: ClassVar[str] = "game.round_finished"
+
+    round_id: Annotated[str, Field(min_length=1, max_length=128)]
+    game_id: Annotated[str, Field(min_length=1, max_length=128)]
+    category: Annotated[
+        str,
+        Field(
+            pattern=r"^[a-z][a-z0-9_-]{0,39}$",
+            description="Game category, e.g. slots, table, live, sports, crash.",
+        ),
+    ]
+    stake: Money
+    payout: Money
+    currency: Currency
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def outcome(self) -> Literal["win", "loss", "push"]:
+        """Derived: win when payout exceeds stake, loss when below, push when equal."""
+        if self.payout > self.stake:
+            return "win"
+        if self.payout < self.stake:
+            return "loss"
+        return "push"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def win_multiplier(self) -> Decimal:
+        """Derived: payout / stake (0 for a free round with no stake)."""
+        if self.stake == 0:
+            return Decimal(0)
+        return (self.payout / self.stake).quantize(Decimal("0.0001"))
+
+
+class ConsentChanged(EventDetail):
+    detail_type: ClassVar[str] = "player.consent_changed"
+
+    channel: Channel
+    granted: bool
+
+
+class TimerFired(EventDetail):
+    """Internal: put on the bus by EventBridge Scheduler when a player timer is due."""
+
+    detail_type: ClassVar[str] = "engage.timer.fired"
+
+    timer: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,47}$")]
+    rule_id: Annotated[str, Field(min_length=1, max_length=64)]
+    generation: Annotated[int, Field(ge=1)]
+
+
+DETAIL_MODELS: dict[str, type[EventDetail]] = {
+    model.detail_type: model
+    for model in (
+        PlayerRegistered,
+        PlayerLoggedIn,
+        DepositSucceeded,
+        DepositFailed,
+        RoundFinished,
+        ConsentChanged,
+        TimerFired,
+    )
+}
+
+INTERNAL_SOURCE = "engage.scheduler"
+"""Source of events the platform itself puts on the bus."""
+
+
+class Envelope(BaseModel):
+    """The EventBridge envelope as the engine receives it (extra AWS fields are allowed)."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+
+    source: Annotated[str, Field(min_length=1, max_length=256)]
+    detail_type: str = Field(alias="detail-type")
+    detail: dict[str, Any]
+    id: str | None = None
+    time: datetime | None = None
+
+
+class ContractError(ValueError):
+    """An event does not meet the contract; `reason` says which field and why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _describe(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        parts = []
+        for err in errors()[:5]:
+            loc = ".".join(str(p) for p in err.get("loc", ())) or "(root)"
+            parts.append(f"{loc}: {err.get('msg')}")
+        return "; ".join(parts)
+    return str(exc)
+
+
+def parse_event(envelope: dict[str, Any]) -> EventDetail:
+    """Validate an EventBridge envelope and return its typed detail, or raise ContractError."""
+    try:
+        env = Envelope.model_validate(envelope)
+    except ValueError as exc:
+        raise ContractError(f"envelope: {_describe(exc)}") from exc
+    model = DETAIL_MODELS.get(env.detail_type)
+    if model is None:
+        raise ContractError(f"detail-type: unknown {env.detail_type!r}")
+    if model is TimerFired and env.source != INTERNAL_SOURCE:
+        raise ContractError(f"source: {model.detail_type} may only come from {INTERNAL_SOURCE}")
+    try:
+        return model.model_validate(env.detail)
+    except ValueError as exc:
+        raise ContractError(f"detail: {_describe(exc)}") from exc
+
+
+def parse_event_json(text: str | bytes) -> EventDetail:
+    """Parse an envelope from JSON text, reading numbers as Decimal so money stays exact."""
+    try:
+        data = json.loads(text, parse_float=Decimal)
+    except ValueError as exc:
+        raise ContractError(f"body: not JSON ({exc.__class__.__name__}: {exc})") from exc
+    if not isinstance(data, dict):
+        raise ContractError("body: an EventBridge envelope must be a JSON object")
+    return parse_event(data)

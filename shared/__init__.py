@@ -1,0 +1,1 @@
+"""Code every function shares: the pure domain core, adapters and services."""

@@ -1,0 +1,38 @@
+"""Dispatch Lambda: new outbox items from the player table's stream -> effects performed.
+
+Wiring only. The event-source filter delivers outbox INSERTs only. A failed record is
+reported back so Lambda retries from it; effects are idempotent, so the records after it
+that are redelivered too do nothing twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared import wiring
+from shared.adapters.player_store import parse_outbox_image
+
+logger = Logger(service="engage-dispatch")
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    service = wiring.dispatch(logger)
+
+    def perform(record: DynamoDBRecord) -> None:
+        image = record.raw_event["dynamodb"]["NewImage"]
+        service.perform(parse_outbox_image(image))
+
+    return process_partial_response(
+        event=event, record_handler=perform, processor=processor, context=context
+    )

@@ -1,0 +1,44 @@
+"""Engine Lambda: SQS batch of bus events -> decisions committed per player.
+
+Wiring only. Malformed events are parked in the DLQ with their reason by the service and
+count as handled; records of a player whose write failed transiently are reported back
+as batch item failures so SQS redelivers just those.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared import wiring
+from shared.services.engine import InboundRecord
+
+logger = Logger(service="engage-engine")
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+class RetryLater(Exception):
+    """This record's player could not be written now; SQS will redeliver it."""
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    engine = wiring.engine(logger)
+    records = [InboundRecord(r["messageId"], r["body"]) for r in event.get("Records", [])]
+    outcome = engine.process(records)
+
+    def settle(record: SQSRecord) -> None:
+        if record.message_id in outcome.failed_message_ids:
+            raise RetryLater(record.message_id)
+
+    return process_partial_response(
+        event=event, record_handler=settle, processor=processor, context=context
+    )

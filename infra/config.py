@@ -1,0 +1,128 @@
+"""Deploy-time settings of the stack, read from CDK context (cdk.json or `cdk -c key=value`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from constructs import Node
+
+# Log retention must be one of the values CloudWatch Logs accepts.
+LOG_RETENTION_DAYS = frozenset(
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557}
+    | {2922, 3288, 3653}
+)
+LOG_LEVELS = frozenset({"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})
+
+_EMAIL = re.compile(r"^[^@\s<>]{1,64}@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$")
+_DOMAIN = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+
+class ContextError(ValueError):
+    """A CDK context value is missing or out of range; the message names the key."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Every knob of the stack, validated once at synth time."""
+
+    powertools_layer_version: int = 27
+    email_from: str = "noreply@example.com"
+    email_identity_domain: str | None = None
+    archive_retention_days: int = 30
+    dedupe_days: int = 400
+    engine_batch_size: int = 10
+    engine_batching_window_seconds: int = 2
+    dispatch_batch_size: int = 10
+    log_retention_days: int = 30
+    log_level: str = "INFO"
+    retain_data: bool = True
+
+    def __post_init__(self) -> None:
+        _check(self.powertools_layer_version >= 1, "powertools_layer_version", "must be >= 1")
+        _check(
+            bool(_EMAIL.match(self.email_from)),
+            "email_from",
+            "must be a plain address like noreply@example.com (no display name)",
+        )
+        if self.email_identity_domain is not None:
+            _check(
+                bool(_DOMAIN.match(self.email_identity_domain)),
+                "email_identity_domain",
+                "must be a domain name like example.com",
+            )
+            _check(
+                self.email_from.lower().endswith("@" + self.email_identity_domain.lower()),
+                "email_identity_domain",
+                f"email_from {self.email_from!r} must be an address of this domain",
+            )
+        # EventBridge archives keep events for 1..n days (0 would mean forever). A replay older
+        # than the engine's de-duplication window would apply events twice (invariant 1).
+        _check(
+            1 <= self.archive_retention_days <= self.dedupe_days,
+            "archive_retention_days",
+            f"must be between 1 and dedupe_days ({self.dedupe_days}) so replays stay idempotent",
+        )
+        _check(1 <= self.dedupe_days <= 3650, "dedupe_days", "must be between 1 and 3650")
+        # SQS -> Lambda allows up to 10 per batch without a batching window, and the engine
+        # holds one batch in memory; more than 100 buys little and risks the 30 s timeout.
+        _check(1 <= self.engine_batch_size <= 100, "engine_batch_size", "must be 1..100")
+        _check(
+            0 <= self.engine_batching_window_seconds <= 20,
+            "engine_batching_window_seconds",
+            "must be 0..20",
+        )
+        _check(
+            self.engine_batch_size <= 10 or self.engine_batching_window_seconds > 0,
+            "engine_batch_size",
+            "above 10 needs engine_batching_window_seconds > 0 (an SQS event source rule)",
+        )
+        _check(1 <= self.dispatch_batch_size <= 100, "dispatch_batch_size", "must be 1..100")
+        _check(
+            self.log_retention_days in LOG_RETENTION_DAYS,
+            "log_retention_days",
+            f"must be one of {sorted(LOG_RETENTION_DAYS)}",
+        )
+        _check(self.log_level in LOG_LEVELS, "log_level", f"must be one of {sorted(LOG_LEVELS)}")
+
+    @property
+    def email_domain(self) -> str:
+        """The domain part of the sending address."""
+        return self.email_from.rsplit("@", 1)[1]
+
+    @classmethod
+    def from_node(cls, node: Node) -> StackConfig:
+        """Read the context of `node` (app or stack), falling back to the defaults above."""
+        defaults = cls()
+        raw: dict[str, Any] = {}
+        for name in cls.__dataclass_fields__:
+            value = node.try_get_context(name)
+            if value is None:
+                continue
+            raw[name] = _coerce(name, value, getattr(defaults, name))
+        return cls(**raw)
+
+
+def _check(ok: bool, key: str, message: str) -> None:
+    if not ok:
+        raise ContextError(f"cdk context {key!r}: {message}")
+
+
+def _coerce(key: str, value: Any, default: Any) -> Any:
+    # `cdk -c key=value` always passes strings; cdk.json passes JSON types.
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in {"true", "false"}:
+            return str(value).lower() == "true"
+        raise ContextError(f"cdk context {key!r}: expected true or false, got {value!r}")
+    if isinstance(default, int):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ContextError(f"cdk context {key!r}: expected an integer, got {value!r}") from None
+    text = str(value).strip()
+    if not text and default is not None:
+        raise ContextError(f"cdk context {key!r}: must not be empty")
+    return text or None

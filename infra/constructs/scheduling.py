@@ -1,0 +1,85 @@
+"""EventBridge Scheduler: the group player timers live in and the role schedules run as."""
+
+from __future__ import annotations
+
+from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_scheduler as scheduler
+from constructs import Construct
+
+from events.models import INTERNAL_SOURCE, TimerFired
+
+SCHEDULER_PRINCIPAL = "scheduler.amazonaws.com"
+
+# What dispatch does with one-time schedules (create or move a timer, cancel it, look it up).
+SCHEDULE_ACTIONS = (
+    "scheduler:CreateSchedule",
+    "scheduler:UpdateSchedule",
+    "scheduler:DeleteSchedule",
+    "scheduler:GetSchedule",
+)
+
+
+class Scheduling(Construct):
+    """Schedule group + execution role; the schedules are created at run time by dispatch."""
+
+    def __init__(self, scope: Construct, id: str, *, bus: events.IEventBus) -> None:
+        super().__init__(scope, id)
+        stack = Stack.of(self)
+
+        # No name: CloudFormation derives one; dispatch gets it through its environment.
+        self.group = scheduler.CfnScheduleGroup(self, "Group")
+        self.group_name: str = self.group.ref
+
+        # Every schedule in the group runs as this role. The trust policy lets only
+        # Scheduler in this account, for this group, assume it (confused deputy guard).
+        self.role = iam.Role(
+            self,
+            "ExecutionRole",
+            description="engage: EventBridge Scheduler puts engage.timer.fired on the bus",
+            assumed_by=iam.ServicePrincipal(
+                SCHEDULER_PRINCIPAL,
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {"aws:SourceArn": self.group.attr_arn},
+                },
+            ),
+        )
+        # PutEvents on the engage bus only, and only as the timer event the engine expects,
+        # so a schedule cannot impersonate an operator's player events.
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["events:PutEvents"],
+                resources=[bus.event_bus_arn],
+                conditions={
+                    "StringEquals": {
+                        "events:source": INTERNAL_SOURCE,
+                        "events:detail-type": TimerFired.detail_type,
+                    }
+                },
+            )
+        )
+
+    @property
+    def schedules_arn(self) -> str:
+        """ARN pattern of every schedule in the group (IAM has no finer resource)."""
+        return Stack.of(self).format_arn(
+            service="scheduler",
+            resource="schedule",
+            resource_name=f"{self.group_name}/*",
+            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+        )
+
+    def grant_manage_schedules(self, grantee: iam.IGrantable) -> None:
+        """Create, move, cancel and read schedules in the group, and pass the role to them."""
+        iam.Grant.add_to_principal(
+            grantee=grantee, actions=list(SCHEDULE_ACTIONS), resource_arns=[self.schedules_arn]
+        )
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[self.role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": SCHEDULER_PRINCIPAL}},
+            )
+        )

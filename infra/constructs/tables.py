@@ -1,0 +1,92 @@
+"""The player table (state, ledger, outbox) and the config table (rules, missions, ...)."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+TTL_ATTRIBUTE = "expires_at"
+
+# Least privilege by action, not `grant_read_write_data` (which adds Scan, DeleteItem,
+# BatchWriteItem, DescribeTable). TransactWriteItems is not an IAM action: each item in a
+# transaction is authorized as its PutItem / UpdateItem / ConditionCheckItem.
+PLAYER_TABLE_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:ConditionCheckItem",
+)
+CONFIG_TABLE_READ_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+)
+
+
+def _key(name: str) -> dynamodb.Attribute:
+    return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
+
+
+def _table(
+    scope: Construct, id: str, *, retain_data: bool, stream: dynamodb.StreamViewType | None = None,
+    time_to_live_attribute: str | None = None,
+) -> dynamodb.Table:
+    return dynamodb.Table(
+        scope,
+        id,
+        partition_key=_key("pk"),
+        sort_key=_key("sk"),
+        billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+            point_in_time_recovery_enabled=True
+        ),
+        # AWS-managed key (aws/dynamodb), not a customer key: every use shows in CloudTrail,
+        # there is no key policy to get wrong and no monthly key fee, and stream readers need
+        # no kms:Decrypt grant. Switch to CUSTOMER_MANAGED when you need your own rotation,
+        # cross-account access or crypto-shredding by key.
+        encryption=dynamodb.TableEncryption.AWS_MANAGED,
+        # Player data and config are the product's memory: by default neither `cdk destroy`
+        # nor a logical-id change may drop them. retain_data=false is for throw-away stacks.
+        deletion_protection=retain_data,
+        removal_policy=RemovalPolicy.RETAIN if retain_data else RemovalPolicy.DESTROY,
+        stream=stream,
+        time_to_live_attribute=time_to_live_attribute,
+    )
+
+
+class Tables(Construct):
+    """Both tables: on-demand, PITR, encrypted, kept on stack deletion when `retain_data`."""
+
+    def __init__(self, scope: Construct, id: str, *, retain_data: bool) -> None:
+        super().__init__(scope, id)
+        # The stream carries NEW_IMAGE so dispatch gets the outbox item itself; its
+        # event-source filter lets only inserts of OUTBOX_SK_PREFIX items through, and
+        # TTL expiries (de-duplication markers) never reach it.
+        self.player_table = _table(
+            self,
+            "PlayerTable",
+            retain_data=retain_data,
+            stream=dynamodb.StreamViewType.NEW_IMAGE,
+            time_to_live_attribute=TTL_ATTRIBUTE,
+        )
+        self.config_table = _table(self, "ConfigTable", retain_data=retain_data)
+
+    def grant_player_read_write(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Read and transactional write of player items (state, ledger, outbox, markers)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=list(PLAYER_TABLE_ACTIONS),
+            resource_arns=[self.player_table.table_arn],
+        )
+
+    def grant_config_read(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Read config items (rules, missions, tiers, templates)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=list(CONFIG_TABLE_READ_ACTIONS),
+            resource_arns=[self.config_table.table_arn],
+        )

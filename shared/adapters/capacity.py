@@ -1,0 +1,64 @@
+"""Tally of DynamoDB capacity units, for the cost figures the benchmarks print.
+
+Reads use what DynamoDB returns in ConsumedCapacity. Transactions are costed from item
+sizes with DynamoDB's published rules (a transactional write costs 2 WCU per 1 KB of each
+item), because moto, which the local runs use, does not report capacity for transactions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+
+def attribute_size(name: str, value: dict[str, Any]) -> int:
+    """Approximate stored size in bytes of one attribute (name + value), per DynamoDB docs."""
+    (kind, raw), = value.items()
+    size = len(name.encode())
+    if kind == "S":
+        return size + len(str(raw).encode())
+    if kind == "N":
+        digits = len(str(Decimal(raw)).replace("-", "").replace(".", "").lstrip("0")) or 1
+        return size + math.ceil(digits / 2) + 1
+    if kind == "BOOL" or kind == "NULL":
+        return size + 1
+    if kind == "M":
+        return size + 3 + sum(attribute_size(k, v) + 1 for k, v in raw.items())
+    if kind == "L":
+        return size + 3 + sum(attribute_size("", v) + 1 for v in raw)
+    return size + len(str(raw).encode())
+
+
+def item_size(item: dict[str, dict[str, Any]]) -> int:
+    return sum(attribute_size(k, v) for k, v in item.items())
+
+
+class CapacityMeter:
+    """Accumulates read and write capacity units per operation name."""
+
+    def __init__(self) -> None:
+        self.read_units: dict[str, float] = defaultdict(float)
+        self.write_units: dict[str, float] = defaultdict(float)
+
+    def record_read(self, op: str, consumed: Any) -> None:
+        for entry in consumed if isinstance(consumed, list) else [consumed] if consumed else []:
+            self.read_units[op] += float(entry.get("CapacityUnits", 0))
+
+    def record_write(self, op: str, consumed: Any) -> None:
+        for entry in consumed if isinstance(consumed, list) else [consumed] if consumed else []:
+            self.write_units[op] += float(entry.get("CapacityUnits", 0))
+
+    def record_transaction(self, op: str, writes: list[dict[str, Any]]) -> None:
+        for write in writes:
+            item = write.get("Put", {}).get("Item", {})
+            self.write_units[op] += 2 * max(1, math.ceil(item_size(item) / 1024))
+
+    @property
+    def total_read(self) -> float:
+        return sum(self.read_units.values())
+
+    @property
+    def total_write(self) -> float:
+        return sum(self.write_units.values())

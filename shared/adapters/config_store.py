@@ -1,0 +1,127 @@
+"""DynamoDB config table: rules, templates and the published config version.
+
+Items: `pk` = "rule" | "template" | "meta", `sk` = item id. Each rule/template keeps its
+JSON body, a per-item version and who/when changed it. The engine re-reads items only
+when `meta/published.config_version` changes, so a publish takes effect on the next batch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from shared.adapters.capacity import CapacityMeter
+from shared.domain.config import MessageTemplate, parse_rule
+from shared.errors import ConflictError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+RULE = "rule"
+TEMPLATE = "template"
+META_KEY = {"pk": {"S": "meta"}, "sk": {"S": "published"}}
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+class ConfigStore:
+    def __init__(
+        self, table_name: str, client: DynamoDBClient, meter: CapacityMeter | None = None
+    ) -> None:
+        self._table = table_name
+        self._ddb = client
+        self._meter = meter or CapacityMeter()
+
+    def published_version(self) -> int:
+        resp = self._ddb.get_item(
+            TableName=self._table, Key=META_KEY, ReturnConsumedCapacity="TOTAL"
+        )
+        self._meter.record_read("config_version", resp.get("ConsumedCapacity"))
+        item = resp.get("Item")
+        return int(item["config_version"]["N"]) if item else 0
+
+    def raw_items(self, kind: str) -> list[dict[str, Any]]:
+        """Bodies of all items of a kind, as stored (may be invalid: the caller validates)."""
+        out: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :k",
+            "ExpressionAttributeValues": {":k": {"S": kind}},
+            "ReturnConsumedCapacity": "TOTAL",
+        }
+        while True:
+            resp = self._ddb.query(**kwargs)
+            self._meter.record_read("config_items", resp.get("ConsumedCapacity"))
+            for item in resp.get("Items", []):
+                try:
+                    body = json.loads(item["body"]["S"], parse_float=Decimal)
+                except (KeyError, ValueError):
+                    body = {"_unreadable": item["sk"]["S"]}
+                out.append(body if isinstance(body, dict) else {"_unreadable": item["sk"]["S"]})
+            if "LastEvaluatedKey" not in resp:
+                return out
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+    def put_rule(self, raw: Mapping[str, Any], *, actor: str, now: datetime) -> None:
+        """Validate then store a rule (raises pydantic ValidationError with field paths)."""
+        rule = parse_rule(raw)
+        self._put(RULE, rule.rule_id, raw, actor=actor, now=now)
+
+    def put_template(self, raw: Mapping[str, Any], *, actor: str, now: datetime) -> None:
+        tpl = MessageTemplate.model_validate(raw)
+        self._put(TEMPLATE, "#".join(tpl.key), raw, actor=actor, now=now)
+
+    def put_raw(self, kind: str, item_id: str, body: str) -> None:
+        """Write an unvalidated body: only for tests that prove bad items are survivable."""
+        self._ddb.put_item(
+            TableName=self._table,
+            Item={"pk": {"S": kind}, "sk": {"S": item_id}, "body": {"S": body}},
+        )
+
+    def _put(self, kind: str, item_id: str, raw: Mapping[str, Any], *, actor: str, now: datetime) -> None:
+        body = json.dumps(raw, sort_keys=True, default=_json_default)
+        self._ddb.update_item(
+            TableName=self._table,
+            Key={"pk": {"S": kind}, "sk": {"S": item_id}},
+            UpdateExpression="SET body = :b, updated_at = :t, updated_by = :a ADD version :one",
+            ExpressionAttributeValues={
+                ":b": {"S": body},
+                ":t": {"S": now.isoformat()},
+                ":a": {"S": actor},
+                ":one": {"N": "1"},
+            },
+        )
+
+    def publish(self, *, expected: int | None = None) -> int:
+        """Bump the published config version; engines pick it up on their next batch."""
+        kwargs: dict[str, Any] = {}
+        if expected is not None:
+            kwargs = {
+                "ConditionExpression": "attribute_not_exists(config_version) OR config_version = :e",
+            }
+        values: dict[str, Any] = {":one": {"N": "1"}}
+        if expected is not None:
+            values[":e"] = {"N": str(expected)}
+        try:
+            resp = self._ddb.update_item(
+                TableName=self._table,
+                Key=META_KEY,
+                UpdateExpression="ADD config_version :one",
+                ExpressionAttributeValues=values,
+                ReturnValues="UPDATED_NEW",
+                **kwargs,
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise ConflictError("config was published by someone else meanwhile") from exc
+            raise
+        return int(resp["Attributes"]["config_version"]["N"])

@@ -1,0 +1,291 @@
+"""DynamoDB player table: state item, event markers, ledger lines and outbox items.
+
+Item layout (partition key `pk` = "PLAYER#<id>", sort key `sk`):
+- `STATE`                      the PlayerState as JSON, version-checked on every write
+- `EVENT#<event_id>`           "this event was applied" marker, expires after the dedupe window
+- `LEDGER#<utc time>#<id>`     one points movement; id derived from (event, rule, action)
+- `OUTBOX#<id>`                one effect for dispatch (the stream delivers its INSERT)
+
+Everything one batch decides for a player is written in ONE transaction, so state, ledger
+and effects can never disagree, and a replayed event cannot write any of it twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from events.routing import OUTBOX_SK_PREFIX
+from shared.adapters.capacity import CapacityMeter
+from shared.domain.state import LedgerEntry, OutboxItem, PlayerState
+from shared.errors import ConflictError, ThrottledError, TooLargeError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+STATE_SK = "STATE"
+EVENT_PREFIX = "EVENT#"
+LEDGER_PREFIX = "LEDGER#"
+MAX_TRANSACTION_ITEMS = 100
+OUTBOX_RETENTION = timedelta(days=30)
+_THROTTLE_CODES = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+}
+
+
+def player_pk(player_id: str) -> str:
+    return f"PLAYER#{player_id}"
+
+
+def ledger_sk(entry: LedgerEntry) -> str:
+    return f"{LEDGER_PREFIX}{entry.occurred_at.astimezone(UTC).isoformat()}#{entry.entry_id}"
+
+
+def outbox_sk(outbox_id: str) -> str:
+    return f"{OUTBOX_SK_PREFIX}{outbox_id}"
+
+
+def _epoch(when: datetime) -> str:
+    return str(int(when.timestamp()))
+
+
+@dataclass
+class Loaded:
+    state: PlayerState
+    seen_event_ids: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Commit:
+    """What one transaction writes for one player."""
+
+    player_id: str
+    state: PlayerState
+    expected_version: int
+    event_ids: Sequence[str]
+    ledger: Sequence[LedgerEntry]
+    outbox: Sequence[OutboxItem]
+
+    @property
+    def item_count(self) -> int:
+        return 1 + len(self.event_ids) + len(self.ledger) + len(self.outbox)
+
+
+class PlayerStore:
+    """Reads and writes one player's items; turns DynamoDB errors into domain errors."""
+
+    def __init__(
+        self, table_name: str, client: DynamoDBClient, meter: CapacityMeter | None = None
+    ) -> None:
+        self._table = table_name
+        self._ddb = client
+        self._meter = meter or CapacityMeter()
+
+    # --- engine -------------------------------------------------------------------------
+
+    def load(self, player_id: str, event_ids: Iterable[str]) -> Loaded:
+        """The player's state (new if none) and which of `event_ids` were already applied."""
+        pk = player_pk(player_id)
+        keys = [{"pk": {"S": pk}, "sk": {"S": STATE_SK}}] + [
+            {"pk": {"S": pk}, "sk": {"S": EVENT_PREFIX + e}} for e in sorted(set(event_ids))
+        ]
+        items: list[dict[str, Any]] = []
+        for start in range(0, len(keys), 100):
+            pending: dict[str, Any] = {
+                self._table: {"Keys": keys[start : start + 100], "ConsistentRead": True}
+            }
+            while pending:
+                resp = self._call(
+                    self._ddb.batch_get_item, RequestItems=pending, ReturnConsumedCapacity="TOTAL"
+                )
+                self._meter.record_read("load", resp.get("ConsumedCapacity"))
+                items += resp.get("Responses", {}).get(self._table, [])
+                pending = dict(resp.get("UnprocessedKeys") or {})
+        loaded = Loaded(state=PlayerState.new(player_id))
+        for item in items:
+            sk = item["sk"]["S"]
+            if sk == STATE_SK:
+                loaded.state = PlayerState.model_validate_json(item["state"]["S"])
+                loaded.state.version = int(item["version"]["N"])
+            else:
+                loaded.seen_event_ids.add(sk.removeprefix(EVENT_PREFIX))
+        return loaded
+
+    def commit(self, commit: Commit, now: datetime, dedupe_for: timedelta) -> None:
+        """Write state + markers + ledger + outbox atomically, or raise ConflictError."""
+        if commit.item_count > MAX_TRANSACTION_ITEMS:
+            raise TooLargeError(
+                f"{commit.item_count} writes for one player exceed the transaction limit"
+            )
+        pk = player_pk(commit.player_id)
+        new_version = commit.expected_version + 1
+        state_json = commit.state.model_copy(update={"version": new_version}).model_dump_json()
+        state_put: dict[str, Any] = {
+            "TableName": self._table,
+            "Item": {
+                "pk": {"S": pk},
+                "sk": {"S": STATE_SK},
+                "version": {"N": str(new_version)},
+                "points_balance": {"N": str(commit.state.points_balance)},
+                "state": {"S": state_json},
+                "updated_at": {"S": now.isoformat()},
+            },
+        }
+        if commit.expected_version == 0:
+            state_put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            state_put["ConditionExpression"] = "version = :v"
+            state_put["ExpressionAttributeValues"] = {":v": {"N": str(commit.expected_version)}}
+        writes: list[dict[str, Any]] = [{"Put": state_put}]
+        marker_expiry = _epoch(now + dedupe_for)
+        for event_id in commit.event_ids:
+            writes.append(
+                self._put_new(
+                    {
+                        "pk": {"S": pk},
+                        "sk": {"S": EVENT_PREFIX + event_id},
+                        "expires_at": {"N": marker_expiry},
+                    }
+                )
+            )
+        for entry in commit.ledger:
+            writes.append(
+                self._put_new(
+                    {
+                        "pk": {"S": pk},
+                        "sk": {"S": ledger_sk(entry)},
+                        "entry": {"S": entry.model_dump_json()},
+                        "points": {"N": str(entry.points)},
+                    }
+                )
+            )
+        outbox_expiry = _epoch(now + OUTBOX_RETENTION)
+        for item in commit.outbox:
+            writes.append(
+                self._put_new(
+                    {
+                        "pk": {"S": pk},
+                        "sk": {"S": outbox_sk(item.outbox_id)},
+                        "kind": {"S": item.effect.kind},
+                        "item": {"S": item.model_dump_json()},
+                        "status": {"S": "pending"},
+                        "expires_at": {"N": outbox_expiry},
+                    }
+                )
+            )
+        self._meter.record_transaction("commit", writes)
+        self._call(
+            self._ddb.transact_write_items, TransactItems=writes, ReturnConsumedCapacity="TOTAL"
+        )
+
+    def _put_new(self, item: dict[str, Any]) -> dict[str, Any]:
+        # Put-if-absent: a second write of the same marker, ledger line or outbox item fails
+        # the whole transaction instead of silently double-applying.
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+
+    # --- dispatch -----------------------------------------------------------------------
+
+    def outbox_status(self, player_id: str, outbox_id: str) -> str | None:
+        resp = self._call(
+            self._ddb.get_item,
+            TableName=self._table,
+            Key={"pk": {"S": player_pk(player_id)}, "sk": {"S": outbox_sk(outbox_id)}},
+            ConsistentRead=True,
+            ProjectionExpression="#s",
+            ExpressionAttributeNames={"#s": "status"},
+            ReturnConsumedCapacity="TOTAL",
+        )
+        self._meter.record_read("outbox_status", resp.get("ConsumedCapacity"))
+        item = resp.get("Item")
+        return item["status"]["S"] if item else None
+
+    def mark_outbox(self, player_id: str, outbox_id: str, status: str, result: str) -> None:
+        """Record what dispatch did; the stream filter ignores this MODIFY."""
+        resp = self._call(
+            self._ddb.update_item,
+            TableName=self._table,
+            Key={"pk": {"S": player_pk(player_id)}, "sk": {"S": outbox_sk(outbox_id)}},
+            UpdateExpression="SET #s = :s, #r = :r",
+            ExpressionAttributeNames={"#s": "status", "#r": "result"},
+            ExpressionAttributeValues={":s": {"S": status}, ":r": {"S": result}},
+            ReturnConsumedCapacity="TOTAL",
+        )
+        self._meter.record_write("mark_outbox", resp.get("ConsumedCapacity"))
+
+    # --- inspection (CLI, tests) --------------------------------------------------------
+
+    def items(self, player_id: str, prefix: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
+            "ExpressionAttributeValues": {":pk": {"S": player_pk(player_id)}, ":p": {"S": prefix}},
+        }
+        while True:
+            resp = self._call(self._ddb.query, **kwargs)
+            out += resp.get("Items", [])
+            if "LastEvaluatedKey" not in resp:
+                return out
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+    def ledger(self, player_id: str) -> list[LedgerEntry]:
+        return [
+            LedgerEntry.model_validate_json(i["entry"]["S"])
+            for i in self.items(player_id, LEDGER_PREFIX)
+        ]
+
+    def outbox(self, player_id: str) -> list[tuple[OutboxItem, str, str]]:
+        """(item, status, result) for each outbox item, oldest id first."""
+        return [
+            (
+                OutboxItem.model_validate_json(i["item"]["S"]),
+                i["status"]["S"],
+                i.get("result", {}).get("S", ""),
+            )
+            for i in self.items(player_id, OUTBOX_SK_PREFIX)
+        ]
+
+    def state(self, player_id: str) -> PlayerState | None:
+        items = self.items(player_id, STATE_SK)
+        if not items:
+            return None
+        state = PlayerState.model_validate_json(items[0]["state"]["S"])
+        state.version = int(items[0]["version"]["N"])
+        return state
+
+    # --- errors -------------------------------------------------------------------------
+
+    def _call(self, fn: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(**kwargs)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in ("TransactionCanceledException", "ConditionalCheckFailedException"):
+                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                if code == "ConditionalCheckFailedException" or any(
+                    r in ("ConditionalCheckFailed", "TransactionConflict") for r in reasons
+                ):
+                    raise ConflictError(f"{code}: {reasons}") from exc
+                if any(r in ("ThrottlingError", "ProvisionedThroughputExceeded") for r in reasons):
+                    raise ThrottledError(f"{code}: {reasons}") from exc
+            if code in _THROTTLE_CODES or code == "TransactionInProgressException":
+                raise ThrottledError(code) from exc
+            raise
+
+
+def parse_outbox_image(new_image: dict[str, Any]) -> OutboxItem:
+    """The outbox item carried by a stream record's NewImage."""
+    return OutboxItem.model_validate_json(new_image["item"]["S"])

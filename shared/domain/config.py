@@ -1,0 +1,183 @@
+"""A published configuration: rules and message templates, validated and compiled.
+
+Config items arrive from the config table. One bad item (hand-edited, or written by an
+older version) is skipped and reported; it never stops the others from working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from shared.domain.rules import (
+    CompiledRule,
+    RuleSet,
+    SendAction,
+    Slug,
+    compile_rule,
+    Rule,
+    walk_actions,
+)
+from shared.domain.templates import CompiledTemplate, TemplateError, parse_template
+
+DEFAULT_LOCALE = "en"
+
+# What a template may reference: scalar profile fields copied into each message.
+TEMPLATE_VARIABLES = frozenset(
+    {
+        "first_name",
+        "country",
+        "locale",
+        "points_balance",
+        "deposit_count",
+        "favourite_category",
+        "rounds_played",
+        "login_count",
+    }
+)
+
+
+class MessageTemplate(BaseModel):
+    """One channel + locale variant of a message."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    template_id: Slug
+    channel: Literal["email"] = "email"
+    locale: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = DEFAULT_LOCALE
+    # Service messages (account, security, support) are not marketing: no marketing consent needed.
+    category: Literal["marketing", "service"] = "marketing"
+    subject: Annotated[str, Field(min_length=1, max_length=200)]
+    text: Annotated[str, Field(min_length=1, max_length=20_000)]
+    html: Annotated[str, Field(max_length=100_000)] | None = None
+
+    @model_validator(mode="after")
+    def _parses(self) -> MessageTemplate:
+        for part in ("subject", "text", "html"):
+            source = getattr(self, part)
+            if source is None:
+                continue
+            try:
+                compiled = parse_template(source)
+            except TemplateError as exc:
+                raise ValueError(f"{part}: {exc}") from exc
+            unknown = sorted(compiled.variables - TEMPLATE_VARIABLES)
+            if unknown:
+                raise ValueError(
+                    f"{part}: unknown variables {unknown}; allowed: {sorted(TEMPLATE_VARIABLES)}"
+                )
+        return self
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.template_id, self.channel, self.locale)
+
+    def compiled(self) -> tuple[CompiledTemplate, CompiledTemplate, CompiledTemplate | None]:
+        return (
+            parse_template(self.subject),
+            parse_template(self.text),
+            parse_template(self.html) if self.html else None,
+        )
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """A config item that was refused, and why (field path + reason)."""
+
+    kind: str
+    item_id: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.item_id!r}: {self.reason}"
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """Field path and message for each error, e.g. 'then.0.send.template: ...'."""
+    parts = []
+    for err in exc.errors()[:8]:
+        loc = ".".join(str(p) for p in err["loc"] if p not in _UNION_TAGS) or "(item)"
+        parts.append(f"{loc}: {err['msg']}")
+    return "; ".join(parts)
+
+
+_UNION_TAGS = {
+    "award_points",
+    "send",
+    "schedule",
+    "cancel_timer",
+    "AwardPointsAction",
+    "SendAction",
+    "ScheduleAction",
+    "CancelTimerAction",
+}
+
+
+@dataclass(frozen=True)
+class ConfigSnapshot:
+    version: int
+    rules: RuleSet
+    templates: Mapping[tuple[str, str, str], MessageTemplate]
+    problems: tuple[ConfigProblem, ...] = field(default=())
+
+    def template(self, template_id: str, channel: str, locale: str | None) -> MessageTemplate | None:
+        """Best variant: exact locale, then its language, then the default locale, then any."""
+        wanted = [locale, locale.split("-")[0] if locale else None, DEFAULT_LOCALE]
+        for loc in wanted:
+            if loc and (hit := self.templates.get((template_id, channel, loc))):
+                return hit
+        for key, tpl in sorted(self.templates.items()):
+            if key[0] == template_id and key[1] == channel:
+                return tpl
+        return None
+
+    def has_template(self, template_id: str, channel: str) -> bool:
+        return any(k[0] == template_id and k[1] == channel for k in self.templates)
+
+
+def parse_rule(raw: Mapping[str, Any]) -> Rule:
+    """Validate one rule document; raises ValidationError with field paths."""
+    return Rule.model_validate(raw)
+
+
+def build_config(
+    version: int, rule_items: Iterable[Mapping[str, Any]], template_items: Iterable[Mapping[str, Any]]
+) -> ConfigSnapshot:
+    """Validate and compile raw items; refused items are reported in `problems`."""
+    problems: list[ConfigProblem] = []
+    templates: dict[tuple[str, str, str], MessageTemplate] = {}
+    for raw in template_items:
+        try:
+            tpl = MessageTemplate.model_validate(raw)
+        except ValidationError as exc:
+            item_id = str(raw.get("template_id", "?")) if isinstance(raw, Mapping) else "?"
+            problems.append(ConfigProblem("template", item_id, describe_validation_error(exc)))
+            continue
+        templates[tpl.key] = tpl
+    compiled: list[CompiledRule] = []
+    for raw in rule_items:
+        item_id = str(raw.get("rule_id", "?")) if isinstance(raw, Mapping) else "?"
+        try:
+            rule = parse_rule(raw)
+        except ValidationError as exc:
+            problems.append(ConfigProblem("rule", item_id, describe_validation_error(exc)))
+            continue
+        missing = [
+            f"then.{path}.send.template: no {a.send.channel} template {a.send.template!r}"
+            for path, a in walk_actions(rule.then)
+            if isinstance(a, SendAction)
+            and not any(k[0] == a.send.template and k[1] == a.send.channel for k in templates)
+        ]
+        if missing:
+            problems.append(ConfigProblem("rule", item_id, "; ".join(missing)))
+            continue
+        compiled.append(compile_rule(rule))
+    return ConfigSnapshot(
+        version=version,
+        rules=RuleSet(compiled),
+        templates=templates,
+        problems=tuple(problems),
+    )

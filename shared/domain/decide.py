@@ -1,0 +1,289 @@
+"""The decision: (player state, event, config, now) -> new state, ledger lines, outbox items.
+
+Pure: no I/O, no wall clock. `now` is only used to keep a timer from being scheduled in
+the past when an event arrives late; everything else follows event time, which makes a
+decision replayable and testable.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from events.models import EventDetail, TimerFired
+from shared.domain.config import TEMPLATE_VARIABLES, ConfigSnapshot
+from shared.domain.profile import apply_event
+from shared.domain.rules import (
+    AwardPointsAction,
+    CancelTimerAction,
+    CompiledRule,
+    ScheduleAction,
+    SendAction,
+)
+from shared.domain.state import (
+    CancelTimer,
+    LedgerEntry,
+    OutboxItem,
+    PendingTimer,
+    PlayerState,
+    ScheduleTimer,
+    SendMessage,
+    schedule_name,
+    stable_id,
+)
+
+# A timer due in the past (late event) fires this long after now instead.
+MIN_TIMER_LEAD = timedelta(minutes=1)
+
+
+@dataclass
+class Decision:
+    state: PlayerState
+    ledger: list[LedgerEntry] = field(default_factory=list)
+    outbox: list[OutboxItem] = field(default_factory=list)
+    trace: list[str] = field(default_factory=list)
+
+
+def _plain(value: Any) -> Any:
+    """Document value for pattern matching: times as ISO strings, Decimals kept exact."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def match_document(event: EventDetail, state: PlayerState) -> dict[str, Any]:
+    """The document conditions are evaluated on: {"event": detail, "player": profile}."""
+    player = state.profile.model_dump()
+    player["points_balance"] = state.points_balance
+    player["pending_timers"] = sorted(state.timers)
+    return {"event": _plain(event.model_dump()), "player": _plain(player)}
+
+
+def order_events(events: Iterable[EventDetail]) -> list[EventDetail]:
+    """Event-time order; event_id breaks ties so the order is total and repeatable."""
+    return sorted(events, key=lambda e: (e.occurred_at.astimezone(UTC), e.event_id))
+
+
+def decide_all(
+    state: PlayerState, events: Sequence[EventDetail], config: ConfigSnapshot, now: datetime
+) -> Decision:
+    """Apply a player's events in event-time order, folding one Decision."""
+    total = Decision(state=state)
+    for event in order_events(events):
+        step = decide(total.state, event, config, now)
+        total.state = step.state
+        total.ledger += step.ledger
+        total.outbox += step.outbox
+        total.trace += step.trace
+    return total
+
+
+def decide(state: PlayerState, event: EventDetail, config: ConfigSnapshot, now: datetime) -> Decision:
+    """Decide what one event does for one player."""
+    run = _Run(event=event, config=config, now=now, state=state.model_copy(deep=True))
+    run.state.profile = apply_event(run.state.profile, event)
+    if isinstance(event, TimerFired) and not run.fire_timer(event):
+        return run.decision
+    doc = match_document(event, run.state)
+    for rule in config.rules.matching(event.detail_type, doc):
+        if run.limit_reached(rule.rule.limit, rule.rule_id):
+            continue
+        run.trace(rule.rule_id, "matched")
+        run.record_fire(rule.rule_id)
+        run.execute(rule, rule.rule.then, path="")
+    return run.decision
+
+
+@dataclass
+class _Run:
+    event: EventDetail
+    config: ConfigSnapshot
+    now: datetime
+    state: PlayerState
+    decision: Decision = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.decision = Decision(state=self.state)
+
+    def trace(self, rule_id: str | None, text: str) -> None:
+        who = f"rule {rule_id}" if rule_id else "engine"
+        self.decision.trace.append(f"[{self.event.detail_type} {self.event.event_id}] {who}: {text}")
+
+    # --- timers -------------------------------------------------------------------------
+
+    def fire_timer(self, event: TimerFired) -> bool:
+        """Run a due timer's re-checked actions; False if the fire is stale and ignored."""
+        pending = self.state.timers.get(event.timer)
+        if pending is None or pending.generation != event.generation:
+            # Cancelled or re-armed since this schedule was made: the fire is a no-op.
+            self.trace(event.rule_id, f"timer {event.timer} #{event.generation} is stale: ignored")
+            return False
+        del self.state.timers[event.timer]
+        rule = self.config.rules.get(pending.rule_id)
+        spec = rule.timers.get(event.timer) if rule else None
+        if rule is None or spec is None:
+            self.trace(pending.rule_id, f"timer {event.timer} fired but its rule is gone: nothing to do")
+            return True
+        schedule, condition = spec
+        if condition is not None:
+            why_not = condition.explain(match_document(event, self.state))
+            if why_not is not None:
+                self.trace(rule.rule_id, f"timer {event.timer} fired; condition no longer holds ({why_not})")
+                return True
+        self.trace(rule.rule_id, f"timer {event.timer} fired; condition holds")
+        self.execute(rule, schedule.then, path=f"timer.{event.timer}.")
+        return True
+
+    # --- limits -------------------------------------------------------------------------
+
+    def limit_reached(self, limit: Any, rule_id: str) -> bool:
+        if limit is None:
+            return False
+        fires = self.state.rule_fires.get(rule_id, [])
+        since = self.event.occurred_at - limit.period if limit.period else None
+        recent = [t for t in fires if since is None or t > since]
+        if len(recent) >= limit.per_player:
+            self.trace(rule_id, f"matched but limit {limit.per_player} per {limit.period or 'ever'} reached")
+            return True
+        return False
+
+    def record_fire(self, rule_id: str) -> None:
+        rule = self.config.rules.get(rule_id)
+        limit = rule.rule.limit if rule else None
+        if limit is None:
+            return
+        fires = [*self.state.rule_fires.get(rule_id, []), self.event.occurred_at]
+        # Keep only what the limit can still count, so the item does not grow forever.
+        self.state.rule_fires[rule_id] = sorted(fires)[-limit.per_player :]
+
+    # --- actions ------------------------------------------------------------------------
+
+    def execute(self, rule: CompiledRule, actions: Sequence[Any], path: str) -> None:
+        for i, action in enumerate(actions):
+            action_path = f"{path}{i}"
+            match action:
+                case AwardPointsAction():
+                    self.award(rule, action, action_path)
+                case SendAction():
+                    self.send(rule, action, action_path)
+                case ScheduleAction():
+                    self.schedule(rule, action, action_path)
+                case CancelTimerAction():
+                    self.cancel(rule, action.cancel_timer.timer, action_path)
+
+    def _ids(self, rule_id: str, path: str) -> str:
+        return stable_id(self.event.player_id, self.event.event_id, rule_id, path)
+
+    def _outbox(self, rule_id: str, path: str, effect: Any) -> None:
+        self.decision.outbox.append(
+            OutboxItem(
+                outbox_id=self._ids(rule_id, path),
+                player_id=self.event.player_id,
+                event_id=self.event.event_id,
+                rule_id=rule_id,
+                created_at=self.now,
+                effect=effect,
+            )
+        )
+
+    def award(self, rule: CompiledRule, action: AwardPointsAction, path: str) -> None:
+        spec = action.award_points
+        if spec.points is not None:
+            points = spec.points
+        else:
+            amount = getattr(self.event, spec.of or "", None)
+            if not isinstance(amount, Decimal) or spec.rate is None:
+                self.trace(rule.rule_id, f"award_points skipped: event has no {spec.of}")
+                return
+            points = math.floor(amount * spec.rate)
+        if points <= 0:
+            self.trace(rule.rule_id, "award_points: 0 points, nothing written")
+            return
+        self.state.points_balance += points
+        self.decision.ledger.append(
+            LedgerEntry(
+                entry_id=self._ids(rule.rule_id, path),
+                player_id=self.event.player_id,
+                points=points,
+                balance_after=self.state.points_balance,
+                rule_id=rule.rule_id,
+                event_id=self.event.event_id,
+                occurred_at=self.event.occurred_at,
+                reason=spec.reason or rule.rule_id,
+            )
+        )
+        self.trace(rule.rule_id, f"+{points} points (balance {self.state.points_balance})")
+
+    def send(self, rule: CompiledRule, action: SendAction, path: str) -> None:
+        spec = action.send
+        profile = self.state.profile
+        template = self.config.template(spec.template, spec.channel, profile.locale)
+        if template is None:
+            self.trace(rule.rule_id, f"send {spec.template}: no template (suppressed)")
+            return
+        if template.category == "marketing" and not getattr(profile.consents, spec.channel):
+            self.trace(rule.rule_id, f"send {spec.template} by {spec.channel}: suppressed, no consent")
+            return
+        if not profile.email:
+            self.trace(rule.rule_id, f"send {spec.template} by email: suppressed, no address")
+            return
+        values = match_document(self.event, self.state)["player"]
+        variables = {name: values.get(name) for name in sorted(TEMPLATE_VARIABLES)}
+        self._outbox(
+            rule.rule_id,
+            path,
+            SendMessage(
+                template=spec.template,
+                channel=spec.channel,
+                category=template.category,
+                locale=profile.locale,
+                to=profile.email,
+                vars=variables,
+            ),
+        )
+        self.trace(rule.rule_id, f"send {spec.template} by {spec.channel}")
+
+    def schedule(self, rule: CompiledRule, action: ScheduleAction, path: str) -> None:
+        spec = action.schedule
+        previous = self.state.timers.get(spec.timer)
+        self.state.timer_seq += 1
+        due_at = self.event.occurred_at.astimezone(UTC) + spec.after
+        fire_at = max(due_at, self.now.astimezone(UTC) + MIN_TIMER_LEAD)
+        name = schedule_name(self.event.player_id, spec.timer)
+        self.state.timers[spec.timer] = PendingTimer(
+            rule_id=rule.rule_id, due_at=due_at, generation=self.state.timer_seq, schedule_name=name
+        )
+        self._outbox(
+            rule.rule_id,
+            path,
+            ScheduleTimer(
+                timer=spec.timer,
+                rule_id=rule.rule_id,
+                schedule_name=name,
+                due_at=due_at,
+                fire_at=fire_at,
+                generation=self.state.timer_seq,
+            ),
+        )
+        verb = "re-armed" if previous else "armed"
+        self.trace(rule.rule_id, f"timer {spec.timer} {verb} for {due_at.isoformat()}")
+
+    def cancel(self, rule: CompiledRule, timer: str, path: str) -> None:
+        pending = self.state.timers.pop(timer, None)
+        if pending is None:
+            self.trace(rule.rule_id, f"cancel timer {timer}: none pending")
+            return
+        self._outbox(
+            rule.rule_id,
+            path,
+            CancelTimer(timer=timer, schedule_name=pending.schedule_name, generation=pending.generation),
+        )
+        self.trace(rule.rule_id, f"timer {timer} cancelled")

@@ -1,0 +1,281 @@
+"""Rules marketers write: when (`on` + `match`), what (`then`), how often (`limit`).
+
+A rule is data, validated here with the field path and a human reason for every mistake,
+then compiled once: patterns become matchers, and rules are indexed by detail-type and by
+an exact-value anchor so evaluation cost does not grow with unrelated rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+from events.models import DETAIL_MODELS
+from shared.domain.durations import IsoDuration
+from shared.domain.patterns import Matcher, PatternIndex, compile_pattern
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+TimerName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,47}$")]
+AMOUNT_FIELDS = ("amount", "stake", "payout")
+MAX_NESTING = 3
+
+
+def _check_pattern(value: dict[str, Any] | None, where: str) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    unknown = sorted(set(value) - {"event", "player", "$or"})
+    if unknown:
+        raise ValueError(
+            f"{where} may only test 'event' and 'player' (or use '$or'); found {unknown}"
+        )
+    # Raises PatternError (a ValueError) naming the exact path inside the pattern.
+    compile_pattern(value, path=where)
+    return value
+
+
+class AwardPoints(BaseModel):
+    """Fixed points, or `rate` points per unit of an amount field (rounded down)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    points: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    rate: Annotated[Decimal, Field(gt=0, le=1000)] | None = None
+    of: Literal["amount", "stake", "payout"] | None = None
+    reason: Annotated[str, Field(max_length=120)] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> AwardPoints:
+        fixed = self.points is not None
+        proportional = self.rate is not None or self.of is not None
+        if fixed == proportional:
+            raise ValueError("give either 'points', or both 'rate' and 'of'")
+        if proportional and (self.rate is None or self.of is None):
+            raise ValueError("'rate' and 'of' go together")
+        return self
+
+
+class Send(BaseModel):
+    """Send a message from a template. v1 delivers email; more channels come with delivery."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    template: Slug
+    channel: Literal["email"] = "email"
+
+
+class Schedule(BaseModel):
+    """Arm a named per-player timer; when it fires, `if` is re-checked, then `then` runs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    timer: TimerName
+    after: IsoDuration
+    if_: dict[str, Any] | None = Field(default=None, alias="if")
+    then: list[Action] = Field(min_length=1, max_length=10)
+
+    @field_validator("if_")
+    @classmethod
+    def _valid_if(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return _check_pattern(value, "if")
+
+    @field_validator("after")
+    @classmethod
+    def _positive(cls, value: Any) -> Any:
+        if value.total_seconds() < 60:
+            raise ValueError("a timer must be at least PT1M away")
+        return value
+
+
+class CancelTimer(BaseModel):
+    """Disarm a named timer of this player, if one is pending."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timer: TimerName
+
+
+ACTION_KINDS = ("award_points", "send", "schedule", "cancel_timer")
+
+
+def _action_tag(value: Any) -> str | None:
+    if isinstance(value, Mapping) and len(value) == 1:
+        key = next(iter(value))
+        return key if key in ACTION_KINDS else None
+    if isinstance(value, BaseModel):
+        return next(iter(type(value).model_fields))
+    return None
+
+
+class AwardPointsAction(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    award_points: AwardPoints
+
+
+class SendAction(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    send: Send
+
+
+class ScheduleAction(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    schedule: Schedule
+
+
+class CancelTimerAction(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    cancel_timer: CancelTimer
+
+
+Action = Annotated[
+    Annotated[AwardPointsAction, Tag("award_points")]
+    | Annotated[SendAction, Tag("send")]
+    | Annotated[ScheduleAction, Tag("schedule")]
+    | Annotated[CancelTimerAction, Tag("cancel_timer")],
+    Discriminator(
+        _action_tag,
+        custom_error_type="unknown_action",
+        custom_error_message=(
+            "each action is an object with exactly one key, one of: " + ", ".join(ACTION_KINDS)
+        ),
+    ),
+]
+Schedule.model_rebuild()
+
+
+class Limit(BaseModel):
+    """At most `per_player` firings per player within `period` (event time); no period = ever."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    per_player: Annotated[int, Field(ge=1, le=10_000)]
+    period: IsoDuration | None = None
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rule_id: Slug
+    description: Annotated[str, Field(max_length=500)] = ""
+    enabled: bool = True
+    priority: Annotated[int, Field(ge=0, le=10_000)] = 100
+    on: list[str] = Field(min_length=1, max_length=20)
+    match: dict[str, Any] | None = None
+    then: list[Action] = Field(min_length=1, max_length=10)
+    limit: Limit | None = None
+
+    @field_validator("on")
+    @classmethod
+    def _known_detail_types(cls, value: list[str]) -> list[str]:
+        unknown = [v for v in value if v not in DETAIL_MODELS]
+        if unknown:
+            raise ValueError(f"unknown detail-type {unknown}; known: {sorted(DETAIL_MODELS)}")
+        return value
+
+    @field_validator("match")
+    @classmethod
+    def _valid_match(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return _check_pattern(value, "match")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rule:
+        for path, action in walk_actions(self.then):
+            if isinstance(action, AwardPointsAction) and action.award_points.of:
+                amount_field = action.award_points.of
+                lacking = [
+                    t for t in self.on if amount_field not in DETAIL_MODELS[t].model_fields
+                ]
+                if lacking and not path.count(".then."):
+                    raise ValueError(
+                        f"then.{path}.award_points.of: {lacking} events have no {amount_field!r}"
+                    )
+            if path.count(".then.") >= MAX_NESTING:
+                raise ValueError(f"then.{path}: timers nest at most {MAX_NESTING} deep")
+        return self
+
+
+def walk_actions(actions: Iterable[Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
+    """Yield (path, action) for actions and the actions nested under their timers."""
+    for i, action in enumerate(actions):
+        path = f"{prefix}{i}"
+        yield path, action
+        if isinstance(action, ScheduleAction):
+            yield from walk_actions(action.schedule.then, f"{path}.then.")
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: Rule
+    matcher: Matcher | None
+    timers: Mapping[str, tuple[Schedule, Matcher | None]] = field(default_factory=dict)
+
+    @property
+    def rule_id(self) -> str:
+        return self.rule.rule_id
+
+
+def compile_rule(rule: Rule) -> CompiledRule:
+    """Compile a validated rule's patterns once."""
+    timers: dict[str, tuple[Schedule, Matcher | None]] = {}
+    for _, action in walk_actions(rule.then):
+        if isinstance(action, ScheduleAction):
+            spec = action.schedule
+            timers[spec.timer] = (spec, compile_pattern(spec.if_) if spec.if_ else None)
+    return CompiledRule(
+        rule=rule,
+        matcher=compile_pattern(rule.match) if rule.match else None,
+        timers=timers,
+    )
+
+
+_MATCH_ALL = object()
+
+
+class RuleSet:
+    """Enabled rules, compiled and indexed by detail-type (then by the pattern index)."""
+
+    def __init__(self, rules: Iterable[CompiledRule]) -> None:
+        ordered = sorted(
+            (r for r in rules if r.rule.enabled), key=lambda r: (r.rule.priority, r.rule_id)
+        )
+        self._by_id = {r.rule_id: r for r in ordered}
+        self._rank = {r.rule_id: i for i, r in enumerate(ordered)}
+        self._unconditional: dict[str, list[CompiledRule]] = {}
+        conditional: dict[str, list[tuple[CompiledRule, Matcher]]] = {}
+        for r in ordered:
+            for detail_type in r.rule.on:
+                if r.matcher is None:
+                    self._unconditional.setdefault(detail_type, []).append(r)
+                else:
+                    conditional.setdefault(detail_type, []).append((r, r.matcher))
+        self._index = {t: PatternIndex(items) for t, items in conditional.items()}
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def get(self, rule_id: str) -> CompiledRule | None:
+        return self._by_id.get(rule_id)
+
+    def matching(self, detail_type: str, doc: Mapping[str, Any]) -> list[CompiledRule]:
+        """Rules for this detail-type whose condition holds for doc, by priority then id."""
+        hits = list(self._unconditional.get(detail_type, ()))
+        index = self._index.get(detail_type)
+        if index is not None:
+            hits.extend(index.matching(doc))
+        hits.sort(key=lambda r: self._rank[r.rule_id])
+        return hits
+
+    def candidates(self, detail_type: str) -> list[CompiledRule]:
+        """All enabled rules listening to this detail-type (for explanations)."""
+        return [r for r in self._by_id.values() if detail_type in r.rule.on]

@@ -1,0 +1,125 @@
+"""Per-player state and what one decision writes: ledger lines and outbox effects."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.domain.profile import Profile
+
+SCHEDULE_NAME_MAX = 64
+
+
+def stable_id(*parts: str) -> str:
+    """Deterministic id from its parts: the same decision always yields the same ids."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def schedule_name(player_id: str, timer: str) -> str:
+    """EventBridge Scheduler name for a player's timer: one name per (player, timer).
+
+    Readable prefix for operators, hash for uniqueness; <= 64 chars of [0-9a-zA-Z-_.].
+    Re-arming the same timer reuses the name, so there is never a second schedule.
+    """
+    digest = hashlib.sha256(f"{player_id}\x1f{timer}".encode()).hexdigest()[:40]
+    return f"{timer[:23]}.{digest}"
+
+
+class PendingTimer(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rule_id: str
+    due_at: datetime
+    generation: int
+    schedule_name: str
+
+
+class PlayerState(BaseModel):
+    """Everything the engine keeps per player, stored as one version-checked item."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    profile: Profile
+    points_balance: int = 0
+    timers: dict[str, PendingTimer] = Field(default_factory=dict)
+    # Event times of each rule's recent firings, enough to enforce its limit.
+    rule_fires: dict[str, list[datetime]] = Field(default_factory=dict)
+    timer_seq: int = 0
+    version: int = 0
+
+    @classmethod
+    def new(cls, player_id: str) -> PlayerState:
+        return cls(profile=Profile(player_id=player_id))
+
+
+class LedgerEntry(BaseModel):
+    """One points movement. Its id is derived from (event, rule, action) so a replay
+    produces the same id and the store's put-if-absent refuses the second write."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    entry_id: str
+    player_id: str
+    points: int
+    balance_after: int
+    rule_id: str
+    event_id: str
+    occurred_at: datetime
+    reason: str
+
+
+MessageVar = str | int | Decimal | None
+
+
+class SendMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["send"] = "send"
+    template: str
+    channel: Literal["email"]
+    category: Literal["marketing", "service"]
+    locale: str | None
+    # Recipient address (PII) travels inside the encrypted table only; never logged.
+    to: str
+    vars: dict[str, MessageVar]
+
+
+class ScheduleTimer(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["schedule_timer"] = "schedule_timer"
+    timer: str
+    rule_id: str
+    schedule_name: str
+    due_at: datetime
+    fire_at: datetime
+    generation: int
+
+
+class CancelTimer(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["cancel_timer"] = "cancel_timer"
+    timer: str
+    schedule_name: str
+    generation: int
+
+
+Effect = Annotated[SendMessage | ScheduleTimer | CancelTimer, Field(discriminator="kind")]
+
+
+class OutboxItem(BaseModel):
+    """An effect committed with the state change that implies it, performed by dispatch."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    outbox_id: str
+    player_id: str
+    event_id: str
+    rule_id: str
+    created_at: datetime
+    effect: Effect

@@ -1,0 +1,89 @@
+"""An in-process moto server on 127.0.0.1, provisioned, with a runtime on a virtual clock."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources as package_files
+from typing import Any
+
+from shared.adapters.config_store import ConfigStore
+from shared.clock import FixedClock
+from shared.local.provision import LOCAL_CREDENTIALS, REGION, Resources, provision
+from shared.local.runtime import LocalRuntime
+from shared.wiring import AwsClients
+
+ACCOUNT = "123456789012"
+
+
+def start_moto(port: int = 0) -> tuple[Any, str]:
+    """Start moto's server bound to loopback only; returns (server, endpoint)."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    host, bound_port = server.get_host_and_port()
+    return server, f"http://{host}:{bound_port}"
+
+
+@dataclass
+class Embedded:
+    server: Any
+    endpoint: str
+    resources: Resources
+    clock: FixedClock
+    runtime: LocalRuntime
+
+    @classmethod
+    def start(cls, start: datetime, port: int = 0) -> Embedded:
+        server, endpoint = start_moto(port)
+        clients = AwsClients(endpoint_url=endpoint, region=REGION, credentials=LOCAL_CREDENTIALS)
+        resources = provision(clients)
+        clock = FixedClock(start)
+        runtime = LocalRuntime(endpoint, resources, clock)
+        return cls(server, endpoint, resources, clock, runtime)
+
+    def attach(self, recorder: Any) -> None:
+        """Rebuild the runtime's services so `recorder` observes engine, dispatch and timers."""
+        self.runtime = LocalRuntime(
+            self.endpoint,
+            self.resources,
+            self.clock,
+            engine_observer=recorder,
+            dispatch_observer=recorder,
+            on_config_problem=recorder.config_problem,
+        )
+        self.runtime.on_fire = recorder.timer_fired
+
+    def stop(self) -> None:
+        from shared import wiring
+
+        wiring.reset()
+        self.server.stop()
+
+
+def starter_items(name: str) -> list[dict[str, Any]]:
+    text = package_files.files("shared.starter").joinpath(name).read_text(encoding="utf-8")
+    items: list[dict[str, Any]] = json.loads(text)
+    return items
+
+
+def load_starter_config(store: ConfigStore, now: datetime, actor: str = "starter") -> int:
+    """Validate and store the starter templates and rules, then publish; returns the version."""
+    for template in starter_items("templates.json"):
+        store.put_template(template, actor=actor, now=now)
+    for rule in starter_items("rules.json"):
+        store.put_rule(rule, actor=actor, now=now)
+    return store.publish()
+
+
+def sent_emails(embedded: Embedded) -> list[dict[str, Any]]:
+    """What moto's SES accepted (same process as the server)."""
+    from moto.backends import get_backend
+
+    backend = get_backend("ses")[ACCOUNT][REGION]
+    return [
+        {"subject": m.subject, "body": m.body, "to": list(m.destinations.get("ToAddresses", []))}
+        for m in backend.sent_messages
+    ]

@@ -1,0 +1,34 @@
+"""Readable description of one player: profile, points ledger, timers, messages."""
+
+from __future__ import annotations
+
+from shared.local.runtime import LocalRuntime
+
+# Contact details are masked even on a developer's screen: screenshots travel.
+_MASKED = {"email", "phone"}
+
+
+def describe_player(runtime: LocalRuntime, player_id: str) -> list[str]:
+    state = runtime.players.state(player_id)
+    if state is None:
+        return [f"Player {player_id}: unknown (no events applied)"]
+    lines = [f"Player {player_id} (state version {state.version})"]
+    profile = state.profile.model_dump(exclude={"player_id"}, exclude_defaults=True)
+    for key, value in profile.items():
+        shown = "***" if key in _MASKED and value else value
+        lines.append(f"  {key}: {shown}")
+    ledger = runtime.players.ledger(player_id)
+    total = sum(e.points for e in ledger)
+    lines.append(f"  points balance: {state.points_balance} (ledger sum {total}, {len(ledger)} lines)")
+    for entry in ledger:
+        lines.append(f"    {entry.occurred_at:%Y-%m-%d %H:%M} {entry.points:+d} {entry.reason} [{entry.rule_id}]")
+    lines.append(f"  pending timers: {len(state.timers)}")
+    schedules = {name for _, name, _ in runtime.pending_schedules()}
+    for name, timer in sorted(state.timers.items()):
+        armed = "scheduled" if timer.schedule_name in schedules else "schedule not yet created"
+        lines.append(f"    {name} due {timer.due_at:%Y-%m-%d %H:%M} UTC (rule {timer.rule_id}, {armed})")
+    outbox = runtime.players.outbox(player_id)
+    lines.append(f"  outbox / message log: {len(outbox)}")
+    for item, status, result in sorted(outbox, key=lambda o: o[0].created_at):
+        lines.append(f"    {item.created_at:%Y-%m-%d %H:%M} {item.effect.kind} [{status}] {result}")
+    return lines

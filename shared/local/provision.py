@@ -1,0 +1,140 @@
+"""Create, on a moto endpoint, the same resources the CDK stack creates in AWS."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from events.routing import BUS_RULE_PATTERN
+from shared.settings import DispatchSettings, EngineSettings
+from shared.wiring import AwsClients
+
+REGION = "eu-west-1"
+PREFIX = "engage-local"
+EMAIL_FROM = "noreply@engage.example"
+LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+
+@dataclass(frozen=True)
+class Resources:
+    player_table: str
+    config_table: str
+    bus_name: str
+    bus_arn: str
+    engine_queue_url: str
+    dead_letter_queue_url: str
+    dispatch_dlq_url: str
+    schedule_group: str
+    scheduler_role_arn: str
+    email_from: str
+    ses_configuration_set: str
+    stream_arn: str
+
+    def engine_settings(self) -> EngineSettings:
+        return EngineSettings.model_validate(asdict(self))
+
+    def dispatch_settings(self) -> DispatchSettings:
+        return DispatchSettings.model_validate(asdict(self))
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> Resources:
+        return cls(**json.loads(text))
+
+
+def _table(ddb: Any, name: str, stream: bool) -> None:
+    kwargs: dict[str, Any] = {
+        "TableName": name,
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    if stream:
+        kwargs["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+    ddb.create_table(**kwargs)
+    ddb.update_time_to_live(
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
+    )
+
+
+def provision(clients: AwsClients) -> Resources:
+    """Create tables, bus + rule -> queue, DLQs, schedule group and SES config set."""
+    ddb = clients.client("dynamodb")
+    sqs = clients.client("sqs")
+    events = clients.client("events")
+    iam = clients.client("iam")
+
+    player_table, config_table = f"{PREFIX}-players", f"{PREFIX}-config"
+    _table(ddb, player_table, stream=True)
+    _table(ddb, config_table, stream=False)
+    stream_arn = ddb.describe_table(TableName=player_table)["Table"]["LatestStreamArn"]
+
+    dlq_url = sqs.create_queue(QueueName=f"{PREFIX}-engine-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    queue_url = sqs.create_queue(
+        QueueName=f"{PREFIX}-engine",
+        Attributes={
+            # Short here so a failed record is retried within the same local run.
+            "VisibilityTimeout": "1",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5}),
+        },
+    )["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    dispatch_dlq_url = sqs.create_queue(QueueName=f"{PREFIX}-dispatch-dlq")["QueueUrl"]
+
+    bus_arn = events.create_event_bus(Name=PREFIX)["EventBusArn"]
+    events.put_rule(
+        Name=f"{PREFIX}-to-engine", EventBusName=PREFIX, EventPattern=json.dumps(BUS_RULE_PATTERN)
+    )
+    events.put_targets(
+        Rule=f"{PREFIX}-to-engine", EventBusName=PREFIX, Targets=[{"Id": "engine", "Arn": queue_arn}]
+    )
+
+    role_arn = iam.create_role(
+        RoleName=f"{PREFIX}-scheduler",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "scheduler.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
+    clients.client("scheduler").create_schedule_group(Name=PREFIX)
+
+    ses = clients.client("sesv2")
+    ses.create_email_identity(EmailIdentity=EMAIL_FROM)
+    ses.create_configuration_set(ConfigurationSetName=PREFIX)
+
+    return Resources(
+        player_table=player_table,
+        config_table=config_table,
+        bus_name=PREFIX,
+        bus_arn=bus_arn,
+        engine_queue_url=queue_url,
+        dead_letter_queue_url=dlq_url,
+        dispatch_dlq_url=dispatch_dlq_url,
+        schedule_group=PREFIX,
+        scheduler_role_arn=role_arn,
+        email_from=EMAIL_FROM,
+        ses_configuration_set=PREFIX,
+        stream_arn=stream_arn,
+    )

@@ -1,0 +1,298 @@
+"""The local runtime: plays Lambda's and Scheduler's parts over a moto server on loopback.
+
+- moto's EventBridge routes bus events into the engine SQS queue (as the real rule does);
+  the runtime receives batches and invokes the real engine handler with SQS-shaped events,
+  deleting what succeeded and making failures visible again (moto redrives to the DLQ).
+- it reads the player table's stream, applies the same event-source filter as the CDK
+  stack, and invokes the real dispatch handler with stream-shaped events.
+- moto's Scheduler stores schedules but never fires them: the runtime fires the due ones
+  (by the virtual clock) onto the bus and deletes them, as ActionAfterCompletion=DELETE does.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from events.routing import OUTBOX_STREAM_FILTER
+from shared import wiring
+from shared.adapters.capacity import CapacityMeter
+from shared.adapters.config_store import ConfigStore
+from shared.adapters.player_store import PlayerStore
+from shared.clock import FixedClock
+from shared.domain.patterns import compile_pattern
+from shared.local.provision import LOCAL_CREDENTIALS, REGION, Resources
+from shared.services.dispatch import DispatchObserver
+from shared.services.engine import EngineObserver
+from shared.wiring import AwsClients, build_dispatch, build_engine
+
+MAX_STREAM_RETRIES = 3
+
+
+@dataclass
+class LambdaContext:
+    """Just enough of the Lambda context object for Powertools."""
+
+    function_name: str
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:123456789012:function:{self.function_name}"
+
+
+@dataclass(frozen=True)
+class FiredTimer:
+    schedule_name: str
+    at: datetime
+    detail: dict[str, Any]
+
+
+def parse_at(expression: str) -> datetime:
+    """`at(2026-11-27T10:00:00)` (UTC, as our scheduler adapter writes it) -> datetime."""
+    inner = expression.removeprefix("at(").removesuffix(")")
+    return datetime.fromisoformat(inner).replace(tzinfo=UTC)
+
+
+class LocalRuntime:
+    def __init__(
+        self,
+        endpoint: str,
+        resources: Resources,
+        clock: FixedClock,
+        engine_observer: EngineObserver | None = None,
+        dispatch_observer: DispatchObserver | None = None,
+        on_config_problem: Callable[[Any], None] | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.resources = resources
+        self.clock = clock
+        self.meter = CapacityMeter()
+        self.clients = AwsClients(endpoint_url=endpoint, region=REGION, credentials=LOCAL_CREDENTIALS)
+        self.players = PlayerStore(resources.player_table, self.clients.client("dynamodb"))
+        self.config = ConfigStore(resources.config_table, self.clients.client("dynamodb"))
+        self._lock = threading.RLock()
+        self._stream_filter = compile_pattern(OUTBOX_STREAM_FILTER, path="filter")
+        self._iterators: dict[str, str] = {}
+        self.on_fire: Callable[[FiredTimer], None] | None = None
+        wiring.install(
+            engine=build_engine(
+                resources.engine_settings(),
+                clock,
+                self.clients,
+                observer=engine_observer,
+                meter=self.meter,
+                on_config_problem=on_config_problem,
+            ),
+            dispatch=build_dispatch(
+                resources.dispatch_settings(),
+                self.clients,
+                observer=dispatch_observer,
+                meter=self.meter,
+                on_config_problem=on_config_problem,
+            ),
+        )
+
+    # --- input --------------------------------------------------------------------------
+
+    def put_events(self, envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """PutEvents onto the local bus, as an operator would (10 per call)."""
+        entries = [
+            {
+                "Source": e["source"],
+                "DetailType": e["detail-type"],
+                "Detail": json.dumps(e["detail"], default=str),
+                "EventBusName": self.resources.bus_name,
+                "Time": self.clock.now(),
+            }
+            for e in envelopes
+        ]
+        results: list[dict[str, Any]] = []
+        for start in range(0, len(entries), 10):
+            resp = self.clients.client("events").put_events(Entries=entries[start : start + 10])
+            results += resp["Entries"]
+        return results
+
+    # --- the pump -----------------------------------------------------------------------
+
+    def pump(self, max_rounds: int = 200) -> int:
+        """Run queue and stream consumers until both are idle; returns records handled."""
+        handled = 0
+        with self._lock:
+            for _ in range(max_rounds):
+                step = self._drain_queue() + self._drain_stream()
+                handled += step
+                if step == 0:
+                    return handled
+        raise RuntimeError(f"local pipeline still busy after {max_rounds} rounds")
+
+    def _drain_queue(self) -> int:
+        from functions.engine.handler import handler as engine_handler
+
+        sqs = self.clients.client("sqs")
+        resp = sqs.receive_message(
+            QueueUrl=self.resources.engine_queue_url,
+            MaxNumberOfMessages=10,
+            AttributeNames=["All"],
+            WaitTimeSeconds=0,
+        )
+        messages = resp.get("Messages", [])
+        if not messages:
+            return 0
+        event = {"Records": [self._sqs_record(m) for m in messages]}
+        result = engine_handler(event, LambdaContext("engage-engine"))
+        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        for m in messages:
+            if m["MessageId"] in failed:
+                # As Lambda would after a partial failure: it comes back (moto redrives to
+                # the DLQ after maxReceiveCount receives).
+                sqs.change_message_visibility(
+                    QueueUrl=self.resources.engine_queue_url,
+                    ReceiptHandle=m["ReceiptHandle"],
+                    VisibilityTimeout=0,
+                )
+            else:
+                sqs.delete_message(
+                    QueueUrl=self.resources.engine_queue_url, ReceiptHandle=m["ReceiptHandle"]
+                )
+        return len(messages)
+
+    def _sqs_record(self, message: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": message.get("Attributes", {}),
+            "messageAttributes": {},
+            "md5OfBody": message.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:engine",
+            "awsRegion": REGION,
+        }
+
+    def _drain_stream(self) -> int:
+        from functions.dispatch.handler import handler as dispatch_handler
+
+        streams = self.clients.client("dynamodbstreams")
+        arn = self.resources.stream_arn
+        records: list[dict[str, Any]] = []
+        shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            iterator = self._iterators.get(shard_id) or streams.get_shard_iterator(
+                StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+            )["ShardIterator"]
+            resp = streams.get_records(ShardIterator=iterator, Limit=1000)
+            self._iterators[shard_id] = resp.get("NextShardIterator") or iterator
+            for record in resp.get("Records", []):
+                record.setdefault("eventSourceARN", arn)
+                record.setdefault("eventSource", "aws:dynamodb")
+                record.setdefault("awsRegion", REGION)
+                if self._stream_filter.matches(record):
+                    records.append(record)
+        for start in range(0, len(records), 10):
+            self._invoke_dispatch(dispatch_handler, records[start : start + 10])
+        return len(records)
+
+    def _invoke_dispatch(self, dispatch_handler: Any, batch: list[dict[str, Any]]) -> None:
+        for _ in range(MAX_STREAM_RETRIES):
+            result = dispatch_handler({"Records": batch}, LambdaContext("engage-dispatch"))
+            failures = [f["itemIdentifier"] for f in result.get("batchItemFailures", [])]
+            if not failures:
+                return
+            # Lambda resumes a stream from the first failed record; later ones come again.
+            first = min(failures)
+            batch = [r for r in batch if r["dynamodb"]["SequenceNumber"] >= first]
+        self.clients.client("sqs").send_message(
+            QueueUrl=self.resources.dispatch_dlq_url,
+            MessageBody=json.dumps({"failed_records": batch}, default=str),
+        )
+
+    # --- time ---------------------------------------------------------------------------
+
+    def pending_schedules(self) -> list[tuple[datetime, str, dict[str, Any]]]:
+        scheduler = self.clients.client("scheduler")
+        out = []
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"GroupName": self.resources.schedule_group}
+            if token:
+                kwargs["NextToken"] = token
+            page = scheduler.list_schedules(**kwargs)
+            for summary in page.get("Schedules", []):
+                full = scheduler.get_schedule(
+                    Name=summary["Name"], GroupName=self.resources.schedule_group
+                )
+                out.append((parse_at(full["ScheduleExpression"]), summary["Name"], full))
+            token = page.get("NextToken")
+            if not token:
+                return sorted(out, key=lambda t: (t[0], t[1]))
+
+    def fire_due(self) -> list[FiredTimer]:
+        """Put each due schedule's event on the bus and delete the schedule."""
+        fired: list[FiredTimer] = []
+        now = self.clock.now()
+        with self._lock:
+            for at, name, schedule in self.pending_schedules():
+                if at > now:
+                    break
+                target = schedule["Target"]
+                params = target["EventBridgeParameters"]
+                self.clients.client("events").put_events(
+                    Entries=[
+                        {
+                            "Source": params["Source"],
+                            "DetailType": params["DetailType"],
+                            "Detail": target["Input"],
+                            "EventBusName": self.resources.bus_name,
+                            "Time": at,
+                        }
+                    ]
+                )
+                self.clients.client("scheduler").delete_schedule(
+                    Name=name, GroupName=self.resources.schedule_group
+                )
+                timer = FiredTimer(name, at, json.loads(target["Input"]))
+                fired.append(timer)
+                if self.on_fire:
+                    self.on_fire(timer)
+        return fired
+
+    def advance(self, delta: timedelta) -> list[FiredTimer]:
+        """Move virtual time forward, firing each schedule at its own time, in order."""
+        target = self.clock.now() + delta
+        fired: list[FiredTimer] = []
+        while True:
+            due = [at for at, _, _ in self.pending_schedules() if at <= target]
+            if not due:
+                break
+            if due[0] > self.clock.now():
+                self.clock.set(due[0])
+            fired += self.fire_due()
+            self.pump()
+        self.clock.set(target)
+        self.pump()
+        return fired
+
+    def dead_letters(self) -> list[dict[str, str]]:
+        """Messages parked in the engine DLQ, with their reasons (left in the queue)."""
+        sqs = self.clients.client("sqs")
+        resp = sqs.receive_message(
+            QueueUrl=self.resources.dead_letter_queue_url,
+            MaxNumberOfMessages=10,
+            MessageAttributeNames=["All"],
+            VisibilityTimeout=0,
+        )
+        return [
+            {
+                "reason": m.get("MessageAttributes", {}).get("reason", {}).get("StringValue", "(retries exhausted)"),
+                "body": m["Body"],
+            }
+            for m in resp.get("Messages", [])
+        ]

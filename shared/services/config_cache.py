@@ -1,0 +1,32 @@
+"""In-memory config, reloaded only when the published version changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from shared.adapters.config_store import RULE, TEMPLATE, ConfigStore
+from shared.domain.config import ConfigProblem, ConfigSnapshot, build_config
+
+
+class ConfigCache:
+    """Holds the compiled config of the published version; one cheap read per batch."""
+
+    def __init__(
+        self, store: ConfigStore, on_problem: Callable[[ConfigProblem], None] | None = None
+    ) -> None:
+        self._store = store
+        self._on_problem = on_problem
+        self._snapshot: ConfigSnapshot | None = None
+
+    def current(self) -> ConfigSnapshot:
+        version = self._store.published_version()
+        if self._snapshot is None or self._snapshot.version != version:
+            snapshot = build_config(
+                version, self._store.raw_items(RULE), self._store.raw_items(TEMPLATE)
+            )
+            # A bad item is skipped and reported, never fatal for the rest (invariant 5).
+            for problem in snapshot.problems:
+                if self._on_problem:
+                    self._on_problem(problem)
+            self._snapshot = snapshot
+        return self._snapshot

@@ -1,0 +1,207 @@
+"""The engine: a batch of queued events in, one transaction per player out.
+
+Flow per batch: parse and validate every record (a malformed one is parked in the DLQ with
+its reason and counts as handled), group the valid events by player, then per player:
+load state + which events were already applied, decide in event-time order, commit once.
+A lost version race reloads and decides again; a transient AWS error fails only that
+player's records, which SQS redelivers while the rest of the batch succeeds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+from events.models import ContractError, EventDetail, parse_event_json
+from shared.adapters.player_store import MAX_TRANSACTION_ITEMS, Commit, PlayerStore
+from shared.clock import Clock
+from shared.domain.config import ConfigSnapshot
+from shared.domain.decide import Decision, decide, order_events
+from shared.domain.state import PlayerState
+from shared.errors import ConflictError, ThrottledError
+from shared.services.config_cache import ConfigCache
+
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class InboundRecord:
+    message_id: str
+    body: str
+
+
+class DeadLetterPort(Protocol):
+    def send(self, body: str, reason: str, source_message_id: str) -> None: ...
+
+
+class EngineObserver(Protocol):
+    """What the engine reports: logs in Lambda, the printed story in the local demo."""
+
+    def refused(self, message_id: str, reason: str) -> None: ...
+    def duplicates(self, player_id: str, event_ids: Sequence[str]) -> None: ...
+    def decided(self, player_id: str, decision: Decision) -> None: ...
+    def retrying(self, player_id: str, attempt: int, why: str) -> None: ...
+
+
+class SilentObserver:
+    def refused(self, message_id: str, reason: str) -> None:
+        pass
+
+    def duplicates(self, player_id: str, event_ids: Sequence[str]) -> None:
+        pass
+
+    def decided(self, player_id: str, decision: Decision) -> None:
+        pass
+
+    def retrying(self, player_id: str, attempt: int, why: str) -> None:
+        pass
+
+
+@dataclass
+class BatchOutcome:
+    failed_message_ids: set[str] = field(default_factory=set)
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Pending:
+    event: EventDetail
+    body: str
+    message_ids: list[str]
+
+
+class EngineService:
+    def __init__(
+        self,
+        players: PlayerStore,
+        config: ConfigCache,
+        dead_letters: DeadLetterPort,
+        clock: Clock,
+        dedupe_for: timedelta,
+        observer: EngineObserver | None = None,
+    ) -> None:
+        self._players = players
+        self._config = config
+        self._dead_letters = dead_letters
+        self._clock = clock
+        self._dedupe_for = dedupe_for
+        self._observer: EngineObserver = observer or SilentObserver()
+
+    def process(self, records: Sequence[InboundRecord]) -> BatchOutcome:
+        outcome = BatchOutcome()
+        by_player: dict[str, dict[str, _Pending]] = defaultdict(dict)
+        for record in records:
+            try:
+                event = parse_event_json(record.body)
+            except ContractError as exc:
+                self._refuse(record, exc.reason, outcome)
+                continue
+            # The same event twice in one batch is applied once; both records are settled
+            # (or retried) together.
+            pending = by_player[event.player_id].setdefault(event.event_id, _Pending(event, record.body, []))
+            pending.message_ids.append(record.message_id)
+        if not by_player:
+            return outcome
+        config = self._config.current()
+        for player_id, pendings in by_player.items():
+            try:
+                self._apply_player(player_id, list(pendings.values()), config, outcome)
+            except (ThrottledError, ConflictError) as exc:
+                self._observer.retrying(player_id, MAX_ATTEMPTS, type(exc).__name__)
+                for p in pendings.values():
+                    outcome.failed_message_ids.update(p.message_ids)
+        return outcome
+
+    def _refuse(self, record: InboundRecord, reason: str, outcome: BatchOutcome) -> None:
+        self._observer.refused(record.message_id, reason)
+        outcome.refused[record.message_id] = reason
+        try:
+            self._dead_letters.send(record.body, reason, record.message_id)
+        except Exception:
+            # Could not park it: let SQS redeliver rather than lose it.
+            outcome.failed_message_ids.add(record.message_id)
+            raise
+
+    def _apply_player(
+        self,
+        player_id: str,
+        pendings: list[_Pending],
+        config: ConfigSnapshot,
+        outcome: BatchOutcome,
+    ) -> None:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                self._try_apply(player_id, pendings, config, outcome)
+                return
+            except ConflictError as exc:
+                # Another batch wrote this player meanwhile: reload and decide again.
+                if attempt == MAX_ATTEMPTS:
+                    raise
+                self._observer.retrying(player_id, attempt, str(exc))
+
+    def _try_apply(
+        self,
+        player_id: str,
+        pendings: list[_Pending],
+        config: ConfigSnapshot,
+        outcome: BatchOutcome,
+    ) -> None:
+        events = {p.event.event_id: p for p in pendings}
+        loaded = self._players.load(player_id, events)
+        seen = sorted(loaded.seen_event_ids & events.keys())
+        if seen:
+            self._observer.duplicates(player_id, seen)
+        fresh = order_events(p.event for p in pendings if p.event.event_id not in seen)
+        if not fresh:
+            return
+        now = self._clock.now()
+        state = loaded.state
+        chunk = Decision(state=state)
+        chunk_events: list[str] = []
+        for event in fresh:
+            step = decide(chunk.state, event, config, now)
+            writes = 1 + len(step.ledger) + len(step.outbox)
+            if writes >= MAX_TRANSACTION_ITEMS:
+                reason = f"{event.detail_type}: implies {writes} writes, over the transaction limit"
+                self._refuse_event(events[event.event_id], reason, outcome)
+                continue
+            if 1 + len(chunk_events) + len(chunk.ledger) + len(chunk.outbox) + writes > (
+                MAX_TRANSACTION_ITEMS
+            ):
+                # Rare: many events for one player in one batch. Commit what fits, go on.
+                state = self._commit(player_id, state.version, chunk, chunk_events)
+                chunk, chunk_events = Decision(state=state), []
+                step = decide(state, event, config, now)
+            chunk.state = step.state
+            chunk.ledger += step.ledger
+            chunk.outbox += step.outbox
+            chunk.trace += step.trace
+            chunk_events.append(event.event_id)
+        if chunk_events:
+            self._commit(player_id, state.version, chunk, chunk_events)
+
+    def _commit(
+        self, player_id: str, version: int, decision: Decision, event_ids: list[str]
+    ) -> PlayerState:
+        self._players.commit(
+                Commit(
+                    player_id=player_id,
+                    state=decision.state,
+                    expected_version=version,
+                    event_ids=event_ids,
+                    ledger=decision.ledger,
+                    outbox=decision.outbox,
+                ),
+                now=self._clock.now(),
+                dedupe_for=self._dedupe_for,
+        )
+        self._observer.decided(player_id, decision)
+        return decision.state.model_copy(update={"version": version + 1})
+
+    def _refuse_event(self, pending: _Pending, reason: str, outcome: BatchOutcome) -> None:
+        for message_id in pending.message_ids:
+            if message_id not in outcome.refused:
+                self._refuse(InboundRecord(message_id, pending.body), reason, outcome)

@@ -1,0 +1,140 @@
+"""The one wiring point: builds services from typed settings, a clock and AWS clients.
+
+Nothing is built at import time. Lambda handlers call `engine()` / `dispatch()`, which
+build once per cold start from the environment; tests and the local runtime `install()`
+their own instances (other clock, moto endpoint, observers) before invoking handlers.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from shared.adapters.capacity import CapacityMeter
+from shared.adapters.config_store import ConfigStore
+from shared.adapters.dead_letters import SqsDeadLetters
+from shared.adapters.email_ses import SesEmailSender
+from shared.adapters.player_store import PlayerStore
+from shared.adapters.scheduler import TimerScheduler
+from shared.clock import Clock, SystemClock
+from shared.services.config_cache import ConfigCache
+from shared.services.dispatch import DispatchObserver, DispatchService
+from shared.services.engine import EngineObserver, EngineService
+from shared.settings import DispatchSettings, EngineSettings, dispatch_settings, engine_settings
+
+
+@dataclass
+class AwsClients:
+    """Creates boto3 clients lazily; `endpoint_url` points them at moto locally."""
+
+    endpoint_url: str | None = None
+    region: str | None = None
+    # Only for a local endpoint: moto accepts any key, and we never want real credentials used.
+    credentials: dict[str, str] | None = None
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str) -> Any:
+        if service not in self._cache:
+            import boto3  # deferred: importing a handler stays cheap (cold start)
+            from botocore.config import Config
+
+            config = Config(retries={"mode": "standard", "max_attempts": 3})
+            self._cache[service] = boto3.client(
+                service,  # type: ignore[call-overload]
+                endpoint_url=self.endpoint_url,
+                region_name=self.region,
+                config=config,
+                **(self.credentials or {}),
+            )
+        return self._cache[service]
+
+
+def build_engine(
+    settings: EngineSettings,
+    clock: Clock,
+    clients: AwsClients,
+    observer: EngineObserver | None = None,
+    meter: CapacityMeter | None = None,
+    on_config_problem: Any = None,
+) -> EngineService:
+    ddb = clients.client("dynamodb")
+    return EngineService(
+        players=PlayerStore(settings.player_table, ddb, meter),
+        config=ConfigCache(ConfigStore(settings.config_table, ddb, meter), on_config_problem),
+        dead_letters=SqsDeadLetters(clients.client("sqs"), settings.dead_letter_queue_url),
+        clock=clock,
+        dedupe_for=timedelta(days=settings.dedupe_days),
+        observer=observer,
+    )
+
+
+def build_dispatch(
+    settings: DispatchSettings,
+    clients: AwsClients,
+    observer: DispatchObserver | None = None,
+    meter: CapacityMeter | None = None,
+    on_config_problem: Any = None,
+) -> DispatchService:
+    ddb = clients.client("dynamodb")
+    return DispatchService(
+        players=PlayerStore(settings.player_table, ddb, meter),
+        config=ConfigCache(ConfigStore(settings.config_table, ddb, meter), on_config_problem),
+        email=SesEmailSender(
+            clients.client("sesv2"), settings.email_from, settings.ses_configuration_set
+        ),
+        timers=TimerScheduler(
+            clients.client("scheduler"),
+            settings.schedule_group,
+            settings.bus_arn,
+            settings.scheduler_role_arn,
+        ),
+        observer=observer,
+    )
+
+
+_installed: dict[str, Any] = {}
+
+
+def install(*, engine: EngineService | None = None, dispatch: DispatchService | None = None) -> None:
+    """Use these services instead of building from the environment (tests, local runtime)."""
+    if engine is not None:
+        _installed["engine"] = engine
+    if dispatch is not None:
+        _installed["dispatch"] = dispatch
+
+
+def reset() -> None:
+    _installed.clear()
+
+
+def engine(logger: Any = None) -> EngineService:
+    if "engine" not in _installed:
+        from shared.observers import LoggingObserver
+
+        observer = LoggingObserver(logger) if logger is not None else None
+        _installed["engine"] = build_engine(
+            engine_settings(os.environ),
+            SystemClock(),
+            AwsClients(),
+            observer=observer,
+            on_config_problem=observer.config_problem if observer else None,
+        )
+    service: EngineService = _installed["engine"]
+    return service
+
+
+def dispatch(logger: Any = None) -> DispatchService:
+    if "dispatch" not in _installed:
+        from shared.observers import LoggingObserver
+
+        observer = LoggingObserver(logger) if logger is not None else None
+        _installed["dispatch"] = build_dispatch(
+            dispatch_settings(os.environ),
+            AwsClients(),
+            observer=observer,
+            on_config_problem=observer.config_problem if observer else None,
+        )
+    service: DispatchService = _installed["dispatch"]
+    return service

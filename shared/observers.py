@@ -34,7 +34,7 @@ class LoggingObserver:
                 "player_id": player_id,
                 "ledger_lines": len(decision.ledger),
                 "outbox_items": len(decision.outbox),
-                "trace": decision.trace,
+                "trace": [str(t) for t in decision.trace],
             },
         )
 

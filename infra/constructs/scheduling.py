@@ -71,6 +71,15 @@ class Scheduling(Construct):
             arn_format=ArnFormat.SLASH_RESOURCE_NAME,
         )
 
+    @property
+    def schedules_finding_id(self) -> str:
+        """The cdk-nag IAM5 finding the schedules_arn wildcard raises on a grantee's policy."""
+        logical_id = Stack.of(self).resolve(self.group.logical_id)
+        return (
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:"
+            f"<AWS::AccountId>:schedule/<{logical_id}>/*]"
+        )
+
     def grant_manage_schedules(self, grantee: iam.IGrantable) -> None:
         """Create, move, cancel and read schedules in the group, and pass the role to them."""
         iam.Grant.add_to_principal(

@@ -16,6 +16,7 @@ from typing import Any
 
 from events.models import EventDetail, TimerFired
 from shared.domain.config import TEMPLATE_VARIABLES, ConfigSnapshot
+from shared.domain.durations import format_duration
 from shared.domain.profile import apply_event
 from shared.domain.rules import (
     AwardPointsAction,
@@ -40,12 +41,26 @@ from shared.domain.state import (
 MIN_TIMER_LEAD = timedelta(minutes=1)
 
 
+@dataclass(frozen=True)
+class TraceLine:
+    """One explained step of a decision (no PII: ids, rule names, amounts of points)."""
+
+    event_id: str
+    detail_type: str
+    rule_id: str | None
+    text: str
+
+    def __str__(self) -> str:
+        who = f"rule {self.rule_id}" if self.rule_id else "engine"
+        return f"{who}: {self.text}"
+
+
 @dataclass
 class Decision:
     state: PlayerState
     ledger: list[LedgerEntry] = field(default_factory=list)
     outbox: list[OutboxItem] = field(default_factory=list)
-    trace: list[str] = field(default_factory=list)
+    trace: list[TraceLine] = field(default_factory=list)
 
 
 def _plain(value: Any) -> Any:
@@ -93,12 +108,14 @@ def decide(state: PlayerState, event: EventDetail, config: ConfigSnapshot, now: 
     if isinstance(event, TimerFired) and not run.fire_timer(event):
         return run.decision
     doc = match_document(event, run.state)
-    for rule in config.rules.matching(event.detail_type, doc):
+    matched = config.rules.matching(event.detail_type, doc)
+    for rule in matched:
         if run.limit_reached(rule.rule.limit, rule.rule_id):
             continue
-        run.trace(rule.rule_id, "matched")
         run.record_fire(rule.rule_id)
         run.execute(rule, rule.rule.then, path="")
+    if not matched and not isinstance(event, TimerFired):
+        run.trace(None, "profile updated; no rule matched")
     return run.decision
 
 
@@ -114,8 +131,9 @@ class _Run:
         self.decision = Decision(state=self.state)
 
     def trace(self, rule_id: str | None, text: str) -> None:
-        who = f"rule {rule_id}" if rule_id else "engine"
-        self.decision.trace.append(f"[{self.event.detail_type} {self.event.event_id}] {who}: {text}")
+        self.decision.trace.append(
+            TraceLine(self.event.event_id, self.event.detail_type, rule_id, text)
+        )
 
     # --- timers -------------------------------------------------------------------------
 
@@ -151,7 +169,8 @@ class _Run:
         since = self.event.occurred_at - limit.period if limit.period else None
         recent = [t for t in fires if since is None or t > since]
         if len(recent) >= limit.per_player:
-            self.trace(rule_id, f"matched but limit {limit.per_player} per {limit.period or 'ever'} reached")
+            period = format_duration(limit.period) if limit.period else "ever"
+            self.trace(rule_id, f"matched, but its limit ({limit.per_player} per {period}) is reached")
             return True
         return False
 

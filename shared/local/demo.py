@@ -46,8 +46,12 @@ class StoryRecorder:
 
     def decided(self, player_id: str, decision: Decision) -> None:
         self.decisions.append((player_id, decision))
+        current = None
         for line in decision.trace:
-            self._say(f"engine: {player_id} {line}")
+            if line.event_id != current:
+                current = line.event_id
+                self._say(f"engine: {player_id} <- {line.detail_type} ({line.event_id})")
+            self._say(f"          {line}")
 
     def retrying(self, player_id: str, attempt: int, why: str) -> None:
         self._say(f"engine: {player_id}: write conflict, retry {attempt} ({why})")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources as package_files
@@ -20,6 +21,9 @@ ACCOUNT = "123456789012"
 def start_moto(port: int = 0) -> tuple[Any, str]:
     """Start moto's server bound to loopback only; returns (server, endpoint)."""
     from moto.server import ThreadedMotoServer
+
+    # moto's HTTP server logs every request; the story is what a user wants to read.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -1,0 +1,260 @@
+"""The engine and dispatch functions, their roles, logs and event sources."""
+
+from __future__ import annotations
+
+from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from events.routing import OUTBOX_STREAM_FILTER
+from infra.config import StackConfig
+from infra.constructs.bus import EngageBus
+from infra.constructs.email import Email
+from infra.constructs.queues import dead_letter_queue
+from infra.constructs.scheduling import Scheduling
+from infra.constructs.tables import Tables
+from infra.lambda_code import runtime_code
+from infra.nag import acknowledge
+from shared.settings import ENV
+
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+ARCHITECTURE = lambda_.Architecture.ARM_64
+MEMORY_MB = 512
+ENGINE_TIMEOUT = Duration.seconds(30)
+DISPATCH_TIMEOUT = Duration.seconds(30)
+# Stream records that keep failing are retried this often (halving the batch each time)
+# before their shard position is sent to the dispatch dead-letter queue.
+DISPATCH_RETRY_ATTEMPTS = 5
+
+# The AWS-managed Powertools v3 layer (includes pydantic), published in every commercial
+# region by this account; the name must match RUNTIME and ARCHITECTURE.
+POWERTOOLS_LAYER_ACCOUNT = "017000801446"
+POWERTOOLS_LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python313-arm64"
+METRICS_NAMESPACE = "Engage"
+
+_XRAY_REASON = (
+    "X-Ray tracing (Tracing.ACTIVE): xray:PutTraceSegments and xray:PutTelemetryRecords "
+    "do not support resource-level permissions, so CDK grants them on '*'."
+)
+_RUNTIME_REASON = (
+    "Pinned to python3.13 on purpose: the AWS-managed Powertools layer we attach is built "
+    "for python313-arm64 and the code is tested on 3.13. Move RUNTIME and "
+    "POWERTOOLS_LAYER_NAME together."
+)
+
+
+def powertools_layer_arn(scope: Construct, version: int) -> str:
+    """ARN of the Powertools layer in the stack's region (works for an env-agnostic stack)."""
+    return Stack.of(scope).format_arn(
+        service="lambda",
+        account=POWERTOOLS_LAYER_ACCOUNT,
+        resource="layer",
+        resource_name=f"{POWERTOOLS_LAYER_NAME}:{version}",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+class _PythonFunction(Construct):
+    """A function with its own role (no managed policies) and its own log group."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        handler: str,
+        description: str,
+        code: lambda_.Code,
+        layer: lambda_.ILayerVersion,
+        timeout: Duration,
+        environment: dict[str, str],
+        log_retention: logs.RetentionDays,
+        wildcard_reason: str = _XRAY_REASON,
+    ) -> None:
+        super().__init__(scope, id)
+        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention)
+        # Not AWSLambdaBasicExecutionRole: that one may write to any log group.
+        self.role = iam.Role(
+            self,
+            "Role",
+            description=f"engage: {description}",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        )
+        self.log_group.grant_write(self.role)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=f"engage: {description}",
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=handler,
+            code=code,
+            layers=[layer],
+            memory_size=MEMORY_MB,
+            timeout=timeout,
+            environment=environment,
+            role=self.role,
+            log_group=self.log_group,
+            tracing=lambda_.Tracing.ACTIVE,
+        )
+        acknowledge(self.role, "AwsSolutions-IAM5[Resource::*]", wildcard_reason)
+        acknowledge(self.function, "AwsSolutions-L1", _RUNTIME_REASON)
+
+
+def _log_retention(days: int) -> logs.RetentionDays:
+    by_days = {
+        1: "ONE_DAY",
+        3: "THREE_DAYS",
+        5: "FIVE_DAYS",
+        7: "ONE_WEEK",
+        14: "TWO_WEEKS",
+        30: "ONE_MONTH",
+        60: "TWO_MONTHS",
+        90: "THREE_MONTHS",
+        120: "FOUR_MONTHS",
+        150: "FIVE_MONTHS",
+        180: "SIX_MONTHS",
+        365: "ONE_YEAR",
+        400: "THIRTEEN_MONTHS",
+        545: "EIGHTEEN_MONTHS",
+        731: "TWO_YEARS",
+        1096: "THREE_YEARS",
+        1827: "FIVE_YEARS",
+        2192: "SIX_YEARS",
+        2557: "SEVEN_YEARS",
+        2922: "EIGHT_YEARS",
+        3288: "NINE_YEARS",
+        3653: "TEN_YEARS",
+    }
+    return logs.RetentionDays[by_days[days]]
+
+
+class EngageFunctions(Construct):
+    """engine: queue -> decide -> one transaction per player; dispatch: outbox -> effects."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: StackConfig,
+        bus: EngageBus,
+        tables: Tables,
+        scheduling: Scheduling,
+        email: Email,
+    ) -> None:
+        super().__init__(scope, id)
+        # One asset and one layer for both functions: a single upload per code change.
+        code = runtime_code()
+        layer = lambda_.LayerVersion.from_layer_version_arn(
+            self, "PowertoolsLayer", powertools_layer_arn(self, config.powertools_layer_version)
+        )
+        common_env = {
+            "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+            "LOG_LEVEL": config.log_level,
+        }
+        log_retention = _log_retention(config.log_retention_days)
+
+        self.engine = _PythonFunction(
+            self,
+            "Engine",
+            handler="functions.engine.handler.handler",
+            description="applies player events (engine queue) to player state",
+            code=code,
+            layer=layer,
+            timeout=ENGINE_TIMEOUT,
+            log_retention=log_retention,
+            environment={
+                **common_env,
+                "POWERTOOLS_SERVICE_NAME": "engage-engine",
+                ENV["player_table"]: tables.player_table.table_name,
+                ENV["config_table"]: tables.config_table.table_name,
+                ENV["dead_letter_queue_url"]: bus.dead_letter_queue.queue_url,
+                ENV["dedupe_days"]: str(config.dedupe_days),
+            },
+        )
+        tables.grant_player_read_write(self.engine.role)
+        tables.grant_config_read(self.engine.role)
+        # The engine parks events that break the contract in the DLQ itself, with a reason.
+        self.engine.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["sqs:SendMessage"], resources=[bus.dead_letter_queue.queue_arn]
+            )
+        )
+        window = config.engine_batching_window_seconds
+        self.engine.function.add_event_source(
+            sources.SqsEventSource(
+                bus.engine_queue,
+                batch_size=config.engine_batch_size,
+                max_batching_window=Duration.seconds(window) if window else None,
+                # A bad event fails alone; the rest of its batch is deleted (invariant 2).
+                report_batch_item_failures=True,
+            )
+        )
+
+        # Failed stream batches: Lambda sends the shard/sequence range here (not the records;
+        # they stay readable in the stream for 24 h).
+        self.dispatch_dead_letter_queue = dead_letter_queue(self, "DispatchDeadLetterQueue")
+        acknowledge(
+            self.dispatch_dead_letter_queue,
+            "AwsSolutions-SQS3",
+            "This queue is itself a dead-letter queue: the on-failure destination of the "
+            "dispatch function's DynamoDB stream event source mapping.",
+        )
+        self.dispatch = _PythonFunction(
+            self,
+            "Dispatch",
+            handler="functions.dispatch.handler.handler",
+            description="performs outbox items (messages, timers, derived events)",
+            code=code,
+            layer=layer,
+            timeout=DISPATCH_TIMEOUT,
+            log_retention=log_retention,
+            wildcard_reason=_XRAY_REASON
+            + " Also dynamodb:ListStreams, which the stream event source needs and which "
+            "has no resource-level permission either (DescribeStream, GetRecords and "
+            "GetShardIterator are scoped to the player table's stream).",
+            environment={
+                **common_env,
+                "POWERTOOLS_SERVICE_NAME": "engage-dispatch",
+                ENV["player_table"]: tables.player_table.table_name,
+                ENV["config_table"]: tables.config_table.table_name,
+                ENV["bus_arn"]: bus.bus.event_bus_arn,
+                ENV["schedule_group"]: scheduling.group_name,
+                ENV["scheduler_role_arn"]: scheduling.role.role_arn,
+                ENV["email_from"]: email.email_from,
+                ENV["ses_configuration_set"]: email.configuration_set_name,
+            },
+        )
+        # It marks outbox items done and reads consent, caps and quiet hours from the player.
+        tables.grant_player_read_write(self.dispatch.role)
+        tables.grant_config_read(self.dispatch.role)
+        bus.bus.grant_put_events_to(self.dispatch.role)
+        scheduling.grant_manage_schedules(self.dispatch.role)
+        email.grant_send(self.dispatch.role)
+        self.dispatch.function.add_event_source(
+            sources.DynamoEventSource(
+                tables.player_table,
+                # TRIM_HORIZON, not LATEST: outbox items written before the mapping is
+                # active (first deploy, mapping re-created, function disabled) are still
+                # performed. Dispatch is idempotent, so re-reading up to 24 h is safe;
+                # LATEST would silently drop those effects.
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=config.dispatch_batch_size,
+                bisect_batch_on_error=True,
+                retry_attempts=DISPATCH_RETRY_ATTEMPTS,
+                report_batch_item_failures=True,
+                on_failure=sources.SqsDlq(self.dispatch_dead_letter_queue),
+                filters=[lambda_.FilterCriteria.filter(OUTBOX_STREAM_FILTER)],
+            )
+        )
+        acknowledge(
+            self.dispatch.role,
+            scheduling.schedules_finding_id,
+            "Schedule names are per player and timer, created at run time, so the resource "
+            "is every schedule of the stack's own schedule group (schedule/<group>/*); "
+            "IAM has no narrower resource for CreateSchedule/UpdateSchedule/DeleteSchedule.",
+        )

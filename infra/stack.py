@@ -1,0 +1,79 @@
+"""EngageStack: the whole backend in one env-agnostic stack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, Stack
+from constructs import Construct
+
+from infra.config import StackConfig
+from infra.constructs.bus import EngageBus
+from infra.constructs.email import Email
+from infra.constructs.functions import ENGINE_TIMEOUT, EngageFunctions
+from infra.constructs.scheduling import Scheduling
+from infra.constructs.tables import Tables
+
+
+class EngageStack(Stack):
+    """Bus + queues, tables, engine and dispatch, scheduler, SES; names derived by CDK."""
+
+    def __init__(
+        self, scope: Construct, id: str, *, config: StackConfig, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, id, **kwargs)
+        self.config = config
+
+        self.bus = EngageBus(
+            self,
+            "Engage",
+            archive_retention=Duration.days(config.archive_retention_days),
+            engine_timeout=ENGINE_TIMEOUT,
+            engine_batching_window=Duration.seconds(config.engine_batching_window_seconds),
+        )
+        self.tables = Tables(self, "Tables", retain_data=config.retain_data)
+        self.scheduling = Scheduling(self, "Scheduling", bus=self.bus.bus)
+        self.email = Email(
+            self,
+            "Email",
+            email_from=config.email_from,
+            identity_domain=config.email_identity_domain,
+        )
+        self.functions = EngageFunctions(
+            self,
+            "Functions",
+            config=config,
+            bus=self.bus,
+            tables=self.tables,
+            scheduling=self.scheduling,
+            email=self.email,
+        )
+        self._outputs()
+
+    def _outputs(self) -> None:
+        outputs = {
+            "BusName": (self.bus.bus.event_bus_name, "Operators PutEvents here"),
+            "BusArn": (self.bus.bus.event_bus_arn, "ARN of the engage bus"),
+            "PlayerTableName": (self.tables.player_table.table_name, "Player state table"),
+            "ConfigTableName": (self.tables.config_table.table_name, "Config items table"),
+            "EngineQueueUrl": (self.bus.engine_queue.queue_url, "Buffer in front of engine"),
+            "DeadLetterQueueUrl": (
+                self.bus.dead_letter_queue.queue_url,
+                "Events the engine could not apply, with the reason",
+            ),
+            "DeliveryDeadLetterQueueUrl": (
+                self.bus.delivery_dead_letter_queue.queue_url,
+                "Events EventBridge could not deliver to the engine queue",
+            ),
+            "DispatchDeadLetterQueueUrl": (
+                self.functions.dispatch_dead_letter_queue.queue_url,
+                "Stream batches dispatch could not perform (shard ranges)",
+            ),
+            "ScheduleGroupName": (self.scheduling.group_name, "Where player timers live"),
+            "SesConfigurationSetName": (
+                self.email.configuration_set_name,
+                "SES configuration set used for every message",
+            ),
+        }
+        for name, (value, description) in outputs.items():
+            CfnOutput(self, name, value=value, description=description)

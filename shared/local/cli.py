@@ -1,0 +1,335 @@
+"""`engage` — run the engagement backend locally on moto, send events, inspect players.
+
+    engage demo                      play the scripted story end to end and print it
+    engage up [--port 4577]          run a local stack until Ctrl-C (state lives in memory)
+    engage send FILE [FILE...]       put events (envelope JSON files) on the running stack
+    engage player PLAYER_ID          profile, points ledger, pending timers, message log
+    engage advance DURATION          move virtual time (ISO 8601, e.g. P3D), firing due timers
+    engage dlq                       what the engine refused, with reasons
+    engage rules validate FILE       check a rules (or templates) file, field by field
+    engage rules load FILE           validate, store and publish rules on the running stack
+
+Nothing here talks to real AWS: every client points at the moto server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+STATE_FILE = Path(".engage/local.json")
+DEFAULT_PORT = 4577
+
+
+def _load_json(path: str) -> Any:
+    return json.loads(Path(path).read_text(encoding="utf-8"), parse_float=Decimal)
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+# --- demo ---------------------------------------------------------------------------------
+
+
+def cmd_demo(_: argparse.Namespace) -> int:
+    from shared.local.demo import run_demo
+
+    result = run_demo()
+    result.embedded.stop()
+    return 0
+
+
+# --- validate -----------------------------------------------------------------------------
+
+
+def cmd_rules_validate(args: argparse.Namespace) -> int:
+    from shared.domain.config import MessageTemplate, describe_validation_error, parse_rule
+
+    items = _load_json(args.file)
+    if not isinstance(items, list):
+        items = [items]
+    bad = 0
+    for i, item in enumerate(items):
+        is_template = isinstance(item, dict) and "template_id" in item
+        name = item.get("template_id" if is_template else "rule_id", f"#{i}") if isinstance(item, dict) else f"#{i}"
+        try:
+            (MessageTemplate.model_validate if is_template else parse_rule)(item)
+        except ValidationError as exc:
+            bad += 1
+            print(f"REFUSED {name}: {describe_validation_error(exc)}")
+        else:
+            print(f"ok      {name}")
+    return 1 if bad else 0
+
+
+# --- the long-running local stack -----------------------------------------------------------
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from shared.clock import FixedClock
+    from shared.local.demo import StoryRecorder
+    from shared.local.embedded import Embedded, load_starter_config
+
+    embedded = Embedded.start(datetime.now(UTC).replace(microsecond=0), port=args.port)
+    recorder = StoryRecorder(embedded.clock.now, lambda line: print(line, flush=True))
+    embedded.attach(recorder)
+    runtime = embedded.runtime
+    if not args.empty:
+        version = load_starter_config(runtime.config, embedded.clock.now())
+        print(f"starter config published (version {version})")
+    control = ThreadingHTTPServer(("127.0.0.1", args.port + 1), _control_handler(runtime, embedded.clock))
+    threading.Thread(target=control.serve_forever, daemon=True).start()
+    STATE_FILE.parent.mkdir(exist_ok=True)
+    STATE_FILE.write_text(
+        json.dumps(
+            {
+                "endpoint": embedded.endpoint,
+                "control": f"http://127.0.0.1:{args.port + 1}",
+                "resources": json.loads(embedded.resources.to_json()),
+            },
+            indent=2,
+        )
+    )
+    print(f"local stack up: moto {embedded.endpoint}, control http://127.0.0.1:{args.port + 1}")
+    print("send events with `engage send FILE`; Ctrl-C stops (state is in memory only)")
+    assert isinstance(embedded.clock, FixedClock)
+    try:
+        while True:
+            runtime.pump()
+            time.sleep(0.3)
+    except KeyboardInterrupt:
+        print("stopping")
+    finally:
+        control.shutdown()
+        STATE_FILE.unlink(missing_ok=True)
+        embedded.stop()
+    return 0
+
+
+def _control_handler(runtime: Any, clock: Any) -> type[BaseHTTPRequestHandler]:
+    from shared.domain.durations import DurationError, parse_duration
+
+    class Control(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass  # keep the stack's output to the story
+
+        def _reply(self, status: int, body: dict[str, Any]) -> None:
+            data = json.dumps(body, default=str).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", 0))
+            payload = json.loads(self.rfile.read(length) or b"{}")
+            if self.path == "/pump":
+                self._reply(200, {"handled": runtime.pump(), "now": clock.now()})
+            elif self.path == "/advance":
+                try:
+                    delta = parse_duration(str(payload.get("by", "")))
+                except DurationError as exc:
+                    self._reply(400, {"error": str(exc)})
+                    return
+                fired = runtime.advance(delta)
+                self._reply(200, {"now": clock.now(), "fired": [f.detail for f in fired]})
+            else:
+                self._reply(404, {"error": f"no route {self.path}"})
+
+        def do_GET(self) -> None:
+            if self.path == "/now":
+                self._reply(200, {"now": clock.now()})
+            else:
+                self._reply(404, {"error": f"no route {self.path}"})
+
+    return Control
+
+
+def _running() -> dict[str, Any] | None:
+    if not STATE_FILE.exists():
+        return None
+    info: dict[str, Any] = json.loads(STATE_FILE.read_text())
+    return info
+
+
+def _control(info: dict[str, Any], path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    request = urllib.request.Request(  # noqa: S310 - loopback control endpoint we started
+        info["control"] + path,
+        data=json.dumps(body or {}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=60) as resp:  # noqa: S310
+        result: dict[str, Any] = json.loads(resp.read())
+        return result
+
+
+def _client_runtime(info: dict[str, Any]) -> Any:
+    """A read-side view of the running stack (stores and schedules, no handlers)."""
+    from shared.adapters.config_store import ConfigStore
+    from shared.adapters.player_store import PlayerStore
+    from shared.local.provision import LOCAL_CREDENTIALS, REGION, Resources
+    from shared.wiring import AwsClients
+
+    class View:
+        def __init__(self) -> None:
+            self.resources = Resources(**info["resources"])
+            self.clients = AwsClients(info["endpoint"], REGION, LOCAL_CREDENTIALS)
+            ddb = self.clients.client("dynamodb")
+            self.players = PlayerStore(self.resources.player_table, ddb)
+            self.config = ConfigStore(self.resources.config_table, ddb)
+
+        def pending_schedules(self) -> list[tuple[datetime, str, dict[str, Any]]]:
+            from shared.local.runtime import LocalRuntime
+
+            return LocalRuntime.pending_schedules(self)  # type: ignore[arg-type]
+
+    return View()
+
+
+def _need_stack() -> dict[str, Any]:
+    info = _running()
+    if info is None:
+        raise SystemExit(_fail("no local stack is running here: start one with `engage up`"))
+    return info
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from events.models import ContractError, parse_event
+
+    info = _need_stack()
+    view = _client_runtime(info)
+    envelopes = []
+    for path in args.files:
+        envelope = _load_json(path)
+        try:
+            parse_event(envelope)
+        except ContractError as exc:
+            # Still sent: the engine's DLQ path is part of what a user may want to see.
+            print(f"warning: {path} breaks the contract ({exc.reason}); the engine will park it in the DLQ")
+        envelopes.append(envelope)
+    entries = [
+        {
+            "Source": e["source"],
+            "DetailType": e["detail-type"],
+            "Detail": json.dumps(e["detail"], default=str),
+            "EventBusName": view.resources.bus_name,
+        }
+        for e in envelopes
+    ]
+    resp = view.clients.client("events").put_events(Entries=entries)
+    print(f"put {len(entries)} event(s) on bus {view.resources.bus_name}; failed: {resp['FailedEntryCount']}")
+    result = _control(info, "/pump")
+    print(f"processed {result['handled']} record(s); see the `engage up` window for decisions")
+    return 0
+
+
+def cmd_player(args: argparse.Namespace) -> int:
+    from shared.local.inspect import describe_player
+
+    view = _client_runtime(_need_stack())
+    for line in describe_player(view, args.player_id):
+        print(line)
+    return 0
+
+
+def cmd_advance(args: argparse.Namespace) -> int:
+    result = _control(_need_stack(), "/advance", {"by": args.duration})
+    if "error" in result:
+        return _fail(result["error"])
+    print(f"virtual time is now {result['now']}; timers fired: {len(result['fired'])}")
+    for detail in result["fired"]:
+        print(f"  {detail['timer']} for {detail['player_id']}")
+    return 0
+
+
+def cmd_dlq(_: argparse.Namespace) -> int:
+    view = _client_runtime(_need_stack())
+    sqs = view.clients.client("sqs")
+    resp = sqs.receive_message(
+        QueueUrl=view.resources.dead_letter_queue_url,
+        MaxNumberOfMessages=10,
+        MessageAttributeNames=["All"],
+        VisibilityTimeout=0,
+    )
+    messages = resp.get("Messages", [])
+    print(f"{len(messages)} message(s) in the engine DLQ")
+    for m in messages:
+        reason = m.get("MessageAttributes", {}).get("reason", {}).get("StringValue", "(retries exhausted)")
+        print(f"  reason: {reason}")
+    return 0
+
+
+def cmd_rules_load(args: argparse.Namespace) -> int:
+    info = _need_stack()
+    if cmd_rules_validate(args) != 0:
+        return _fail("nothing stored: fix the refused items first")
+    view = _client_runtime(info)
+    now = datetime.fromisoformat(str(_control_get(info, "/now")["now"]))
+    for item in _load_json(args.file) if isinstance(_load_json(args.file), list) else [_load_json(args.file)]:
+        if "template_id" in item:
+            view.config.put_template(item, actor="cli", now=now)
+        else:
+            view.config.put_rule(item, actor="cli", now=now)
+    print(f"published config version {view.config.publish()}")
+    return 0
+
+
+def _control_get(info: dict[str, Any], path: str) -> dict[str, Any]:
+    with urllib.request.urlopen(info["control"] + path, timeout=10) as resp:  # noqa: S310
+        result: dict[str, Any] = json.loads(resp.read())
+        return result
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="engage", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("demo", help="play the scripted story").set_defaults(func=cmd_demo)
+    up = sub.add_parser("up", help="run a local stack until Ctrl-C")
+    up.add_argument("--port", type=int, default=DEFAULT_PORT, help="moto port (control uses port+1)")
+    up.add_argument("--empty", action="store_true", help="do not load the starter config")
+    up.set_defaults(func=cmd_up)
+    send = sub.add_parser("send", help="put events on the running local bus")
+    send.add_argument("files", nargs="+")
+    send.set_defaults(func=cmd_send)
+    player = sub.add_parser("player", help="inspect a player")
+    player.add_argument("player_id")
+    player.set_defaults(func=cmd_player)
+    advance = sub.add_parser("advance", help="move virtual time forward, e.g. P3D or PT2H")
+    advance.add_argument("duration")
+    advance.set_defaults(func=cmd_advance)
+    sub.add_parser("dlq", help="show refused events and why").set_defaults(func=cmd_dlq)
+    rules = sub.add_parser("rules", help="validate or load rules/templates")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True)
+    validate = rules_sub.add_parser("validate")
+    validate.add_argument("file")
+    validate.set_defaults(func=cmd_rules_validate)
+    load = rules_sub.add_parser("load")
+    load.add_argument("file")
+    load.set_defaults(func=cmd_rules_load)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

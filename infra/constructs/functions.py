@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
@@ -72,10 +72,13 @@ class _PythonFunction(Construct):
         timeout: Duration,
         environment: dict[str, str],
         log_retention: logs.RetentionDays,
+        log_removal: RemovalPolicy,
         wildcard_reason: str = _XRAY_REASON,
     ) -> None:
         super().__init__(scope, id)
-        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention)
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=log_retention, removal_policy=log_removal
+        )
         # Not AWSLambdaBasicExecutionRole: that one may write to any log group.
         self.role = iam.Role(
             self,
@@ -157,6 +160,8 @@ class EngageFunctions(Construct):
             "LOG_LEVEL": config.log_level,
         }
         log_retention = _log_retention(config.log_retention_days)
+        # Logs outlive the stack like the data does, unless this is a throw-away stack.
+        log_removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
 
         self.engine = _PythonFunction(
             self,
@@ -167,6 +172,7 @@ class EngageFunctions(Construct):
             layer=layer,
             timeout=ENGINE_TIMEOUT,
             log_retention=log_retention,
+            log_removal=log_removal,
             environment={
                 **common_env,
                 "POWERTOOLS_SERVICE_NAME": "engage-engine",
@@ -213,6 +219,7 @@ class EngageFunctions(Construct):
             layer=layer,
             timeout=DISPATCH_TIMEOUT,
             log_retention=log_retention,
+            log_removal=log_removal,
             wildcard_reason=_XRAY_REASON
             + " Also dynamodb:ListStreams, which the stream event source needs and which "
             "has no resource-level permission either (DescribeStream, GetRecords and "

@@ -41,8 +41,10 @@ class Scheduling(Construct):
             assumed_by=iam.ServicePrincipal(
                 SCHEDULER_PRINCIPAL,
                 conditions={
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {"aws:SourceArn": self.group.attr_arn},
+                    "StringEquals": {
+                        "aws:SourceAccount": stack.account,
+                        "aws:SourceArn": self.group.attr_arn,
+                    }
                 },
             ),
         )

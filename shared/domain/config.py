@@ -99,21 +99,13 @@ def describe_validation_error(exc: ValidationError) -> str:
     """Field path and message for each error, e.g. 'then.0.send.template: ...'."""
     parts = []
     for err in exc.errors()[:8]:
-        loc = ".".join(str(p) for p in err["loc"] if p not in _UNION_TAGS) or "(item)"
-        parts.append(f"{loc}: {err['msg']}")
+        loc: list[str] = []
+        for p in err["loc"]:
+            # An action's union tag repeats its key ('then', 0, 'send', 'send', ...): once is enough.
+            if not loc or loc[-1] != str(p):
+                loc.append(str(p))
+        parts.append(f"{'.'.join(loc) or '(item)'}: {err['msg']}")
     return "; ".join(parts)
-
-
-_UNION_TAGS = {
-    "award_points",
-    "send",
-    "schedule",
-    "cancel_timer",
-    "AwardPointsAction",
-    "SendAction",
-    "ScheduleAction",
-    "CancelTimerAction",
-}
 
 
 @dataclass(frozen=True)

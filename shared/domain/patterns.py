@@ -630,7 +630,9 @@ def _numeric_test(arg: Any, path: str) -> ValueTest:
     if len(bounds) == 2:
         (low_op, low), (high_op, high) = bounds
         if low_op not in _LOWER_OPS or high_op not in _UPPER_OPS:
-            raise PatternError(path, 'a range is written [">"|">=", low, "<"|"<=", high]')
+            raise PatternError(
+                path, 'a range gives the lower bound first: [">"|">=", low, "<"|"<=", high]'
+            )
         if low > high or (low == high and not (_LOWER_OPS[low_op] and _UPPER_OPS[high_op])):
             raise PatternError(path, f"the range {low_op} {low} and {high_op} {high} is empty")
         return _range_test(low, _LOWER_OPS[low_op], high, _UPPER_OPS[high_op])

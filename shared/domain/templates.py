@@ -45,7 +45,9 @@ _FOREIGN_PLACEHOLDERS = (
     re.compile(r"\*\|([A-Za-z][A-Za-z0-9_.]*)\|\*"),
 )
 # What upstream code writes when it stringifies a missing or structured value: "Hi None,".
-_LEAKED_NON_VALUES = frozenset({"None", "null", "NULL", "undefined", "NaN", "nan", "[object Object]"})
+_LEAKED_NON_VALUES = frozenset(
+    {"None", "null", "NULL", "undefined", "NaN", "nan", "[object Object]"}
+)
 _SHOUTED_PLACEHOLDER = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
 # Decimals beyond this exponent would print as thousands of digits; no real value needs it.
 _MAX_DECIMAL_EXPONENT = 100

@@ -82,9 +82,9 @@ class DemoResult:
     embedded: Embedded
 
 
-def run_demo(out: Printer = print) -> DemoResult:
+def run_demo(out: Printer = print, embedded: Embedded | None = None) -> DemoResult:
     """Play the story; print it; return what happened for tests to assert on."""
-    embedded = Embedded.start(START)
+    embedded = embedded or Embedded.start(START)
     recorder = StoryRecorder(embedded.clock.now, out)
     embedded.attach(recorder)
     runtime = embedded.runtime

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources as package_files
@@ -42,6 +43,14 @@ class Embedded:
     @classmethod
     def start(cls, start: datetime, port: int = 0) -> Embedded:
         server, endpoint = start_moto(port)
+        return cls.on(server, endpoint, start)
+
+    @classmethod
+    def on(cls, server: Any, endpoint: str, start: datetime) -> Embedded:
+        """Provision a fresh stack on an already running moto server (wiping what it held)."""
+        reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(reset, timeout=10):  # noqa: S310 - our loopback server
+            pass
         clients = AwsClients(endpoint_url=endpoint, region=REGION, credentials=LOCAL_CREDENTIALS)
         resources = provision(clients)
         clock = FixedClock(start)

@@ -9,8 +9,10 @@ player's records, which SQS redelivers while the rest of the batch succeeds.
 
 from __future__ import annotations
 
+import random
+import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
@@ -82,7 +84,9 @@ class EngineService:
         clock: Clock,
         dedupe_for: timedelta,
         observer: EngineObserver | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        self._sleep = sleep
         self._players = players
         self._config = config
         self._dead_letters = dead_letters
@@ -141,6 +145,8 @@ class EngineService:
                 if attempt == MAX_ATTEMPTS:
                     raise
                 self._observer.retrying(player_id, attempt, str(exc))
+                # Jittered backoff so racing writers for one player stop colliding in lockstep.
+                self._sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - not crypto
 
     def _try_apply(
         self,

@@ -61,6 +61,8 @@ def synth_app(outdir: Path, **overrides: Any) -> Any:
     # `cdk synth` keeps the cdk.json default and fails (tested in test_nag.py).
     context = {
         **cdk_json_context(),
+        # The CLI sets this too: resources carry their construct path as metadata.
+        "aws:cdk:enable-path-metadata": True,
         "@aws-cdk/core:failSynthOnValidationErrors": False,
         **overrides,
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from datetime import timedelta
@@ -97,7 +98,8 @@ def test_given_lower_case_designators_when_parsed_then_it_asks_for_upper_case():
 
 
 @pytest.mark.parametrize(
-    "text", ["PT30M1H", "P1D2W", "P1D1D", "1D", "P1DT1D", "P 1D", " P1D", "P1D\n", "P١D", "PTH"]
+    "text",
+    ["PT30M1H", "P1D2W", "P1D1D", "1D", "P1DT1D", "P 1D", " P1D", "P1D\n", "P\u0661D", "PTH"],
 )
 def test_given_malformed_text_when_parsed_then_it_raises_duration_error(text):
     with pytest.raises(DurationError):
@@ -175,10 +177,8 @@ def test_any_accepted_spelling_formats_back_to_a_canonical_string_that_parses_th
 
 @given(st.text(max_size=30))
 def test_any_text_either_parses_or_raises_duration_error_and_nothing_else(text):
-    try:
+    with contextlib.suppress(DurationError):
         parse_duration(text)
-    except DurationError:
-        pass
 
 
 @given(st.text(alphabet="PTWDHMS0123456789", max_size=12))

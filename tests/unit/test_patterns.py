@@ -9,6 +9,7 @@ test below pins the AWS behaviour.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -908,6 +909,7 @@ def patterns(draw: st.DrawFn, depth: int = 0, *, booleans: bool = False) -> dict
     return pattern
 
 
+@functools.cache
 def documents(*, aws_only: bool) -> st.SearchStrategy[dict[str, Any]]:
     """Documents moto models correctly, or (aws_only) also the shapes where it does not:
     booleans, Decimals, empty arrays/objects and arrays of objects."""

@@ -1,0 +1,70 @@
+"""The README demo's story, asserted end to end through the real handlers on moto."""
+
+import re
+
+from shared.local.demo import ANNA, BEN, run_demo
+from shared.local.embedded import sent_emails
+from shared.domain.state import CancelTimer, ScheduleTimer, SendMessage
+
+
+def outbox(stack, player):
+    items = sorted(stack.runtime.players.outbox(player), key=lambda o: o[0].created_at)
+    return [(item.effect, status) for item, status, _ in items]
+
+
+def test_the_demo_story_plays_out_as_told(moto_server, stack):
+    lines: list[str] = []
+    result = run_demo(out=lines.append, embedded=stack)
+    stack = result.embedded
+
+    anna, ben = outbox(stack, ANNA), outbox(stack, BEN)
+    # Welcome sent to both.
+    assert "welcome" in [e.template for e, s in anna if isinstance(e, SendMessage) and s == "done"]
+    assert "welcome" in [e.template for e, s in ben if isinstance(e, SendMessage) and s == "done"]
+    # Nudge scheduled for both; Anna's cancelled by her deposit, Ben's fired on day 3.
+    assert sum(isinstance(e, ScheduleTimer) for e, _ in anna) == 1
+    assert sum(isinstance(e, ScheduleTimer) for e, _ in ben) == 1
+    assert [isinstance(e, CancelTimer) for e, _ in anna].count(True) == 1
+    assert [t.detail["player_id"] for t in result.recorder.fired] == [BEN]
+    assert result.recorder.fired[0].at.isoformat().startswith("2026-11-27T09:00")
+    assert [e.template for e, s in ben if isinstance(e, SendMessage) and s == "done"] == ["welcome", "deposit-nudge"]
+    assert "deposit-nudge" not in [e.template for e, _ in anna if isinstance(e, SendMessage)]
+    # No schedule is left behind.
+    assert stack.runtime.pending_schedules() == []
+
+
+def test_the_demo_emails_really_reach_ses_rendered_with_fallbacks(moto_server, stack):
+    run_demo(out=lambda _: None, embedded=stack)
+    emails = sent_emails(stack)
+    by_recipient = {}
+    for mail in emails:
+        by_recipient.setdefault(mail["to"][0], []).append(mail["subject"])
+    assert by_recipient["anna@example.org"] == ["Вітаємо, Анна!", "Thanks for your first deposit"]
+    assert by_recipient["ben@example.org"] == ["Welcome, friend!", "Hey, your welcome bonus is waiting"]
+    for mail in emails:
+        text = mail["subject"] + str(mail["body"])
+        assert "{{" not in text and not re.search(r"\[[A-Z_]+\]", text)
+
+
+def test_the_demo_keeps_balances_equal_to_ledgers_and_parks_the_malformed_event(moto_server, stack):
+    result = run_demo(out=lambda _: None, embedded=stack)
+    players = result.embedded.runtime.players
+    for player in (ANNA, BEN):
+        state = players.state(player)
+        assert state.points_balance == sum(e.points for e in players.ledger(player))
+    assert players.state(ANNA).points_balance == 60
+    dlq = result.embedded.runtime.dead_letters()
+    assert len(dlq) == 1
+    assert "occurred_at" in dlq[0]["reason"]
+    assert '"bad-1"' in dlq[0]["body"]
+
+
+def test_the_demo_prints_a_readable_story(moto_server, stack):
+    lines: list[str] = []
+    run_demo(out=lines.append, embedded=stack)
+    text = "\n".join(lines)
+    for expected in ("send welcome by email", "timer no-deposit-3d armed", "timer no-deposit-3d cancelled",
+                     "duplicate dep-anna-1 ignored", "refused to DLQ", "fired no-deposit-3d for p-ben",
+                     "email deposit-nudge: sent as"):
+        assert expected in text
+    assert "anna@example.org" not in text  # contact details never printed

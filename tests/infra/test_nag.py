@@ -1,0 +1,74 @@
+"""cdk-nag (AWS Solutions pack) on the real app: no finding left unacknowledged."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk import Validations
+from aws_cdk import aws_iam as iam
+
+from infra.app import STACK_ID, build_app
+
+from .conftest import NAG_PLUGIN, Synth, cdk_json_context, validation_findings
+
+pytestmark = pytest.mark.infra
+
+# Every acknowledgment in the app, by construct path. A new one must be added here on
+# purpose (with its reason in the code), so findings are never waved through in bulk.
+EXPECTED_ACKNOWLEDGMENTS = {
+    "Engage/Engage/DeliveryDeadLetterQueue": {"AwsSolutions-SQS3"},
+    "Engage/Functions/DispatchDeadLetterQueue": {"AwsSolutions-SQS3"},
+    "Engage/Functions/Engine/Role": {"AwsSolutions-IAM5[Resource::*]"},
+    "Engage/Functions/Engine/Function": {"AwsSolutions-L1"},
+    "Engage/Functions/Dispatch/Role": {
+        "AwsSolutions-IAM5[Resource::*]",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:"
+        "<AWS::AccountId>:schedule/<SchedulingGroupF9AE2582>/*]",
+    },
+    "Engage/Functions/Dispatch/Function": {"AwsSolutions-L1"},
+}
+
+
+def acknowledgments(app) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for construct in app.node.find_all():
+        for entry in construct.node.metadata:
+            if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
+                rules = found.setdefault(construct.node.path, {})
+                for key, reason in entry.data.items():
+                    rules[key.removeprefix("Annotation::")] = reason
+    return found
+
+
+def test_synth_reports_no_unacknowledged_aws_solutions_finding(synth: Synth):
+    findings = validation_findings(synth.assembly_dir, NAG_PLUGIN)
+
+    assert findings == [], "unacknowledged cdk-nag findings:\n" + "\n".join(findings)
+
+
+def test_synth_reports_no_error_from_any_validation_plugin(synth: Synth):
+    errors = [f for f in validation_findings(synth.assembly_dir) if f.startswith("error")]
+
+    assert errors == [], "\n".join(errors)
+
+
+def test_findings_are_acknowledged_per_resource_each_with_a_specific_reason(synth: Synth):
+    found = acknowledgments(synth.app)
+
+    assert {path: set(rules) for path, rules in found.items()} == EXPECTED_ACKNOWLEDGMENTS
+    reasons = [reason for rules in found.values() for reason in rules.values()]
+    assert all(len(reason) >= 60 for reason in reasons), reasons
+
+
+def test_an_unacknowledged_finding_fails_the_synth(tmp_path):
+    # Given the real app as `cdk synth` builds it (cdk.json context, nag enabled)
+    app = build_app(cdk_json_context(), outdir=str(tmp_path))
+    stack = app.node.find_child(STACK_ID)
+    # When a resource with a finding nobody acknowledged is added
+    role = iam.Role(stack, "Careless", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:*"], resources=["*"]))
+
+    # Then synth fails and names the finding and the resource
+    with pytest.raises(Exception, match="ValidationFailed") as failure:
+        app.synth()
+    assert "AwsSolutions-IAM5" in str(failure.value)
+    assert "Engage/Careless/DefaultPolicy/Resource" in str(failure.value)

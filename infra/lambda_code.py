@@ -32,5 +32,7 @@ def runtime_code(repo_root: Path = REPO_ROOT) -> lambda_.Code:
     """The asset for all functions (one upload, shared by both)."""
     missing = [pkg for pkg in RUNTIME_PACKAGES if not (repo_root / pkg / "__init__.py").is_file()]
     if missing:
-        raise FileNotFoundError(f"runtime packages without __init__.py under {repo_root}: {missing}")
+        raise FileNotFoundError(
+            f"runtime packages without __init__.py under {repo_root}: {missing}"
+        )
     return lambda_.Code.from_asset(str(repo_root), exclude=list(ASSET_EXCLUDES))

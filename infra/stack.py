@@ -18,9 +18,7 @@ from infra.constructs.tables import Tables
 class EngageStack(Stack):
     """Bus + queues, tables, engine and dispatch, scheduler, SES; names derived by CDK."""
 
-    def __init__(
-        self, scope: Construct, id: str, *, config: StackConfig, **kwargs: Any
-    ) -> None:
+    def __init__(self, scope: Construct, id: str, *, config: StackConfig, **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
         self.config = config
 

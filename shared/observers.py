@@ -20,7 +20,9 @@ class LoggingObserver:
         self._log = logger
 
     def refused(self, message_id: str, reason: str) -> None:
-        self._log.warning("event refused to DLQ", extra={"message_id": message_id, "reason": reason})
+        self._log.warning(
+            "event refused to DLQ", extra={"message_id": message_id, "reason": reason}
+        )
 
     def duplicates(self, player_id: str, event_ids: Sequence[str]) -> None:
         self._log.info(
@@ -39,14 +41,24 @@ class LoggingObserver:
         )
 
     def retrying(self, player_id: str, attempt: int, why: str) -> None:
-        self._log.info("player write retried", extra={"player_id": player_id, "attempt": attempt, "why": why})
+        self._log.info(
+            "player write retried", extra={"player_id": player_id, "attempt": attempt, "why": why}
+        )
 
     def performed(self, item: OutboxItem, result: str) -> None:
         # `result` names template/schedule and SES message id, never the address.
         self._log.info(
             "effect performed",
-            extra={"player_id": item.player_id, "outbox_id": item.outbox_id, "kind": item.effect.kind, "result": result},
+            extra={
+                "player_id": item.player_id,
+                "outbox_id": item.outbox_id,
+                "kind": item.effect.kind,
+                "result": result,
+            },
         )
 
     def config_problem(self, problem: ConfigProblem) -> None:
-        self._log.error("config item skipped", extra={"kind": problem.kind, "item_id": problem.item_id, "reason": problem.reason})
+        self._log.error(
+            "config item skipped",
+            extra={"kind": problem.kind, "item_id": problem.item_id, "reason": problem.reason},
+        )

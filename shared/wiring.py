@@ -97,7 +97,9 @@ def build_dispatch(
 _installed: dict[str, Any] = {}
 
 
-def install(*, engine: EngineService | None = None, dispatch: DispatchService | None = None) -> None:
+def install(
+    *, engine: EngineService | None = None, dispatch: DispatchService | None = None
+) -> None:
     """Use these services instead of building from the environment (tests, local runtime)."""
     if engine is not None:
         _installed["engine"] = engine

@@ -32,7 +32,11 @@ def _key(name: str) -> dynamodb.Attribute:
 
 
 def _table(
-    scope: Construct, id: str, *, retain_data: bool, stream: dynamodb.StreamViewType | None = None,
+    scope: Construct,
+    id: str,
+    *,
+    retain_data: bool,
+    stream: dynamodb.StreamViewType | None = None,
     time_to_live_attribute: str | None = None,
 ) -> dynamodb.Table:
     return dynamodb.Table(

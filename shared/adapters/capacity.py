@@ -15,7 +15,7 @@ from typing import Any
 
 def attribute_size(name: str, value: dict[str, Any]) -> int:
     """Approximate stored size in bytes of one attribute (name + value), per DynamoDB docs."""
-    (kind, raw), = value.items()
+    ((kind, raw),) = value.items()
     size = len(name.encode())
     if kind == "S":
         return size + len(str(raw).encode())
@@ -48,7 +48,8 @@ class CapacityMeter:
 
     def record_write(self, op: str, consumed: Any) -> None:
         for entry in consumed if isinstance(consumed, list) else [consumed] if consumed else []:
-            self.write_units[op] += float(entry.get("CapacityUnits", 0))
+            # DynamoDB bills at least 1 WCU per write; moto reports 0.5 for small updates.
+            self.write_units[op] += max(1.0, float(entry.get("CapacityUnits", 0)))
 
     def record_transaction(self, op: str, writes: list[dict[str, Any]]) -> None:
         for write in writes:

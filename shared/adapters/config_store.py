@@ -87,7 +87,9 @@ class ConfigStore:
             Item={"pk": {"S": kind}, "sk": {"S": item_id}, "body": {"S": body}},
         )
 
-    def _put(self, kind: str, item_id: str, raw: Mapping[str, Any], *, actor: str, now: datetime) -> None:
+    def _put(
+        self, kind: str, item_id: str, raw: Mapping[str, Any], *, actor: str, now: datetime
+    ) -> None:
         body = json.dumps(raw, sort_keys=True, default=_json_default)
         self._ddb.update_item(
             TableName=self._table,
@@ -106,7 +108,9 @@ class ConfigStore:
         kwargs: dict[str, Any] = {}
         if expected is not None:
             kwargs = {
-                "ConditionExpression": "attribute_not_exists(config_version) OR config_version = :e",
+                "ConditionExpression": (
+                    "attribute_not_exists(config_version) OR config_version = :e"
+                ),
             }
         values: dict[str, Any] = {":one": {"N": "1"}}
         if expected is not None:

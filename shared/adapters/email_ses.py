@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
@@ -12,6 +12,7 @@ from shared.errors import ThrottledError
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sesv2.type_defs import BodyTypeDef
 
 _THROTTLE = {"TooManyRequestsException", "LimitExceededException", "ThrottlingException"}
 _TAG_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -31,7 +32,7 @@ class SesEmailSender:
         self, to: str, subject: str, text: str, html: str | None, tags: Mapping[str, str]
     ) -> str:
         """Send one message; returns the SES message id."""
-        body: dict[str, Any] = {"Text": {"Data": text, "Charset": "UTF-8"}}
+        body: BodyTypeDef = {"Text": {"Data": text, "Charset": "UTF-8"}}
         if html:
             body["Html"] = {"Data": html, "Charset": "UTF-8"}
         try:

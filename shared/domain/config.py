@@ -14,11 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from shared.domain.rules import (
     CompiledRule,
+    Rule,
     RuleSet,
     SendAction,
     Slug,
     compile_rule,
-    Rule,
     walk_actions,
 )
 from shared.domain.templates import CompiledTemplate, TemplateError, parse_template
@@ -101,7 +101,7 @@ def describe_validation_error(exc: ValidationError) -> str:
     for err in exc.errors()[:8]:
         loc: list[str] = []
         for p in err["loc"]:
-            # An action's union tag repeats its key ('then', 0, 'send', 'send', ...): once is enough.
+            # An action's union tag repeats its key ('then', 0, 'send', 'send'): once is enough.
             if not loc or loc[-1] != str(p):
                 loc.append(str(p))
         parts.append(f"{'.'.join(loc) or '(item)'}: {err['msg']}")
@@ -115,7 +115,9 @@ class ConfigSnapshot:
     templates: Mapping[tuple[str, str, str], MessageTemplate]
     problems: tuple[ConfigProblem, ...] = field(default=())
 
-    def template(self, template_id: str, channel: str, locale: str | None) -> MessageTemplate | None:
+    def template(
+        self, template_id: str, channel: str, locale: str | None
+    ) -> MessageTemplate | None:
         """Best variant: exact locale, then its language, then the default locale, then any."""
         wanted = [locale, locale.split("-")[0] if locale else None, DEFAULT_LOCALE]
         for loc in wanted:
@@ -136,7 +138,9 @@ def parse_rule(raw: Mapping[str, Any]) -> Rule:
 
 
 def build_config(
-    version: int, rule_items: Iterable[Mapping[str, Any]], template_items: Iterable[Mapping[str, Any]]
+    version: int,
+    rule_items: Iterable[Mapping[str, Any]],
+    template_items: Iterable[Mapping[str, Any]],
 ) -> ConfigSnapshot:
     """Validate and compile raw items; refused items are reported in `problems`."""
     problems: list[ConfigProblem] = []

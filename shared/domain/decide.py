@@ -101,7 +101,9 @@ def decide_all(
     return total
 
 
-def decide(state: PlayerState, event: EventDetail, config: ConfigSnapshot, now: datetime) -> Decision:
+def decide(
+    state: PlayerState, event: EventDetail, config: ConfigSnapshot, now: datetime
+) -> Decision:
     """Decide what one event does for one player."""
     run = _Run(event=event, config=config, now=now, state=state.model_copy(deep=True))
     run.state.profile = apply_event(run.state.profile, event)
@@ -148,13 +150,18 @@ class _Run:
         rule = self.config.rules.get(pending.rule_id)
         spec = rule.timers.get(event.timer) if rule else None
         if rule is None or spec is None:
-            self.trace(pending.rule_id, f"timer {event.timer} fired but its rule is gone: nothing to do")
+            self.trace(
+                pending.rule_id, f"timer {event.timer} fired but its rule is gone: nothing to do"
+            )
             return True
         schedule, condition = spec
         if condition is not None:
             why_not = condition.explain(match_document(event, self.state))
             if why_not is not None:
-                self.trace(rule.rule_id, f"timer {event.timer} fired; condition no longer holds ({why_not})")
+                self.trace(
+                    rule.rule_id,
+                    f"timer {event.timer} fired; condition no longer holds ({why_not})",
+                )
                 return True
         self.trace(rule.rule_id, f"timer {event.timer} fired; condition holds")
         self.execute(rule, schedule.then, path=f"timer.{event.timer}.")
@@ -170,7 +177,9 @@ class _Run:
         recent = [t for t in fires if since is None or t > since]
         if len(recent) >= limit.per_player:
             period = format_duration(limit.period) if limit.period else "ever"
-            self.trace(rule_id, f"matched, but its limit ({limit.per_player} per {period}) is reached")
+            self.trace(
+                rule_id, f"matched, but its limit ({limit.per_player} per {period}) is reached"
+            )
             return True
         return False
 
@@ -249,7 +258,9 @@ class _Run:
             self.trace(rule.rule_id, f"send {spec.template}: no template (suppressed)")
             return
         if template.category == "marketing" and not getattr(profile.consents, spec.channel):
-            self.trace(rule.rule_id, f"send {spec.template} by {spec.channel}: suppressed, no consent")
+            self.trace(
+                rule.rule_id, f"send {spec.template} by {spec.channel}: suppressed, no consent"
+            )
             return
         if not profile.email:
             self.trace(rule.rule_id, f"send {spec.template} by email: suppressed, no address")
@@ -303,6 +314,8 @@ class _Run:
         self._outbox(
             rule.rule_id,
             path,
-            CancelTimer(timer=timer, schedule_name=pending.schedule_name, generation=pending.generation),
+            CancelTimer(
+                timer=timer, schedule_name=pending.schedule_name, generation=pending.generation
+            ),
         )
         self.trace(rule.rule_id, f"timer {timer} cancelled")

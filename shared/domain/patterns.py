@@ -734,18 +734,27 @@ class PatternIndex(Generic[T]):
         """How many patterns have no anchor and are evaluated for every document."""
         return len(self._scan)
 
+    def candidates(self, doc: Mapping[str, Any]) -> list[T]:
+        """Items worth evaluating for doc (a superset of matching(doc)), in given order."""
+        positions = self._anchored(doc).union(self._scan)
+        return [self._items[i] for i in sorted(positions)]
+
     def matching(self, doc: Mapping[str, Any]) -> list[T]:
         """Items whose pattern matches doc, in the order they were given (stable)."""
-        candidates: set[int] = set()
+        matchers = self._matchers
+        hits = [i for i in self._anchored(doc) if matchers[i].matches(doc)]
+        hits.extend(i for i in self._scan if matchers[i].matches(doc))
+        hits.sort()
+        return [self._items[i] for i in hits]
+
+    def _anchored(self, doc: Mapping[str, Any]) -> set[int]:
+        """Positions of the anchored patterns whose anchor value doc contains."""
+        found: set[int] = set()
         for path, table in self._by_path.items():
             for value in _values_at(doc, path):
                 key = _index_key(value)
                 if key is not None:
                     bucket = table.get(key)
                     if bucket is not None:
-                        candidates.update(bucket)
-        matchers = self._matchers
-        hits = [i for i in candidates if matchers[i].matches(doc)]
-        hits.extend(i for i in self._scan if matchers[i].matches(doc))
-        hits.sort()
-        return [self._items[i] for i in hits]
+                        found.update(bucket)
+        return found

@@ -102,7 +102,9 @@ def apply_event(profile: Profile, event: EventDetail) -> Profile:
                 "login_count": profile.login_count + 1,
             }
         case DepositSucceeded():
-            is_latest = profile.last_deposit_at is None or event.occurred_at >= profile.last_deposit_at
+            is_latest = (
+                profile.last_deposit_at is None or event.occurred_at >= profile.last_deposit_at
+            )
             changes = {
                 "deposit_count": profile.deposit_count + 1,
                 "deposit_totals": _add(profile.deposit_totals, event.currency, event.amount),
@@ -111,7 +113,9 @@ def apply_event(profile: Profile, event: EventDetail) -> Profile:
                 "failed_deposit_streak": 0 if is_latest else profile.failed_deposit_streak,
             }
         case DepositFailed():
-            is_latest = profile.last_deposit_at is None or event.occurred_at >= profile.last_deposit_at
+            is_latest = (
+                profile.last_deposit_at is None or event.occurred_at >= profile.last_deposit_at
+            )
             changes = {
                 "failed_deposit_count": profile.failed_deposit_count + 1,
                 "failed_deposit_streak": profile.failed_deposit_streak + (1 if is_latest else 0),

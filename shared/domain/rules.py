@@ -193,9 +193,7 @@ class Rule(BaseModel):
         for path, action in walk_actions(self.then):
             if isinstance(action, AwardPointsAction) and action.award_points.of:
                 amount_field = action.award_points.of
-                lacking = [
-                    t for t in self.on if amount_field not in DETAIL_MODELS[t].model_fields
-                ]
+                lacking = [t for t in self.on if amount_field not in DETAIL_MODELS[t].model_fields]
                 if lacking and not path.count(".then."):
                     raise ValueError(
                         f"then.{path}.award_points.of: {lacking} events have no {amount_field!r}"

@@ -65,7 +65,11 @@ def cmd_rules_validate(args: argparse.Namespace) -> int:
     bad = 0
     for i, item in enumerate(items):
         is_template = isinstance(item, dict) and "template_id" in item
-        name = item.get("template_id" if is_template else "rule_id", f"#{i}") if isinstance(item, dict) else f"#{i}"
+        name = (
+            item.get("template_id" if is_template else "rule_id", f"#{i}")
+            if isinstance(item, dict)
+            else f"#{i}"
+        )
         try:
             (MessageTemplate.model_validate if is_template else parse_rule)(item)
         except ValidationError as exc:
@@ -91,7 +95,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     if not args.empty:
         version = load_starter_config(runtime.config, embedded.clock.now())
         print(f"starter config published (version {version})")
-    control = ThreadingHTTPServer(("127.0.0.1", args.port + 1), _control_handler(runtime, embedded.clock))
+    control = ThreadingHTTPServer(
+        ("127.0.0.1", args.port + 1), _control_handler(runtime, embedded.clock)
+    )
     threading.Thread(target=control.serve_forever, daemon=True).start()
     STATE_FILE.parent.mkdir(exist_ok=True)
     STATE_FILE.write_text(
@@ -124,7 +130,7 @@ def _control_handler(runtime: Any, clock: Any) -> type[BaseHTTPRequestHandler]:
     from shared.domain.durations import DurationError, parse_duration
 
     class Control(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # keep the stack's output to the story
 
         def _reply(self, status: int, body: dict[str, Any]) -> None:
@@ -221,7 +227,10 @@ def cmd_send(args: argparse.Namespace) -> int:
             parse_event(envelope)
         except ContractError as exc:
             # Still sent: the engine's DLQ path is part of what a user may want to see.
-            print(f"warning: {path} breaks the contract ({exc.reason}); the engine will park it in the DLQ")
+            print(
+                f"warning: {path} breaks the contract ({exc.reason}); "
+                "the engine will park it in the DLQ"
+            )
         envelopes.append(envelope)
     entries = [
         {
@@ -233,7 +242,10 @@ def cmd_send(args: argparse.Namespace) -> int:
         for e in envelopes
     ]
     resp = view.clients.client("events").put_events(Entries=entries)
-    print(f"put {len(entries)} event(s) on bus {view.resources.bus_name}; failed: {resp['FailedEntryCount']}")
+    print(
+        f"put {len(entries)} event(s) on bus {view.resources.bus_name}; "
+        f"failed: {resp['FailedEntryCount']}"
+    )
     result = _control(info, "/pump")
     print(f"processed {result['handled']} record(s); see the `engage up` window for decisions")
     return 0
@@ -270,7 +282,11 @@ def cmd_dlq(_: argparse.Namespace) -> int:
     messages = resp.get("Messages", [])
     print(f"{len(messages)} message(s) in the engine DLQ")
     for m in messages:
-        reason = m.get("MessageAttributes", {}).get("reason", {}).get("StringValue", "(retries exhausted)")
+        reason = (
+            m.get("MessageAttributes", {})
+            .get("reason", {})
+            .get("StringValue", "(retries exhausted)")
+        )
         print(f"  reason: {reason}")
     return 0
 
@@ -281,7 +297,11 @@ def cmd_rules_load(args: argparse.Namespace) -> int:
         return _fail("nothing stored: fix the refused items first")
     view = _client_runtime(info)
     now = datetime.fromisoformat(str(_control_get(info, "/now")["now"]))
-    for item in _load_json(args.file) if isinstance(_load_json(args.file), list) else [_load_json(args.file)]:
+    for item in (
+        _load_json(args.file)
+        if isinstance(_load_json(args.file), list)
+        else [_load_json(args.file)]
+    ):
         if "template_id" in item:
             view.config.put_template(item, actor="cli", now=now)
         else:
@@ -297,11 +317,15 @@ def _control_get(info: dict[str, Any], path: str) -> dict[str, Any]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="engage", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="engage", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="play the scripted story").set_defaults(func=cmd_demo)
     up = sub.add_parser("up", help="run a local stack until Ctrl-C")
-    up.add_argument("--port", type=int, default=DEFAULT_PORT, help="moto port (control uses port+1)")
+    up.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="moto port (control uses port+1)"
+    )
     up.add_argument("--empty", action="store_true", help="do not load the starter config")
     up.set_defaults(func=cmd_up)
     send = sub.add_parser("send", help="put events on the running local bus")

@@ -42,7 +42,9 @@ class StoryRecorder:
 
     def duplicates(self, player_id: str, event_ids: Sequence[str]) -> None:
         self.duplicate_ids += event_ids
-        self._say(f"engine: {player_id}: duplicate {', '.join(event_ids)} ignored (already applied)")
+        self._say(
+            f"engine: {player_id}: duplicate {', '.join(event_ids)} ignored (already applied)"
+        )
 
     def decided(self, player_id: str, decision: Decision) -> None:
         self.decisions.append((player_id, decision))
@@ -68,7 +70,9 @@ class StoryRecorder:
         self._say(f"config: skipped {problem}")
 
 
-def envelope(detail_type: str, detail: dict[str, Any], source: str = "casino.example") -> dict[str, Any]:
+def envelope(
+    detail_type: str, detail: dict[str, Any], source: str = "casino.example"
+) -> dict[str, Any]:
     return {"source": source, "detail-type": detail_type, "detail": detail}
 
 
@@ -88,7 +92,10 @@ def run_demo(out: Printer = print, embedded: Embedded | None = None) -> DemoResu
     recorder = StoryRecorder(embedded.clock.now, out)
     embedded.attach(recorder)
     runtime = embedded.runtime
-    out(f"Local engage stack on moto at {embedded.endpoint} (virtual clock starts {START:%Y-%m-%d %H:%M} UTC)")
+    out(
+        f"Local engage stack on moto at {embedded.endpoint} "
+        f"(virtual clock starts {START:%Y-%m-%d %H:%M} UTC)"
+    )
     version = load_starter_config(runtime.config, embedded.clock.now())
     out(f"Loaded starter rules and templates; published config version {version}.\n")
 
@@ -105,34 +112,70 @@ def run_demo(out: Printer = print, embedded: Embedded | None = None) -> DemoResu
         envelope(
             "player.registered",
             {
-                "player_id": ANNA, "event_id": "reg-anna", "occurred_at": _at(now()),
-                "locale": "uk-UA", "time_zone": "Europe/Kyiv", "country": "UA",
-                "first_name": "Анна", "email": "anna@example.org",
+                "player_id": ANNA,
+                "event_id": "reg-anna",
+                "occurred_at": _at(now()),
+                "locale": "uk-UA",
+                "time_zone": "Europe/Kyiv",
+                "country": "UA",
+                "first_name": "Анна",
+                "email": "anna@example.org",
                 "consents": {"email": True},
             },
         ),
         envelope(
             "player.registered",
             {
-                "player_id": BEN, "event_id": "reg-ben", "occurred_at": _at(now()),
-                "locale": "en-GB", "time_zone": "Europe/London", "country": "GB",
-                "email": "ben@example.org", "consents": {"email": True},
+                "player_id": BEN,
+                "event_id": "reg-ben",
+                "occurred_at": _at(now()),
+                "locale": "en-GB",
+                "time_zone": "Europe/London",
+                "country": "GB",
+                "email": "ben@example.org",
+                "consents": {"email": True},
             },
         ),
     )
 
     chapter("Anna logs in twice the same day (daily points are limited to once a day)")
     runtime.advance(timedelta(hours=2))
-    send(envelope("player.logged_in", {"player_id": ANNA, "event_id": "login-anna-1", "occurred_at": _at(now()), "platform": "ios"}))
+    send(
+        envelope(
+            "player.logged_in",
+            {
+                "player_id": ANNA,
+                "event_id": "login-anna-1",
+                "occurred_at": _at(now()),
+                "platform": "ios",
+            },
+        )
+    )
     runtime.advance(timedelta(hours=1))
-    send(envelope("player.logged_in", {"player_id": ANNA, "event_id": "login-anna-2", "occurred_at": _at(now()), "platform": "ios"}))
+    send(
+        envelope(
+            "player.logged_in",
+            {
+                "player_id": ANNA,
+                "event_id": "login-anna-2",
+                "occurred_at": _at(now()),
+                "platform": "ios",
+            },
+        )
+    )
 
     chapter("Day 1: Anna deposits; the no-deposit nudge is cancelled for her")
     runtime.advance(timedelta(days=1) - timedelta(hours=3))
     deposit = envelope(
         "wallet.deposit_succeeded",
-        {"player_id": ANNA, "event_id": "dep-anna-1", "occurred_at": _at(now()),
-         "deposit_id": "d-1", "amount": 50.25, "currency": "EUR"},
+        {
+            "player_id": ANNA,
+            "event_id": "dep-anna-1",
+            "occurred_at": _at(now()),
+            "deposit_id": "d-1",
+            "amount": 50.25,
+            "currency": "EUR",
+        },
     )
     send(deposit)
 
@@ -141,10 +184,34 @@ def run_demo(out: Printer = print, embedded: Embedded | None = None) -> DemoResu
 
     chapter("A malformed event (timestamp without offset) goes to the DLQ; the batch goes on")
     send(
-        envelope("game.round_finished", {"player_id": ANNA, "event_id": "bad-1", "occurred_at": "2026-11-25 10:00:00",
-                 "round_id": "r0", "game_id": "book-of-ra", "category": "slots", "stake": 1, "payout": 0, "currency": "EUR"}),
-        envelope("game.round_finished", {"player_id": ANNA, "event_id": "round-1", "occurred_at": _at(now()),
-                 "round_id": "r1", "game_id": "book-of-ra", "category": "slots", "stake": 2, "payout": 0, "currency": "EUR"}),
+        envelope(
+            "game.round_finished",
+            {
+                "player_id": ANNA,
+                "event_id": "bad-1",
+                "occurred_at": "2026-11-25 10:00:00",
+                "round_id": "r0",
+                "game_id": "book-of-ra",
+                "category": "slots",
+                "stake": 1,
+                "payout": 0,
+                "currency": "EUR",
+            },
+        ),
+        envelope(
+            "game.round_finished",
+            {
+                "player_id": ANNA,
+                "event_id": "round-1",
+                "occurred_at": _at(now()),
+                "round_id": "r1",
+                "game_id": "book-of-ra",
+                "category": "slots",
+                "stake": 2,
+                "payout": 0,
+                "currency": "EUR",
+            },
+        ),
     )
     for letter in runtime.dead_letters():
         out(f"  DLQ holds: {letter['reason']}")

@@ -48,7 +48,7 @@ class Embedded:
     @classmethod
     def on(cls, server: Any, endpoint: str, start: datetime) -> Embedded:
         """Provision a fresh stack on an already running moto server (wiping what it held)."""
-        reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+        reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310
         with urllib.request.urlopen(reset, timeout=10):  # noqa: S310 - our loopback server
             pass
         clients = AwsClients(endpoint_url=endpoint, region=REGION, credentials=LOCAL_CREDENTIALS)

@@ -19,14 +19,21 @@ def describe_player(runtime: LocalRuntime, player_id: str) -> list[str]:
         lines.append(f"  {key}: {shown}")
     ledger = runtime.players.ledger(player_id)
     total = sum(e.points for e in ledger)
-    lines.append(f"  points balance: {state.points_balance} (ledger sum {total}, {len(ledger)} lines)")
+    lines.append(
+        f"  points balance: {state.points_balance} (ledger sum {total}, {len(ledger)} lines)"
+    )
     for entry in ledger:
-        lines.append(f"    {entry.occurred_at:%Y-%m-%d %H:%M} {entry.points:+d} {entry.reason} [{entry.rule_id}]")
+        lines.append(
+            f"    {entry.occurred_at:%Y-%m-%d %H:%M} {entry.points:+d} "
+            f"{entry.reason} [{entry.rule_id}]"
+        )
     lines.append(f"  pending timers: {len(state.timers)}")
     schedules = {name for _, name, _ in runtime.pending_schedules()}
     for name, timer in sorted(state.timers.items()):
         armed = "scheduled" if timer.schedule_name in schedules else "schedule not yet created"
-        lines.append(f"    {name} due {timer.due_at:%Y-%m-%d %H:%M} UTC (rule {timer.rule_id}, {armed})")
+        lines.append(
+            f"    {name} due {timer.due_at:%Y-%m-%d %H:%M} UTC (rule {timer.rule_id}, {armed})"
+        )
     outbox = runtime.players.outbox(player_id)
     lines.append(f"  outbox / message log: {len(outbox)}")
     for item, status, result in sorted(outbox, key=lambda o: o[0].created_at):

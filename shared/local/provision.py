@@ -79,9 +79,9 @@ def provision(clients: AwsClients) -> Resources:
     stream_arn = ddb.describe_table(TableName=player_table)["Table"]["LatestStreamArn"]
 
     dlq_url = sqs.create_queue(QueueName=f"{PREFIX}-engine-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     queue_url = sqs.create_queue(
         QueueName=f"{PREFIX}-engine",
         Attributes={
@@ -100,7 +100,9 @@ def provision(clients: AwsClients) -> Resources:
         Name=f"{PREFIX}-to-engine", EventBusName=PREFIX, EventPattern=json.dumps(BUS_RULE_PATTERN)
     )
     events.put_targets(
-        Rule=f"{PREFIX}-to-engine", EventBusName=PREFIX, Targets=[{"Id": "engine", "Arn": queue_arn}]
+        Rule=f"{PREFIX}-to-engine",
+        EventBusName=PREFIX,
+        Targets=[{"Id": "engine", "Arn": queue_arn}],
     )
 
     role_arn = iam.create_role(

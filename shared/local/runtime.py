@@ -74,7 +74,9 @@ class LocalRuntime:
         self.resources = resources
         self.clock = clock
         self.meter = CapacityMeter()
-        self.clients = AwsClients(endpoint_url=endpoint, region=REGION, credentials=LOCAL_CREDENTIALS)
+        self.clients = AwsClients(
+            endpoint_url=endpoint, region=REGION, credentials=LOCAL_CREDENTIALS
+        )
         self.players = PlayerStore(resources.player_table, self.clients.client("dynamodb"))
         self.config = ConfigStore(resources.config_table, self.clients.client("dynamodb"))
         self._lock = threading.RLock()
@@ -146,7 +148,7 @@ class LocalRuntime:
         if not messages:
             return 0
         event = {"Records": [self._sqs_record(m) for m in messages]}
-        result = engine_handler(event, LambdaContext("engage-engine"))
+        result = engine_handler(event, LambdaContext("engage-engine"))  # type: ignore[arg-type]
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         for m in messages:
             if m["MessageId"] in failed:
@@ -185,9 +187,12 @@ class LocalRuntime:
         shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
         for shard in shards:
             shard_id = shard["ShardId"]
-            iterator = self._iterators.get(shard_id) or streams.get_shard_iterator(
-                StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-            )["ShardIterator"]
+            iterator = (
+                self._iterators.get(shard_id)
+                or streams.get_shard_iterator(
+                    StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            )
             resp = streams.get_records(ShardIterator=iterator, Limit=1000)
             self._iterators[shard_id] = resp.get("NextShardIterator") or iterator
             for record in resp.get("Records", []):
@@ -291,7 +296,9 @@ class LocalRuntime:
         )
         return [
             {
-                "reason": m.get("MessageAttributes", {}).get("reason", {}).get("StringValue", "(retries exhausted)"),
+                "reason": m.get("MessageAttributes", {})
+                .get("reason", {})
+                .get("StringValue", "(retries exhausted)"),
                 "body": m["Body"],
             }
             for m in resp.get("Messages", [])

@@ -105,7 +105,9 @@ class EngineService:
                 continue
             # The same event twice in one batch is applied once; both records are settled
             # (or retried) together.
-            pending = by_player[event.player_id].setdefault(event.event_id, _Pending(event, record.body, []))
+            pending = by_player[event.player_id].setdefault(
+                event.event_id, _Pending(event, record.body, [])
+            )
             pending.message_ids.append(record.message_id)
         if not by_player:
             return outcome
@@ -193,16 +195,16 @@ class EngineService:
         self, player_id: str, version: int, decision: Decision, event_ids: list[str]
     ) -> PlayerState:
         self._players.commit(
-                Commit(
-                    player_id=player_id,
-                    state=decision.state,
-                    expected_version=version,
-                    event_ids=event_ids,
-                    ledger=decision.ledger,
-                    outbox=decision.outbox,
-                ),
-                now=self._clock.now(),
-                dedupe_for=self._dedupe_for,
+            Commit(
+                player_id=player_id,
+                state=decision.state,
+                expected_version=version,
+                event_ids=event_ids,
+                ledger=decision.ledger,
+                outbox=decision.outbox,
+            ),
+            now=self._clock.now(),
+            dedupe_for=self._dedupe_for,
         )
         self._observer.decided(player_id, decision)
         return decision.state.model_copy(update={"version": version + 1})

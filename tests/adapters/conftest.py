@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 from moto import mock_aws
 
 from shared.adapters.capacity import CapacityMeter
@@ -52,15 +53,35 @@ def _key_schema() -> dict[str, Any]:
     }
 
 
+@pytest.fixture(scope="session")
+def client_cache() -> dict[str, Any]:
+    # Creating a client costs more than most tests; moto's handler is registered when moto
+    # is imported, so clients made once still reach the fresh backends of each test.
+    return {}
+
+
+def _client(cache: dict[str, Any], service: str) -> Any:
+    if service not in cache:
+        cache[service] = boto3.client(service, region_name=REGION)
+    return cache[service]
+
+
 @pytest.fixture
 def aws() -> Iterator[None]:
+    """A fresh, empty moto account for one test (backends are reset on start)."""
     with mock_aws():
         yield
 
 
 @pytest.fixture
-def ddb(aws: None) -> Any:
-    return boto3.client("dynamodb", region_name=REGION)
+def client(aws: None, client_cache: dict[str, Any]) -> Callable[[str], Any]:
+    """A moto-backed client for a service."""
+    return lambda service: _client(client_cache, service)
+
+
+@pytest.fixture
+def ddb(client: Callable[[str], Any]) -> Any:
+    return client("dynamodb")
 
 
 @pytest.fixture
@@ -95,10 +116,10 @@ def config_store(ddb: Any, config_table: str, meter: CapacityMeter) -> ConfigSto
 
 
 @pytest.fixture
-def scheduler_client(aws: None) -> Any:
-    client = boto3.client("scheduler", region_name=REGION)
-    client.create_schedule_group(Name=SCHEDULE_GROUP)
-    return client
+def scheduler_client(client: Callable[[str], Any]) -> Any:
+    scheduler = client("scheduler")
+    scheduler.create_schedule_group(Name=SCHEDULE_GROUP)
+    return scheduler
 
 
 @pytest.fixture
@@ -107,11 +128,11 @@ def timers(scheduler_client: Any) -> TimerScheduler:
 
 
 @pytest.fixture
-def sesv2(aws: None) -> Any:
-    client = boto3.client("sesv2", region_name=REGION)
-    client.create_email_identity(EmailIdentity=FROM_ADDRESS)
-    client.create_configuration_set(ConfigurationSetName=CONFIGURATION_SET)
-    return client
+def sesv2(client: Callable[[str], Any]) -> Any:
+    ses = client("sesv2")
+    ses.create_email_identity(EmailIdentity=FROM_ADDRESS)
+    ses.create_configuration_set(ConfigurationSetName=CONFIGURATION_SET)
+    return ses
 
 
 @pytest.fixture
@@ -120,8 +141,8 @@ def email(sesv2: Any) -> SesEmailSender:
 
 
 @pytest.fixture
-def sqs(aws: None) -> Any:
-    return boto3.client("sqs", region_name=REGION)
+def sqs(client: Callable[[str], Any]) -> Any:
+    return client("sqs")
 
 
 @pytest.fixture
@@ -134,11 +155,24 @@ def dead_letters(sqs: Any, dlq_url: str) -> SqsDeadLetters:
     return SqsDeadLetters(sqs, dlq_url)
 
 
+@pytest.fixture(scope="session")
+def stub_client_cache() -> dict[str, Any]:
+    return {}
+
+
 @pytest.fixture
-def offline_client(aws: None) -> Any:
-    """Factory for clients driven by a Stubber; moto stays on so a missed stub cannot leak."""
+def stubbed(aws: None, stub_client_cache: dict[str, Any]) -> Iterator[Callable[[str], Any]]:
+    """(client, active Stubber) for errors moto cannot produce; the Stubber checks every
+    request against the real API model. moto stays on, so a missed stub cannot leak out."""
+    active: list[Stubber] = []
 
-    def make(service: str) -> Any:
-        return boto3.client(service, region_name=REGION)
+    def make(service: str) -> tuple[Any, Stubber]:
+        stub_client = _client(stub_client_cache, service)
+        stubber = Stubber(stub_client)
+        stubber.activate()
+        active.append(stubber)
+        return stub_client, stubber
 
-    return make
+    yield make
+    for stubber in active:
+        stubber.deactivate()

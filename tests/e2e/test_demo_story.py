@@ -2,9 +2,9 @@
 
 import re
 
+from shared.domain.state import CancelTimer, ScheduleTimer, SendMessage
 from shared.local.demo import ANNA, BEN, run_demo
 from shared.local.embedded import sent_emails
-from shared.domain.state import CancelTimer, ScheduleTimer, SendMessage
 
 
 def outbox(stack, player):
@@ -27,7 +27,10 @@ def test_the_demo_story_plays_out_as_told(moto_server, stack):
     assert [isinstance(e, CancelTimer) for e, _ in anna].count(True) == 1
     assert [t.detail["player_id"] for t in result.recorder.fired] == [BEN]
     assert result.recorder.fired[0].at.isoformat().startswith("2026-11-27T09:00")
-    assert [e.template for e, s in ben if isinstance(e, SendMessage) and s == "done"] == ["welcome", "deposit-nudge"]
+    assert [e.template for e, s in ben if isinstance(e, SendMessage) and s == "done"] == [
+        "welcome",
+        "deposit-nudge",
+    ]
     assert "deposit-nudge" not in [e.template for e, _ in anna if isinstance(e, SendMessage)]
     # No schedule is left behind.
     assert stack.runtime.pending_schedules() == []
@@ -40,10 +43,14 @@ def test_the_demo_emails_really_reach_ses_rendered_with_fallbacks(moto_server, s
     for mail in emails:
         by_recipient.setdefault(mail["to"][0], []).append(mail["subject"])
     assert by_recipient["anna@example.org"] == ["Вітаємо, Анна!", "Thanks for your first deposit"]
-    assert by_recipient["ben@example.org"] == ["Welcome, friend!", "Hey, your welcome bonus is waiting"]
+    assert by_recipient["ben@example.org"] == [
+        "Welcome, friend!",
+        "Hey, your welcome bonus is waiting",
+    ]
     for mail in emails:
         text = mail["subject"] + str(mail["body"])
-        assert "{{" not in text and not re.search(r"\[[A-Z_]+\]", text)
+        assert "{{" not in text
+        assert not re.search(r"\[[A-Z_]+\]", text)
 
 
 def test_the_demo_keeps_balances_equal_to_ledgers_and_parks_the_malformed_event(moto_server, stack):
@@ -63,8 +70,14 @@ def test_the_demo_prints_a_readable_story(moto_server, stack):
     lines: list[str] = []
     run_demo(out=lines.append, embedded=stack)
     text = "\n".join(lines)
-    for expected in ("send welcome by email", "timer no-deposit-3d armed", "timer no-deposit-3d cancelled",
-                     "duplicate dep-anna-1 ignored", "refused to DLQ", "fired no-deposit-3d for p-ben",
-                     "email deposit-nudge: sent as"):
+    for expected in (
+        "send welcome by email",
+        "timer no-deposit-3d armed",
+        "timer no-deposit-3d cancelled",
+        "duplicate dep-anna-1 ignored",
+        "refused to DLQ",
+        "fired no-deposit-3d for p-ben",
+        "email deposit-nudge: sent as",
+    ):
         assert expected in text
     assert "anna@example.org" not in text  # contact details never printed

@@ -20,22 +20,48 @@ def env(detail_type, **detail):
 
 
 def registered(player, event_id="reg", email=None):
-    return env("player.registered", player_id=player, event_id=event_id, occurred_at=T, locale="en",
-               time_zone="Europe/Kyiv", country="UA", email=email or f"{player}@example.org", consents={"email": True})
+    return env(
+        "player.registered",
+        player_id=player,
+        event_id=event_id,
+        occurred_at=T,
+        locale="en",
+        time_zone="Europe/Kyiv",
+        country="UA",
+        email=email or f"{player}@example.org",
+        consents={"email": True},
+    )
 
 
 def deposit(player, event_id, amount="20.00", at=T):
-    return env("wallet.deposit_succeeded", player_id=player, event_id=event_id, occurred_at=at,
-               deposit_id=f"d-{event_id}", amount=amount, currency="EUR")
+    return env(
+        "wallet.deposit_succeeded",
+        player_id=player,
+        event_id=event_id,
+        occurred_at=at,
+        deposit_id=f"d-{event_id}",
+        amount=amount,
+        currency="EUR",
+    )
 
 
 def sqs_event(*bodies):
-    return {"Records": [
-        {"messageId": f"m-{i}", "receiptHandle": f"h-{i}", "body": b if isinstance(b, str) else json.dumps(b),
-         "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-         "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:engine", "awsRegion": "eu-west-1"}
-        for i, b in enumerate(bodies)
-    ]}
+    return {
+        "Records": [
+            {
+                "messageId": f"m-{i}",
+                "receiptHandle": f"h-{i}",
+                "body": b if isinstance(b, str) else json.dumps(b),
+                "attributes": {},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:engine",
+                "awsRegion": "eu-west-1",
+            }
+            for i, b in enumerate(bodies)
+        ]
+    }
 
 
 def invoke_engine(*bodies):
@@ -45,8 +71,11 @@ def invoke_engine(*bodies):
 def snapshot(stack, player):
     players = stack.runtime.players
     state = players.state(player)
-    return (state.model_dump() if state else None, [e.entry_id for e in players.ledger(player)],
-            sorted(i.outbox_id for i, _, _ in players.outbox(player)))
+    return (
+        state.model_dump() if state else None,
+        [e.entry_id for e in players.ledger(player)],
+        sorted(i.outbox_id for i, _, _ in players.outbox(player)),
+    )
 
 
 # --- invariant 1: replays change nothing ------------------------------------------------------
@@ -64,7 +93,11 @@ def test_the_same_event_delivered_twice_changes_nothing_the_second_time(started)
 
 
 def test_a_redriven_batch_changes_nothing_the_second_time(started):
-    batch = (registered("p-2"), deposit("p-2", "dep-1"), deposit("p-2", "dep-2", at="2026-11-25T10:00:00+00:00"))
+    batch = (
+        registered("p-2"),
+        deposit("p-2", "dep-1"),
+        deposit("p-2", "dep-2", at="2026-11-25T10:00:00+00:00"),
+    )
     assert invoke_engine(*batch) == {"batchItemFailures": []}
     started.runtime.pump()
     before, emails_before = snapshot(started, "p-2"), len(sent_emails(started))
@@ -84,15 +117,26 @@ def test_a_redelivered_outbox_record_sends_one_email(started):
     invoke_engine(registered("p-4"))
     rt = started.runtime
     streams = rt.clients.client("dynamodbstreams")
-    shard = streams.describe_stream(StreamArn=started.resources.stream_arn)["StreamDescription"]["Shards"][0]
-    it = streams.get_shard_iterator(StreamArn=started.resources.stream_arn, ShardId=shard["ShardId"],
-                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-    records = [r for r in streams.get_records(ShardIterator=it)["Records"]
-               if r["eventName"] == "INSERT" and r["dynamodb"]["Keys"]["sk"]["S"].startswith("OUTBOX#")
-               and '"send"' in r["dynamodb"]["NewImage"]["item"]["S"]]
+    shard = streams.describe_stream(StreamArn=started.resources.stream_arn)["StreamDescription"][
+        "Shards"
+    ][0]
+    it = streams.get_shard_iterator(
+        StreamArn=started.resources.stream_arn,
+        ShardId=shard["ShardId"],
+        ShardIteratorType="TRIM_HORIZON",
+    )["ShardIterator"]
+    records = [
+        r
+        for r in streams.get_records(ShardIterator=it)["Records"]
+        if r["eventName"] == "INSERT"
+        and r["dynamodb"]["Keys"]["sk"]["S"].startswith("OUTBOX#")
+        and '"send"' in r["dynamodb"]["NewImage"]["item"]["S"]
+    ]
     assert len(records) == 1
     for _ in range(3):
-        assert dispatch_handler({"Records": records}, LambdaContext("dispatch")) == {"batchItemFailures": []}
+        assert dispatch_handler({"Records": records}, LambdaContext("dispatch")) == {
+            "batchItemFailures": []
+        }
     assert len(sent_emails(started)) == 1
 
 
@@ -126,7 +170,9 @@ def test_a_transient_failure_retries_only_that_players_records(started):
     engine = build_engine(settings, started.clock, started.runtime.clients)
     engine._players = FlakyStore(settings.player_table, started.runtime.clients.client("dynamodb"))
     wiring.install(engine=engine)
-    result = invoke_engine(deposit("p-7", "dep-1"), deposit("p-8", "dep-1"), deposit("p-7", "dep-2"))
+    result = invoke_engine(
+        deposit("p-7", "dep-1"), deposit("p-8", "dep-1"), deposit("p-7", "dep-2")
+    )
     assert sorted(f["itemIdentifier"] for f in result["batchItemFailures"]) == ["m-0", "m-2"]
     assert started.runtime.players.state("p-8").points_balance == 20
     assert started.runtime.players.state("p-7") is None
@@ -147,6 +193,7 @@ def test_a_concurrent_write_to_the_same_player_is_retried_by_reloading(started):
                 raced.set()
                 # Another Lambda commits a different event for the same player first.
                 from shared.services.engine import InboundRecord
+
                 rival.process([InboundRecord("rival", json.dumps(deposit("p-9", "dep-rival")))])
             super().commit(commit, now, dedupe_for)
 
@@ -166,7 +213,10 @@ def test_parallel_batches_for_one_player_never_lose_or_double_an_award(started):
     from shared.services.engine import InboundRecord
 
     def work(i):
-        pending = [InboundRecord(f"m{i}-{j}", json.dumps(deposit("p-10", f"dep-{i}-{j}"))) for j in range(3)]
+        pending = [
+            InboundRecord(f"m{i}-{j}", json.dumps(deposit("p-10", f"dep-{i}-{j}")))
+            for j in range(3)
+        ]
         while pending:  # as SQS does: records reported failed come back
             failed = engines[i].process(pending).failed_message_ids
             pending = [r for r in pending if r.message_id in failed]
@@ -196,12 +246,17 @@ def test_a_bad_rule_written_behind_the_consoles_back_is_skipped_and_the_rest_sti
 
 def test_a_published_change_takes_effect_on_the_next_batch(started):
     invoke_engine(deposit("p-12", "dep-1"))
-    rule = {"rule_id": "deposit-points", "on": ["wallet.deposit_succeeded"],
-            "then": [{"award_points": {"rate": "2", "of": "amount"}}]}
+    rule = {
+        "rule_id": "deposit-points",
+        "on": ["wallet.deposit_succeeded"],
+        "then": [{"award_points": {"rate": "2", "of": "amount"}}],
+    }
     started.runtime.config.put_rule(rule, actor="test", now=started.clock.now())
     started.runtime.config.publish()
     invoke_engine(deposit("p-12", "dep-2"))
-    assert [e.points for e in sorted(started.runtime.players.ledger("p-12"), key=lambda e: e.event_id)] == [20, 40]
+    assert [
+        e.points for e in sorted(started.runtime.players.ledger("p-12"), key=lambda e: e.event_id)
+    ] == [20, 40]
 
 
 # --- timers -----------------------------------------------------------------------------------
@@ -210,8 +265,16 @@ def test_a_published_change_takes_effect_on_the_next_batch(started):
 def test_a_timer_that_fires_after_its_condition_stopped_holding_does_nothing(started):
     rt = started.runtime
     # Without the cancel rule, the schedule stays and fires; the re-check must stop the send.
-    rt.config.put_rule({"rule_id": "deposit-cancels-nudge", "enabled": False, "on": ["wallet.deposit_succeeded"],
-                        "then": [{"cancel_timer": {"timer": "no-deposit-3d"}}]}, actor="t", now=started.clock.now())
+    rt.config.put_rule(
+        {
+            "rule_id": "deposit-cancels-nudge",
+            "enabled": False,
+            "on": ["wallet.deposit_succeeded"],
+            "then": [{"cancel_timer": {"timer": "no-deposit-3d"}}],
+        },
+        actor="t",
+        now=started.clock.now(),
+    )
     rt.config.publish()
     rt.put_events([registered("p-13"), deposit("p-13", "dep-1", at="2026-11-25T09:00:00+00:00")])
     rt.pump()

@@ -9,10 +9,16 @@ import pytest
 from aws_cdk import Token
 from aws_cdk.assertions import Match, Template
 
-from infra.app import STACK_ID
 from events.models import INTERNAL_SOURCE, TimerFired
 from events.routing import BUS_RULE_PATTERN, OUTBOX_STREAM_FILTER
-from shared.settings import ENV, DispatchSettings, EngineSettings, dispatch_settings, engine_settings
+from infra.app import STACK_ID
+from shared.settings import (
+    ENV,
+    DispatchSettings,
+    EngineSettings,
+    dispatch_settings,
+    engine_settings,
+)
 
 from .conftest import Synth, cdk_json_context
 
@@ -147,7 +153,8 @@ def test_function_environment_sets_every_required_setting(synth, handler, settin
 
 
 @pytest.mark.parametrize(
-    ("handler", "service"), [(ENGINE_HANDLER, "engage-engine"), (DISPATCH_HANDLER, "engage-dispatch")]
+    ("handler", "service"),
+    [(ENGINE_HANDLER, "engage-engine"), (DISPATCH_HANDLER, "engage-dispatch")],
 )
 def test_function_environment_configures_powertools(synth, handler, service):
     _, props = function(synth, handler)
@@ -180,7 +187,8 @@ def test_function_policy_has_no_wildcard_beyond_the_acknowledged_ones(synth, han
         rendered = json.dumps(statement["Resource"])
         if "*" in rendered and statement["Resource"] != "*":
             # The only other wildcard: every schedule of the stack's own group.
-            assert actions and all(a.startswith("scheduler:") for a in actions), statement
+            assert actions, statement
+            assert all(a.startswith("scheduler:") for a in actions), statement
             assert rendered.endswith('"/*"]]}'), statement
 
 
@@ -188,7 +196,7 @@ def test_function_policy_has_no_wildcard_beyond_the_acknowledged_ones(synth, han
 
 
 def test_engine_consumes_the_engine_queue_with_partial_batch_failures(synth):
-    engine_id, props = function(synth, ENGINE_HANDLER)
+    engine_id, _ = function(synth, ENGINE_HANDLER)
     queue_id = logical_id_of(synth, "AWS::SQS::Queue", "/EngineQueue/")
     esm = esm_for(synth, engine_id)
     context = cdk_json_context()
@@ -232,7 +240,9 @@ def test_function_may_read_and_write_players_but_only_read_config(synth, handler
 
     def actions_on(table_id):
         arn = {"Fn::GetAtt": [table_id, "Arn"]}
-        return {a for s in statements if arn in as_list(s["Resource"]) for a in as_list(s["Action"])}
+        return {
+            a for s in statements if arn in as_list(s["Resource"]) for a in as_list(s["Action"])
+        }
 
     assert {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"} <= actions_on(player_id)
     assert actions_on(config_id) == {
@@ -257,9 +267,9 @@ def test_every_queue_is_encrypted_and_refuses_plain_http(synth, template):
             for s in p["Properties"]["PolicyDocument"]["Statement"]
             if s["Effect"] == "Deny"
         ]
-        assert any(
-            s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in denies
-        ), queue_id
+        assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in denies), (
+            queue_id
+        )
 
 
 # --- bus -----------------------------------------------------------------------------------
@@ -347,9 +357,7 @@ def test_dispatch_may_send_email_only_as_the_sender_through_the_configuration_se
     assert f':identity/{email_from.split("@")[1]}"' in resources
     assert f'":configuration-set/", {{"Ref": "{config_set_id}"}}' in resources
     assert send["Condition"] == {"StringEquals": {"ses:FromAddress": email_from}}
-    assert props["Environment"]["Variables"][ENV["ses_configuration_set"]] == {
-        "Ref": config_set_id
-    }
+    assert props["Environment"]["Variables"][ENV["ses_configuration_set"]] == {"Ref": config_set_id}
 
 
 def test_dispatch_may_publish_derived_events_to_the_bus_only(synth):

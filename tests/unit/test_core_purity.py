@@ -9,8 +9,24 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PURE_PACKAGES = [ROOT / "shared" / "domain", ROOT / "events"]
-FORBIDDEN_MODULES = {"boto3", "botocore", "aws_lambda_powertools", "moto", "os", "time", "random", "secrets", "uuid"}
-WALL_CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"), ("time", "time")}
+FORBIDDEN_MODULES = {
+    "boto3",
+    "botocore",
+    "aws_lambda_powertools",
+    "moto",
+    "os",
+    "time",
+    "random",
+    "secrets",
+    "uuid",
+}
+WALL_CLOCK_CALLS = {
+    ("datetime", "now"),
+    ("datetime", "utcnow"),
+    ("datetime", "today"),
+    ("date", "today"),
+    ("time", "time"),
+}
 
 pure_files = sorted(f for pkg in PURE_PACKAGES for f in pkg.rglob("*.py"))
 
@@ -62,7 +78,9 @@ def test_importing_the_whole_core_pulls_in_no_aws_sdk_transitively():
         + "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'boto3','botocore','aws_lambda_powertools'})\n"
         + "print(','.join(bad))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == ""
 
 

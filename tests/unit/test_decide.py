@@ -28,61 +28,96 @@ def run(cfg, *events, state=None, now=NOW):
 
 
 def test_fixed_points_are_awarded_with_a_ledger_line_that_matches_the_balance():
-    cfg = config({"rule_id": "p", "on": ["player.logged_in"], "then": [{"award_points": {"points": 10}}]})
+    cfg = config(
+        {"rule_id": "p", "on": ["player.logged_in"], "then": [{"award_points": {"points": 10}}]}
+    )
     d = run(cfg, logged_in(at(hours=1)))
     assert d.state.points_balance == 10
     assert [(e.points, e.balance_after) for e in d.ledger] == [(10, 10)]
 
 
 def test_proportional_points_round_down_and_stay_exact():
-    cfg = config({"rule_id": "p", "on": ["wallet.deposit_succeeded"], "then": [{"award_points": {"rate": "0.1", "of": "amount"}}]})
+    cfg = config(
+        {
+            "rule_id": "p",
+            "on": ["wallet.deposit_succeeded"],
+            "then": [{"award_points": {"rate": "0.1", "of": "amount"}}],
+        }
+    )
     d = run(cfg, deposit(at(), "99.99"))
     assert d.state.points_balance == 9
 
 
 def test_conditions_see_the_profile_after_the_event_is_applied():
-    cfg = config({"rule_id": "first", "on": ["wallet.deposit_succeeded"], "match": {"player": {"deposit_count": [1]}},
-                  "then": [{"award_points": {"points": 100}}]})
+    cfg = config(
+        {
+            "rule_id": "first",
+            "on": ["wallet.deposit_succeeded"],
+            "match": {"player": {"deposit_count": [1]}},
+            "then": [{"award_points": {"points": 100}}],
+        }
+    )
     d = run(cfg, deposit(at(hours=1)), deposit(at(hours=2)))
     assert d.state.points_balance == 100
 
 
 def test_a_once_per_day_limit_counts_by_event_time():
-    cfg = config({"rule_id": "daily", "on": ["player.logged_in"], "then": [{"award_points": {"points": 10}}],
-                  "limit": {"per_player": 1, "period": "P1D"}})
+    cfg = config(
+        {
+            "rule_id": "daily",
+            "on": ["player.logged_in"],
+            "then": [{"award_points": {"points": 10}}],
+            "limit": {"per_player": 1, "period": "P1D"},
+        }
+    )
     d = run(cfg, logged_in(at(hours=1)), logged_in(at(hours=5)), logged_in(at(hours=25, minutes=1)))
     assert d.state.points_balance == 20
     assert any("limit (1 per P1D) is reached" in str(t) for t in d.trace)
 
 
 def test_a_lifetime_limit_keeps_only_what_it_needs_in_state():
-    cfg = config({"rule_id": "once", "on": ["player.logged_in"], "then": [{"award_points": {"points": 1}}], "limit": {"per_player": 1}})
+    cfg = config(
+        {
+            "rule_id": "once",
+            "on": ["player.logged_in"],
+            "then": [{"award_points": {"points": 1}}],
+            "limit": {"per_player": 1},
+        }
+    )
     d = run(cfg, *(logged_in(at(hours=h)) for h in range(5)))
     assert d.state.points_balance == 1
     assert len(d.state.rule_fires["once"]) == 1
 
 
 def test_a_service_message_is_sent_without_marketing_consent():
-    cfg = config({"rule_id": "w", "on": ["player.registered"], "then": [{"send": {"template": "welcome"}}]})
+    cfg = config(
+        {"rule_id": "w", "on": ["player.registered"], "then": [{"send": {"template": "welcome"}}]}
+    )
     d = run(cfg, registered(at(), consent=False))
     assert [o.effect.template for o in d.outbox] == ["welcome"]
 
 
 def test_a_marketing_message_is_suppressed_without_consent_and_the_reason_recorded():
-    cfg = config({"rule_id": "m", "on": ["player.registered"], "then": [{"send": {"template": "hello"}}]})
+    cfg = config(
+        {"rule_id": "m", "on": ["player.registered"], "then": [{"send": {"template": "hello"}}]}
+    )
     d = run(cfg, registered(at(), consent=False))
     assert d.outbox == []
     assert any("suppressed, no consent" in str(t) for t in d.trace)
 
 
 def test_a_message_to_a_player_without_an_address_is_suppressed():
-    cfg = config({"rule_id": "w", "on": ["player.registered"], "then": [{"send": {"template": "welcome"}}]})
+    cfg = config(
+        {"rule_id": "w", "on": ["player.registered"], "then": [{"send": {"template": "welcome"}}]}
+    )
     d = run(cfg, registered(at(), email=None))
     assert d.outbox == []
 
 
 def test_a_send_carries_only_the_allowed_template_variables():
-    cfg = config({"rule_id": "w", "on": ["player.registered"], "then": [{"send": {"template": "welcome"}}]})
+    cfg = config(
+        {"rule_id": "w", "on": ["player.registered"], "then": [{"send": {"template": "welcome"}}]}
+    )
     effect = run(cfg, registered(at())).outbox[0].effect
     assert isinstance(effect, SendMessage)
     assert effect.vars["first_name"] == "Anna"
@@ -108,7 +143,9 @@ def test_a_late_event_never_schedules_a_timer_in_the_past():
 def test_a_deposit_cancels_the_pending_nudge():
     d = run(config(*NUDGE_RULES), registered(at()), deposit(at(days=1)))
     assert d.state.timers == {}
-    assert isinstance(d.outbox[-2].effect, CancelTimer) or any(isinstance(o.effect, CancelTimer) for o in d.outbox)
+    assert isinstance(d.outbox[-2].effect, CancelTimer) or any(
+        isinstance(o.effect, CancelTimer) for o in d.outbox
+    )
 
 
 def test_cancelling_a_timer_that_is_not_pending_writes_nothing():
@@ -125,7 +162,14 @@ def test_a_fired_timer_whose_condition_still_holds_runs_its_actions():
 
 
 def test_a_fired_timer_whose_condition_stopped_holding_does_nothing():
-    cfg = config({**NUDGE_RULES[0]}, {"rule_id": "pts", "on": ["wallet.deposit_succeeded"], "then": [{"award_points": {"points": 1}}]})
+    cfg = config(
+        {**NUDGE_RULES[0]},
+        {
+            "rule_id": "pts",
+            "on": ["wallet.deposit_succeeded"],
+            "then": [{"award_points": {"points": 1}}],
+        },
+    )
     state = run(cfg, registered(at()), deposit(at(days=1))).state  # deposit without cancel rule
     d = decide(state, fired(at(days=3), "no-deposit", "nudge", 1), cfg, at(days=3))
     assert d.outbox == []
@@ -144,7 +188,8 @@ def test_a_timer_fire_after_cancel_is_ignored():
     cfg = config(*NUDGE_RULES)
     state = run(cfg, registered(at()), deposit(at(days=1))).state
     d = decide(state, fired(at(days=3), "no-deposit", "nudge", 1), cfg, at(days=3))
-    assert d.outbox == [] and d.ledger == []
+    assert d.outbox == []
+    assert d.ledger == []
 
 
 def test_re_arming_keeps_exactly_one_pending_timer_with_a_new_generation():
@@ -156,7 +201,9 @@ def test_re_arming_keeps_exactly_one_pending_timer_with_a_new_generation():
 
 def test_events_are_applied_in_event_time_order_whatever_the_arrival_order():
     cfg = config()
-    late_first = run(cfg, round_(at(minutes=3), payout="5"), round_(at(minutes=1)), round_(at(minutes=2)))
+    late_first = run(
+        cfg, round_(at(minutes=3), payout="5"), round_(at(minutes=1)), round_(at(minutes=2))
+    )
     assert late_first.state.profile.win_streak == 1
     assert late_first.state.profile.loss_streak == 0
 
@@ -173,20 +220,32 @@ def test_the_input_state_is_never_mutated():
     cfg = config(*NUDGE_RULES)
     state = PlayerState.new(PLAYER)
     decide(state, registered(at()), cfg, NOW)
-    assert state.timers == {} and state.points_balance == 0
+    assert state.timers == {}
+    assert state.points_balance == 0
 
 
 # --- properties -----------------------------------------------------------------------------
 
 POINT_RULES = config(
     *NUDGE_RULES,
-    {"rule_id": "login", "on": ["player.logged_in"], "then": [{"award_points": {"points": 7}}], "limit": {"per_player": 2, "period": "P1D"}},
-    {"rule_id": "loss", "on": ["game.round_finished"], "match": {"player": {"loss_streak": [{"numeric": [">=", 3]}]}},
-     "then": [{"award_points": {"points": 3}}]},
+    {
+        "rule_id": "login",
+        "on": ["player.logged_in"],
+        "then": [{"award_points": {"points": 7}}],
+        "limit": {"per_player": 2, "period": "P1D"},
+    },
+    {
+        "rule_id": "loss",
+        "on": ["game.round_finished"],
+        "match": {"player": {"loss_streak": [{"numeric": [">=", 3]}]}},
+        "then": [{"award_points": {"points": 3}}],
+    },
 )
 
 event_kind = st.sampled_from(["login", "deposit", "round_loss", "round_win", "register"])
-sequences = st.lists(st.tuples(event_kind, st.integers(min_value=0, max_value=60 * 24 * 10)), max_size=40)
+sequences = st.lists(
+    st.tuples(event_kind, st.integers(min_value=0, max_value=60 * 24 * 10)), max_size=40
+)
 
 
 def build(kind, minute):

@@ -3,7 +3,16 @@
 from decimal import Decimal
 
 from shared.domain.profile import Profile, apply_event
-from tests.builders import PLAYER, at, consent, deposit, failed_deposit, logged_in, registered, round_
+from tests.builders import (
+    PLAYER,
+    at,
+    consent,
+    deposit,
+    failed_deposit,
+    logged_in,
+    registered,
+    round_,
+)
 
 
 def fold(*events):
@@ -19,7 +28,11 @@ def test_registration_copies_locale_time_zone_country_and_consents():
 
 
 def test_deposits_count_and_sum_exactly_per_currency():
-    p = fold(deposit(at(hours=1), "0.1"), deposit(at(hours=2), "0.2"), deposit(at(hours=3), "5", currency="USD"))
+    p = fold(
+        deposit(at(hours=1), "0.1"),
+        deposit(at(hours=2), "0.2"),
+        deposit(at(hours=3), "5", currency="USD"),
+    )
     assert p.deposit_count == 3
     assert p.deposit_totals == {"EUR": Decimal("0.3"), "USD": Decimal("5")}
 
@@ -42,7 +55,9 @@ def test_loss_streak_counts_consecutive_losses_and_a_win_resets_it():
 
 
 def test_a_push_neither_extends_nor_breaks_a_streak():
-    p = fold(round_(at(minutes=1)), round_(at(minutes=2), stake="1", payout="1"), round_(at(minutes=3)))
+    p = fold(
+        round_(at(minutes=1)), round_(at(minutes=2), stake="1", payout="1"), round_(at(minutes=3))
+    )
     assert p.loss_streak == 2
 
 

@@ -13,7 +13,11 @@ def refusal(raw) -> str:
     return describe_validation_error(info.value)
 
 
-BASE = {"rule_id": "r1", "on": ["wallet.deposit_succeeded"], "then": [{"award_points": {"points": 5}}]}
+BASE = {
+    "rule_id": "r1",
+    "on": ["wallet.deposit_succeeded"],
+    "then": [{"award_points": {"points": 5}}],
+}
 
 
 def test_a_minimal_rule_is_accepted():
@@ -43,17 +47,38 @@ def test_a_pattern_testing_something_other_than_event_or_player_is_refused():
 
 
 def test_award_points_needs_either_fixed_points_or_rate_and_field():
-    reason = refusal({**BASE, "then": [{"award_points": {"points": 5, "rate": "1", "of": "amount"}}]})
+    reason = refusal(
+        {**BASE, "then": [{"award_points": {"points": 5, "rate": "1", "of": "amount"}}]}
+    )
     assert "then.0.award_points" in reason
 
 
 def test_award_points_of_a_field_the_event_lacks_is_refused():
-    reason = refusal({**BASE, "on": ["player.logged_in"], "then": [{"award_points": {"rate": "1", "of": "amount"}}]})
+    reason = refusal(
+        {
+            **BASE,
+            "on": ["player.logged_in"],
+            "then": [{"award_points": {"rate": "1", "of": "amount"}}],
+        }
+    )
     assert "player.logged_in" in reason
 
 
 def test_a_timer_shorter_than_a_minute_is_refused():
-    reason = refusal({**BASE, "then": [{"schedule": {"timer": "t", "after": "PT10S", "then": [{"cancel_timer": {"timer": "x"}}]}}]})
+    reason = refusal(
+        {
+            **BASE,
+            "then": [
+                {
+                    "schedule": {
+                        "timer": "t",
+                        "after": "PT10S",
+                        "then": [{"cancel_timer": {"timer": "x"}}],
+                    }
+                }
+            ],
+        }
+    )
     assert "then.0.schedule.after" in reason
 
 
@@ -68,7 +93,9 @@ def test_extra_fields_are_refused_so_typos_do_not_pass_silently():
 
 
 def test_a_rule_sending_a_template_that_does_not_exist_is_skipped_and_reported():
-    snapshot = build_config(1, [{**BASE, "then": [{"send": {"template": "nope"}}]}], [template("hello")])
+    snapshot = build_config(
+        1, [{**BASE, "then": [{"send": {"template": "nope"}}]}], [template("hello")]
+    )
     assert len(snapshot.rules) == 0
     assert "then.0.send.template" in str(snapshot.problems[0])
 
@@ -91,7 +118,9 @@ def test_matching_rules_come_back_by_priority_then_id():
         {**BASE, "rule_id": "c", "priority": 1, "match": {"event": {"currency": ["EUR"]}}},
     ]
     snapshot = build_config(1, rules, [])
-    hits = snapshot.rules.matching("wallet.deposit_succeeded", {"event": {"currency": "EUR"}, "player": {}})
+    hits = snapshot.rules.matching(
+        "wallet.deposit_succeeded", {"event": {"currency": "EUR"}, "player": {}}
+    )
     assert [r.rule_id for r in hits] == ["c", "a", "b"]
 
 

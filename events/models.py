@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,8 +19,11 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
     computed_field,
 )
 
@@ -31,7 +34,7 @@ PlayerId = Annotated[
     Field(
         min_length=1,
         max_length=128,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]*$",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$",
         description="Operator's stable player id (no PII: not an email or phone).",
     ),
 ]
@@ -88,6 +91,28 @@ Email = Annotated[str, AfterValidator(_check_email)]
 Phone = Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164 number.")]
 
 
+def _no_epoch_numbers(value: Any) -> Any:
+    # pydantic would read 1700000000 as a Unix time; the contract is ISO 8601 with an offset.
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        raise ValueError("must be an ISO 8601 string with a UTC offset, not a number")
+    return value
+
+
+EventTime = Annotated[
+    AwareDatetime,
+    BeforeValidator(_no_epoch_numbers),
+    Field(description="When it happened, ISO 8601 with a UTC offset (no naive times)."),
+]
+
+
+def _check_date(value: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"not a calendar date: {value!r}") from exc
+    return value
+
+
 class EventDetail(BaseModel):
     """Fields every detail carries."""
 
@@ -96,9 +121,7 @@ class EventDetail(BaseModel):
 
     player_id: PlayerId
     event_id: EventId
-    occurred_at: AwareDatetime = Field(
-        description="When it happened, ISO 8601 with a UTC offset (no naive times)."
-    )
+    occurred_at: EventTime
 
 
 class Consents(BaseModel):
@@ -106,9 +129,9 @@ class Consents(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    email: bool = False
-    sms: bool = False
-    push: bool = False
+    email: StrictBool = False
+    sms: StrictBool = False
+    push: StrictBool = False
 
 
 class PlayerRegistered(EventDetail):
@@ -121,7 +144,9 @@ class PlayerRegistered(EventDetail):
     first_name: Annotated[str, Field(min_length=1, max_length=80)] | None = None
     email: Email | None = None
     phone: Phone | None = None
-    birth_date: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
+    birth_date: (
+        Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_check_date)] | None
+    ) = None
 
 
 class PlayerLoggedIn(EventDetail):
@@ -136,7 +161,7 @@ class DepositSucceeded(EventDetail):
     deposit_id: Annotated[str, Field(min_length=1, max_length=128)]
     amount: PositiveMoney
     currency: Currency
-    method: Annotated[str, Field(max_length=40)] | None = None
+    method: Annotated[str, Field(min_length=1, max_length=40)] | None = None
 
 
 class DepositFailed(EventDetail):
@@ -145,7 +170,7 @@ class DepositFailed(EventDetail):
     deposit_id: Annotated[str, Field(min_length=1, max_length=128)]
     amount: PositiveMoney
     currency: Currency
-    reason: Annotated[str, Field(max_length=80)] | None = None
+    reason: Annotated[str, Field(min_length=1, max_length=80)] | None = None
 
 
 class RoundFinished(EventDetail):
@@ -187,7 +212,7 @@ class ConsentChanged(EventDetail):
     detail_type: ClassVar[str] = "player.consent_changed"
 
     channel: Channel
-    granted: bool
+    granted: StrictBool
 
 
 class TimerFired(EventDetail):
@@ -197,7 +222,7 @@ class TimerFired(EventDetail):
 
     timer: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,47}$")]
     rule_id: Annotated[str, Field(min_length=1, max_length=64)]
-    generation: Annotated[int, Field(ge=1)]
+    generation: Annotated[StrictInt, Field(ge=1)]
 
 
 DETAIL_MODELS: dict[str, type[EventDetail]] = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from aws_cdk import Validations
+from aws_cdk import Stack, Validations
 from aws_cdk import aws_iam as iam
 
 from infra.app import STACK_ID, build_app
@@ -62,7 +62,7 @@ def test_findings_are_acknowledged_per_resource_each_with_a_specific_reason(synt
 def test_an_unacknowledged_finding_fails_the_synth(tmp_path):
     # Given the real app as `cdk synth` builds it (cdk.json context, nag enabled)
     app = build_app(cdk_json_context(), outdir=str(tmp_path))
-    stack = app.node.find_child(STACK_ID)
+    stack = Stack.of(app.node.find_child(STACK_ID))
     # When a resource with a finding nobody acknowledged is added
     role = iam.Role(stack, "Careless", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
     role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:*"], resources=["*"]))

@@ -71,7 +71,7 @@ def statements_with(statements: list[dict[str, Any]], action: str) -> list[dict[
 
 
 def esm_for(synth: Synth, function_id: str) -> dict[str, Any]:
-    found = [
+    found: list[dict[str, Any]] = [
         r["Properties"]
         for r in synth.resources("AWS::Lambda::EventSourceMapping").values()
         if r["Properties"]["FunctionName"] == {"Ref": function_id}
@@ -238,7 +238,7 @@ def test_function_may_read_and_write_players_but_only_read_config(synth, handler
     config_id = logical_id_of(synth, "AWS::DynamoDB::Table", "/ConfigTable/")
     statements = role_statements(synth, props)
 
-    def actions_on(table_id):
+    def actions_on(table_id: str) -> set[str]:
         arn = {"Fn::GetAtt": [table_id, "Arn"]}
         return {
             a for s in statements if arn in as_list(s["Resource"]) for a in as_list(s["Action"])

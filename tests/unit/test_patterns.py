@@ -1056,7 +1056,7 @@ def test_property_explain_is_none_exactly_when_the_pattern_matches(
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data(), pattern_list=st.lists(patterns(booleans=True), min_size=1, max_size=12))
+@given(data=st.data(), pattern_list=st.lists(patterns(booleans=True), min_size=1, max_size=8))
 def test_property_index_returns_exactly_what_brute_force_returns(
     data: st.DataObject, pattern_list: list[dict[str, Any]]
 ) -> None:

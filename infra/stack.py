@@ -67,6 +67,14 @@ class EngageStack(Stack):
                 self.functions.dispatch_dead_letter_queue.queue_url,
                 "Stream batches dispatch could not perform (shard ranges)",
             ),
+            "EngineFunctionName": (
+                self.functions.engine.function.function_name,
+                "Engine Lambda (logs, metrics)",
+            ),
+            "DispatchFunctionName": (
+                self.functions.dispatch.function.function_name,
+                "Dispatch Lambda (logs, metrics)",
+            ),
             "ScheduleGroupName": (self.scheduling.group_name, "Where player timers live"),
             "SesConfigurationSetName": (
                 self.email.configuration_set_name,

@@ -213,9 +213,7 @@ def test_given_a_ledger_entry_already_written_when_committing_it_again_then_conf
     entry = ledger_entry("evt-1")
     players.commit(commit(event_ids=["evt-1"], ledger=[entry]), NOW, DEDUPE)
     before = {sk: raw_item(ddb, sk) for sk in stored_sort_keys(ddb)}
-    replay = commit(
-        rich_state(), expected_version=1, event_ids=["evt-1-retry"], ledger=[entry]
-    )
+    replay = commit(rich_state(), expected_version=1, event_ids=["evt-1-retry"], ledger=[entry])
 
     with pytest.raises(ConflictError):
         players.commit(replay, NOW + timedelta(minutes=5), DEDUPE)
@@ -438,9 +436,7 @@ def test_given_a_throttled_cancellation_when_committing_then_throttled_error(stu
         "transact_write_items",
         service_error_code="TransactionCanceledException",
         http_status_code=400,
-        modeled_fields={
-            "CancellationReasons": [{"Code": "None"}, {"Code": "ThrottlingError"}]
-        },
+        modeled_fields={"CancellationReasons": [{"Code": "None"}, {"Code": "ThrottlingError"}]},
     )
 
     with pytest.raises(ThrottledError):
@@ -529,9 +525,7 @@ def test_given_a_load_against_moto_when_metered_then_read_units_are_recorded(pla
     assert meter.read_units["load"] > 0
 
 
-def test_given_a_commit_of_small_items_when_metered_then_each_write_costs_2_units(
-    players, meter
-):
+def test_given_a_commit_of_small_items_when_metered_then_each_write_costs_2_units(players, meter):
     # moto reports no capacity for transactions, so the meter prices them from item sizes.
     players.commit(commit(event_ids=["evt-1", "evt-2"]), NOW, DEDUPE)
 
@@ -556,9 +550,7 @@ def test_given_a_transactional_put_when_metered_then_it_costs_2_units_per_starte
 def test_given_a_commit_with_a_state_over_1kb_when_metered_then_the_state_costs_4_units(
     players, meter
 ):
-    big = rich_state().model_copy(
-        update={"rule_fires": {f"rule-{i:02}": [NOW] for i in range(10)}}
-    )
+    big = rich_state().model_copy(update={"rule_fires": {f"rule-{i:02}": [NOW] for i in range(10)}})
     assert 1024 < len(big.model_dump_json()) < 2048
 
     players.commit(commit(big, event_ids=[]), NOW, DEDUPE)

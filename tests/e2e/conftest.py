@@ -1,10 +1,35 @@
 """One moto server on loopback for the e2e suite; every test gets a freshly provisioned stack."""
 
+import functools
+import threading
+
 import pytest
+from moto.dynamodb.models import DynamoDBBackend
 
 from shared import wiring
 from shared.local.demo import START
 from shared.local.embedded import Embedded, load_starter_config, start_moto
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_moto_transactions():
+    """Make moto's TransactWriteItems isolated, as DynamoDB's are.
+
+    moto rolls a failed transaction back by restoring a whole-table snapshot taken when it
+    started, which silently erases writes other threads committed meanwhile. Real DynamoDB
+    transactions are serializable; tests that race writers need that, not moto's artefact.
+    """
+    original = DynamoDBBackend.transact_write_items
+    lock = threading.Lock()
+
+    @functools.wraps(original)
+    def serialized(self, *args, **kwargs):
+        with lock:
+            return original(self, *args, **kwargs)
+
+    DynamoDBBackend.transact_write_items = serialized
+    yield
+    DynamoDBBackend.transact_write_items = original
 
 
 @pytest.fixture(scope="session")

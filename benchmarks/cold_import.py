@@ -40,7 +40,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    print(f"Cold import, fresh interpreter per run, {args.runs} runs, Python {sys.version.split()[0]}")
+    print(
+        f"Cold import, fresh interpreter per run, {args.runs} runs, Python {sys.version.split()[0]}"
+    )
     print(f"{'module':32} {'median ms':>10} {'min ms':>8} {'max ms':>8}")
     for label, module in TARGETS.items():
         s = measure(module, args.runs)

@@ -21,9 +21,11 @@ def main() -> None:
         rec, meter = result.recorder, result.embedded.runtime.meter
         applied = {t.event_id for _, d in rec.decisions for t in d.trace}
         deliveries = len(applied) + len(rec.duplicate_ids) + len(rec.refusals)
-        print(f"Demo story: {deliveries} event deliveries ({len(applied)} applied, "
-              f"{len(rec.duplicate_ids)} duplicate, {len(rec.refusals)} refused), "
-              f"{len(rec.performed_results)} effects dispatched\n")
+        print(
+            f"Demo story: {deliveries} event deliveries ({len(applied)} applied, "
+            f"{len(rec.duplicate_ids)} duplicate, {len(rec.refusals)} refused), "
+            f"{len(rec.performed_results)} effects dispatched\n"
+        )
         print(f"{'operation':18} {'RCU':>8} {'WCU':>8}")
         ops = sorted(set(meter.read_units) | set(meter.write_units))
         for op in ops:
@@ -31,7 +33,7 @@ def main() -> None:
         print(f"{'total':18} {meter.total_read:8.1f} {meter.total_write:8.1f}")
         r, w = meter.total_read / deliveries, meter.total_write / deliveries
         print(f"\nper event delivery: {r:.2f} RCU, {w:.2f} WCU")
-        cost = (r * PRICE_PER_MILLION_RRU + w * PRICE_PER_MILLION_WRU)
+        cost = r * PRICE_PER_MILLION_RRU + w * PRICE_PER_MILLION_WRU
         print(f"≈ ${cost:.2f} per million events at on-demand list prices (us-east-1)")
     finally:
         result.embedded.stop()

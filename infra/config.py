@@ -8,11 +8,31 @@ from typing import Any
 
 from constructs import Node
 
-# Log retention must be one of the values CloudWatch Logs accepts.
-LOG_RETENTION_DAYS = frozenset(
-    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557}
-    | {2922, 3288, 3653}
-)
+# CloudWatch Logs accepts only these retentions; the names are those of logs.RetentionDays.
+LOG_RETENTION_NAMES = {
+    1: "ONE_DAY",
+    3: "THREE_DAYS",
+    5: "FIVE_DAYS",
+    7: "ONE_WEEK",
+    14: "TWO_WEEKS",
+    30: "ONE_MONTH",
+    60: "TWO_MONTHS",
+    90: "THREE_MONTHS",
+    120: "FOUR_MONTHS",
+    150: "FIVE_MONTHS",
+    180: "SIX_MONTHS",
+    365: "ONE_YEAR",
+    400: "THIRTEEN_MONTHS",
+    545: "EIGHTEEN_MONTHS",
+    731: "TWO_YEARS",
+    1096: "THREE_YEARS",
+    1827: "FIVE_YEARS",
+    2192: "SIX_YEARS",
+    2557: "SEVEN_YEARS",
+    2922: "EIGHT_YEARS",
+    3288: "NINE_YEARS",
+    3653: "TEN_YEARS",
+}
 LOG_LEVELS = frozenset({"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})
 
 _EMAIL = re.compile(r"^[^@\s<>]{1,64}@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$")
@@ -65,8 +85,7 @@ class StackConfig:
             f"must be between 1 and dedupe_days ({self.dedupe_days}) so replays stay idempotent",
         )
         _check(1 <= self.dedupe_days <= 3650, "dedupe_days", "must be between 1 and 3650")
-        # SQS -> Lambda allows up to 10 per batch without a batching window, and the engine
-        # holds one batch in memory; more than 100 buys little and risks the 30 s timeout.
+        # The engine must finish a whole batch within its 30 s timeout; 100 leaves headroom.
         _check(1 <= self.engine_batch_size <= 100, "engine_batch_size", "must be 1..100")
         _check(
             0 <= self.engine_batching_window_seconds <= 20,
@@ -80,16 +99,11 @@ class StackConfig:
         )
         _check(1 <= self.dispatch_batch_size <= 100, "dispatch_batch_size", "must be 1..100")
         _check(
-            self.log_retention_days in LOG_RETENTION_DAYS,
+            self.log_retention_days in LOG_RETENTION_NAMES,
             "log_retention_days",
-            f"must be one of {sorted(LOG_RETENTION_DAYS)}",
+            f"must be one of {sorted(LOG_RETENTION_NAMES)}",
         )
         _check(self.log_level in LOG_LEVELS, "log_level", f"must be one of {sorted(LOG_LEVELS)}")
-
-    @property
-    def email_domain(self) -> str:
-        """The domain part of the sending address."""
-        return self.email_from.rsplit("@", 1)[1]
 
     @classmethod
     def from_node(cls, node: Node) -> StackConfig:

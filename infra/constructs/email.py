@@ -12,7 +12,7 @@ class Email(Construct):
     """Configuration set (reputation metrics) + IAM scoping of ses:SendEmail to the sender.
 
     The sending identity is created only when `identity_domain` is given: verifying a
-    domain needs DNS records the operator controls, and most accounts already have one.
+    domain needs DNS records the operator controls, and it may already be verified.
     Either way SendEmail is allowed only from `email_from` (address or its domain identity)
     through this configuration set.
     """

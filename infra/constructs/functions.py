@@ -10,7 +10,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from events.routing import OUTBOX_STREAM_FILTER
-from infra.config import StackConfig
+from infra.config import LOG_RETENTION_NAMES, StackConfig
 from infra.constructs.bus import EngageBus
 from infra.constructs.email import Email
 from infra.constructs.queues import dead_letter_queue
@@ -107,34 +107,6 @@ class _PythonFunction(Construct):
         acknowledge(self.function, "AwsSolutions-L1", _RUNTIME_REASON)
 
 
-def _log_retention(days: int) -> logs.RetentionDays:
-    by_days = {
-        1: "ONE_DAY",
-        3: "THREE_DAYS",
-        5: "FIVE_DAYS",
-        7: "ONE_WEEK",
-        14: "TWO_WEEKS",
-        30: "ONE_MONTH",
-        60: "TWO_MONTHS",
-        90: "THREE_MONTHS",
-        120: "FOUR_MONTHS",
-        150: "FIVE_MONTHS",
-        180: "SIX_MONTHS",
-        365: "ONE_YEAR",
-        400: "THIRTEEN_MONTHS",
-        545: "EIGHTEEN_MONTHS",
-        731: "TWO_YEARS",
-        1096: "THREE_YEARS",
-        1827: "FIVE_YEARS",
-        2192: "SIX_YEARS",
-        2557: "SEVEN_YEARS",
-        2922: "EIGHT_YEARS",
-        3288: "NINE_YEARS",
-        3653: "TEN_YEARS",
-    }
-    return logs.RetentionDays[by_days[days]]
-
-
 class EngageFunctions(Construct):
     """engine: queue -> decide -> one transaction per player; dispatch: outbox -> effects."""
 
@@ -159,7 +131,7 @@ class EngageFunctions(Construct):
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             "LOG_LEVEL": config.log_level,
         }
-        log_retention = _log_retention(config.log_retention_days)
+        log_retention = logs.RetentionDays[LOG_RETENTION_NAMES[config.log_retention_days]]
         # Logs outlive the stack like the data does, unless this is a throw-away stack.
         log_removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
 

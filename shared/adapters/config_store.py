@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from shared.adapters.capacity import CapacityMeter
 from shared.domain.config import MessageTemplate, parse_rule
-from shared.errors import ConflictError
+from shared.errors import ConflictError, ThrottledError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -25,6 +25,19 @@ if TYPE_CHECKING:
 RULE = "rule"
 TEMPLATE = "template"
 META_KEY = {"pk": {"S": "meta"}, "sk": {"S": "published"}}
+_THROTTLE_CODES = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+}
+
+
+def _translate(exc: ClientError) -> Exception:
+    code = exc.response.get("Error", {}).get("Code", "")
+    if code in _THROTTLE_CODES:
+        return ThrottledError(code)
+    return exc
 
 
 def _json_default(value: Any) -> Any:
@@ -42,9 +55,12 @@ class ConfigStore:
         self._meter = meter or CapacityMeter()
 
     def published_version(self) -> int:
-        resp = self._ddb.get_item(
-            TableName=self._table, Key=META_KEY, ReturnConsumedCapacity="TOTAL"
-        )
+        try:
+            resp = self._ddb.get_item(
+                TableName=self._table, Key=META_KEY, ReturnConsumedCapacity="TOTAL"
+            )
+        except ClientError as exc:
+            raise _translate(exc) from exc
         self._meter.record_read("config_version", resp.get("ConsumedCapacity"))
         item = resp.get("Item")
         return int(item["config_version"]["N"]) if item else 0
@@ -59,7 +75,10 @@ class ConfigStore:
             "ReturnConsumedCapacity": "TOTAL",
         }
         while True:
-            resp = self._ddb.query(**kwargs)
+            try:
+                resp = self._ddb.query(**kwargs)
+            except ClientError as exc:
+                raise _translate(exc) from exc
             self._meter.record_read("config_items", resp.get("ConsumedCapacity"))
             for item in resp.get("Items", []):
                 try:
@@ -106,14 +125,11 @@ class ConfigStore:
     def publish(self, *, expected: int | None = None) -> int:
         """Bump the published config version; engines pick it up on their next batch."""
         kwargs: dict[str, Any] = {}
-        if expected is not None:
-            kwargs = {
-                "ConditionExpression": (
-                    "attribute_not_exists(config_version) OR config_version = :e"
-                ),
-            }
         values: dict[str, Any] = {":one": {"N": "1"}}
-        if expected is not None:
+        if expected == 0:
+            kwargs["ConditionExpression"] = "attribute_not_exists(config_version)"
+        elif expected is not None:
+            kwargs["ConditionExpression"] = "config_version = :e"
             values[":e"] = {"N": str(expected)}
         try:
             resp = self._ddb.update_item(
@@ -127,5 +143,5 @@ class ConfigStore:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 raise ConflictError("config was published by someone else meanwhile") from exc
-            raise
+            raise _translate(exc) from exc
         return int(resp["Attributes"]["config_version"]["N"])

@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 from events.routing import OUTBOX_SK_PREFIX
 from shared.adapters.capacity import CapacityMeter
 from shared.domain.state import LedgerEntry, OutboxItem, PlayerState
-from shared.errors import ConflictError, ThrottledError, TooLargeError
+from shared.errors import ConflictError, NotFoundError, ThrottledError, TooLargeError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -214,16 +214,24 @@ class PlayerStore:
 
     def mark_outbox(self, player_id: str, outbox_id: str, status: str, result: str) -> None:
         """Record what dispatch did; the stream filter ignores this MODIFY."""
-        resp = self._call(
+        try:
+            resp = self._mark(player_id, outbox_id, status, result)
+        except ConflictError as exc:
+            raise NotFoundError(f"outbox item {outbox_id} no longer exists") from exc
+        self._meter.record_write("mark_outbox", resp.get("ConsumedCapacity"))
+
+    def _mark(self, player_id: str, outbox_id: str, status: str, result: str) -> Any:
+        return self._call(
             self._ddb.update_item,
             TableName=self._table,
             Key={"pk": {"S": player_pk(player_id)}, "sk": {"S": outbox_sk(outbox_id)}},
             UpdateExpression="SET #s = :s, #r = :r",
+            # Never create a bare item: an outbox item that is gone (TTL) is reported instead.
+            ConditionExpression="attribute_exists(pk)",
             ExpressionAttributeNames={"#s": "status", "#r": "result"},
             ExpressionAttributeValues={":s": {"S": status}, ":r": {"S": result}},
             ReturnConsumedCapacity="TOTAL",
         )
-        self._meter.record_write("mark_outbox", resp.get("ConsumedCapacity"))
 
     # --- inspection (CLI, tests) --------------------------------------------------------
 

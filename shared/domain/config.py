@@ -132,6 +132,12 @@ class ConfigSnapshot:
         return any(k[0] == template_id and k[1] == channel for k in self.templates)
 
 
+def _item_id(raw: Any, key: str) -> str:
+    if not isinstance(raw, Mapping):
+        return "?"
+    return str(raw.get(key) or raw.get("_unreadable") or "?")
+
+
 def parse_rule(raw: Mapping[str, Any]) -> Rule:
     """Validate one rule document; raises ValidationError with field paths."""
     return Rule.model_validate(raw)
@@ -146,16 +152,22 @@ def build_config(
     problems: list[ConfigProblem] = []
     templates: dict[tuple[str, str, str], MessageTemplate] = {}
     for raw in template_items:
+        item_id = _item_id(raw, "template_id")
+        if isinstance(raw, Mapping) and "_unreadable" in raw:
+            problems.append(ConfigProblem("template", item_id, "stored body is not a JSON object"))
+            continue
         try:
             tpl = MessageTemplate.model_validate(raw)
         except ValidationError as exc:
-            item_id = str(raw.get("template_id", "?")) if isinstance(raw, Mapping) else "?"
             problems.append(ConfigProblem("template", item_id, describe_validation_error(exc)))
             continue
         templates[tpl.key] = tpl
     compiled: list[CompiledRule] = []
     for raw in rule_items:
-        item_id = str(raw.get("rule_id", "?")) if isinstance(raw, Mapping) else "?"
+        item_id = _item_id(raw, "rule_id")
+        if isinstance(raw, Mapping) and "_unreadable" in raw:
+            problems.append(ConfigProblem("rule", item_id, "stored body is not a JSON object"))
+            continue
         try:
             rule = parse_rule(raw)
         except ValidationError as exc:

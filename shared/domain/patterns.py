@@ -28,12 +28,12 @@ Semantics follow the AWS documentation and AWS's reference matcher (aws/event-ru
 
 from __future__ import annotations
 
-import copy
 import ipaddress
 import json
+import operator
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Final, Generic, TypeVar
 
 __all__ = ["Matcher", "PatternError", "PatternIndex", "compile_pattern"]
@@ -94,17 +94,25 @@ def _is_number(value: Any) -> bool:
 
 def _exact(value: Any) -> Exact | None:
     """The exact value of a JSON number, or None when `value` is not a comparable number."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, Decimal):
+    kind = type(value)
+    if kind is int:
+        return value  # type: ignore[no-any-return]
+    if kind is Decimal:
         # NaN would raise on ordering comparisons; it matches nothing instead.
         return None if value.is_nan() else value
-    if isinstance(value, float):
+    if kind is float:
         # repr is the shortest string that reads back as the same float: the number the
         # author wrote. Decimal(0.1) would be 0.1000000000000000055..., not 1/10.
         return None if value != value else Decimal(repr(value))
+    # Subclasses (IntEnum, ...) are rare: convert to the base type and go again.
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, Decimal):
+        return _exact(Decimal(value))
+    if isinstance(value, float):
+        return _exact(float(value))
     return None
 
 
@@ -188,12 +196,23 @@ def _render(value: Any) -> str:
 
 
 # --- compiled tree -------------------------------------------------------------------
+#
+# Each node keeps what explain() and the index need, and a `matches` closure built once:
+# matching is the hot path (rules x events), and closures over locals skip the attribute
+# lookups and method binding a plain method would repeat on every call.
+
+Check = Callable[[Mapping[str, Any]], bool]
+
+# The exact types of JSON-like leaves: one set lookup instead of an isinstance chain.
+_SCALAR_TYPES: Final = frozenset({str, int, float, Decimal, bool, type(None)})
 
 
 class _Leaf:
     """One field compared against a list of alternatives."""
 
-    __slots__ = ("absent_ok", "anchor", "doc_path", "exists", "key", "source", "test")
+    __slots__ = ("anchor", "doc_path", "key", "matches", "rank", "source")
+    matches: Check
+    rank: int
 
     def __init__(
         self,
@@ -209,23 +228,10 @@ class _Leaf:
         self.key = key
         self.doc_path = doc_path
         self.source = source
-        self.test = test
-        self.exists = exists
-        self.absent_ok = absent_ok
         self.anchor = anchor
-
-    def matches(self, obj: Mapping[str, Any]) -> bool:
-        value = obj.get(self.key, _MISSING)
-        if isinstance(value, str | int | float | Decimal) or value is None:
-            return self.exists or self.test(value)
-        if isinstance(value, list | tuple):
-            leaves = _flatten(value, [])
-            if not leaves:
-                return self.absent_ok
-            return self.exists or any(map(self.test, leaves))
-        if value is _MISSING or isinstance(value, Mapping):
-            return self.absent_ok
-        return self.exists or self.test(value)
+        # Exact values are the cheapest test and usually the most selective: try them first.
+        self.rank = 0 if anchor is not None else 1
+        self.matches = _leaf_matcher(key, test, exists=exists, absent_ok=absent_ok)
 
     def explain(self, obj: Mapping[str, Any]) -> str | None:
         if self.matches(obj):
@@ -234,32 +240,52 @@ class _Leaf:
         return f"{self.doc_path}: {_show(value)} does not match {_show(self.source)}"
 
 
+def _leaf_matcher(key: str, test: ValueTest, *, exists: bool, absent_ok: bool) -> Check:
+    scalar_test = _always if exists else test
+    scalar_types, missing = _SCALAR_TYPES, _MISSING  # closure cells are cheaper than globals
+
+    def other(value: Any) -> bool:
+        if isinstance(value, list | tuple):
+            leaves = _flatten(value, [])
+            if not leaves:
+                return absent_ok
+            return exists or any(map(test, leaves))
+        if value is _MISSING or isinstance(value, Mapping):
+            return absent_ok
+        return scalar_test(value)
+
+    def matches(obj: Mapping[str, Any]) -> bool:
+        value = obj.get(key, missing)
+        if type(value) in scalar_types:
+            return scalar_test(value)
+        return other(value)
+
+    return matches
+
+
 class _Nested:
     """A nested object in the pattern: descend, or try each object of an array."""
 
-    __slots__ = ("doc_path", "key", "node")
+    __slots__ = ("doc_path", "key", "matches", "node", "rank")
+    matches: Check
+    rank: int
 
     def __init__(self, key: str, doc_path: str, node: _Node) -> None:
         self.key = key
         self.doc_path = doc_path
         self.node = node
+        self.rank = node.rank
+        self.matches = _nested_matcher(key, node.matches)
 
     def _targets(self, obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-        value = obj.get(self.key, _MISSING)
+        value = obj.get(self.key)
         if isinstance(value, Mapping):
             return [value]
         if isinstance(value, list | tuple):
             found = _objects(value, [])
             if found:
                 return found
-        # Nothing to descend into: every field below is absent (only exists:false holds).
         return [_EMPTY]
-
-    def matches(self, obj: Mapping[str, Any]) -> bool:
-        value = obj.get(self.key, _MISSING)
-        if isinstance(value, Mapping):
-            return self.node.matches(value)
-        return any(self.node.matches(target) for target in self._targets(obj))
 
     def explain(self, obj: Mapping[str, Any]) -> str | None:
         if self.matches(obj):
@@ -271,14 +297,35 @@ class _Nested:
         return reason
 
 
+def _nested_matcher(key: str, inner: Check) -> Check:
+    def other(value: Any) -> bool:
+        if isinstance(value, Mapping):
+            return inner(value)
+        if isinstance(value, list | tuple):
+            found = _objects(value, [])
+            if found:
+                return any(map(inner, found))
+        # Nothing to descend into: every field below is absent (only exists:false holds).
+        return inner(_EMPTY)
+
+    def matches(obj: Mapping[str, Any]) -> bool:
+        value = obj.get(key)
+        if type(value) is dict:
+            return inner(value)
+        return other(value)
+
+    return matches
+
+
 class _Or:
-    __slots__ = ("branches",)
+    __slots__ = ("branches", "matches", "rank")
+    matches: Check
+    rank: int
 
     def __init__(self, branches: tuple[_Node, ...]) -> None:
         self.branches = branches
-
-    def matches(self, obj: Mapping[str, Any]) -> bool:
-        return any(branch.matches(obj) for branch in self.branches)
+        self.rank = 2
+        self.matches = _any_check(tuple(branch.matches for branch in branches))
 
     def explain(self, obj: Mapping[str, Any]) -> str | None:
         if self.matches(obj):
@@ -290,17 +337,15 @@ class _Or:
 class _Node:
     """An object in the pattern: every check must hold."""
 
-    __slots__ = ("checks",)
+    __slots__ = ("checks", "matches", "rank")
+    matches: Check
+    rank: int
 
     def __init__(self, checks: tuple[_Leaf | _Nested | _Or, ...]) -> None:
-        self.checks = checks
-
-    def matches(self, obj: Mapping[str, Any]) -> bool:
-        # A plain loop, not all(<genexpr>): this is the hot path and a generator per call shows.
-        for check in self.checks:  # noqa: SIM110
-            if not check.matches(obj):
-                return False
-        return True
+        self.checks = checks  # pattern order, which explain() reports in
+        self.rank = min(check.rank for check in checks)
+        ordered = sorted(checks, key=lambda check: check.rank)
+        self.matches = _all_check(tuple(check.matches for check in ordered))
 
     def explain(self, obj: Mapping[str, Any]) -> str | None:
         for check in self.checks:
@@ -320,17 +365,49 @@ class _Node:
                 yield from check.node.anchors((*prefix, check.key))
 
 
+def _all_check(checks: tuple[Check, ...]) -> Check:
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda obj: first(obj) and second(obj)
+
+    def all_hold(obj: Mapping[str, Any]) -> bool:
+        # A plain loop, not all(<genexpr>): no generator object per call on the hot path.
+        for check in checks:  # noqa: SIM110
+            if not check(obj):
+                return False
+        return True
+
+    return all_hold
+
+
+def _any_check(checks: tuple[Check, ...]) -> Check:
+    if len(checks) == 2:
+        first, second = checks
+        return lambda obj: first(obj) or second(obj)
+
+    def any_holds(obj: Mapping[str, Any]) -> bool:
+        for check in checks:  # noqa: SIM110
+            if check(obj):
+                return True
+        return False
+
+    return any_holds
+
+
 class Matcher:
     """A compiled pattern. Build with compile_pattern()."""
 
-    __slots__ = ("_root", "source")
+    __slots__ = ("_match", "_root", "source")
 
     def __init__(self, root: _Node, source: dict[str, Any]) -> None:
         self._root = root
+        self._match = root.matches
         self.source = source
 
     def matches(self, doc: Mapping[str, Any]) -> bool:
-        return self._root.matches(doc)
+        return self._match(doc)
 
     def explain(self, doc: Mapping[str, Any]) -> str | None:
         """None when it matches, else a short human reason for the first failing field,
@@ -353,7 +430,16 @@ def compile_pattern(pattern: Mapping[str, Any], *, path: str = "match") -> Match
     if not isinstance(pattern, Mapping):
         raise PatternError(path, f"a pattern must be an object, got {_show(pattern)}")
     root = _compile_object(pattern, path, (), in_or=False)
-    return Matcher(root, copy.deepcopy(dict(pattern)))
+    return Matcher(root, _copy(pattern))
+
+
+def _copy(value: Any) -> Any:
+    """A private copy of the pattern's containers, so later edits cannot desync .source."""
+    if isinstance(value, Mapping):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
 
 
 def _compile_object(
@@ -439,7 +525,7 @@ def _compile_leaf(key: str, alternatives: list[Any], path: str, doc_path: str) -
     return _Leaf(
         key,
         doc_path,
-        alternatives,
+        _copy(alternatives),
         test,
         exists=exists,
         absent_ok=absent_ok,
@@ -452,6 +538,10 @@ def _equality_test(strings: set[str], numbers: set[Exact], literals: list[Any]) 
         return None
     frozen_strings = frozenset(strings)
     frozen_numbers = frozenset(numbers)
+    if not numbers and not literals:
+        return lambda v: isinstance(v, str) and v in frozen_strings
+    if not strings and not literals:
+        return lambda v: _exact(v) in frozen_numbers
     has_null = any(x is None for x in literals)
     has_true = any(x is True for x in literals)
     has_false = any(x is False for x in literals)
@@ -482,6 +572,10 @@ def _any_of(*tests: ValueTest | None) -> ValueTest:
 
 def _never(value: Any) -> bool:
     return False
+
+
+def _always(value: Any) -> bool:
+    return True
 
 
 # --- operators -----------------------------------------------------------------------
@@ -646,13 +740,21 @@ def _numeric_test(arg: Any, path: str) -> ValueTest:
 
 
 def _range_test(low: Exact | None, low_in: bool, high: Exact | None, high_in: bool) -> ValueTest:
+    above = operator.ge if low_in else operator.gt
+    below = operator.le if high_in else operator.lt
+    # Open ends become infinities so one comparison shape serves every range.
+    floor: Exact = Decimal("-Infinity") if low is None else low
+    ceiling: Exact = Decimal("Infinity") if high is None else high
+
     def test(value: Any) -> bool:
+        kind = type(value)
+        if kind is int or kind is Decimal:  # the common case: compare as is
+            try:
+                return above(value, floor) and below(value, ceiling)  # type: ignore[no-any-return]
+            except InvalidOperation:  # Decimal NaN
+                return False
         number = _exact(value)
-        if number is None:
-            return False
-        if low is not None and (number < low if low_in else number <= low):
-            return False
-        return high is None or (number <= high if high_in else number < high)
+        return number is not None and above(number, floor) and below(number, ceiling)
 
     return test
 
@@ -700,11 +802,11 @@ class PatternIndex(Generic[T]):
 
     def __init__(self, items: Iterable[tuple[T, Matcher]]) -> None:
         self._items: list[T] = []
-        self._matchers: list[Matcher] = []
+        self._checks: list[Check] = []  # Matcher._match: skips a method hop per pattern
         candidates: list[list[tuple[tuple[str, ...], frozenset[Hashable]]]] = []
         for item, matcher in items:
             self._items.append(item)
-            self._matchers.append(matcher)
+            self._checks.append(matcher._match)
             candidates.append(matcher.anchors())
 
         popularity: dict[tuple[tuple[str, ...], Hashable], int] = {}
@@ -741,9 +843,9 @@ class PatternIndex(Generic[T]):
 
     def matching(self, doc: Mapping[str, Any]) -> list[T]:
         """Items whose pattern matches doc, in the order they were given (stable)."""
-        matchers = self._matchers
-        hits = [i for i in self._anchored(doc) if matchers[i].matches(doc)]
-        hits.extend(i for i in self._scan if matchers[i].matches(doc))
+        checks = self._checks
+        hits = [i for i in self._anchored(doc) if checks[i](doc)]
+        hits.extend(i for i in self._scan if checks[i](doc))
         hits.sort()
         return [self._items[i] for i in hits]
 

@@ -15,6 +15,7 @@ from typing import Protocol
 from shared.adapters.email_ses import PermanentSendError
 from shared.adapters.player_store import PlayerStore
 from shared.domain.state import CancelTimer, OutboxItem, ScheduleTimer, SendMessage
+from shared.errors import NotFoundError
 from shared.services.config_cache import ConfigCache
 
 DONE = "done"
@@ -73,14 +74,21 @@ class DispatchService:
                 result = f"schedule {effect.schedule_name}: " + self._timers.upsert(
                     item.player_id, effect
                 )
-                self._players.mark_outbox(item.player_id, item.outbox_id, DONE, result)
+                self._mark(item.player_id, item.outbox_id, DONE, result)
             case CancelTimer():
                 result = f"schedule {effect.schedule_name}: " + self._timers.delete(
                     effect.schedule_name, effect.generation
                 )
-                self._players.mark_outbox(item.player_id, item.outbox_id, DONE, result)
+                self._mark(item.player_id, item.outbox_id, DONE, result)
         self._observer.performed(item, result)
         return result
+
+    def _mark(self, player_id: str, outbox_id: str, status: str, result: str) -> None:
+        try:
+            self._players.mark_outbox(player_id, outbox_id, status, result)
+        except NotFoundError:
+            # The item expired (TTL) before we marked it: the effect is done, nothing to record.
+            return
 
     def render(self, effect: SendMessage) -> Rendered | None:
         """Render the best template variant for the player's locale (None if none exists)."""
@@ -102,7 +110,7 @@ class DispatchService:
         rendered = self.render(effect)
         if rendered is None:
             result = f"email {effect.template}: template deleted before sending"
-            self._players.mark_outbox(item.player_id, item.outbox_id, FAILED, result)
+            self._mark(item.player_id, item.outbox_id, FAILED, result)
             return result
         try:
             message_id = self._email.send(
@@ -114,8 +122,8 @@ class DispatchService:
             )
         except PermanentSendError as exc:
             result = f"email {effect.template}: refused by SES ({exc})"
-            self._players.mark_outbox(item.player_id, item.outbox_id, FAILED, result)
+            self._mark(item.player_id, item.outbox_id, FAILED, result)
             return result
         result = f"email {effect.template}: sent as {message_id}"
-        self._players.mark_outbox(item.player_id, item.outbox_id, DONE, result)
+        self._mark(item.player_id, item.outbox_id, DONE, result)
         return result

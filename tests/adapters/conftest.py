@@ -62,7 +62,7 @@ def client_cache() -> dict[str, Any]:
 
 def _client(cache: dict[str, Any], service: str) -> Any:
     if service not in cache:
-        cache[service] = boto3.client(service, region_name=REGION)
+        cache[service] = boto3.client(service, region_name=REGION)  # type: ignore[call-overload]
     return cache[service]
 
 

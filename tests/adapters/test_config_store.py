@@ -20,7 +20,8 @@ from tests.adapters.conftest import CONFIG_TABLE
 
 def stored(ddb: Any, kind: str, item_id: str) -> dict[str, Any] | None:
     resp = ddb.get_item(TableName=CONFIG_TABLE, Key={"pk": {"S": kind}, "sk": {"S": item_id}})
-    return resp.get("Item")
+    item: dict[str, Any] | None = resp.get("Item")
+    return item
 
 
 class CountingConfigStore(ConfigStore):
@@ -186,15 +187,6 @@ def test_given_a_wrong_expected_version_when_publishing_then_conflict_and_versio
     assert config_store.published_version() == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "config_store.publish: the condition 'attribute_not_exists(config_version) OR "
-        "config_version = :e' accepts ANY expected version while nothing is published yet, "
-        "so publish(expected=3) succeeds on an empty table; attribute_not_exists should only "
-        "be allowed when expected == 0"
-    ),
-)
 def test_given_nothing_published_when_publishing_with_a_nonzero_expected_then_conflict(
     config_store,
 ):
@@ -281,15 +273,6 @@ def test_given_bad_raw_items_when_the_cache_loads_then_they_are_reported_and_the
     assert set(snapshot.problems) == set(problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "raw_items marks an unreadable body as {'_unreadable': sk}, but build_config "
-        "(shared/domain/config.py) reads only raw['rule_id'], so the problem says rule '?' "
-        "with 'rule_id/on/then: Field required; _unreadable: Extra inputs' instead of naming "
-        "the item and saying its body is not valid JSON"
-    ),
-)
 def test_given_an_unreadable_body_when_the_cache_loads_then_the_problem_names_the_item(
     config_store,
 ):

@@ -6,7 +6,12 @@ from typing import Any
 
 from shared.adapters.dead_letters import MAX_REASON
 
-BODY = '{ "detail-type" : "wallet.deposit_succeeded",\n  "detail": {"amount": 10.10, "note": "ünïcödé ✓"} }\r\n'
+# Odd spacing, a CRLF ending, non-ASCII text and an inexact-looking number: nothing may be
+# reformatted or re-encoded on the way to the queue.
+BODY = (
+    '{ "detail-type" : "wallet.deposit_succeeded",\n'
+    '  "detail": {"amount": 10.10, "note": "ünïcödé ✓"} }\r\n'
+)
 
 
 def receive_one(sqs: Any, url: str) -> dict[str, Any]:

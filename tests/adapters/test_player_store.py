@@ -207,7 +207,7 @@ def test_given_a_stale_expected_version_when_committing_then_conflict_and_nothin
     )
 
 
-def test_given_a_ledger_entry_already_written_when_committing_it_again_then_conflict_and_nothing_changes(
+def test_given_a_written_ledger_entry_when_committed_again_then_conflict_and_nothing_changes(
     players, ddb
 ):
     entry = ledger_entry("evt-1")
@@ -221,7 +221,7 @@ def test_given_a_ledger_entry_already_written_when_committing_it_again_then_conf
     assert {sk: raw_item(ddb, sk) for sk in stored_sort_keys(ddb)} == before
 
 
-def test_given_an_outbox_item_already_written_when_committing_it_again_then_conflict_and_nothing_changes(
+def test_given_a_written_outbox_item_when_committed_again_then_conflict_and_nothing_changes(
     players, ddb
 ):
     item = send_item("evt-1")

@@ -75,7 +75,7 @@ def test_given_no_schedule_when_upserting_then_a_one_time_utc_schedule_is_create
     assert schedule["State"] == "ENABLED"
 
 
-def test_given_a_fire_time_with_an_offset_and_microseconds_when_upserting_then_at_is_whole_utc_seconds(
+def test_given_a_fire_time_with_offset_and_microseconds_when_upserting_then_at_is_utc_seconds(
     timers, scheduler_client
 ):
     effect = schedule_effect(1, fire_at=datetime(2025, 3, 4, 14, 0, 30, 987654, tzinfo=KYIV))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from aws_cdk import App
 
@@ -61,7 +63,7 @@ def identity_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
         email_identity_domain="mail.example.org",
     )
     template = assembly.get_stack_by_name("Engage").template
-    return Synth(app=app, assembly_dir=assembly.directory, template=template)
+    return Synth(app=app, assembly_dir=Path(assembly.directory), template=template)
 
 
 def test_identity_domain_creates_a_dkim_identity_and_scopes_sending_to_it(identity_synth):

@@ -114,7 +114,7 @@ def test_given_an_absurdly_long_duration_when_parsed_then_it_is_refused_not_cras
 
 def test_given_a_non_string_when_parsed_then_it_raises_duration_error():
     with pytest.raises(DurationError):
-        parse_duration(3600)  # type: ignore[arg-type]
+        parse_duration(3600)
 
 
 def test_duration_error_is_a_value_error_so_pydantic_reports_it_as_a_validation_error():

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from events.models import DETAIL_MODELS, INTERNAL_SOURCE, SCHEMA_VERSION, Envelope
+from events.models import DETAIL_MODELS, INTERNAL_DETAIL_SOURCES, SCHEMA_VERSION, Envelope
 
 __all__ = [
     "ENVELOPE_DEF",
@@ -62,8 +62,8 @@ def _envelope_schema(detail_type: str) -> dict[str, Any]:
     properties = envelope["properties"]
     properties["detail-type"] = {"const": detail_type}
     properties["detail"] = {"$ref": "#"}
-    if detail_type == "engage.timer.fired":
-        properties["source"] = {"const": INTERNAL_SOURCE}
+    if detail_type in INTERNAL_DETAIL_SOURCES:
+        properties["source"] = {"const": INTERNAL_DETAIL_SOURCES[detail_type]}
     envelope["title"] = f"{detail_type} event"
     envelope["description"] = (
         "An EventBridge event carrying this detail, as a bus target receives it "

@@ -24,7 +24,9 @@ from pydantic import (
     Field,
     StrictBool,
     StrictInt,
+    ValidationInfo,
     computed_field,
+    field_validator,
 )
 
 SCHEMA_VERSION = "1"
@@ -225,6 +227,86 @@ class TimerFired(EventDetail):
     generation: Annotated[StrictInt, Field(ge=1)]
 
 
+RgLimitKind = Literal["deposit", "loss", "wager", "session"]
+
+
+class SelfExcluded(EventDetail):
+    """The player excluded themselves: no marketing, no bonus until `until` (None = indefinite)."""
+
+    detail_type: ClassVar[str] = "rg.self_excluded"
+
+    until: EventTime | None = Field(
+        default=None, description="End of the exclusion; absent or null means indefinite."
+    )
+    scheme: Annotated[str, Field(min_length=1, max_length=40)] | None = Field(
+        default=None, description="Operator or national scheme, e.g. GAMSTOP."
+    )
+
+
+class CoolOffStarted(EventDetail):
+    """A short, time-boxed break (take-a-break / time-out)."""
+
+    detail_type: ClassVar[str] = "rg.cool_off_started"
+
+    until: EventTime
+
+
+class ExclusionEnded(EventDetail):
+    """A self-exclusion or cool-off ended (sent by the operator after its checks)."""
+
+    detail_type: ClassVar[str] = "rg.exclusion_ended"
+
+
+class LimitSet(EventDetail):
+    """A deposit/loss/wager amount limit or a session-time limit per period."""
+
+    detail_type: ClassVar[str] = "rg.limit_set"
+
+    kind: RgLimitKind
+    period: Literal["day", "week", "month", "session"]
+    amount: PositiveMoney | None = Field(default=None, validate_default=True)
+    currency: Currency | None = Field(default=None, validate_default=True)
+    minutes: Annotated[StrictInt, Field(ge=1, le=24 * 60)] | None = Field(
+        default=None, validate_default=True
+    )
+
+    @field_validator("amount", "currency")
+    @classmethod
+    def _money_limit(cls, value: Any, info: ValidationInfo) -> Any:
+        kind = info.data.get("kind")
+        if kind == "session" and value is not None:
+            raise ValueError("a session limit is set in minutes, not money")
+        if kind is not None and kind != "session" and value is None:
+            raise ValueError(f"required for a {kind} limit")
+        return value
+
+    @field_validator("minutes")
+    @classmethod
+    def _time_limit(cls, value: Any, info: ValidationInfo) -> Any:
+        kind = info.data.get("kind")
+        if kind == "session" and value is None:
+            raise ValueError("required for a session limit")
+        if kind is not None and kind != "session" and value is not None:
+            raise ValueError(f"a {kind} limit is money, not minutes")
+        return value
+
+
+class LimitReached(EventDetail):
+    detail_type: ClassVar[str] = "rg.limit_reached"
+
+    kind: RgLimitKind
+
+
+class RgAlert(EventDetail):
+    """Internal: a behavioural flag was raised, or an RG event could not be read."""
+
+    detail_type: ClassVar[str] = "rg.alert"
+
+    flag: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    inputs: dict[str, str] = Field(default_factory=dict)
+
+
 DETAIL_MODELS: dict[str, type[EventDetail]] = {
     model.detail_type: model
     for model in (
@@ -235,11 +317,26 @@ DETAIL_MODELS: dict[str, type[EventDetail]] = {
         RoundFinished,
         ConsentChanged,
         TimerFired,
+        SelfExcluded,
+        CoolOffStarted,
+        ExclusionEnded,
+        LimitSet,
+        LimitReached,
+        RgAlert,
     )
 }
 
 INTERNAL_SOURCE = "engage.scheduler"
-"""Source of events the platform itself puts on the bus."""
+"""Source of timer events (EventBridge Scheduler puts them on the bus)."""
+
+ENGINE_SOURCE = "engage.engine"
+"""Source of events the platform derives and publishes (alerts, later tier/mission events)."""
+
+INTERNAL_DETAIL_SOURCES: dict[str, str] = {
+    "engage.timer.fired": INTERNAL_SOURCE,
+    "rg.alert": ENGINE_SOURCE,
+}
+"""Detail-types operators may not send: only the platform's own source is accepted."""
 
 
 class Envelope(BaseModel):
@@ -282,8 +379,9 @@ def parse_event(envelope: dict[str, Any]) -> EventDetail:
     model = DETAIL_MODELS.get(env.detail_type)
     if model is None:
         raise ContractError(f"detail-type: unknown {env.detail_type!r}")
-    if model is TimerFired and env.source != INTERNAL_SOURCE:
-        raise ContractError(f"source: {model.detail_type} may only come from {INTERNAL_SOURCE}")
+    required_source = INTERNAL_DETAIL_SOURCES.get(env.detail_type)
+    if required_source is not None and env.source != required_source:
+        raise ContractError(f"source: {model.detail_type} may only come from {required_source}")
     try:
         return model.model_validate(env.detail)
     except ValueError as exc:

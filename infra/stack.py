@@ -9,6 +9,7 @@ from constructs import Construct
 
 from infra.config import StackConfig
 from infra.constructs.bus import EngageBus
+from infra.constructs.compliance import Compliance
 from infra.constructs.email import Email
 from infra.constructs.functions import ENGINE_TIMEOUT, EngageFunctions
 from infra.constructs.scheduling import Scheduling
@@ -37,6 +38,7 @@ class EngageStack(Stack):
             email_from=config.email_from,
             identity_domain=config.email_identity_domain,
         )
+        self.compliance = Compliance(self, "Compliance")
         self.functions = EngageFunctions(
             self,
             "Functions",
@@ -45,6 +47,7 @@ class EngageStack(Stack):
             tables=self.tables,
             scheduling=self.scheduling,
             email=self.email,
+            compliance=self.compliance,
         )
         self._outputs()
 
@@ -52,6 +55,10 @@ class EngageStack(Stack):
         outputs = {
             "BusName": (self.bus.bus.event_bus_name, "Operators PutEvents here"),
             "BusArn": (self.bus.bus.event_bus_arn, "ARN of the engage bus"),
+            "ComplianceTopicArn": (
+                self.compliance.topic.topic_arn,
+                "Responsible-gaming alerts: subscribe your compliance team",
+            ),
             "PlayerTableName": (self.tables.player_table.table_name, "Player state table"),
             "ConfigTableName": (self.tables.config_table.table_name, "Config items table"),
             "EngineQueueUrl": (self.bus.engine_queue.queue_url, "Buffer in front of engine"),

@@ -19,6 +19,7 @@ ENV = {
     "email_from": "ENGAGE_EMAIL_FROM",
     "ses_configuration_set": "ENGAGE_SES_CONFIGURATION_SET",
     "dedupe_days": "ENGAGE_DEDUPE_DAYS",
+    "compliance_topic_arn": "ENGAGE_COMPLIANCE_TOPIC_ARN",
 }
 
 
@@ -35,6 +36,8 @@ class EngineSettings(BaseModel):
     player_table: str = Field(min_length=1)
     config_table: str = Field(min_length=1)
     dead_letter_queue_url: str = Field(min_length=1)
+    # Malformed responsible-gaming events raise an alert here, not just a DLQ entry.
+    compliance_topic_arn: str = Field(min_length=1)
     # How long an event_id is remembered for de-duplication (replays from the archive
     # older than this would be applied again; keep it longer than the archive replay you use).
     dedupe_days: int = Field(default=400, ge=1, le=3650)
@@ -50,6 +53,7 @@ class DispatchSettings(BaseModel):
     scheduler_role_arn: str = Field(min_length=1)
     email_from: str = Field(min_length=3)
     ses_configuration_set: str = Field(min_length=1)
+    compliance_topic_arn: str = Field(min_length=1)
 
 
 def _from_env(model: type[_S], environ: Mapping[str, str]) -> _S:

@@ -17,6 +17,7 @@ from shared.adapters.config_store import ConfigStore
 from shared.adapters.dead_letters import SqsDeadLetters
 from shared.adapters.email_ses import SesEmailSender
 from shared.adapters.player_store import PlayerStore
+from shared.adapters.publisher import EventPublisher
 from shared.adapters.scheduler import TimerScheduler
 from shared.clock import Clock, SystemClock
 from shared.services.config_cache import ConfigCache
@@ -72,6 +73,7 @@ def build_engine(
 
 def build_dispatch(
     settings: DispatchSettings,
+    clock: Clock,
     clients: AwsClients,
     observer: DispatchObserver | None = None,
     meter: CapacityMeter | None = None,
@@ -90,6 +92,13 @@ def build_dispatch(
             settings.bus_arn,
             settings.scheduler_role_arn,
         ),
+        publisher=EventPublisher(
+            clients.client("events"),
+            clients.client("sns"),
+            settings.bus_arn,
+            settings.compliance_topic_arn,
+        ),
+        clock=clock,
         observer=observer,
     )
 
@@ -134,6 +143,7 @@ def dispatch(logger: Any = None) -> DispatchService:
         observer = LoggingObserver(logger) if logger is not None else None
         _installed["dispatch"] = build_dispatch(
             dispatch_settings(os.environ),
+            SystemClock(),
             AwsClients(),
             observer=observer,
             on_config_problem=observer.config_problem if observer else None,

@@ -12,6 +12,7 @@ from constructs import Construct
 from events.routing import OUTBOX_STREAM_FILTER
 from infra.config import LOG_RETENTION_NAMES, StackConfig
 from infra.constructs.bus import EngageBus
+from infra.constructs.compliance import Compliance
 from infra.constructs.email import Email
 from infra.constructs.queues import dead_letter_queue
 from infra.constructs.scheduling import Scheduling
@@ -120,6 +121,7 @@ class EngageFunctions(Construct):
         tables: Tables,
         scheduling: Scheduling,
         email: Email,
+        compliance: Compliance,
     ) -> None:
         super().__init__(scope, id)
         # One asset and one layer for both functions: a single upload per code change.
@@ -152,8 +154,11 @@ class EngageFunctions(Construct):
                 ENV["config_table"]: tables.config_table.table_name,
                 ENV["dead_letter_queue_url"]: bus.dead_letter_queue.queue_url,
                 ENV["dedupe_days"]: str(config.dedupe_days),
+                ENV["compliance_topic_arn"]: compliance.topic.topic_arn,
             },
         )
+        # A malformed responsible-gaming event is a loud alert, not only a DLQ entry.
+        compliance.grant_publish(self.engine.role)
         tables.grant_player_read_write(self.engine.role)
         tables.grant_config_read(self.engine.role)
         # The engine parks events that break the contract in the DLQ itself, with a reason.
@@ -206,8 +211,10 @@ class EngageFunctions(Construct):
                 ENV["scheduler_role_arn"]: scheduling.role.role_arn,
                 ENV["email_from"]: email.email_from,
                 ENV["ses_configuration_set"]: email.configuration_set_name,
+                ENV["compliance_topic_arn"]: compliance.topic.topic_arn,
             },
         )
+        compliance.grant_publish(self.dispatch.role)
         # It marks outbox items done and reads consent, caps and quiet hours from the player.
         tables.grant_player_read_write(self.dispatch.role)
         tables.grant_config_read(self.dispatch.role)

@@ -5,6 +5,7 @@ Item layout (partition key `pk` = "PLAYER#<id>", sort key `sk`):
 - `EVENT#<event_id>`           "this event was applied" marker, expires after the dedupe window
 - `LEDGER#<utc time>#<id>`     one points movement; id derived from (event, rule, action)
 - `OUTBOX#<id>`                one effect for dispatch (the stream delivers its INSERT)
+- `AUDIT#<utc time>#<id>`      a suppression, RG flag or exclusion, kept for its retention
 
 Everything one batch decides for a player is written in ONE transaction, so state, ledger
 and effects can never disagree, and a replayed event cannot write any of it twice.
@@ -21,7 +22,7 @@ from botocore.exceptions import ClientError
 
 from events.routing import OUTBOX_SK_PREFIX
 from shared.adapters.capacity import CapacityMeter
-from shared.domain.state import LedgerEntry, OutboxItem, PlayerState
+from shared.domain.state import AuditEntry, LedgerEntry, OutboxItem, PlayerState
 from shared.errors import ConflictError, NotFoundError, ThrottledError, TooLargeError
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 STATE_SK = "STATE"
 EVENT_PREFIX = "EVENT#"
 LEDGER_PREFIX = "LEDGER#"
+AUDIT_PREFIX = "AUDIT#"
 MAX_TRANSACTION_ITEMS = 100
 OUTBOX_RETENTION = timedelta(days=30)
 _THROTTLE_CODES = {
@@ -56,6 +58,20 @@ def _epoch(when: datetime) -> str:
     return str(int(when.timestamp()))
 
 
+def audit_sk(entry: AuditEntry) -> str:
+    return f"{AUDIT_PREFIX}{entry.occurred_at.astimezone(UTC).isoformat()}#{entry.audit_id}"
+
+
+def _audit_item(pk: str, entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "pk": {"S": pk},
+        "sk": {"S": audit_sk(entry)},
+        "category": {"S": entry.category},
+        "entry": {"S": entry.model_dump_json()},
+        "expires_at": {"N": _epoch(entry.retain_until)},
+    }
+
+
 @dataclass
 class Loaded:
     state: PlayerState
@@ -72,10 +88,11 @@ class Commit:
     event_ids: Sequence[str]
     ledger: Sequence[LedgerEntry]
     outbox: Sequence[OutboxItem]
+    audit: Sequence[AuditEntry] = ()
 
     @property
     def item_count(self) -> int:
-        return 1 + len(self.event_ids) + len(self.ledger) + len(self.outbox)
+        return 1 + len(self.event_ids) + len(self.ledger) + len(self.outbox) + len(self.audit)
 
 
 class PlayerStore:
@@ -180,6 +197,8 @@ class PlayerStore:
                     }
                 )
             )
+        for audit_entry in commit.audit:
+            writes.append(self._put_new(_audit_item(pk, audit_entry)))
         self._meter.record_transaction("commit", writes)
         self._call(
             self._ddb.transact_write_items, TransactItems=writes, ReturnConsumedCapacity="TOTAL"
@@ -235,10 +254,11 @@ class PlayerStore:
 
     # --- inspection (CLI, tests) --------------------------------------------------------
 
-    def items(self, player_id: str, prefix: str) -> list[dict[str, Any]]:
+    def items(self, player_id: str, prefix: str, consistent: bool = False) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {
             "TableName": self._table,
+            "ConsistentRead": consistent,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
             "ExpressionAttributeValues": {":pk": {"S": player_pk(player_id)}, ":p": {"S": prefix}},
         }
@@ -248,6 +268,25 @@ class PlayerStore:
             if "LastEvaluatedKey" not in resp:
                 return out
             kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+    def put_audit(self, entry: AuditEntry) -> None:
+        """Record one audit entry outside a decision (dispatch and engine stages)."""
+        item = _audit_item(player_pk(entry.player_id), entry)
+        try:
+            self._call(
+                self._ddb.put_item,
+                TableName=self._table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ConflictError:
+            return  # the same entry was recorded by an earlier attempt
+
+    def audit(self, player_id: str) -> list[AuditEntry]:
+        return [
+            AuditEntry.model_validate_json(i["entry"]["S"])
+            for i in self.items(player_id, AUDIT_PREFIX)
+        ]
 
     def ledger(self, player_id: str) -> list[LedgerEntry]:
         return [
@@ -267,7 +306,7 @@ class PlayerStore:
         ]
 
     def state(self, player_id: str) -> PlayerState | None:
-        items = self.items(player_id, STATE_SK)
+        items = self.items(player_id, STATE_SK, consistent=True)
         if not items:
             return None
         state = PlayerState.model_validate_json(items[0]["state"]["S"])

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from shared.domain.rg import RgThresholds
 from shared.domain.rules import (
     CompiledRule,
     Rule,
@@ -114,6 +115,7 @@ class ConfigSnapshot:
     rules: RuleSet
     templates: Mapping[tuple[str, str, str], MessageTemplate]
     problems: tuple[ConfigProblem, ...] = field(default=())
+    rg_thresholds: RgThresholds = field(default_factory=RgThresholds)
 
     def template(
         self, template_id: str, channel: str, locale: str | None
@@ -147,9 +149,22 @@ def build_config(
     version: int,
     rule_items: Iterable[Mapping[str, Any]],
     template_items: Iterable[Mapping[str, Any]],
+    policy_items: Iterable[Mapping[str, Any]] = (),
 ) -> ConfigSnapshot:
     """Validate and compile raw items; refused items are reported in `problems`."""
     problems: list[ConfigProblem] = []
+    thresholds = RgThresholds()
+    for raw in policy_items:
+        policy_id = _item_id(raw, "policy_id")
+        if policy_id != "rg":
+            problems.append(ConfigProblem("policy", policy_id, "unknown policy (known: rg)"))
+            continue
+        try:
+            body = {k: v for k, v in raw.items() if k != "policy_id"}
+            thresholds = RgThresholds.model_validate(body)
+        except ValidationError as exc:
+            # Keep the safe defaults rather than run with a half-read policy.
+            problems.append(ConfigProblem("policy", "rg", describe_validation_error(exc)))
     templates: dict[tuple[str, str, str], MessageTemplate] = {}
     for raw in template_items:
         item_id = _item_id(raw, "template_id")
@@ -188,4 +203,5 @@ def build_config(
         rules=RuleSet(compiled),
         templates=templates,
         problems=tuple(problems),
+        rg_thresholds=thresholds,
     )

@@ -14,23 +14,28 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from events.models import EventDetail, TimerFired
+from events.models import EventDetail, RgAlert, TimerFired
 from shared.domain.config import TEMPLATE_VARIABLES, ConfigSnapshot
 from shared.domain.durations import format_duration
 from shared.domain.profile import apply_event
+from shared.domain.rg import GateClass, gate, observe
 from shared.domain.rules import (
     AwardPointsAction,
     CancelTimerAction,
     CompiledRule,
     ScheduleAction,
     SendAction,
+    walk_actions,
 )
 from shared.domain.state import (
+    AuditCategory,
+    AuditEntry,
     CancelTimer,
     LedgerEntry,
     OutboxItem,
     PendingTimer,
     PlayerState,
+    PublishEvent,
     ScheduleTimer,
     SendMessage,
     schedule_name,
@@ -61,6 +66,19 @@ class Decision:
     ledger: list[LedgerEntry] = field(default_factory=list)
     outbox: list[OutboxItem] = field(default_factory=list)
     trace: list[TraceLine] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
+
+    def extend(self, step: Decision) -> None:
+        """Append a later step's writes (its state replaces ours)."""
+        self.state = step.state
+        self.ledger += step.ledger
+        self.outbox += step.outbox
+        self.trace += step.trace
+        self.audit += step.audit
+
+    @property
+    def write_count(self) -> int:
+        return len(self.ledger) + len(self.outbox) + len(self.audit)
 
 
 def _plain(value: Any) -> Any:
@@ -93,11 +111,7 @@ def decide_all(
     """Apply a player's events in event-time order, folding one Decision."""
     total = Decision(state=state)
     for event in order_events(events):
-        step = decide(total.state, event, config, now)
-        total.state = step.state
-        total.ledger += step.ledger
-        total.outbox += step.outbox
-        total.trace += step.trace
+        total.extend(decide(total.state, event, config, now))
     return total
 
 
@@ -106,7 +120,9 @@ def decide(
 ) -> Decision:
     """Decide what one event does for one player."""
     run = _Run(event=event, config=config, now=now, state=state.model_copy(deep=True))
+    loss_streak_before = run.state.profile.loss_streak
     run.state.profile = apply_event(run.state.profile, event)
+    run.observe_rg(loss_streak_before)
     if isinstance(event, TimerFired) and not run.fire_timer(event):
         return run.decision
     doc = match_document(event, run.state)
@@ -136,6 +152,113 @@ class _Run:
         self.decision.trace.append(
             TraceLine(self.event.event_id, self.event.detail_type, rule_id, text)
         )
+
+    def audit(
+        self,
+        category: AuditCategory,
+        reason: str,
+        rule_id: str | None = None,
+        inputs: dict[str, str] | None = None,
+        key: str = "",
+    ) -> None:
+        retention = timedelta(days=self.config.rg_thresholds.audit_retention_days)
+        self.decision.audit.append(
+            AuditEntry(
+                audit_id=self._ids(rule_id or "-", f"audit.{category}.{key}"),
+                player_id=self.event.player_id,
+                occurred_at=self.event.occurred_at,
+                category=category,
+                stage="decision",
+                reason=reason,
+                inputs=inputs or {},
+                event_id=self.event.event_id,
+                rule_id=rule_id,
+                retain_until=self.now + retention,
+            )
+        )
+
+    def suppress(self, rule_id: str, what: str, reason: str, path: str) -> None:
+        self.trace(rule_id, f"{what}: suppressed, {reason}")
+        self.audit("suppression", f"{what}: {reason}", rule_id, {"action": what}, key=path)
+
+    # --- responsible gaming -------------------------------------------------------------
+
+    def offer_allowed(self, what: GateClass, rule_id: str, label: str, path: str) -> bool:
+        # Both the event's time and now: an offer for play that happened while excluded is
+        # refused, and so is one decided while excluded.
+        verdict = gate(self.state.rg, what, (self.event.occurred_at, self.now))
+        if not verdict.allowed:
+            self.suppress(rule_id, label, verdict.reason or "responsible gaming", path)
+        return verdict.allowed
+
+    def observe_rg(self, loss_streak_before: int) -> None:
+        seen = observe(
+            self.state.rg,
+            self.event,
+            loss_streak_before=loss_streak_before,
+            time_zone=self.state.profile.time_zone,
+            thresholds=self.config.rg_thresholds,
+        )
+        self.state.rg = seen.status
+        for flag in seen.raised:
+            self.trace(None, f"rg flag {flag.name} raised: {flag.reason}")
+            self.audit("flag", flag.reason, None, flag.inputs, key=flag.name)
+            alert = RgAlert(
+                player_id=self.event.player_id,
+                event_id=f"rg-alert.{flag.name}.{self.event.event_id}",
+                occurred_at=self.event.occurred_at,
+                flag=flag.name,
+                reason=flag.reason,
+                inputs=flag.inputs,
+            )
+            self._outbox(
+                "rg",
+                f"alert.{flag.name}",
+                PublishEvent(
+                    detail_type=RgAlert.detail_type,
+                    detail=alert.model_dump(mode="json"),
+                    compliance=True,
+                ),
+            )
+        if seen.excluded_now is not None:
+            exclusion = seen.excluded_now
+            until = exclusion.until.isoformat() if exclusion.until else "indefinitely"
+            self.trace(None, f"{exclusion.kind.replace('_', ' ')} until {until}")
+            self.audit("exclusion", f"{exclusion.kind} until {until}", key=exclusion.kind)
+            self.cancel_offer_timers()
+
+    def cancel_offer_timers(self) -> None:
+        """On exclusion, disarm every pending timer that would make an offer."""
+        for name, pending in sorted(self.state.timers.items()):
+            rule = self.config.rules.get(pending.rule_id)
+            spec = rule.timers.get(name) if rule else None
+            if spec is not None and not self._makes_offer(spec[0].then):
+                continue  # service-only timers (e.g. a security notice) keep running
+            del self.state.timers[name]
+            self._outbox(
+                pending.rule_id,
+                f"rg.cancel.{name}",
+                CancelTimer(
+                    timer=name, schedule_name=pending.schedule_name, generation=pending.generation
+                ),
+            )
+            self.trace(pending.rule_id, f"timer {name} cancelled by exclusion")
+            self.audit(
+                "timer_cancelled",
+                f"timer {name} cancelled: player excluded",
+                pending.rule_id,
+                key=name,
+            )
+
+    def _makes_offer(self, actions: Sequence[Any]) -> bool:
+        for _, action in walk_actions(actions):
+            if isinstance(action, AwardPointsAction):
+                return True
+            if isinstance(action, SendAction):
+                template = self.config.template(action.send.template, action.send.channel, None)
+                if template is None or template.category == "marketing":
+                    return True
+        return False
 
     # --- timers -------------------------------------------------------------------------
 
@@ -235,6 +358,8 @@ class _Run:
         if points <= 0:
             self.trace(rule.rule_id, "award_points: 0 points, nothing written")
             return
+        if not self.offer_allowed("bonus", rule.rule_id, f"award {points} points", path):
+            return
         self.state.points_balance += points
         self.decision.ledger.append(
             LedgerEntry(
@@ -254,16 +379,18 @@ class _Run:
         spec = action.send
         profile = self.state.profile
         template = self.config.template(spec.template, spec.channel, profile.locale)
+        label = f"send {spec.template} by {spec.channel}"
         if template is None:
-            self.trace(rule.rule_id, f"send {spec.template}: no template (suppressed)")
+            self.suppress(rule.rule_id, label, "no template for it", path)
             return
-        if template.category == "marketing" and not getattr(profile.consents, spec.channel):
-            self.trace(
-                rule.rule_id, f"send {spec.template} by {spec.channel}: suppressed, no consent"
-            )
-            return
+        if template.category == "marketing":
+            if not self.offer_allowed("marketing_message", rule.rule_id, label, path):
+                return
+            if not getattr(profile.consents, spec.channel):
+                self.suppress(rule.rule_id, label, f"no {spec.channel} consent", path)
+                return
         if not profile.email:
-            self.trace(rule.rule_id, f"send {spec.template} by email: suppressed, no address")
+            self.suppress(rule.rule_id, label, "no email address", path)
             return
         values = match_document(self.event, self.state)["player"]
         variables = {name: values.get(name) for name in sorted(TEMPLATE_VARIABLES)}

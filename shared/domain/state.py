@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.domain.profile import Profile
+from shared.domain.rg import RgStatus
 
 SCHEDULE_NAME_MAX = 64
 
@@ -49,6 +50,7 @@ class PlayerState(BaseModel):
     # Event times of each rule's recent firings, enough to enforce its limit.
     rule_fires: dict[str, list[datetime]] = Field(default_factory=dict)
     timer_seq: int = 0
+    rg: RgStatus = Field(default_factory=RgStatus)
     version: int = 0
 
     @classmethod
@@ -109,7 +111,39 @@ class CancelTimer(BaseModel):
     generation: int
 
 
-Effect = Annotated[SendMessage | ScheduleTimer | CancelTimer, Field(discriminator="kind")]
+class PublishEvent(BaseModel):
+    """Put a derived event on the bus (and, for compliance alerts, the compliance topic)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["publish"] = "publish"
+    detail_type: str
+    detail: dict[str, Any]
+    compliance: bool = False
+
+
+Effect = Annotated[
+    SendMessage | ScheduleTimer | CancelTimer | PublishEvent, Field(discriminator="kind")
+]
+
+AuditCategory = Literal["suppression", "flag", "exclusion", "timer_cancelled", "rg_event_refused"]
+
+
+class AuditEntry(BaseModel):
+    """Why something did not happen, or what RG noticed: kept per player for compliance."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    audit_id: str
+    player_id: str
+    occurred_at: datetime
+    category: AuditCategory
+    stage: Literal["decision", "dispatch", "engine"]
+    reason: str
+    inputs: dict[str, str] = Field(default_factory=dict)
+    event_id: str
+    rule_id: str | None = None
+    retain_until: datetime
 
 
 class OutboxItem(BaseModel):

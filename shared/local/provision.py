@@ -30,6 +30,9 @@ class Resources:
     email_from: str
     ses_configuration_set: str
     stream_arn: str
+    compliance_topic_arn: str
+    # Locally the compliance topic feeds a queue, so alerts can be read back.
+    compliance_queue_url: str
 
     def engine_settings(self) -> EngineSettings:
         return EngineSettings.model_validate(asdict(self))
@@ -122,6 +125,19 @@ def provision(clients: AwsClients) -> Resources:
     )["Role"]["Arn"]
     clients.client("scheduler").create_schedule_group(Name=PREFIX)
 
+    sns = clients.client("sns")
+    topic_arn = sns.create_topic(Name=f"{PREFIX}-compliance")["TopicArn"]
+    alerts_url = sqs.create_queue(QueueName=f"{PREFIX}-compliance-alerts")["QueueUrl"]
+    alerts_arn = sqs.get_queue_attributes(QueueUrl=alerts_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    sns.subscribe(
+        TopicArn=topic_arn,
+        Protocol="sqs",
+        Endpoint=alerts_arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
+
     ses = clients.client("sesv2")
     ses.create_email_identity(EmailIdentity=EMAIL_FROM)
     ses.create_configuration_set(ConfigurationSetName=PREFIX)
@@ -139,4 +155,6 @@ def provision(clients: AwsClients) -> Resources:
         email_from=EMAIL_FROM,
         ses_configuration_set=PREFIX,
         stream_arn=stream_arn,
+        compliance_topic_arn=topic_arn,
+        compliance_queue_url=alerts_url,
     )

@@ -94,6 +94,7 @@ class LocalRuntime:
             ),
             dispatch=build_dispatch(
                 resources.dispatch_settings(),
+                clock,
                 self.clients,
                 observer=dispatch_observer,
                 meter=self.meter,

@@ -9,23 +9,45 @@ docs/design.md: we prefer a rare duplicate over a lost message for a failed writ
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import timedelta
+from typing import Any, Protocol
 
 from shared.adapters.email_ses import PermanentSendError
 from shared.adapters.player_store import PlayerStore
-from shared.domain.state import CancelTimer, OutboxItem, ScheduleTimer, SendMessage
+from shared.clock import Clock
+from shared.domain.rg import RgThresholds, gate
+from shared.domain.state import (
+    AuditEntry,
+    CancelTimer,
+    OutboxItem,
+    PublishEvent,
+    ScheduleTimer,
+    SendMessage,
+    stable_id,
+)
 from shared.errors import NotFoundError
 from shared.services.config_cache import ConfigCache
 
 DONE = "done"
 FAILED = "failed"
+SUPPRESSED = "suppressed"
+FINAL = (DONE, FAILED, SUPPRESSED)
+# Dispatch has no config snapshot at hand for the policy; audit entries it writes are
+# kept for the default retention (RgThresholds.audit_retention_days).
+AUDIT_RETENTION = timedelta(days=RgThresholds().audit_retention_days)
 
 
 class EmailPort(Protocol):
     def send(
         self, to: str, subject: str, text: str, html: str | None, tags: dict[str, str]
     ) -> str: ...
+
+
+class PublisherPort(Protocol):
+    def publish(self, detail_type: str, detail: Mapping[str, Any]) -> str: ...
+    def alert_compliance(self, subject: str, message: Mapping[str, Any]) -> str: ...
 
 
 class TimerPort(Protocol):
@@ -56,8 +78,12 @@ class DispatchService:
         config: ConfigCache,
         email: EmailPort,
         timers: TimerPort,
+        publisher: PublisherPort,
+        clock: Clock,
         observer: DispatchObserver | None = None,
     ) -> None:
+        self._publisher = publisher
+        self._clock = clock
         self._players = players
         self._config = config
         self._email = email
@@ -80,6 +106,8 @@ class DispatchService:
                     effect.schedule_name, effect.generation
                 )
                 self._mark(item.player_id, item.outbox_id, DONE, result)
+            case PublishEvent():
+                result = self._publish(item, effect)
         self._observer.performed(item, result)
         return result
 
@@ -103,10 +131,57 @@ class DispatchService:
             html=html.render(values, html=True) if html else None,
         )
 
+    def _publish(self, item: OutboxItem, effect: PublishEvent) -> str:
+        status = self._players.outbox_status(item.player_id, item.outbox_id)
+        if status in FINAL:
+            return f"publish {effect.detail_type}: already {status}"
+        event_id = self._publisher.publish(effect.detail_type, effect.detail)
+        result = f"published {effect.detail_type} as {event_id}"
+        if effect.compliance:
+            message_id = self._publisher.alert_compliance(
+                f"[engage] {effect.detail_type} {effect.detail.get('flag', '')}", effect.detail
+            )
+            result += f"; compliance alert {message_id}"
+        self._mark(item.player_id, item.outbox_id, DONE, result)
+        return result
+
+    def _rg_blocks(self, item: OutboxItem, effect: SendMessage) -> str | None:
+        """Consult the RG gate again at send time: an exclusion may have arrived meanwhile."""
+        if effect.category != "marketing":
+            return None
+        state = self._players.state(item.player_id)
+        if state is None:
+            return None
+        now = self._clock.now()
+        verdict = gate(state.rg, "marketing_message", (now,))
+        if verdict.allowed:
+            return None
+        reason = verdict.reason or "responsible gaming"
+        self._players.put_audit(
+            AuditEntry(
+                audit_id=stable_id(item.outbox_id, "dispatch-gate"),
+                player_id=item.player_id,
+                occurred_at=now,
+                category="suppression",
+                stage="dispatch",
+                reason=f"send {effect.template} by {effect.channel}: {reason}",
+                inputs={"outbox_id": item.outbox_id},
+                event_id=item.event_id,
+                rule_id=item.rule_id,
+                retain_until=now + AUDIT_RETENTION,
+            )
+        )
+        return reason
+
     def _send(self, item: OutboxItem, effect: SendMessage) -> str:
         status = self._players.outbox_status(item.player_id, item.outbox_id)
-        if status in (DONE, FAILED):
+        if status in FINAL:
             return f"email {effect.template}: already {status}"
+        blocked = self._rg_blocks(item, effect)
+        if blocked is not None:
+            result = f"email {effect.template}: suppressed at send time, {blocked}"
+            self._mark(item.player_id, item.outbox_id, SUPPRESSED, result)
+            return result
         rendered = self.render(effect)
         if rendered is None:
             result = f"email {effect.template}: template deleted before sending"

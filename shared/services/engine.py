@@ -171,22 +171,17 @@ class EngineService:
         chunk_events: list[str] = []
         for event in fresh:
             step = decide(chunk.state, event, config, now)
-            writes = 1 + len(step.ledger) + len(step.outbox)
+            writes = 1 + step.write_count
             if writes >= MAX_TRANSACTION_ITEMS:
                 reason = f"{event.detail_type}: implies {writes} writes, over the transaction limit"
                 self._refuse_event(events[event.event_id], reason, outcome)
                 continue
-            if 1 + len(chunk_events) + len(chunk.ledger) + len(chunk.outbox) + writes > (
-                MAX_TRANSACTION_ITEMS
-            ):
+            if 1 + len(chunk_events) + chunk.write_count + writes > MAX_TRANSACTION_ITEMS:
                 # Rare: many events for one player in one batch. Commit what fits, go on.
                 state = self._commit(player_id, state.version, chunk, chunk_events)
                 chunk, chunk_events = Decision(state=state), []
                 step = decide(state, event, config, now)
-            chunk.state = step.state
-            chunk.ledger += step.ledger
-            chunk.outbox += step.outbox
-            chunk.trace += step.trace
+            chunk.extend(step)
             chunk_events.append(event.event_id)
         if chunk_events:
             self._commit(player_id, state.version, chunk, chunk_events)
@@ -202,6 +197,7 @@ class EngineService:
                 event_ids=event_ids,
                 ledger=decision.ledger,
                 outbox=decision.outbox,
+                audit=decision.audit,
             ),
             now=self._clock.now(),
             dedupe_for=self._dedupe_for,

@@ -213,8 +213,16 @@ def test_parallel_batches_for_one_player_never_lose_or_double_an_award(started):
     from shared.services.engine import InboundRecord
 
     def work(i):
+        # One deposit a day, so the RG deposit-frequency flag stays out of this race.
         pending = [
-            InboundRecord(f"m{i}-{j}", json.dumps(deposit("p-10", f"dep-{i}-{j}")))
+            InboundRecord(
+                f"m{i}-{j}",
+                json.dumps(
+                    deposit(
+                        "p-10", f"dep-{i}-{j}", at=f"2026-11-{10 + i * 3 + j:02d}T09:00:00+00:00"
+                    )
+                ),
+            )
             for j in range(3)
         ]
         while pending:  # as SQS does: records reported failed come back

@@ -25,7 +25,7 @@ from events.generate_schemas import (
 )
 from events.models import (
     DETAIL_MODELS,
-    INTERNAL_SOURCE,
+    INTERNAL_DETAIL_SOURCES,
     ContractError,
     DepositSucceeded,
     PlayerLoggedIn,
@@ -114,7 +114,7 @@ def test_every_valid_sample_parses_into_the_model_of_its_detail_type(path):
 def test_every_valid_sample_is_a_put_events_style_envelope_with_a_realistic_source(path):
     envelope = _load(path)
     assert set(envelope) == {"source", "detail-type", "detail"}
-    expected_source = INTERNAL_SOURCE if path.stem == "engage.timer.fired" else "casino.example"
+    expected_source = INTERNAL_DETAIL_SOURCES.get(path.stem, "casino.example")
     assert envelope["source"] == expected_source
 
 

@@ -103,7 +103,10 @@ def test_a_marketing_message_is_suppressed_without_consent_and_the_reason_record
     )
     d = run(cfg, registered(at(), consent=False))
     assert d.outbox == []
-    assert any("suppressed, no consent" in str(t) for t in d.trace)
+    assert any("suppressed, no email consent" in str(t) for t in d.trace)
+    assert [(a.category, a.reason) for a in d.audit] == [
+        ("suppression", "send hello by email: no email consent")
+    ]
 
 
 def test_a_message_to_a_player_without_an_address_is_suppressed():

@@ -1,0 +1,73 @@
+"""Derived events onto the bus, and compliance alerts onto the compliance SNS topic."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from events.models import ENGINE_SOURCE
+from shared.errors import ThrottledError
+
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_sns import SNSClient
+
+_THROTTLE = {"ThrottlingException", "Throttling", "InternalException", "InternalError"}
+
+
+class PublishError(Exception):
+    """EventBridge refused the entry (it reports failures per entry, not as an exception)."""
+
+
+class EventPublisher:
+    def __init__(
+        self, events: EventBridgeClient, sns: SNSClient, bus_arn: str, compliance_topic_arn: str
+    ) -> None:
+        self._events = events
+        self._sns = sns
+        self._bus = bus_arn
+        self._topic = compliance_topic_arn
+
+    def publish(self, detail_type: str, detail: Mapping[str, Any]) -> str:
+        """PutEvents one derived event (source engage.engine); returns its event id."""
+        try:
+            resp = self._events.put_events(
+                Entries=[
+                    {
+                        "Source": ENGINE_SOURCE,
+                        "DetailType": detail_type,
+                        "Detail": json.dumps(detail, sort_keys=True, default=str),
+                        "EventBusName": self._bus,
+                    }
+                ]
+            )
+        except ClientError as exc:
+            raise _translate(exc) from exc
+        entry = resp["Entries"][0]
+        if resp.get("FailedEntryCount") or "EventId" not in entry:
+            # Raising makes dispatch retry the record rather than mark it done.
+            raise PublishError(f"{entry.get('ErrorCode')}: {entry.get('ErrorMessage')}")
+        return str(entry["EventId"])
+
+    def alert_compliance(self, subject: str, message: Mapping[str, Any]) -> str:
+        """Publish to the compliance topic (ids, flags and reasons only, never contact data)."""
+        try:
+            resp = self._sns.publish(
+                TopicArn=self._topic,
+                Subject=subject[:100],
+                Message=json.dumps(message, sort_keys=True, default=str),
+                MessageAttributes={
+                    "kind": {"DataType": "String", "StringValue": str(message.get("flag", "rg"))}
+                },
+            )
+        except ClientError as exc:
+            raise _translate(exc) from exc
+        return str(resp["MessageId"])
+
+
+def _translate(exc: ClientError) -> Exception:
+    code = str(exc.response.get("Error", {}).get("Code", ""))
+    return ThrottledError(code) if code in _THROTTLE else exc

@@ -1,0 +1,281 @@
+"""Responsible gaming: exclusions, behavioural flags, and the one gate every offer passes.
+
+`gate()` is the single policy function. The engine consults it when it decides (points,
+marketing sends) and dispatch consults it again just before sending, so an exclusion that
+arrives between decision and delivery still stops the message. It is a hard gate, not a
+segment filter a marketer could forget: no rule can opt out of it.
+
+The flag heuristics are deliberately simple, documented and configurable
+(`RgThresholds`, stored as config item policy/rg); docs/responsible-gaming.md explains them
+and what they cannot see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from events.models import (
+    CoolOffStarted,
+    DepositSucceeded,
+    EventDetail,
+    ExclusionEnded,
+    LimitReached,
+    LimitSet,
+    RoundFinished,
+    SelfExcluded,
+)
+
+GateClass = Literal["service_message", "marketing_message", "bonus"]
+FLAG_NAMES = ("loss_chasing", "deposit_frequency", "net_loss", "long_session", "late_night_play")
+
+
+class RgThresholds(BaseModel):
+    """Tunable thresholds for the behavioural flags (config item `policy/rg`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    loss_chasing_streak: int = Field(default=3, ge=1, le=100)
+    loss_chasing_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    deposits_per_day: int = Field(default=5, ge=2, le=100)
+    net_loss_window_days: int = Field(default=7, ge=1, le=90)
+    net_loss_amount: Decimal = Field(default=Decimal("1000"), gt=0)
+    long_session_minutes: int = Field(default=180, ge=15, le=24 * 60)
+    session_gap_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    late_night_start_hour: int = Field(default=0, ge=0, le=23)
+    late_night_end_hour: int = Field(default=5, ge=1, le=24)
+    late_night_rounds: int = Field(default=20, ge=1, le=10_000)
+    flag_hold_days: int = Field(default=7, ge=1, le=365)
+    audit_retention_days: int = Field(default=730, ge=30, le=3650)
+
+
+class Exclusion(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["self_exclusion", "cool_off"]
+    since: datetime
+    until: datetime | None  # None: indefinite
+    event_id: str
+
+    def covers(self, when: datetime) -> bool:
+        return self.since <= when and (self.until is None or when < self.until)
+
+
+class RgFlag(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    raised_at: datetime
+    stands_until: datetime
+    reason: str
+    inputs: dict[str, str]
+
+    def stands(self, when: datetime) -> bool:
+        return self.raised_at <= when < self.stands_until
+
+
+class RgStatus(BaseModel):
+    """RG facts kept on the player's state (event-time driven, like the profile)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    exclusions: list[Exclusion] = Field(default_factory=list)
+    limits: dict[str, str] = Field(default_factory=dict)
+    limit_reached_at: dict[str, datetime] = Field(default_factory=dict)
+    flags: dict[str, RgFlag] = Field(default_factory=dict)
+    # Behaviour tracking, pruned to what the thresholds can still use.
+    recent_deposits: list[datetime] = Field(default_factory=list)
+    last_loss_at: datetime | None = None
+    session_start: datetime | None = None
+    session_last: datetime | None = None
+    daily_net: dict[str, dict[str, Decimal]] = Field(default_factory=dict)
+    night_rounds: dict[str, int] = Field(default_factory=dict)
+
+    def exclusion_at(self, when: datetime) -> Exclusion | None:
+        return next((e for e in self.exclusions if e.covers(when)), None)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    reason: str | None = None
+
+
+def gate(status: RgStatus, what: GateClass, at: Iterable[datetime]) -> Verdict:
+    """May this happen at these times? Service messages always may; offers may not while
+    the player is excluded or cooling off, or while a behavioural flag stands."""
+    if what == "service_message":
+        return Verdict(True)
+    for when in at:
+        exclusion = status.exclusion_at(when)
+        if exclusion is not None:
+            until = exclusion.until.isoformat() if exclusion.until else "indefinitely"
+            label = "self-excluded" if exclusion.kind == "self_exclusion" else "cooling off"
+            return Verdict(False, f"{label} until {until}")
+        for flag in status.flags.values():
+            if flag.stands(when):
+                return Verdict(
+                    False, f"rg flag {flag.name} stands until {flag.stands_until.isoformat()}"
+                )
+    return Verdict(True)
+
+
+def _zone(time_zone: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(time_zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class Observation:
+    status: RgStatus
+    raised: Sequence[RgFlag]
+    excluded_now: Exclusion | None = None
+
+
+def observe(
+    status: RgStatus,
+    event: EventDetail,
+    *,
+    loss_streak_before: int,
+    time_zone: str | None,
+    thresholds: RgThresholds,
+) -> Observation:
+    """Fold one event into the RG status; report flags newly raised (not already standing)."""
+    s = status.model_copy(deep=True)
+    t = event.occurred_at.astimezone(UTC)
+    candidates: list[tuple[str, str, dict[str, str]]] = []
+    excluded_now: Exclusion | None = None
+    match event:
+        case SelfExcluded() | CoolOffStarted():
+            kind: Literal["self_exclusion", "cool_off"] = (
+                "self_exclusion" if isinstance(event, SelfExcluded) else "cool_off"
+            )
+            excluded_now = Exclusion(kind=kind, since=t, until=event.until, event_id=event.event_id)
+            s.exclusions = [e for e in s.exclusions if e.until is None or e.until > t] + [
+                excluded_now
+            ]
+        case ExclusionEnded():
+            # Ends exclusions that started before it; a later exclusion stays in force.
+            s.exclusions = [
+                e.model_copy(update={"until": t}) if e.since <= t and e.covers(t) else e
+                for e in s.exclusions
+            ]
+        case LimitSet():
+            s.limits[event.kind] = (
+                f"{event.minutes} min per {event.period}"
+                if event.minutes
+                else f"{event.amount} {event.currency} per {event.period}"
+            )
+        case LimitReached():
+            s.limit_reached_at[event.kind] = t
+        case DepositSucceeded():
+            s.recent_deposits = [d for d in s.recent_deposits if d > t - timedelta(days=1)] + [t]
+            if len(s.recent_deposits) >= thresholds.deposits_per_day:
+                candidates.append(
+                    (
+                        "deposit_frequency",
+                        f"{len(s.recent_deposits)} deposits within 24 hours",
+                        {"deposits_24h": str(len(s.recent_deposits))},
+                    )
+                )
+            if (
+                s.last_loss_at is not None
+                and loss_streak_before >= thresholds.loss_chasing_streak
+                and timedelta(0)
+                <= t - s.last_loss_at
+                <= timedelta(minutes=thresholds.loss_chasing_minutes)
+            ):
+                minutes = int((t - s.last_loss_at).total_seconds() // 60)
+                candidates.append(
+                    (
+                        "loss_chasing",
+                        f"deposit {minutes} min after {loss_streak_before} losses in a row",
+                        {
+                            "loss_streak": str(loss_streak_before),
+                            "minutes_since_loss": str(minutes),
+                        },
+                    )
+                )
+        case RoundFinished():
+            candidates += _observe_round(s, event, t, _zone(time_zone), thresholds)
+    raised = []
+    hold = timedelta(days=thresholds.flag_hold_days)
+    for name, reason, inputs in candidates:
+        existing = s.flags.get(name)
+        flag = RgFlag(name=name, raised_at=t, stands_until=t + hold, reason=reason, inputs=inputs)
+        if existing is not None and existing.stands(t):
+            # Still standing: extend it quietly, one alert per raise, not per event.
+            s.flags[name] = existing.model_copy(
+                update={"stands_until": max(existing.stands_until, t + hold)}
+            )
+        else:
+            s.flags[name] = flag
+            raised.append(flag)
+    return Observation(status=s, raised=raised, excluded_now=excluded_now)
+
+
+def _observe_round(
+    s: RgStatus, event: RoundFinished, t: datetime, zone: ZoneInfo, th: RgThresholds
+) -> list[tuple[str, str, dict[str, str]]]:
+    found: list[tuple[str, str, dict[str, str]]] = []
+    if event.outcome == "loss":
+        s.last_loss_at = t if s.last_loss_at is None else max(s.last_loss_at, t)
+
+    # Net loss over a window of local calendar days, per currency.
+    local = t.astimezone(zone)
+    day = local.date()
+    bucket = s.daily_net.setdefault(day.isoformat(), {})
+    bucket[event.currency] = bucket.get(event.currency, Decimal(0)) + event.stake - event.payout
+    oldest = day - timedelta(days=th.net_loss_window_days - 1)
+    s.daily_net = {d: v for d, v in s.daily_net.items() if date.fromisoformat(d) >= oldest}
+    net = sum((v.get(event.currency, Decimal(0)) for v in s.daily_net.values()), Decimal(0))
+    if net >= th.net_loss_amount:
+        found.append(
+            (
+                "net_loss",
+                f"net loss {net} {event.currency} over {th.net_loss_window_days} days",
+                {
+                    "net_loss": str(net),
+                    "currency": event.currency,
+                    "days": str(th.net_loss_window_days),
+                },
+            )
+        )
+
+    # Sessions: rounds closer together than the gap belong to one session.
+    gap = timedelta(minutes=th.session_gap_minutes)
+    if s.session_last is None or t - s.session_last > gap or t < (s.session_start or t):
+        s.session_start = t
+    s.session_last = t if s.session_last is None else max(s.session_last, t)
+    length = s.session_last - (s.session_start or t)
+    if length >= timedelta(minutes=th.long_session_minutes):
+        found.append(
+            (
+                "long_session",
+                f"session of {int(length.total_seconds() // 60)} min",
+                {"session_minutes": str(int(length.total_seconds() // 60))},
+            )
+        )
+
+    # Late-night play in the player's own time zone.
+    if th.late_night_start_hour <= local.hour < th.late_night_end_hour:
+        night = day.isoformat()
+        s.night_rounds = {night: s.night_rounds.get(night, 0) + 1}
+        if s.night_rounds[night] >= th.late_night_rounds:
+            found.append(
+                (
+                    "late_night_play",
+                    f"{s.night_rounds[night]} rounds between {th.late_night_start_hour:02d}:00 "
+                    f"and {th.late_night_end_hour:02d}:00 local time",
+                    {"rounds": str(s.night_rounds[night]), "local_date": night},
+                )
+            )
+    return found

@@ -24,6 +24,13 @@ class LoggingObserver:
             "event refused to DLQ", extra={"message_id": message_id, "reason": reason}
         )
 
+    def rg_refused(self, message_id: str, reason: str, salvaged: bool) -> None:
+        # Loud on purpose: a malformed responsible-gaming event needs a human.
+        self._log.error(
+            "malformed responsible-gaming event",
+            extra={"message_id": message_id, "reason": reason, "salvaged_as_exclusion": salvaged},
+        )
+
     def duplicates(self, player_id: str, event_ids: Sequence[str]) -> None:
         self._log.info(
             "duplicate events ignored", extra={"player_id": player_id, "event_ids": list(event_ids)}

@@ -17,7 +17,7 @@ from shared.adapters.config_store import ConfigStore
 from shared.adapters.dead_letters import SqsDeadLetters
 from shared.adapters.email_ses import SesEmailSender
 from shared.adapters.player_store import PlayerStore
-from shared.adapters.publisher import EventPublisher
+from shared.adapters.publisher import ComplianceAlerts, EventPublisher
 from shared.adapters.scheduler import TimerScheduler
 from shared.clock import Clock, SystemClock
 from shared.services.config_cache import ConfigCache
@@ -65,6 +65,7 @@ def build_engine(
         players=PlayerStore(settings.player_table, ddb, meter),
         config=ConfigCache(ConfigStore(settings.config_table, ddb, meter), on_config_problem),
         dead_letters=SqsDeadLetters(clients.client("sqs"), settings.dead_letter_queue_url),
+        alerts=ComplianceAlerts(clients.client("sns"), settings.compliance_topic_arn),
         clock=clock,
         dedupe_for=timedelta(days=settings.dedupe_days),
         observer=observer,
@@ -92,12 +93,8 @@ def build_dispatch(
             settings.bus_arn,
             settings.scheduler_role_arn,
         ),
-        publisher=EventPublisher(
-            clients.client("events"),
-            clients.client("sns"),
-            settings.bus_arn,
-            settings.compliance_topic_arn,
-        ),
+        publisher=EventPublisher(clients.client("events"), settings.bus_arn),
+        alerts=ComplianceAlerts(clients.client("sns"), settings.compliance_topic_arn),
         clock=clock,
         observer=observer,
     )

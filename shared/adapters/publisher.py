@@ -23,13 +23,9 @@ class PublishError(Exception):
 
 
 class EventPublisher:
-    def __init__(
-        self, events: EventBridgeClient, sns: SNSClient, bus_arn: str, compliance_topic_arn: str
-    ) -> None:
+    def __init__(self, events: EventBridgeClient, bus_arn: str) -> None:
         self._events = events
-        self._sns = sns
         self._bus = bus_arn
-        self._topic = compliance_topic_arn
 
     def publish(self, detail_type: str, detail: Mapping[str, Any]) -> str:
         """PutEvents one derived event (source engage.engine); returns its event id."""
@@ -52,7 +48,13 @@ class EventPublisher:
             raise PublishError(f"{entry.get('ErrorCode')}: {entry.get('ErrorMessage')}")
         return str(entry["EventId"])
 
-    def alert_compliance(self, subject: str, message: Mapping[str, Any]) -> str:
+
+class ComplianceAlerts:
+    def __init__(self, sns: SNSClient, topic_arn: str) -> None:
+        self._sns = sns
+        self._topic = topic_arn
+
+    def alert(self, subject: str, message: Mapping[str, Any]) -> str:
         """Publish to the compliance topic (ids, flags and reasons only, never contact data)."""
         try:
             resp = self._sns.publish(

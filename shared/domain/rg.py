@@ -126,6 +126,11 @@ def gate(status: RgStatus, what: GateClass, at: Iterable[datetime]) -> Verdict:
     return Verdict(True)
 
 
+def salvaged_event_id(original_event_id: str) -> str:
+    """Id for an exclusion applied from a malformed event; the corrected event replaces it."""
+    return f"salvaged.{original_event_id}"[:256]
+
+
 def _zone(time_zone: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(time_zone or "UTC")
@@ -159,9 +164,13 @@ def observe(
                 "self_exclusion" if isinstance(event, SelfExcluded) else "cool_off"
             )
             excluded_now = Exclusion(kind=kind, since=t, until=event.until, event_id=event.event_id)
-            s.exclusions = [e for e in s.exclusions if e.until is None or e.until > t] + [
-                excluded_now
-            ]
+            # The corrected version of a malformed event replaces what was salvaged from it.
+            stand_in = salvaged_event_id(event.event_id)
+            s.exclusions = [
+                e
+                for e in s.exclusions
+                if (e.until is None or e.until > t) and e.event_id != stand_in
+            ] + [excluded_now]
         case ExclusionEnded():
             # Ends exclusions that started before it; a later exclusion stays in force.
             s.exclusions = [

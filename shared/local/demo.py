@@ -40,6 +40,10 @@ class StoryRecorder:
         self.refusals.append((message_id, reason))
         self._say(f"engine: refused to DLQ: {reason}")
 
+    def rg_refused(self, message_id: str, reason: str, salvaged: bool) -> None:
+        action = "applied as an indefinite exclusion" if salvaged else "parked"
+        self._say(f"engine: MALFORMED RG EVENT, compliance alerted, {action}: {reason}")
+
     def duplicates(self, player_id: str, event_ids: Sequence[str]) -> None:
         self.duplicate_ids += event_ids
         self._say(

@@ -47,7 +47,10 @@ class EmailPort(Protocol):
 
 class PublisherPort(Protocol):
     def publish(self, detail_type: str, detail: Mapping[str, Any]) -> str: ...
-    def alert_compliance(self, subject: str, message: Mapping[str, Any]) -> str: ...
+
+
+class AlertPort(Protocol):
+    def alert(self, subject: str, message: Mapping[str, Any]) -> str: ...
 
 
 class TimerPort(Protocol):
@@ -79,10 +82,12 @@ class DispatchService:
         email: EmailPort,
         timers: TimerPort,
         publisher: PublisherPort,
+        alerts: AlertPort,
         clock: Clock,
         observer: DispatchObserver | None = None,
     ) -> None:
         self._publisher = publisher
+        self._alerts = alerts
         self._clock = clock
         self._players = players
         self._config = config
@@ -138,7 +143,7 @@ class DispatchService:
         event_id = self._publisher.publish(effect.detail_type, effect.detail)
         result = f"published {effect.detail_type} as {event_id}"
         if effect.compliance:
-            message_id = self._publisher.alert_compliance(
+            message_id = self._alerts.alert(
                 f"[engage] {effect.detail_type} {effect.detail.get('flag', '')}", effect.detail
             )
             result += f"; compliance alert {message_id}"
@@ -153,7 +158,7 @@ class DispatchService:
         if state is None:
             return None
         now = self._clock.now()
-        verdict = gate(state.rg, "marketing_message", (now,))
+        verdict = gate(state.rg, "marketing_message", (item.created_at, now))
         if verdict.allowed:
             return None
         reason = verdict.reason or "responsible gaming"

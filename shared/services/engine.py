@@ -9,24 +9,63 @@ player's records, which SQS redelivers while the rest of the batch succeeds.
 
 from __future__ import annotations
 
+import json
 import random
+import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Protocol
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
 
-from events.models import ContractError, EventDetail, parse_event_json
+from events.models import (
+    ContractError,
+    CoolOffStarted,
+    EventDetail,
+    SelfExcluded,
+    parse_event_json,
+)
 from shared.adapters.player_store import MAX_TRANSACTION_ITEMS, Commit, PlayerStore
 from shared.clock import Clock
 from shared.domain.config import ConfigSnapshot
 from shared.domain.decide import Decision, decide, order_events
-from shared.domain.state import PlayerState
+from shared.domain.rg import RgThresholds, salvaged_event_id
+from shared.domain.state import AuditEntry, PlayerState, stable_id
 from shared.errors import ConflictError, ThrottledError
 from shared.services.config_cache import ConfigCache
 
 MAX_ATTEMPTS = 5
+EXCLUSION_TYPES = (SelfExcluded.detail_type, CoolOffStarted.detail_type)
+PLAYER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+
+
+def _peek(body: str) -> tuple[str, dict[str, Any]]:
+    """Best-effort look at a body that failed validation: (detail-type, detail)."""
+    try:
+        data = json.loads(body, parse_float=Decimal)
+    except ValueError:
+        return "", {}
+    if not isinstance(data, dict):
+        return "", {}
+    detail_type = data.get("detail-type")
+    detail = data.get("detail")
+    return (
+        detail_type if isinstance(detail_type, str) else "",
+        detail if isinstance(detail, dict) else {},
+    )
+
+
+def _aware_or(value: Any, fallback: datetime) -> datetime:
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return fallback
+        if parsed.tzinfo is not None:
+            return parsed
+    return fallback
 
 
 @dataclass(frozen=True)
@@ -39,10 +78,15 @@ class DeadLetterPort(Protocol):
     def send(self, body: str, reason: str, source_message_id: str) -> None: ...
 
 
+class AlertPort(Protocol):
+    def alert(self, subject: str, message: Mapping[str, Any]) -> str: ...
+
+
 class EngineObserver(Protocol):
     """What the engine reports: logs in Lambda, the printed story in the local demo."""
 
     def refused(self, message_id: str, reason: str) -> None: ...
+    def rg_refused(self, message_id: str, reason: str, salvaged: bool) -> None: ...
     def duplicates(self, player_id: str, event_ids: Sequence[str]) -> None: ...
     def decided(self, player_id: str, decision: Decision) -> None: ...
     def retrying(self, player_id: str, attempt: int, why: str) -> None: ...
@@ -50,6 +94,9 @@ class EngineObserver(Protocol):
 
 class SilentObserver:
     def refused(self, message_id: str, reason: str) -> None:
+        pass
+
+    def rg_refused(self, message_id: str, reason: str, salvaged: bool) -> None:
         pass
 
     def duplicates(self, player_id: str, event_ids: Sequence[str]) -> None:
@@ -81,6 +128,7 @@ class EngineService:
         players: PlayerStore,
         config: ConfigCache,
         dead_letters: DeadLetterPort,
+        alerts: AlertPort,
         clock: Clock,
         dedupe_for: timedelta,
         observer: EngineObserver | None = None,
@@ -90,6 +138,7 @@ class EngineService:
         self._players = players
         self._config = config
         self._dead_letters = dead_letters
+        self._alerts = alerts
         self._clock = clock
         self._dedupe_for = dedupe_for
         self._observer: EngineObserver = observer or SilentObserver()
@@ -102,7 +151,10 @@ class EngineService:
                 event = parse_event_json(record.body)
             except ContractError as exc:
                 self._refuse(record, exc.reason, outcome)
-                continue
+                salvaged = self._rg_fallback(record, exc.reason)
+                if salvaged is None:
+                    continue
+                event = salvaged
             # The same event twice in one batch is applied once; both records are settled
             # (or retried) together.
             pending = by_player[event.player_id].setdefault(
@@ -120,6 +172,64 @@ class EngineService:
                 for p in pendings.values():
                     outcome.failed_message_ids.update(p.message_ids)
         return outcome
+
+    def _rg_fallback(self, record: InboundRecord, reason: str) -> EventDetail | None:
+        """A malformed responsible-gaming event is never just a quiet DLQ entry.
+
+        It raises a compliance alert, and an exclusion whose player is readable is applied
+        at once, conservatively, as an indefinite self-exclusion: a bad `until` or a
+        missing optional field must not leave an excluded player in marketing. The
+        operator's corrected event (same event_id) replaces it; `rg.exclusion_ended` lifts it.
+        """
+        detail_type, detail = _peek(record.body)
+        if not detail_type.startswith("rg."):
+            return None
+        player_id = detail.get("player_id")
+        readable = isinstance(player_id, str) and bool(PLAYER_ID.match(player_id))
+        salvage: EventDetail | None = None
+        if readable and detail_type in EXCLUSION_TYPES:
+            original = detail.get("event_id")
+            salvage = SelfExcluded(
+                player_id=str(player_id),
+                event_id=salvaged_event_id(
+                    original if isinstance(original, str) else record.message_id
+                ),
+                occurred_at=_aware_or(detail.get("occurred_at"), self._clock.now()),
+                until=None,
+                scheme="salvaged",
+            )
+        self._observer.rg_refused(record.message_id, reason, salvaged=salvage is not None)
+        if readable:
+            now = self._clock.now()
+            self._players.put_audit(
+                AuditEntry(
+                    audit_id=stable_id(record.message_id, "rg-refused"),
+                    player_id=str(player_id),
+                    occurred_at=now,
+                    category="rg_event_refused",
+                    stage="engine",
+                    reason=f"malformed {detail_type}: {reason}",
+                    inputs={"message_id": record.message_id, "salvaged": str(salvage is not None)},
+                    event_id=str(detail.get("event_id") or record.message_id)[:256],
+                    retain_until=now + timedelta(days=RgThresholds().audit_retention_days),
+                )
+            )
+        self._alerts.alert(
+            f"[engage] malformed {detail_type}",
+            {
+                "flag": "malformed_rg_event",
+                "detail_type": detail_type,
+                "player_id": str(player_id) if readable else "(unreadable)",
+                "reason": reason,
+                "message_id": record.message_id,
+                "action": (
+                    "applied as an indefinite self-exclusion until corrected"
+                    if salvage
+                    else "parked in the DLQ: fix and resend"
+                ),
+            },
+        )
+        return salvage
 
     def _refuse(self, record: InboundRecord, reason: str, outcome: BatchOutcome) -> None:
         self._observer.refused(record.message_id, reason)

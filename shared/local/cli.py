@@ -4,6 +4,7 @@
     engage up [--port 4577]          run a local stack until Ctrl-C (state lives in memory)
     engage send FILE [FILE...]       put events (envelope JSON files) on the running stack
     engage player PLAYER_ID          profile, points ledger, pending timers, message log
+    engage audit PLAYER_ID           suppressions, RG flags, exclusions and why
     engage advance DURATION          move virtual time (ISO 8601, e.g. P3D), firing due timers
     engage dlq                       what the engine refused, with reasons
     engage rules validate FILE       check a rules (or templates) file, field by field
@@ -89,7 +90,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     from shared.local.embedded import Embedded, load_starter_config
 
     embedded = Embedded.start(datetime.now(UTC).replace(microsecond=0), port=args.port)
-    recorder = StoryRecorder(embedded.clock.now, lambda line: print(line, flush=True))
+    recorder = StoryRecorder(
+        embedded.clock.now, lambda line: print(line, flush=True), start=embedded.clock.now()
+    )
     embedded.attach(recorder)
     runtime = embedded.runtime
     if not args.empty:
@@ -260,6 +263,15 @@ def cmd_player(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from shared.local.inspect import describe_audit
+
+    view = _client_runtime(_need_stack())
+    for line in describe_audit(view, args.player_id):
+        print(line)
+    return 0
+
+
 def cmd_advance(args: argparse.Namespace) -> int:
     result = _control(_need_stack(), "/advance", {"by": args.duration})
     if "error" in result:
@@ -334,6 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
     player = sub.add_parser("player", help="inspect a player")
     player.add_argument("player_id")
     player.set_defaults(func=cmd_player)
+    audit = sub.add_parser("audit", help="a player's suppression / RG audit trail")
+    audit.add_argument("player_id")
+    audit.set_defaults(func=cmd_audit)
     advance = sub.add_parser("advance", help="move virtual time forward, e.g. P3D or PT2H")
     advance.add_argument("duration")
     advance.set_defaults(func=cmd_advance)

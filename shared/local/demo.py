@@ -25,6 +25,7 @@ class StoryRecorder:
 
     clock_now: Callable[[], datetime]
     out: Printer
+    start: datetime = START
     decisions: list[tuple[str, Decision]] = field(default_factory=list)
     performed_results: list[tuple[OutboxItem, str]] = field(default_factory=list)
     refusals: list[tuple[str, str]] = field(default_factory=list)
@@ -32,7 +33,7 @@ class StoryRecorder:
     fired: list[FiredTimer] = field(default_factory=list)
 
     def _say(self, text: str) -> None:
-        elapsed = self.clock_now() - START
+        elapsed = self.clock_now() - self.start
         stamp = f"day {elapsed.days} {self.clock_now():%H:%M}"
         self.out(f"  {stamp:>12} | {text}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.domain.state import PlayerState
 from shared.local.runtime import LocalRuntime
 
 # Contact details are masked even on a developer's screen: screenshots travel.
@@ -34,8 +35,41 @@ def describe_player(runtime: LocalRuntime, player_id: str) -> list[str]:
         lines.append(
             f"    {name} due {timer.due_at:%Y-%m-%d %H:%M} UTC (rule {timer.rule_id}, {armed})"
         )
+    lines += describe_rg(state)
     outbox = runtime.players.outbox(player_id)
     lines.append(f"  outbox / message log: {len(outbox)}")
     for item, status, result in sorted(outbox, key=lambda o: o[0].created_at):
         lines.append(f"    {item.created_at:%Y-%m-%d %H:%M} {item.effect.kind} [{status}] {result}")
+    return lines
+
+
+def describe_rg(state: PlayerState) -> list[str]:
+    rg = state.rg
+    lines = ["  responsible gaming:"]
+    if not (rg.exclusions or rg.flags or rg.limits):
+        return [*lines, "    nothing recorded"]
+    for e in rg.exclusions:
+        until = e.until.isoformat() if e.until else "indefinitely"
+        lines.append(f"    {e.kind} since {e.since:%Y-%m-%d %H:%M} until {until} ({e.event_id})")
+    for kind, limit in sorted(rg.limits.items()):
+        lines.append(f"    {kind} limit: {limit}")
+    for flag in rg.flags.values():
+        lines.append(
+            f"    flag {flag.name}: {flag.reason} (raised {flag.raised_at:%Y-%m-%d %H:%M}, "
+            f"stands until {flag.stands_until:%Y-%m-%d %H:%M})"
+        )
+    return lines
+
+
+def describe_audit(runtime: LocalRuntime, player_id: str) -> list[str]:
+    """The player's audit trail: suppressions, flags, exclusions, refused RG events."""
+    entries = sorted(runtime.players.audit(player_id), key=lambda a: (a.occurred_at, a.audit_id))
+    lines = [f"Audit trail for {player_id}: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}"]
+    for a in entries:
+        rule = f" rule {a.rule_id}" if a.rule_id else ""
+        inputs = ", ".join(f"{k}={v}" for k, v in sorted(a.inputs.items()))
+        lines.append(
+            f"  {a.occurred_at:%Y-%m-%d %H:%M} [{a.stage}] {a.category}{rule}: {a.reason}"
+            + (f" ({inputs})" if inputs else "")
+        )
     return lines

@@ -64,7 +64,7 @@ def describe_rg(state: PlayerState) -> list[str]:
 def describe_audit(runtime: LocalRuntime, player_id: str) -> list[str]:
     """The player's audit trail: suppressions, flags, exclusions, refused RG events."""
     entries = sorted(runtime.players.audit(player_id), key=lambda a: (a.occurred_at, a.audit_id))
-    lines = [f"Audit trail for {player_id}: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}"]
+    lines = [f"Audit trail for {player_id}: {len(entries)} entries"]
     for a in entries:
         rule = f" rule {a.rule_id}" if a.rule_id else ""
         inputs = ", ".join(f"{k}={v}" for k, v in sorted(a.inputs.items()))

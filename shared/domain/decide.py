@@ -132,7 +132,7 @@ def decide(
             continue
         run.record_fire(rule.rule_id)
         run.execute(rule, rule.rule.then, path="")
-    if not matched and not isinstance(event, TimerFired):
+    if not matched and not run.decision.trace and not isinstance(event, TimerFired):
         run.trace(None, "profile updated; no rule matched")
     return run.decision
 

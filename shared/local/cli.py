@@ -1,7 +1,8 @@
 """`engage` — run the engagement backend locally on moto, send events, inspect players.
 
     engage demo                      play the scripted story end to end and print it
-    engage up [--port 4577]          run a local stack until Ctrl-C (state lives in memory)
+    engage up [--port 4577]          run a local stack until Ctrl-C (state lives in memory);
+                                     the console is served on port+2 (default 4579)
     engage send FILE [FILE...]       put events (envelope JSON files) on the running stack
     engage player PLAYER_ID          profile, points ledger, pending timers, message log
     engage audit PLAYER_ID           suppressions, RG flags, exclusions and why
@@ -102,6 +103,9 @@ def cmd_up(args: argparse.Namespace) -> int:
         ("127.0.0.1", args.port + 1), _control_handler(runtime, embedded.clock)
     )
     threading.Thread(target=control.serve_forever, daemon=True).start()
+    from shared.local.console_server import start_local_console
+
+    console = start_local_console(runtime, port=args.port + 2)
     STATE_FILE.parent.mkdir(exist_ok=True)
     STATE_FILE.write_text(
         json.dumps(
@@ -114,6 +118,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         )
     )
     print(f"local stack up: moto {embedded.endpoint}, control http://127.0.0.1:{args.port + 1}")
+    print(f"console: {console.url} (sign in with the dev login: any name, pick a role)")
     print("send events with `engage send FILE`; Ctrl-C stops (state is in memory only)")
     assert isinstance(embedded.clock, FixedClock)
     try:
@@ -124,6 +129,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         print("stopping")
     finally:
         control.shutdown()
+        console.stop()
         STATE_FILE.unlink(missing_ok=True)
         embedded.stop()
     return 0
@@ -336,7 +342,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="play the scripted story").set_defaults(func=cmd_demo)
     up = sub.add_parser("up", help="run a local stack until Ctrl-C")
     up.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help="moto port (control uses port+1)"
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help="moto port (control uses port+1, the console port+2)",
     )
     up.add_argument("--empty", action="store_true", help="do not load the starter config")
     up.set_defaults(func=cmd_up)

@@ -21,7 +21,7 @@ from shared.console import wiring as console_wiring
 from shared.console.devlogin import DevLogin, as_authorizer_claims
 from shared.console.http import with_security_headers
 from shared.console.services import ConsoleServices
-from shared.local.runtime import LambdaContext
+from shared.local.runtime import LambdaContext, LocalRuntime
 
 MAX_BODY_BYTES = 1_000_000
 API_PREFIX = "/api/"
@@ -162,3 +162,19 @@ def _plain(status: int, message: str) -> dict[str, Any]:
             "body": json.dumps({"message": message}),
         }
     )
+
+
+def start_local_console(runtime: LocalRuntime, port: int = 0) -> ConsoleServer:
+    """The console over the runtime's tables, on its virtual clock, with a dev login."""
+    from shared.clock import SystemClock
+    from shared.console.wiring import build_console
+
+    services = build_console(
+        player_table=runtime.resources.player_table,
+        config_table=runtime.resources.config_table,
+        clients=runtime.clients,
+        clock=runtime.clock,
+        # Sign-in sessions expire in real time, not in the stack's virtual time.
+        dev_login=DevLogin(SystemClock()),
+    )
+    return ConsoleServer(services, port).start()

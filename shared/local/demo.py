@@ -14,7 +14,7 @@ from shared.local.embedded import Embedded, load_starter_config, sent_emails
 from shared.local.runtime import FiredTimer
 
 START = datetime.fromisoformat("2026-11-24T09:00:00+00:00")
-ANNA, BEN = "p-anna", "p-ben"
+ANNA, BEN, CARA = "p-anna", "p-ben", "p-cara"
 
 Printer = Callable[[str], None]
 
@@ -221,12 +221,60 @@ def run_demo(out: Printer = print, embedded: Embedded | None = None) -> DemoResu
     for letter in runtime.dead_letters():
         out(f"  DLQ holds: {letter['reason']}")
 
+    chapter("Cara registers, then self-excludes: her nudge is cancelled, no points, no marketing")
+    send(
+        envelope(
+            "player.registered",
+            {
+                "player_id": CARA,
+                "event_id": "reg-cara",
+                "occurred_at": _at(now()),
+                "locale": "en",
+                "time_zone": "Europe/London",
+                "country": "GB",
+                "first_name": "Cara",
+                "email": "cara@example.org",
+                "consents": {"email": True},
+            },
+        )
+    )
+    runtime.advance(timedelta(minutes=30))
+    send(
+        envelope(
+            "rg.self_excluded",
+            {
+                "player_id": CARA,
+                "event_id": "se-cara",
+                "occurred_at": _at(now()),
+                "until": _at(now() + timedelta(days=180)),
+            },
+        )
+    )
+    send(
+        envelope(
+            "wallet.deposit_succeeded",
+            {
+                "player_id": CARA,
+                "event_id": "dep-cara-1",
+                "occurred_at": _at(now()),
+                "deposit_id": "d-c1",
+                "amount": 20,
+                "currency": "EUR",
+            },
+        )
+    )
+
     chapter("Three days pass: Ben never deposited, so his nudge fires and is sent")
     runtime.advance(timedelta(days=3))
 
     chapter("Where everyone stands")
-    for player_id in (ANNA, BEN):
+    for player_id in (ANNA, BEN, CARA):
         _print_player(embedded, player_id, out)
+    from shared.local.inspect import describe_audit
+
+    out("")
+    for line in describe_audit(runtime, CARA):
+        out(line)
     emails = sent_emails(embedded)
     out(f"\nEmails accepted by (local) SES: {len(emails)}")
     for mail in emails:

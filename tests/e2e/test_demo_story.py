@@ -3,7 +3,7 @@
 import re
 
 from shared.domain.state import CancelTimer, ScheduleTimer, SendMessage
-from shared.local.demo import ANNA, BEN, run_demo
+from shared.local.demo import ANNA, BEN, CARA, run_demo
 from shared.local.embedded import sent_emails
 
 
@@ -81,3 +81,18 @@ def test_the_demo_prints_a_readable_story(moto_server, stack):
     ):
         assert expected in text
     assert "anna@example.org" not in text  # contact details never printed
+
+
+def test_the_demo_shows_the_responsible_gaming_gate(moto_server, stack):
+    result = run_demo(out=lambda _: None, embedded=stack)
+    players = result.embedded.runtime.players
+    cara = outbox(result.embedded, CARA)
+    assert players.state(CARA).points_balance == 0
+    assert players.ledger(CARA) == []
+    assert "deposit-nudge" not in [e.template for e, _ in cara if isinstance(e, SendMessage)]
+    assert [isinstance(e, CancelTimer) for e, _ in cara].count(True) == 1
+    assert {a.category for a in players.audit(CARA)} == {
+        "exclusion",
+        "timer_cancelled",
+        "suppression",
+    }

@@ -1,5 +1,6 @@
 """Must hold, for any rule set and any event sequence: no marketing message is sent and no
-bonus is paid while the player is self-excluded or cooling off (10,000 generated cases).
+bonus is paid while the player is self-excluded or cooling off, and every suppression has
+an audit record (10,000 generated cases).
 
 The exclusion windows are computed here by an independent reference model, not by the
 code under test, and checked against every decision, timers included.
@@ -140,6 +141,9 @@ def test_no_marketing_and_no_bonus_ever_reach_an_excluded_player(rule_indexes, r
         ref.apply(event)
         d = decide(state, event, config, now)
         state = d.state
+        # Every suppression has an audit record.
+        suppressed = [t for t in d.trace if "suppressed" in t.text]
+        assert len(suppressed) == len([a for a in d.audit if a.category == "suppression"])
         covered = ref.excluded(event.occurred_at) or ref.excluded(now)
         if covered:
             assert d.ledger == [], (kind, d.trace)

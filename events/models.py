@@ -22,12 +22,16 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StrictBool,
     StrictInt,
     ValidationInfo,
     computed_field,
     field_validator,
+    model_serializer,
+    model_validator,
 )
+from pydantic.config import JsonDict
 
 SCHEMA_VERSION = "1"
 
@@ -307,6 +311,209 @@ class RgAlert(EventDetail):
     inputs: dict[str, str] = Field(default_factory=dict)
 
 
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+"""Lower-case id chosen by the operator; lower case only, so rules never miss on letter case."""
+
+Subject = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z0-9][a-z0-9_.:-]{0,79}$",
+        description="What was rated, lower case, e.g. reward:free-spins-10 or game:book-of-ra.",
+    ),
+]
+
+SurveyKind = Literal["thumbs", "yes_no", "scale_1_5"]
+_SURVEY_WORDS: dict[str, tuple[str, str]] = {"thumbs": ("up", "down"), "yes_no": ("yes", "no")}
+
+
+# JSON Schema can say which answers each kind allows, so the published schema refuses a
+# mismatched answer just as the model does.
+def _answer_when(kind: str, answer: JsonDict) -> JsonDict:
+    return {
+        "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+        "then": {"properties": {"answer": answer}},
+    }
+
+
+_SURVEY_ANSWER_RULES: JsonDict = {
+    "allOf": [
+        _answer_when("thumbs", {"enum": ["up", "down"]}),
+        _answer_when("yes_no", {"enum": ["yes", "no"]}),
+        _answer_when("scale_1_5", {"type": "integer", "minimum": 1, "maximum": 5}),
+    ]
+}
+
+
+class SurveyAnswered(EventDetail):
+    """A player answered a micro-survey: thumbs up/down, yes/no or a 1-5 scale.
+
+    `answer` is checked against `kind`: "up"/"down" for thumbs, "yes"/"no" for yes_no, and
+    a whole number 1 to 5 for scale_1_5. `subject` names what was rated, so a rule can avoid
+    offering again what the player disliked.
+    """
+
+    detail_type: ClassVar[str] = "survey.answered"
+    model_config = ConfigDict(json_schema_extra=_SURVEY_ANSWER_RULES)
+
+    survey_id: Slug
+    question: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    kind: SurveyKind
+    answer: StrictInt | Annotated[str, Field(min_length=1, max_length=8)] = Field(
+        description='thumbs: "up" or "down"; yes_no: "yes" or "no"; scale_1_5: integer 1-5.'
+    )
+    subject: Subject | None = None
+
+    @field_validator("answer")
+    @classmethod
+    def _answer_fits_kind(cls, value: int | str, info: ValidationInfo) -> int | str:
+        kind = info.data.get("kind")
+        if kind is None:  # kind itself is wrong; its own error says so
+            return value
+        if kind == "scale_1_5":
+            if not isinstance(value, int) or not 1 <= value <= 5:
+                raise ValueError(f"a scale_1_5 answer is a whole number from 1 to 5, not {value!r}")
+            return value
+        words = _SURVEY_WORDS[kind]
+        if value not in words:
+            raise ValueError(f"a {kind} answer is {words[0]!r} or {words[1]!r}, not {value!r}")
+        return value
+
+    @property
+    def is_negative(self) -> bool:
+        """Thumbs down, "no", or 1-2 on the scale: the player did not like the subject."""
+        if isinstance(self.answer, int):
+            return self.answer <= 2
+        return self.answer in ("down", "no")
+
+
+class ShopPurchase(EventDetail):
+    """A completed order in the operator's shop (store, merchandise, coin packs)."""
+
+    detail_type: ClassVar[str] = "shop.purchase"
+
+    order_id: Annotated[str, Field(min_length=1, max_length=128)]
+    amount: PositiveMoney
+    currency: Currency
+    items: Annotated[StrictInt, Field(ge=1, description="Number of items in the order.")]
+    category: Slug | None = None
+
+
+class ShopCartAbandoned(EventDetail):
+    """The player left a filled shop cart without paying (the shop decides when it is left)."""
+
+    detail_type: ClassVar[str] = "shop.cart_abandoned"
+
+    cart_id: Annotated[str, Field(min_length=1, max_length=128)]
+    amount: PositiveMoney
+    currency: Currency
+    items: Annotated[StrictInt, Field(ge=1, description="Number of items in the cart.")]
+
+
+FirstName = Annotated[str, Field(min_length=1, max_length=80)]
+BirthDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_check_date)]
+
+PROFILE_UPDATE_FIELDS = (
+    "first_name",
+    "email",
+    "phone",
+    "locale",
+    "time_zone",
+    "country",
+    "birth_date",
+)
+"""Registration fields a `player.profile_updated` may change."""
+
+_REQUIRED_AT_REGISTRATION = ("locale", "time_zone", "country")
+
+# The same two rules as the validators below, for the published schema: some field is given,
+# and the fields registration requires are never null.
+_PROFILE_UPDATE_RULES: JsonDict = {
+    "anyOf": [{"required": [name]} for name in PROFILE_UPDATE_FIELDS],
+    "allOf": [{"properties": {name: {"type": "string"} for name in _REQUIRED_AT_REGISTRATION}}],
+}
+
+
+class PlayerProfileUpdated(EventDetail):
+    """A partial update of the details `player.registered` carries.
+
+    A field left out stays as it is; a field sent as `null` is erased (e.g. the player removed
+    their phone number). `locale`, `time_zone` and `country` can be changed but not erased,
+    because registration requires them and delivery depends on them. At least one field must
+    be given.
+    """
+
+    detail_type: ClassVar[str] = "player.profile_updated"
+    model_config = ConfigDict(json_schema_extra=_PROFILE_UPDATE_RULES)
+
+    first_name: FirstName | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    locale: Locale | None = None
+    time_zone: TimeZone | None = None
+    country: Country | None = None
+    birth_date: BirthDate | None = None
+
+    @field_validator(*_REQUIRED_AT_REGISTRATION)
+    @classmethod
+    def _not_erasable(cls, value: str | None) -> str | None:
+        # Runs only for a value actually sent (defaults are not validated), so None here is
+        # an explicit null.
+        if value is None:
+            raise ValueError("cannot be erased (registration requires it); send a new value")
+        return value
+
+    @model_validator(mode="after")
+    def _something_changes(self) -> PlayerProfileUpdated:
+        if not self.model_fields_set & set(PROFILE_UPDATE_FIELDS):
+            raise ValueError(
+                "a profile update must give at least one of " + ", ".join(PROFILE_UPDATE_FIELDS)
+            )
+        return self
+
+    @model_serializer(mode="wrap")
+    def _dump_only_what_was_sent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A dump must not turn "left out" into null, which would mean "erase" when read back.
+        data: dict[str, Any] = handler(self)
+        unsent = set(PROFILE_UPDATE_FIELDS) - self.model_fields_set
+        return {name: value for name, value in data.items() if name not in unsent}
+
+    def updates(self) -> dict[str, str | None]:
+        """The fields this event sets, `None` meaning erase; fields left out are not in it."""
+        return {
+            name: getattr(self, name)
+            for name in PROFILE_UPDATE_FIELDS
+            if name in self.model_fields_set
+        }
+
+
+class SegmentEntered(EventDetail):
+    """Internal: the player entered a segment (once per transition)."""
+
+    detail_type: ClassVar[str] = "engage.segment.entered"
+
+    segment_id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+
+
+class SegmentExited(EventDetail):
+    """Internal: the player left a segment (once per transition)."""
+
+    detail_type: ClassVar[str] = "engage.segment.exited"
+
+    segment_id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+
+
+LifecycleStage = Literal["new", "active", "at_risk", "lapsed", "reactivated"]
+
+
+class LifecycleChanged(EventDetail):
+    """Internal: the player's lifecycle stage changed."""
+
+    detail_type: ClassVar[str] = "engage.lifecycle.changed"
+
+    stage: LifecycleStage
+    previous_stage: LifecycleStage | None = None
+
+
 DETAIL_MODELS: dict[str, type[EventDetail]] = {
     model.detail_type: model
     for model in (
@@ -323,6 +530,13 @@ DETAIL_MODELS: dict[str, type[EventDetail]] = {
         LimitSet,
         LimitReached,
         RgAlert,
+        SurveyAnswered,
+        ShopPurchase,
+        ShopCartAbandoned,
+        PlayerProfileUpdated,
+        SegmentEntered,
+        SegmentExited,
+        LifecycleChanged,
     )
 }
 
@@ -335,6 +549,9 @@ ENGINE_SOURCE = "engage.engine"
 INTERNAL_DETAIL_SOURCES: dict[str, str] = {
     "engage.timer.fired": INTERNAL_SOURCE,
     "rg.alert": ENGINE_SOURCE,
+    "engage.segment.entered": ENGINE_SOURCE,
+    "engage.segment.exited": ENGINE_SOURCE,
+    "engage.lifecycle.changed": ENGINE_SOURCE,
 }
 """Detail-types operators may not send: only the platform's own source is accepted."""
 

@@ -154,14 +154,18 @@ def template(
 
 
 def config(
-    *rules: dict[str, Any], templates: list[dict[str, Any]] | None = None, version: int = 1
+    *rules: dict[str, Any],
+    templates: list[dict[str, Any]] | None = None,
+    version: int = 1,
+    lifecycle: bool = False,
 ) -> ConfigSnapshot:
+    """Rules under test; the built-in lifecycle is off unless asked for (it adds effects)."""
+    default_templates = [template("hello"), template("welcome", category="service")]
     snapshot = build_config(
         version,
         list(rules),
-        templates
-        if templates is not None
-        else [template("hello"), template("welcome", category="service")],
+        templates if templates is not None else default_templates,
+        [{"policy_id": "engagement", "lifecycle": lifecycle}],
     )
     assert not snapshot.problems, snapshot.problems
     return snapshot

@@ -14,9 +14,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
+from pydantic import BaseModel
 
 from shared.adapters.capacity import CapacityMeter
 from shared.domain.config import MessageTemplate, parse_rule
+from shared.domain.engagement import EngagementPolicy
+from shared.domain.rg import RgThresholds
+from shared.domain.segments import Segment
 from shared.errors import ConflictError, ThrottledError
 
 if TYPE_CHECKING:
@@ -24,6 +28,8 @@ if TYPE_CHECKING:
 
 RULE = "rule"
 TEMPLATE = "template"
+POLICY = "policy"
+SEGMENT = "segment"
 META_KEY = {"pk": {"S": "meta"}, "sk": {"S": "published"}}
 _THROTTLE_CODES = {
     "ProvisionedThroughputExceededException",
@@ -94,6 +100,19 @@ class ConfigStore:
         """Validate then store a rule (raises pydantic ValidationError with field paths)."""
         rule = parse_rule(raw)
         self._put(RULE, rule.rule_id, raw, actor=actor, now=now)
+
+    def put_segment(self, raw: Mapping[str, Any], *, actor: str, now: datetime) -> None:
+        segment = Segment.model_validate(raw)
+        self._put(SEGMENT, segment.segment_id, raw, actor=actor, now=now)
+
+    def put_policy(self, raw: Mapping[str, Any], *, actor: str, now: datetime) -> None:
+        """Validate then store a policy item (`policy_id` "rg" or "engagement")."""
+        policy_id = raw.get("policy_id")
+        models: dict[str, type[BaseModel]] = {"rg": RgThresholds, "engagement": EngagementPolicy}
+        if policy_id not in models:
+            raise ValueError(f"policy_id: must be one of {sorted(models)}")
+        models[policy_id].model_validate({k: v for k, v in raw.items() if k != "policy_id"})
+        self._put(POLICY, str(policy_id), raw, actor=actor, now=now)
 
     def put_template(self, raw: Mapping[str, Any], *, actor: str, now: datetime) -> None:
         tpl = MessageTemplate.model_validate(raw)

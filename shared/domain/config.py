@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from shared.domain.engagement import EngagementPolicy
 from shared.domain.rg import RgThresholds
 from shared.domain.rules import (
     CompiledRule,
@@ -22,6 +23,7 @@ from shared.domain.rules import (
     compile_rule,
     walk_actions,
 )
+from shared.domain.segments import CompiledSegment, Segment, compile_segments
 from shared.domain.templates import CompiledTemplate, TemplateError, parse_template
 
 DEFAULT_LOCALE = "en"
@@ -116,6 +118,8 @@ class ConfigSnapshot:
     templates: Mapping[tuple[str, str, str], MessageTemplate]
     problems: tuple[ConfigProblem, ...] = field(default=())
     rg_thresholds: RgThresholds = field(default_factory=RgThresholds)
+    engagement: EngagementPolicy = field(default_factory=EngagementPolicy)
+    segments: tuple[CompiledSegment, ...] = ()
 
     def template(
         self, template_id: str, channel: str, locale: str | None
@@ -150,21 +154,31 @@ def build_config(
     rule_items: Iterable[Mapping[str, Any]],
     template_items: Iterable[Mapping[str, Any]],
     policy_items: Iterable[Mapping[str, Any]] = (),
+    segment_items: Iterable[Mapping[str, Any]] = (),
 ) -> ConfigSnapshot:
     """Validate and compile raw items; refused items are reported in `problems`."""
     problems: list[ConfigProblem] = []
-    thresholds = RgThresholds()
+    policies: dict[str, Any] = {"rg": RgThresholds(), "engagement": EngagementPolicy()}
     for raw in policy_items:
         policy_id = _item_id(raw, "policy_id")
-        if policy_id != "rg":
-            problems.append(ConfigProblem("policy", policy_id, "unknown policy (known: rg)"))
+        if policy_id not in policies:
+            problems.append(
+                ConfigProblem("policy", policy_id, f"unknown policy {sorted(policies)}")
+            )
             continue
         try:
             body = {k: v for k, v in raw.items() if k != "policy_id"}
-            thresholds = RgThresholds.model_validate(body)
+            policies[policy_id] = type(policies[policy_id]).model_validate(body)
         except ValidationError as exc:
             # Keep the safe defaults rather than run with a half-read policy.
-            problems.append(ConfigProblem("policy", "rg", describe_validation_error(exc)))
+            problems.append(ConfigProblem("policy", policy_id, describe_validation_error(exc)))
+    segments: list[Segment] = []
+    for raw in segment_items:
+        try:
+            segments.append(Segment.model_validate(raw))
+        except ValidationError as exc:
+            item_id = _item_id(raw, "segment_id")
+            problems.append(ConfigProblem("segment", item_id, describe_validation_error(exc)))
     templates: dict[tuple[str, str, str], MessageTemplate] = {}
     for raw in template_items:
         item_id = _item_id(raw, "template_id")
@@ -203,5 +217,7 @@ def build_config(
         rules=RuleSet(compiled),
         templates=templates,
         problems=tuple(problems),
-        rg_thresholds=thresholds,
+        rg_thresholds=policies["rg"],
+        engagement=policies["engagement"],
+        segments=compile_segments(segments),
     )

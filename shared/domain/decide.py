@@ -14,19 +14,39 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from events.models import EventDetail, RgAlert, TimerFired
+from events.models import (
+    EventDetail,
+    LifecycleChanged,
+    RgAlert,
+    SegmentEntered,
+    SegmentExited,
+    TimerFired,
+)
 from shared.domain.config import TEMPLATE_VARIABLES, ConfigSnapshot
 from shared.domain.durations import format_duration
+from shared.domain.engagement import (
+    ACTIVITY_TYPES,
+    LIFECYCLE_RULE,
+    SPENDING_TYPES,
+    Command,
+    Offer,
+    lifecycle_on_activity,
+    lifecycle_on_timer,
+    record_activity,
+    rfm,
+)
 from shared.domain.profile import apply_event
 from shared.domain.rg import GateClass, gate, observe
 from shared.domain.rules import (
     AwardPointsAction,
     CancelTimerAction,
     CompiledRule,
+    OpenOfferAction,
     ScheduleAction,
     SendAction,
     walk_actions,
 )
+from shared.domain.segments import evaluate
 from shared.domain.state import (
     AuditCategory,
     AuditEntry,
@@ -93,10 +113,45 @@ def _plain(value: Any) -> Any:
 
 
 def match_document(event: EventDetail, state: PlayerState) -> dict[str, Any]:
-    """The document conditions are evaluated on: {"event": detail, "player": profile}."""
-    player = state.profile.model_dump()
+    """The document conditions are evaluated on: {"event": detail, "player": profile}.
+
+    Beyond the profile's own fields, `player` carries derived facts (see
+    docs/segments-and-lifecycle.md): segments, lifecycle stage, RFM, shares of play.
+    "Days since" facts are measured at the event's time, so a replay sees the same values.
+    """
+    profile = state.profile
+    player = profile.model_dump()
+    engagement = state.engagement
+    t = event.occurred_at
     player["points_balance"] = state.points_balance
     player["pending_timers"] = sorted(state.timers)
+    player["segments"] = sorted(state.segments)
+    player["lifecycle_stage"] = engagement.stage
+    player["open_offers"] = sorted(k for k, o in engagement.offers.items() if o.open_at(t))
+    if engagement.rfm is not None:
+        player["rfm"] = engagement.rfm.model_dump()
+        player["churn_risk"] = engagement.rfm.churn_risk
+    rounds = profile.rounds_played
+    if rounds:
+        # Mixed-currency stakes are summed as they are: operators usually run one currency.
+        player["avg_stake"] = (sum(profile.stake_totals.values(), Decimal(0)) / rounds).quantize(
+            Decimal("0.01")
+        )
+        player["category_share"] = {
+            c: (Decimal(n) / rounds).quantize(Decimal("0.01"))
+            for c, n in profile.category_rounds.items()
+        }
+        player["weekend_share"] = (Decimal(engagement.weekend_rounds) / rounds).quantize(
+            Decimal("0.01")
+        )
+    for name, since in (
+        ("days_since_registration", profile.registered_at),
+        ("days_since_last_activity", profile.last_activity_at),
+        ("days_since_last_deposit", profile.last_deposit_at),
+        ("days_since_last_login", profile.last_login_at),
+    ):
+        if since is not None:
+            player[name] = max(0, (t - since).days)
     return {"event": _plain(event.model_dump()), "player": _plain(player)}
 
 
@@ -123,8 +178,10 @@ def decide(
     loss_streak_before = run.state.profile.loss_streak
     run.state.profile = apply_event(run.state.profile, event)
     run.observe_rg(loss_streak_before)
+    run.track_engagement()
     if isinstance(event, TimerFired) and not run.fire_timer(event):
         return run.decision
+    run.update_segments()
     doc = match_document(event, run.state)
     matched = config.rules.matching(event.detail_type, doc)
     for rule in matched:
@@ -230,6 +287,8 @@ class _Run:
     def cancel_offer_timers(self) -> None:
         """On exclusion, disarm every pending timer that would make an offer."""
         for name, pending in sorted(self.state.timers.items()):
+            if pending.rule_id == LIFECYCLE_RULE:
+                continue  # bookkeeping, not an offer
             rule = self.config.rules.get(pending.rule_id)
             spec = rule.timers.get(name) if rule else None
             if spec is not None and not self._makes_offer(spec[0].then):
@@ -270,6 +329,9 @@ class _Run:
             self.trace(event.rule_id, f"timer {event.timer} #{event.generation} is stale: ignored")
             return False
         del self.state.timers[event.timer]
+        if pending.rule_id == LIFECYCLE_RULE:
+            self.fire_lifecycle(event)
+            return True
         rule = self.config.rules.get(pending.rule_id)
         spec = rule.timers.get(event.timer) if rule else None
         if rule is None or spec is None:
@@ -278,6 +340,13 @@ class _Run:
             )
             return True
         schedule, condition = spec
+        if schedule.slide_with is not None:
+            anchor = self._player_time(schedule.slide_with)
+            if anchor is not None and anchor + schedule.after > event.occurred_at + MIN_TIMER_LEAD:
+                # The player did it again since: wait for `after` past the latest time.
+                self.trace(rule.rule_id, f"timer {event.timer}: {schedule.slide_with} moved on")
+                self.arm_timer(rule.rule_id, event.timer, anchor + schedule.after, "slide")
+                return True
         if condition is not None:
             why_not = condition.explain(match_document(event, self.state))
             if why_not is not None:
@@ -289,6 +358,10 @@ class _Run:
         self.trace(rule.rule_id, f"timer {event.timer} fired; condition holds")
         self.execute(rule, schedule.then, path=f"timer.{event.timer}.")
         return True
+
+    def _player_time(self, name: str) -> datetime | None:
+        value = getattr(self.state.profile, name, None)
+        return value if isinstance(value, datetime) else None
 
     # --- limits -------------------------------------------------------------------------
 
@@ -328,7 +401,9 @@ class _Run:
                 case ScheduleAction():
                     self.schedule(rule, action, action_path)
                 case CancelTimerAction():
-                    self.cancel(rule, action.cancel_timer.timer, action_path)
+                    self.cancel(rule.rule_id, action.cancel_timer.timer, action_path)
+                case OpenOfferAction():
+                    self.open_offer(rule, action, action_path)
 
     def _ids(self, rule_id: str, path: str) -> str:
         return stable_id(self.event.player_id, self.event.event_id, rule_id, path)
@@ -355,6 +430,10 @@ class _Run:
                 self.trace(rule.rule_id, f"award_points skipped: event has no {spec.of}")
                 return
             points = math.floor(amount * spec.rate)
+        multiplier, offer = self.state.engagement.multiplier_at(self.event.occurred_at)
+        if offer is not None:
+            points = math.floor(points * multiplier)
+            self.trace(rule.rule_id, f"offer {offer} applies: x{multiplier}")
         if points <= 0:
             self.trace(rule.rule_id, "award_points: 0 points, nothing written")
             return
@@ -410,20 +489,24 @@ class _Run:
 
     def schedule(self, rule: CompiledRule, action: ScheduleAction, path: str) -> None:
         spec = action.schedule
-        previous = self.state.timers.get(spec.timer)
+        self.arm_timer(rule.rule_id, spec.timer, self.event.occurred_at + spec.after, path)
+
+    def arm_timer(self, rule_id: str, timer: str, due: datetime, path: str) -> None:
+        """Arm (or re-arm: same schedule name, next generation) a timer of this player."""
+        previous = self.state.timers.get(timer)
         self.state.timer_seq += 1
-        due_at = self.event.occurred_at.astimezone(UTC) + spec.after
+        due_at = due.astimezone(UTC)
         fire_at = max(due_at, self.now.astimezone(UTC) + MIN_TIMER_LEAD)
-        name = schedule_name(self.event.player_id, spec.timer)
-        self.state.timers[spec.timer] = PendingTimer(
-            rule_id=rule.rule_id, due_at=due_at, generation=self.state.timer_seq, schedule_name=name
+        name = schedule_name(self.event.player_id, timer)
+        self.state.timers[timer] = PendingTimer(
+            rule_id=rule_id, due_at=due_at, generation=self.state.timer_seq, schedule_name=name
         )
         self._outbox(
-            rule.rule_id,
+            rule_id,
             path,
             ScheduleTimer(
-                timer=spec.timer,
-                rule_id=rule.rule_id,
+                timer=timer,
+                rule_id=rule_id,
                 schedule_name=name,
                 due_at=due_at,
                 fire_at=fire_at,
@@ -431,18 +514,117 @@ class _Run:
             ),
         )
         verb = "re-armed" if previous else "armed"
-        self.trace(rule.rule_id, f"timer {spec.timer} {verb} for {due_at.isoformat()}")
+        self.trace(rule_id, f"timer {timer} {verb} for {due_at.isoformat()}")
 
-    def cancel(self, rule: CompiledRule, timer: str, path: str) -> None:
+    def cancel(self, rule_id: str, timer: str, path: str) -> None:
         pending = self.state.timers.pop(timer, None)
         if pending is None:
-            self.trace(rule.rule_id, f"cancel timer {timer}: none pending")
+            self.trace(rule_id, f"cancel timer {timer}: none pending")
             return
         self._outbox(
-            rule.rule_id,
+            rule_id,
             path,
             CancelTimer(
                 timer=timer, schedule_name=pending.schedule_name, generation=pending.generation
             ),
         )
-        self.trace(rule.rule_id, f"timer {timer} cancelled")
+        self.trace(rule_id, f"timer {timer} cancelled")
+
+    # --- engagement: lifecycle, RFM, offers, segments -----------------------------------
+
+    def publish(self, key: str, detail: EventDetail) -> None:
+        """A derived event for the bus; rules react to it when it comes back."""
+        self._outbox(
+            "engine",
+            f"publish.{key}",
+            PublishEvent(detail_type=detail.detail_type, detail=detail.model_dump(mode="json")),
+        )
+
+    def track_engagement(self) -> None:
+        event, e = self.event, self.state.engagement
+        policy = self.config.engagement
+        if event.detail_type not in ACTIVITY_TYPES:
+            return
+        amount = getattr(event, "amount", None)
+        spent = (
+            amount if event.detail_type in SPENDING_TYPES and isinstance(amount, Decimal) else None
+        )
+        record_activity(
+            e,
+            event.detail_type,
+            event.occurred_at,
+            self.state.profile.time_zone,
+            policy,
+            spent,
+            is_round=event.detail_type == "game.round_finished",
+        )
+        if policy.lifecycle:
+            commands = lifecycle_on_activity(
+                e, event.detail_type, event.occurred_at, policy, has_spent=spent is not None
+            )
+            self.run_lifecycle(commands)
+        e.rfm = rfm(e, event.occurred_at, self.state.profile.time_zone, policy)
+
+    def run_lifecycle(self, commands: Sequence[Command]) -> None:
+        e = self.state.engagement
+        for cmd in commands:
+            if cmd.kind == "arm" and cmd.due_at is not None:
+                self.arm_timer(LIFECYCLE_RULE, cmd.timer, cmd.due_at, f"lifecycle.arm.{cmd.timer}")
+            elif cmd.kind == "cancel":
+                if cmd.timer in self.state.timers:
+                    self.cancel(LIFECYCLE_RULE, cmd.timer, f"lifecycle.cancel.{cmd.timer}")
+            elif cmd.kind == "stage" and cmd.stage is not None and cmd.stage != e.stage:
+                previous = e.stage
+                e.stage, e.stage_since = cmd.stage, self.event.occurred_at
+                self.trace(LIFECYCLE_RULE, f"stage {previous or '-'} -> {cmd.stage}")
+                self.publish(
+                    f"lifecycle.{cmd.stage}",
+                    LifecycleChanged(
+                        player_id=self.event.player_id,
+                        event_id=f"lifecycle.{cmd.stage}.{self.event.event_id}"[:256],
+                        occurred_at=self.event.occurred_at,
+                        stage=cmd.stage,
+                        previous_stage=previous,
+                    ),
+                )
+
+    def fire_lifecycle(self, event: TimerFired) -> None:
+        commands = lifecycle_on_timer(
+            self.state.engagement, event.timer, event.occurred_at, self.config.engagement
+        )
+        if commands and commands[0].kind == "arm" and commands[0].timer == event.timer:
+            self.trace(LIFECYCLE_RULE, f"timer {event.timer}: player active since, sliding on")
+        self.run_lifecycle(commands)
+        e = self.state.engagement
+        e.rfm = rfm(e, event.occurred_at, self.state.profile.time_zone, self.config.engagement)
+
+    def update_segments(self) -> None:
+        if not self.config.segments and not self.state.segments:
+            return
+        doc = match_document(self.event, self.state)
+        membership, transitions = evaluate(
+            self.config.segments, doc, self.state.segments, self.event.occurred_at
+        )
+        self.state.segments = membership
+        for change in transitions:
+            verb = "entered" if change.entered else "exited"
+            model = SegmentEntered if change.entered else SegmentExited
+            self.trace(None, f"segment {change.segment_id} {verb}")
+            self.publish(
+                f"segment.{change.segment_id}.{verb}",
+                model(
+                    player_id=self.event.player_id,
+                    event_id=f"segment.{change.segment_id}.{verb}.{self.event.event_id}"[:256],
+                    occurred_at=self.event.occurred_at,
+                    segment_id=change.segment_id,
+                ),
+            )
+
+    def open_offer(self, rule: CompiledRule, action: OpenOfferAction, path: str) -> None:
+        spec = action.open_offer
+        start = self.event.occurred_at
+        self.state.engagement.offers[spec.offer] = Offer(
+            multiplier=spec.multiplier, opened_at=start, until=start + spec.for_
+        )
+        until = (start + spec.for_).isoformat()
+        self.trace(rule.rule_id, f"offer {spec.offer}: points x{spec.multiplier} until {until}")

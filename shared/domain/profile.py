@@ -15,9 +15,51 @@ from events.models import (
     DepositSucceeded,
     EventDetail,
     PlayerLoggedIn,
+    PlayerProfileUpdated,
     PlayerRegistered,
     RoundFinished,
+    ShopCartAbandoned,
+    ShopPurchase,
+    SurveyAnswered,
 )
+
+MAX_RATED_SUBJECTS = 50
+"""Subjects whose latest rating is remembered (the most recently rated ones)."""
+MAX_DISLIKED_SUBJECTS = 20
+
+
+class SurveyAnswer(BaseModel):
+    """The player's latest answer to one survey."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str
+    answer: str = Field(description='"up"/"down", "yes"/"no", or "1".."5" for a scale.')
+    # The scale answer as a number too, so a condition can use numeric matching (<= 2).
+    score: int | None = None
+    subject: str | None = None
+    answered_at: datetime
+
+
+class SubjectRating(BaseModel):
+    """The latest verdict on one rated subject."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    disliked: bool
+    rated_at: datetime
+
+
+class OpenCart(BaseModel):
+    """The latest abandoned shop cart, until a later purchase closes it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cart_id: str
+    amount: Decimal
+    currency: str
+    items: int
+    abandoned_at: datetime
 
 
 class Profile(BaseModel):
@@ -39,6 +81,14 @@ class Profile(BaseModel):
     phone: str | None = None
     birth_date: str | None = None
     consents: Consents = Field(default_factory=Consents)
+    # Latest player.profile_updated; per-field event times are in details_set_at.
+    profile_updated_at: datetime | None = None
+    # Event time each registration detail was last set, so a late event (a registration
+    # delivered after an update) cannot put back an older value.
+    details_set_at: dict[str, datetime] = Field(default_factory=dict)
+
+    # Latest player-initiated event of any kind (lifecycle stage and RFM recency read it).
+    last_activity_at: datetime | None = None
 
     last_login_at: datetime | None = None
     login_count: int = 0
@@ -59,6 +109,21 @@ class Profile(BaseModel):
     category_rounds: dict[str, int] = Field(default_factory=dict)
     favourite_category: str | None = None
 
+    purchase_count: int = 0
+    purchase_totals: dict[str, Decimal] = Field(default_factory=dict)
+    first_purchase_at: datetime | None = None
+    last_purchase_at: datetime | None = None
+    carts_abandoned: int = 0
+    last_cart_abandoned_at: datetime | None = None
+    open_cart: OpenCart | None = None
+
+    surveys: dict[str, SurveyAnswer] = Field(default_factory=dict)
+    last_survey: str | None = None
+    subject_ratings: dict[str, SubjectRating] = Field(default_factory=dict)
+    # Subjects whose latest rating was negative, most recently rated last; a pattern such as
+    # {"player": {"disliked_subjects": ["reward:free-spins-10"]}} matches any element.
+    disliked_subjects: list[str] = Field(default_factory=list)
+
 
 def _add(totals: dict[str, Decimal], currency: str, amount: Decimal) -> dict[str, Decimal]:
     return {**totals, currency: totals.get(currency, Decimal(0)) + amount}
@@ -66,6 +131,10 @@ def _add(totals: dict[str, Decimal], currency: str, amount: Decimal) -> dict[str
 
 def _latest(current: datetime | None, candidate: datetime) -> datetime:
     return candidate if current is None or candidate > current else current
+
+
+def _earliest(current: datetime | None, candidate: datetime) -> datetime:
+    return candidate if current is None or candidate < current else current
 
 
 def _favourite(category_rounds: dict[str, int]) -> str | None:
@@ -85,8 +154,7 @@ def apply_event(profile: Profile, event: EventDetail) -> Profile:
     changes: dict[str, Any] = {}
     match event:
         case PlayerRegistered():
-            changes = {
-                "registered_at": event.occurred_at,
+            details = {
                 "locale": event.locale,
                 "time_zone": event.time_zone,
                 "country": event.country,
@@ -94,7 +162,16 @@ def apply_event(profile: Profile, event: EventDetail) -> Profile:
                 "email": event.email,
                 "phone": event.phone,
                 "birth_date": event.birth_date,
+            }
+            changes = {
+                "registered_at": event.occurred_at,
                 "consents": event.consents,
+                **_set_details(profile, details, event.occurred_at),
+            }
+        case PlayerProfileUpdated():
+            changes = {
+                "profile_updated_at": _latest(profile.profile_updated_at, event.occurred_at),
+                **_set_details(profile, event.updates(), event.occurred_at),
             }
         case PlayerLoggedIn():
             changes = {
@@ -141,9 +218,105 @@ def apply_event(profile: Profile, event: EventDetail) -> Profile:
             changes = {
                 "consents": profile.consents.model_copy(update={event.channel: event.granted})
             }
+        case ShopPurchase():
+            cart = profile.open_cart
+            changes = {
+                "purchase_count": profile.purchase_count + 1,
+                "purchase_totals": _add(profile.purchase_totals, event.currency, event.amount),
+                "first_purchase_at": _earliest(profile.first_purchase_at, event.occurred_at),
+                "last_purchase_at": _latest(profile.last_purchase_at, event.occurred_at),
+                # Paying after leaving a cart closes it; a late purchase from before it does not.
+                "open_cart": None if cart and event.occurred_at >= cart.abandoned_at else cart,
+            }
+        case ShopCartAbandoned():
+            changes = {
+                "carts_abandoned": profile.carts_abandoned + 1,
+                "last_cart_abandoned_at": _latest(
+                    profile.last_cart_abandoned_at, event.occurred_at
+                ),
+            }
+            is_latest = (
+                profile.last_cart_abandoned_at is None
+                or event.occurred_at >= profile.last_cart_abandoned_at
+            )
+            # A cart left before the latest purchase was (as far as we know) paid for since.
+            paid_since = (
+                profile.last_purchase_at is not None
+                and profile.last_purchase_at >= event.occurred_at
+            )
+            if is_latest and not paid_since:
+                changes["open_cart"] = OpenCart(
+                    cart_id=event.cart_id,
+                    amount=event.amount,
+                    currency=event.currency,
+                    items=event.items,
+                    abandoned_at=event.occurred_at,
+                )
+        case SurveyAnswered():
+            changes = _survey(profile, event)
         case _:
             return profile
+    if isinstance(event, _PLAYER_ACTIONS):
+        changes["last_activity_at"] = _latest(profile.last_activity_at, event.occurred_at)
     return profile.model_copy(update=changes)
+
+
+# Events the player causes (a failed deposit is still the player trying). Consent and detail
+# changes are left out: an operator's back office or an unsubscribe link can send those.
+_PLAYER_ACTIONS = (
+    PlayerRegistered,
+    PlayerLoggedIn,
+    DepositSucceeded,
+    DepositFailed,
+    RoundFinished,
+    ShopPurchase,
+    ShopCartAbandoned,
+    SurveyAnswered,
+)
+
+
+def _set_details(profile: Profile, values: dict[str, str | None], when: datetime) -> dict[str, Any]:
+    """Set registration details, per field latest event time wins (None erases)."""
+    set_at = dict(profile.details_set_at)
+    changes: dict[str, Any] = {}
+    for name, value in values.items():
+        previous = set_at.get(name)
+        if previous is not None and when < previous:
+            continue  # a newer event already set this field
+        changes[name] = value
+        set_at[name] = when
+    return {**changes, "details_set_at": set_at}
+
+
+def _survey(profile: Profile, event: SurveyAnswered) -> dict[str, Any]:
+    when = event.occurred_at
+    changes: dict[str, Any] = {}
+    previous = profile.surveys.get(event.survey_id)
+    if previous is None or when >= previous.answered_at:
+        answer = SurveyAnswer(
+            kind=event.kind,
+            answer=str(event.answer),
+            score=event.answer if isinstance(event.answer, int) else None,
+            subject=event.subject,
+            answered_at=when,
+        )
+        changes["surveys"] = {**profile.surveys, event.survey_id: answer}
+    last = profile.surveys.get(profile.last_survey) if profile.last_survey else None
+    if last is None or when >= last.answered_at:
+        changes["last_survey"] = event.survey_id
+    rated = profile.subject_ratings.get(event.subject) if event.subject else None
+    if event.subject and (rated is None or when >= rated.rated_at):
+        ratings = {
+            **profile.subject_ratings,
+            event.subject: SubjectRating(disliked=event.is_negative, rated_at=when),
+        }
+        # Newest first; the oldest ratings are forgotten so the profile stays small.
+        newest = sorted(ratings.items(), key=lambda kv: (kv[1].rated_at, kv[0]), reverse=True)
+        kept = newest[:MAX_RATED_SUBJECTS]
+        disliked = [subject for subject, rating in reversed(kept) if rating.disliked]
+        changes["subject_ratings"] = dict(kept)
+        changes["disliked_subjects"] = disliked[-MAX_DISLIKED_SUBJECTS:]
+    return changes
 
 
 def _streaks(profile: Profile, outcome: str) -> dict[str, int]:

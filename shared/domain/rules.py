@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -84,6 +85,9 @@ class Schedule(BaseModel):
     after: IsoDuration
     if_: dict[str, Any] | None = Field(default=None, alias="if")
     then: list[Action] = Field(min_length=1, max_length=10)
+    # "N after the player's last X": the timer is armed once and, when it fires early
+    # because X moved on, re-arms itself at X + after. No re-arm per login is needed.
+    slide_with: Literal[SLIDE_FIELDS] | None = None  # type: ignore[valid-type]
 
     @field_validator("if_")
     @classmethod
@@ -98,6 +102,32 @@ class Schedule(BaseModel):
         return value
 
 
+SLIDE_FIELDS = (
+    "last_activity_at",
+    "last_login_at",
+    "last_deposit_at",
+    "last_round_at",
+    "last_purchase_at",
+)
+
+
+class OpenOffer(BaseModel):
+    """Open a time-limited window in which points are multiplied (e.g. double points 2 h)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    offer: Slug
+    multiplier: Annotated[Decimal, Field(gt=1, le=10)]
+    for_: IsoDuration = Field(alias="for")
+
+    @field_validator("for_")
+    @classmethod
+    def _sane_window(cls, value: Any) -> Any:
+        if not timedelta(minutes=1) <= value <= timedelta(days=30):
+            raise ValueError("an offer window lasts between PT1M and P30D")
+        return value
+
+
 class CancelTimer(BaseModel):
     """Disarm a named timer of this player, if one is pending."""
 
@@ -106,7 +136,7 @@ class CancelTimer(BaseModel):
     timer: TimerName
 
 
-ACTION_KINDS = ("award_points", "send", "schedule", "cancel_timer")
+ACTION_KINDS = ("award_points", "send", "schedule", "cancel_timer", "open_offer")
 
 
 def _action_tag(value: Any) -> str | None:
@@ -138,11 +168,17 @@ class CancelTimerAction(BaseModel):
     cancel_timer: CancelTimer
 
 
+class OpenOfferAction(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    open_offer: OpenOffer
+
+
 Action = Annotated[
     Annotated[AwardPointsAction, Tag("award_points")]
     | Annotated[SendAction, Tag("send")]
     | Annotated[ScheduleAction, Tag("schedule")]
-    | Annotated[CancelTimerAction, Tag("cancel_timer")],
+    | Annotated[CancelTimerAction, Tag("cancel_timer")]
+    | Annotated[OpenOfferAction, Tag("open_offer")],
     Discriminator(
         _action_tag,
         custom_error_type="unknown_action",

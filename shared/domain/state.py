@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.domain.engagement import Engagement
 from shared.domain.profile import Profile
 from shared.domain.rg import RgStatus
 
@@ -51,6 +52,9 @@ class PlayerState(BaseModel):
     rule_fires: dict[str, list[datetime]] = Field(default_factory=dict)
     timer_seq: int = 0
     rg: RgStatus = Field(default_factory=RgStatus)
+    engagement: Engagement = Field(default_factory=Engagement)
+    # Current segments and when the player entered each.
+    segments: dict[str, datetime] = Field(default_factory=dict)
     version: int = 0
 
     @classmethod

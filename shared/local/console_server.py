@@ -20,8 +20,10 @@ from urllib.parse import parse_qs, urlsplit
 from shared.console import wiring as console_wiring
 from shared.console.devlogin import DevLogin, as_authorizer_claims
 from shared.console.http import with_security_headers
+from shared.console.roles import Role
 from shared.console.services import ConsoleServices
 from shared.local.runtime import LambdaContext, LocalRuntime
+from shared.wiring import AwsClients
 
 MAX_BODY_BYTES = 1_000_000
 API_PREFIX = "/api/"
@@ -164,8 +166,21 @@ def _plain(status: int, message: str) -> dict[str, Any]:
     )
 
 
+def provision_console_users(clients: AwsClients) -> str:
+    """A user pool with the console groups on the moto endpoint (what the stack creates)."""
+    idp = clients.client("cognito-idp")
+    pool_id: str = idp.create_user_pool(PoolName="engage-local-console")["UserPool"]["Id"]
+    for role in Role:
+        idp.create_group(GroupName=role.value, UserPoolId=pool_id)
+    return pool_id
+
+
 def start_local_console(runtime: LocalRuntime, port: int = 0) -> ConsoleServer:
-    """The console over the runtime's tables, on its virtual clock, with a dev login."""
+    """The console over the runtime's tables, on its virtual clock, with a dev login.
+
+    Locally the dev login decides who you are; the local user pool only lets an admin try
+    the user-management screens.
+    """
     from shared.clock import SystemClock
     from shared.console.wiring import build_console
 
@@ -176,5 +191,6 @@ def start_local_console(runtime: LocalRuntime, port: int = 0) -> ConsoleServer:
         clock=runtime.clock,
         # Sign-in sessions expire in real time, not in the stack's virtual time.
         dev_login=DevLogin(SystemClock()),
+        user_pool_id=provision_console_users(runtime.clients),
     )
     return ConsoleServer(services, port).start()

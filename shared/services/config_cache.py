@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 
-from shared.adapters.config_store import RULE, TEMPLATE, ConfigStore
+from shared.adapters.config_store import POLICY, RULE, SEGMENT, TEMPLATE, ConfigStore
 from shared.domain.config import ConfigProblem, ConfigSnapshot, build_config
 
 
@@ -23,12 +23,13 @@ class ConfigCache:
         version = self._store.published_version()
         if self._snapshot is None or self._snapshot.version != version:
             rules, templates = self._store.raw_items(RULE), self._store.raw_items(TEMPLATE)
+            policies, segments = self._store.raw_items(POLICY), self._store.raw_items(SEGMENT)
             # Compiling thousands of rules allocates many small objects; the cyclic GC would
             # spend most of the compile time scanning them (measured ~85% at 10k rules).
             collecting = gc.isenabled()
             gc.disable()
             try:
-                snapshot = build_config(version, rules, templates)
+                snapshot = build_config(version, rules, templates, policies, segments)
             finally:
                 if collecting:
                     gc.enable()

@@ -296,7 +296,7 @@ def test_given_an_unchanged_published_version_when_asked_again_then_items_are_no
     second = cache.current()
 
     assert second is first
-    assert counting_store.item_queries == 2  # rules + templates, once
+    assert counting_store.item_queries == 4  # rules, templates, policies, segments: once
 
 
 def test_given_a_new_published_version_when_asked_then_items_are_reread(counting_store):
@@ -309,7 +309,7 @@ def test_given_a_new_published_version_when_asked_then_items_are_reread(counting
     snapshot = cache.current()
 
     assert snapshot.version == 2
-    assert counting_store.item_queries == 4
+    assert counting_store.item_queries == 8
 
 
 def test_given_a_rule_saved_but_not_published_when_asked_then_the_cache_does_not_see_it(

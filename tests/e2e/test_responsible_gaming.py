@@ -26,7 +26,12 @@ def compliance_alerts(stack):
 
 
 def schedules(stack):
-    return [name for _, name, _ in stack.runtime.pending_schedules()]
+    """Pending marketing schedules (the lifecycle timer is bookkeeping and stays)."""
+    return [
+        name
+        for _, name, _ in stack.runtime.pending_schedules()
+        if not name.startswith("lifecycle-")
+    ]
 
 
 def test_a_self_exclusion_cancels_the_pending_marketing_nudge_and_is_audited(started):

@@ -1,0 +1,226 @@
+"""Lifecycle stage, RFM score and time-limited offers: engagement facts kept per player.
+
+Lifecycle: new -> active -> at_risk -> lapsed -> reactivated (-> active). It is driven
+by per-player *sliding* timers, never by a scan of all players. One timer per player
+waits for "N days after the last activity". When it fires early, because the player was
+active meanwhile, it re-arms itself at last_activity + N. An active player therefore costs
+about one scheduled invocation every N days, not one schedule update per login.
+
+RFM (documented in docs/segments-and-lifecycle.md): recency = whole days since the last
+activity, frequency = active local days in the window, monetary = deposits in the window,
+each scored 1..5 against the policy's thresholds. `churn_risk` follows from them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Stage = Literal["new", "active", "at_risk", "lapsed", "reactivated"]
+LIFECYCLE_RULE = "lifecycle"
+AT_RISK_TIMER = "lifecycle-at-risk"
+LAPSED_TIMER = "lifecycle-lapsed"
+# Player-initiated events; engine-made ones (timers, alerts) are not activity.
+ACTIVITY_TYPES = frozenset(
+    {
+        "player.registered",
+        "player.logged_in",
+        "wallet.deposit_succeeded",
+        "game.round_finished",
+        "shop.purchase",
+        "shop.cart_abandoned",
+        "survey.answered",
+    }
+)
+SPENDING_TYPES = frozenset({"wallet.deposit_succeeded", "shop.purchase"})
+
+
+class EngagementPolicy(BaseModel):
+    """Thresholds for lifecycle and RFM (config item `policy/engagement`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Off: no lifecycle stages or timers (RFM and activity facts are still kept).
+    lifecycle: bool = True
+    at_risk_days: int = Field(default=10, ge=1, le=365)
+    lapsed_days: int = Field(default=30, ge=2, le=730)
+    window_days: int = Field(default=30, ge=7, le=365)
+    # Score 5 at or under the first value, 4 under the second, ...; 1 beyond the last.
+    recency_days: tuple[int, int, int, int] = (1, 3, 7, 14)
+    # Score 5 at or over the first value, ...; 1 below the last.
+    frequency_days: tuple[int, int, int, int] = (15, 8, 4, 2)
+    monetary: tuple[Decimal, Decimal, Decimal, Decimal] = (
+        Decimal(1000),
+        Decimal(250),
+        Decimal(50),
+        Decimal("0.01"),
+    )
+
+
+class Offer(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    multiplier: Decimal
+    opened_at: datetime
+    until: datetime
+
+    def open_at(self, when: datetime) -> bool:
+        return self.opened_at <= when < self.until
+
+
+class Rfm(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    r: int
+    f: int
+    m: int
+    score: int
+    recency_days: int
+    frequency: int
+    monetary: Decimal
+    churn_risk: Literal["low", "medium", "high"]
+
+
+class Engagement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stage: Stage | None = None
+    stage_since: datetime | None = None
+    last_activity_at: datetime | None = None
+    active_days: list[str] = Field(default_factory=list)
+    spend_days: dict[str, Decimal] = Field(default_factory=dict)
+    weekend_rounds: int = 0
+    offers: dict[str, Offer] = Field(default_factory=dict)
+    rfm: Rfm | None = None
+
+    def multiplier_at(self, when: datetime) -> tuple[Decimal, str | None]:
+        """The best open offer's points multiplier at `when` (1 if none)."""
+        best, name = Decimal(1), None
+        for offer_name, offer in sorted(self.offers.items()):
+            if offer.open_at(when) and offer.multiplier > best:
+                best, name = offer.multiplier, offer_name
+        return best, name
+
+
+def zone(time_zone: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(time_zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class Command:
+    """What the lifecycle wants done: arm/cancel a timer, or move to a stage."""
+
+    kind: Literal["arm", "cancel", "stage"]
+    timer: str = ""
+    due_at: datetime | None = None
+    stage: Stage | None = None
+
+
+def record_activity(
+    e: Engagement,
+    detail_type: str,
+    t: datetime,
+    time_zone: str | None,
+    policy: EngagementPolicy,
+    spent: Decimal | None,
+    is_round: bool,
+) -> None:
+    """Fold a player-initiated event into the engagement facts (in place)."""
+    local = t.astimezone(zone(time_zone))
+    day = local.date()
+    oldest = day - timedelta(days=policy.window_days - 1)
+    days = {d for d in e.active_days if date.fromisoformat(d) >= oldest}
+    days.add(day.isoformat())
+    e.active_days = sorted(days)
+    if spent is not None:
+        e.spend_days[day.isoformat()] = e.spend_days.get(day.isoformat(), Decimal(0)) + spent
+    e.spend_days = {d: v for d, v in e.spend_days.items() if date.fromisoformat(d) >= oldest}
+    if is_round and local.weekday() >= 5:
+        e.weekend_rounds += 1
+    e.last_activity_at = t if e.last_activity_at is None else max(e.last_activity_at, t)
+    e.offers = {k: o for k, o in e.offers.items() if o.until > t}
+
+
+def lifecycle_on_activity(
+    e: Engagement, detail_type: str, t: datetime, policy: EngagementPolicy, has_spent: bool
+) -> list[Command]:
+    """Stage moves and timers caused by a player-initiated event."""
+    at_risk_due = (e.last_activity_at or t) + timedelta(days=policy.at_risk_days)
+    if e.stage is None:
+        # The first activity we see starts the clock, whatever the event was.
+        return [Command("stage", stage="new"), Command("arm", AT_RISK_TIMER, at_risk_due)]
+    if e.stage in ("at_risk", "lapsed"):
+        return [
+            Command("stage", stage="reactivated"),
+            Command("cancel", LAPSED_TIMER),
+            Command("arm", AT_RISK_TIMER, at_risk_due),
+        ]
+    if e.stage == "new" and has_spent:
+        return [Command("stage", stage="active")]
+    if e.stage == "reactivated" and e.stage_since and t - e.stage_since >= timedelta(days=7):
+        return [Command("stage", stage="active")]
+    # Active players re-arm nothing here: the at-risk timer slides when it fires.
+    return []
+
+
+def lifecycle_on_timer(
+    e: Engagement, timer: str, fired_at: datetime, policy: EngagementPolicy
+) -> list[Command]:
+    """A lifecycle timer fired: slide it if the player was active since, else move on."""
+    last = e.last_activity_at or fired_at
+    if timer == AT_RISK_TIMER:
+        due = last + timedelta(days=policy.at_risk_days)
+        if due > fired_at:
+            return [Command("arm", AT_RISK_TIMER, due)]
+        return [
+            Command("stage", stage="at_risk"),
+            Command("arm", LAPSED_TIMER, last + timedelta(days=policy.lapsed_days)),
+        ]
+    if timer == LAPSED_TIMER:
+        due = last + timedelta(days=policy.lapsed_days)
+        if due > fired_at:
+            return [Command("arm", LAPSED_TIMER, due)]
+        return [Command("stage", stage="lapsed")]
+    return []
+
+
+def rfm(e: Engagement, t: datetime, time_zone: str | None, policy: EngagementPolicy) -> Rfm:
+    """Recency, frequency, monetary at time `t`, each 1..5; score is their sum (3..15)."""
+    recency = (
+        math.floor((t - e.last_activity_at).total_seconds() / 86400)
+        if e.last_activity_at is not None
+        else 10_000
+    )
+    local_day = t.astimezone(zone(time_zone)).date()
+    oldest = local_day - timedelta(days=policy.window_days - 1)
+    frequency = sum(1 for d in e.active_days if oldest <= date.fromisoformat(d) <= local_day)
+    monetary = sum(
+        (v for d, v in e.spend_days.items() if oldest <= date.fromisoformat(d) <= local_day),
+        Decimal(0),
+    )
+    r = 5 - sum(1 for limit in policy.recency_days if recency > limit)
+    f = 1 + sum(1 for limit in policy.frequency_days if frequency >= limit)
+    m = 1 + sum(1 for limit in policy.monetary if monetary >= limit)
+    # High risk: used to come often, has gone quiet. Medium: going quiet.
+    churn: Literal["low", "medium", "high"] = (
+        "high" if r <= 2 and f >= 3 else "medium" if r <= 3 else "low"
+    )
+    return Rfm(
+        r=r,
+        f=f,
+        m=m,
+        score=r + f + m,
+        recency_days=recency,
+        frequency=frequency,
+        monetary=monetary,
+        churn_risk=churn,
+    )

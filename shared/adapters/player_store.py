@@ -6,6 +6,7 @@ Item layout (partition key `pk` = "PLAYER#<id>", sort key `sk`):
 - `LEDGER#<utc time>#<id>`     one points movement; id derived from (event, rule, action)
 - `OUTBOX#<id>`                one effect for dispatch (the stream delivers its INSERT)
 - `AUDIT#<utc time>#<id>`      a suppression, RG flag or exclusion, kept for its retention
+- `INBOX#<utc time>#<id>`      an in-app message, until it expires
 
 Everything one batch decides for a player is written in ONE transaction, so state, ledger
 and effects can never disagree, and a replayed event cannot write any of it twice.
@@ -22,7 +23,7 @@ from botocore.exceptions import ClientError
 
 from events.routing import OUTBOX_SK_PREFIX
 from shared.adapters.capacity import CapacityMeter
-from shared.domain.state import AuditEntry, LedgerEntry, OutboxItem, PlayerState
+from shared.domain.state import AuditEntry, InboxMessage, LedgerEntry, OutboxItem, PlayerState
 from shared.errors import ConflictError, NotFoundError, ThrottledError, TooLargeError
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ STATE_SK = "STATE"
 EVENT_PREFIX = "EVENT#"
 LEDGER_PREFIX = "LEDGER#"
 AUDIT_PREFIX = "AUDIT#"
+INBOX_PREFIX = "INBOX#"
 MAX_TRANSACTION_ITEMS = 100
 OUTBOX_RETENTION = timedelta(days=30)
 _THROTTLE_CODES = {
@@ -285,6 +287,32 @@ class PlayerStore:
             )
         except ConflictError:
             return  # the same entry was recorded by an earlier attempt
+
+    def put_inbox(self, message: InboxMessage) -> None:
+        """Store an in-app message once (a redelivered effect finds it already there)."""
+        sk = (
+            f"{INBOX_PREFIX}{message.delivered_at.astimezone(UTC).isoformat()}#{message.message_id}"
+        )
+        try:
+            self._call(
+                self._ddb.put_item,
+                TableName=self._table,
+                Item={
+                    "pk": {"S": player_pk(message.player_id)},
+                    "sk": {"S": sk},
+                    "message": {"S": message.model_dump_json()},
+                    "expires_at": {"N": _epoch(message.expires_at)},
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ConflictError:
+            return
+
+    def inbox(self, player_id: str) -> list[InboxMessage]:
+        return [
+            InboxMessage.model_validate_json(i["message"]["S"])
+            for i in self.items(player_id, INBOX_PREFIX)
+        ]
 
     def audit(self, player_id: str) -> list[AuditEntry]:
         return [

@@ -49,7 +49,7 @@ class MessageTemplate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     template_id: Slug
-    channel: Literal["email"] = "email"
+    channel: Literal["email", "inbox"] = "email"
     locale: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = DEFAULT_LOCALE
     # Service messages (account, security, support) are not marketing: no marketing consent needed.
     category: Literal["marketing", "service"] = "marketing"

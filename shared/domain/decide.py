@@ -22,6 +22,7 @@ from events.models import (
     SegmentExited,
     TimerFired,
 )
+from shared.domain.calendar_dates import next_local_occurrence
 from shared.domain.config import TEMPLATE_VARIABLES, ConfigSnapshot
 from shared.domain.durations import format_duration
 from shared.domain.engagement import (
@@ -34,6 +35,7 @@ from shared.domain.engagement import (
     lifecycle_on_timer,
     record_activity,
     rfm,
+    zone,
 )
 from shared.domain.profile import apply_event
 from shared.domain.rg import GateClass, gate, observe
@@ -42,6 +44,7 @@ from shared.domain.rules import (
     CancelTimerAction,
     CompiledRule,
     OpenOfferAction,
+    Schedule,
     ScheduleAction,
     SendAction,
     walk_actions,
@@ -340,23 +343,26 @@ class _Run:
             )
             return True
         schedule, condition = spec
-        if schedule.slide_with is not None:
+        if schedule.slide_with is not None and schedule.after is not None:
             anchor = self._player_time(schedule.slide_with)
             if anchor is not None and anchor + schedule.after > event.occurred_at + MIN_TIMER_LEAD:
                 # The player did it again since: wait for `after` past the latest time.
                 self.trace(rule.rule_id, f"timer {event.timer}: {schedule.slide_with} moved on")
                 self.arm_timer(rule.rule_id, event.timer, anchor + schedule.after, "slide")
                 return True
-        if condition is not None:
-            why_not = condition.explain(match_document(event, self.state))
-            if why_not is not None:
-                self.trace(
-                    rule.rule_id,
-                    f"timer {event.timer} fired; condition no longer holds ({why_not})",
-                )
-                return True
-        self.trace(rule.rule_id, f"timer {event.timer} fired; condition holds")
-        self.execute(rule, schedule.then, path=f"timer.{event.timer}.")
+        why_not = condition.explain(match_document(event, self.state)) if condition else None
+        if why_not is not None:
+            self.trace(
+                rule.rule_id, f"timer {event.timer} fired; condition no longer holds ({why_not})"
+            )
+        else:
+            self.trace(rule.rule_id, f"timer {event.timer} fired; condition holds")
+            self.execute(rule, schedule.then, path=f"timer.{event.timer}.")
+        if schedule.repeat:
+            # Re-armed whether or not the condition held: next year's birthday still counts.
+            due = self.due_for(schedule, event.occurred_at)
+            if due is not None:
+                self.arm_timer(rule.rule_id, event.timer, due, "repeat")
         return True
 
     def _player_time(self, name: str) -> datetime | None:
@@ -465,10 +471,11 @@ class _Run:
         if template.category == "marketing":
             if not self.offer_allowed("marketing_message", rule.rule_id, label, path):
                 return
-            if not getattr(profile.consents, spec.channel):
-                self.suppress(rule.rule_id, label, f"no {spec.channel} consent", path)
+            # The in-app inbox is part of the product the player opened: no channel consent.
+            if spec.channel == "email" and not profile.consents.email:
+                self.suppress(rule.rule_id, label, "no email consent", path)
                 return
-        if not profile.email:
+        if spec.channel == "email" and not profile.email:
             self.suppress(rule.rule_id, label, "no email address", path)
             return
         values = match_document(self.event, self.state)["player"]
@@ -481,7 +488,7 @@ class _Run:
                 channel=spec.channel,
                 category=template.category,
                 locale=profile.locale,
-                to=profile.email,
+                to=profile.email if spec.channel == "email" else None,
                 vars=variables,
             ),
         )
@@ -489,7 +496,29 @@ class _Run:
 
     def schedule(self, rule: CompiledRule, action: ScheduleAction, path: str) -> None:
         spec = action.schedule
-        self.arm_timer(rule.rule_id, spec.timer, self.event.occurred_at + spec.after, path)
+        due = self.due_for(spec, self.event.occurred_at)
+        if due is None:
+            self.trace(rule.rule_id, f"timer {spec.timer}: no {spec.at_next} known, not armed")
+            return
+        self.arm_timer(rule.rule_id, spec.timer, due, path)
+
+    def due_for(self, spec: Schedule, after: datetime) -> datetime | None:
+        """When a timer armed at `after` is due: a duration later, or a calendar moment."""
+        if spec.after is not None:
+            return after + spec.after
+        profile = self.state.profile
+        tz = zone(profile.time_zone)
+        if spec.at_next == "birthday" and profile.birth_date:
+            _, month, day = (int(p) for p in profile.birth_date.split("-"))
+            return next_local_occurrence(month, day, spec.local_time, tz, after)
+        if spec.at_next == "registration_anniversary" and profile.registered_at:
+            registered = profile.registered_at.astimezone(tz)
+            # Not the registration day itself: the first anniversary is a year on.
+            earliest = max(after, profile.registered_at + timedelta(days=300))
+            return next_local_occurrence(
+                registered.month, registered.day, spec.local_time, tz, earliest
+            )
+        return None
 
     def arm_timer(self, rule_id: str, timer: str, due: datetime, path: str) -> None:
         """Arm (or re-arm: same schedule name, next generation) a timer of this player."""

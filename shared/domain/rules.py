@@ -73,7 +73,8 @@ class Send(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     template: Slug
-    channel: Literal["email"] = "email"
+    # inbox: an in-app message kept per player (no address, no channel consent needed).
+    channel: Literal["email", "inbox"] = "email"
 
 
 class Schedule(BaseModel):
@@ -82,12 +83,34 @@ class Schedule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     timer: TimerName
-    after: IsoDuration
+    after: IsoDuration | None = None
+    # Or a calendar moment in the player's own time zone, e.g. the next birthday at 09:00.
+    at_next: Literal["birthday", "registration_anniversary"] | None = None
+    local_time: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "09:00"
+    # After firing, arm again: `after` later, or at the next calendar occurrence.
+    repeat: bool = False
     if_: dict[str, Any] | None = Field(default=None, alias="if")
     then: list[Action] = Field(min_length=1, max_length=10)
     # "N after the player's last X": the timer is armed once and, when it fires early
     # because X moved on, re-arms itself at X + after. No re-arm per login is needed.
-    slide_with: Literal[SLIDE_FIELDS] | None = None  # type: ignore[valid-type]
+    slide_with: (
+        Literal[
+            "last_activity_at",
+            "last_login_at",
+            "last_deposit_at",
+            "last_round_at",
+            "last_purchase_at",
+        ]
+        | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _when(self) -> Schedule:
+        if (self.after is None) == (self.at_next is None):
+            raise ValueError("give either 'after' (a duration) or 'at_next' (a calendar moment)")
+        if self.slide_with is not None and self.after is None:
+            raise ValueError("'slide_with' needs 'after'")
+        return self
 
     @field_validator("if_")
     @classmethod
@@ -97,18 +120,9 @@ class Schedule(BaseModel):
     @field_validator("after")
     @classmethod
     def _positive(cls, value: Any) -> Any:
-        if value.total_seconds() < 60:
+        if value is not None and value.total_seconds() < 60:
             raise ValueError("a timer must be at least PT1M away")
         return value
-
-
-SLIDE_FIELDS = (
-    "last_activity_at",
-    "last_login_at",
-    "last_deposit_at",
-    "last_round_at",
-    "last_purchase_at",
-)
 
 
 class OpenOffer(BaseModel):

@@ -86,12 +86,29 @@ class SendMessage(BaseModel):
 
     kind: Literal["send"] = "send"
     template: str
-    channel: Literal["email"]
+    channel: Literal["email", "inbox"]
     category: Literal["marketing", "service"]
     locale: str | None
     # Recipient address (PII) travels inside the encrypted table only; never logged.
-    to: str
+    # None for the in-app inbox, which needs no address.
+    to: str | None
     vars: dict[str, MessageVar]
+
+
+class InboxMessage(BaseModel):
+    """An in-app message, rendered at delivery, kept until it expires."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    message_id: str
+    player_id: str
+    template: str
+    category: Literal["marketing", "service"]
+    subject: str
+    text: str
+    delivered_at: datetime
+    expires_at: datetime
+    read: bool = False
 
 
 class ScheduleTimer(BaseModel):

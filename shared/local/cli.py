@@ -10,6 +10,8 @@
     engage dlq                       what the engine refused, with reasons
     engage rules validate FILE       check a rules (or templates) file, field by field
     engage rules load FILE           validate, store and publish rules on the running stack
+    engage playbooks list            the shipped playbooks (welcome, vip, ...) and their rules
+    engage playbooks load [NAME...]  validate, store and publish playbooks (all if none named)
 
 Nothing here talks to real AWS: every client points at the moto server on 127.0.0.1.
 """
@@ -328,6 +330,30 @@ def cmd_rules_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_playbooks_list(_: argparse.Namespace) -> int:
+    from shared.playbooks import list_playbooks
+
+    for playbook in list_playbooks():
+        print(f"{playbook.name}: {playbook.description}")
+        for rule in playbook.rules:
+            print(f"    {rule['rule_id']}")
+    return 0
+
+
+def cmd_playbooks_load(args: argparse.Namespace) -> int:
+    from shared.playbooks import PlaybookError, load_playbooks
+
+    info = _need_stack()
+    view = _client_runtime(info)
+    now = datetime.fromisoformat(str(_control_get(info, "/now")["now"]))
+    try:
+        version = load_playbooks(view.config, args.names, actor="cli", now=now)
+    except PlaybookError as exc:
+        return _fail(f"nothing stored: {exc}")
+    print(f"loaded {', '.join(args.names) or 'all playbooks'}; published config version {version}")
+    return 0
+
+
 def _control_get(info: dict[str, Any], path: str) -> dict[str, Any]:
     with urllib.request.urlopen(info["control"] + path, timeout=10) as resp:  # noqa: S310
         result: dict[str, Any] = json.loads(resp.read())
@@ -370,6 +396,12 @@ def build_parser() -> argparse.ArgumentParser:
     load = rules_sub.add_parser("load")
     load.add_argument("file")
     load.set_defaults(func=cmd_rules_load)
+    playbooks = sub.add_parser("playbooks", help="list or load the shipped playbooks")
+    playbooks_sub = playbooks.add_subparsers(dest="playbooks_command", required=True)
+    playbooks_sub.add_parser("list").set_defaults(func=cmd_playbooks_list)
+    load_playbooks = playbooks_sub.add_parser("load")
+    load_playbooks.add_argument("names", nargs="*", metavar="NAME")
+    load_playbooks.set_defaults(func=cmd_playbooks_load)
     return parser
 
 

@@ -35,6 +35,20 @@ def describe_player(runtime: LocalRuntime, player_id: str) -> list[str]:
         lines.append(
             f"    {name} due {timer.due_at:%Y-%m-%d %H:%M} UTC (rule {timer.rule_id}, {armed})"
         )
+    e = state.engagement
+    lines.append(
+        f"  lifecycle stage: {e.stage or '-'}; segments: {', '.join(sorted(state.segments)) or '-'}"
+    )
+    if e.rfm is not None:
+        lines.append(
+            f"  RFM: R{e.rfm.r} F{e.rfm.f} M{e.rfm.m} = {e.rfm.score} (churn risk {e.rfm.churn_risk})"
+        )
+    inbox = runtime.players.inbox(player_id)
+    lines.append(f"  inbox: {len(inbox)}")
+    for message in inbox:
+        lines.append(
+            f"    {message.delivered_at:%Y-%m-%d %H:%M} [{message.category}] {message.subject}"
+        )
     lines += describe_rg(state)
     outbox = runtime.players.outbox(player_id)
     lines.append(f"  outbox / message log: {len(outbox)}")

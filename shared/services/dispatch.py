@@ -21,6 +21,7 @@ from shared.domain.rg import RgThresholds, gate
 from shared.domain.state import (
     AuditEntry,
     CancelTimer,
+    InboxMessage,
     OutboxItem,
     PublishEvent,
     ScheduleTimer,
@@ -37,6 +38,7 @@ FINAL = (DONE, FAILED, SUPPRESSED)
 # Dispatch has no config snapshot at hand for the policy; audit entries it writes are
 # kept for the default retention (RgThresholds.audit_retention_days).
 AUDIT_RETENTION = timedelta(days=RgThresholds().audit_retention_days)
+INBOX_RETENTION = timedelta(days=30)
 
 
 class EmailPort(Protocol):
@@ -181,7 +183,7 @@ class DispatchService:
     def _send(self, item: OutboxItem, effect: SendMessage) -> str:
         status = self._players.outbox_status(item.player_id, item.outbox_id)
         if status in FINAL:
-            return f"email {effect.template}: already {status}"
+            return f"{effect.channel} {effect.template}: already {status}"
         blocked = self._rg_blocks(item, effect)
         if blocked is not None:
             result = f"email {effect.template}: suppressed at send time, {blocked}"
@@ -189,7 +191,28 @@ class DispatchService:
             return result
         rendered = self.render(effect)
         if rendered is None:
-            result = f"email {effect.template}: template deleted before sending"
+            result = f"{effect.channel} {effect.template}: template deleted before sending"
+            self._mark(item.player_id, item.outbox_id, FAILED, result)
+            return result
+        if effect.channel == "inbox":
+            now = self._clock.now()
+            self._players.put_inbox(
+                InboxMessage(
+                    message_id=item.outbox_id,
+                    player_id=item.player_id,
+                    template=effect.template,
+                    category=effect.category,
+                    subject=rendered.subject,
+                    text=rendered.text,
+                    delivered_at=now,
+                    expires_at=now + INBOX_RETENTION,
+                )
+            )
+            result = f"inbox {effect.template}: delivered"
+            self._mark(item.player_id, item.outbox_id, DONE, result)
+            return result
+        if effect.to is None:
+            result = f"email {effect.template}: no address"
             self._mark(item.player_id, item.outbox_id, FAILED, result)
             return result
         try:

@@ -41,7 +41,8 @@ def describe_player(runtime: LocalRuntime, player_id: str) -> list[str]:
     )
     if e.rfm is not None:
         lines.append(
-            f"  RFM: R{e.rfm.r} F{e.rfm.f} M{e.rfm.m} = {e.rfm.score} (churn risk {e.rfm.churn_risk})"
+            f"  RFM: R{e.rfm.r} F{e.rfm.f} M{e.rfm.m} = {e.rfm.score} "
+            f"(churn risk {e.rfm.churn_risk})"
         )
     inbox = runtime.players.inbox(player_id)
     lines.append(f"  inbox: {len(inbox)}")

@@ -19,15 +19,17 @@ import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from importlib import resources
+from typing import Any
 
 from events.models import (
     DepositSucceeded,
+    EventDetail,
     PlayerLoggedIn,
     PlayerRegistered,
     RoundFinished,
     TimerFired,
 )
-from shared.domain.config import build_config
+from shared.domain.config import ConfigSnapshot, build_config
 from shared.domain.decide import decide
 from shared.domain.state import CancelTimer, PlayerState, ScheduleTimer
 
@@ -39,9 +41,12 @@ SCHEDULER_PER_MILLION = 1.00
 RRU_PER_MILLION = 0.125
 
 
-def starter_config():
-    def load(name):
-        return json.loads(resources.files("shared.starter").joinpath(name).read_text())
+def starter_config() -> ConfigSnapshot:
+    def load(name: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = json.loads(
+            resources.files("shared.starter").joinpath(name).read_text()
+        )
+        return items
 
     return build_config(1, load("rules.json"), load("templates.json"))
 
@@ -56,29 +61,62 @@ def simulate(players: int, days: int, seed: int) -> dict[str, float]:
         kind = rnd.choices(["daily", "weekly", "drifter"], [0.3, 0.5, 0.2])[0]
         p_active = {"daily": 0.85, "weekly": 0.2, "drifter": 0.5}[kind]
         stop_day = rnd.randint(3, days) if kind == "drifter" else days
-        queue: list[tuple[datetime, int, object]] = []
+        queue: list[tuple[datetime, int, EventDetail]] = []
         seq = 0
 
-        def push(when, event):
+        def push(
+            when: datetime,
+            event: EventDetail,
+            queue: list[tuple[datetime, int, EventDetail]] = queue,
+        ) -> None:
             nonlocal seq
             seq += 1
             heapq.heappush(queue, (when, seq, event))
 
-        push(START, PlayerRegistered(player_id=pid, event_id=f"reg-{p}", occurred_at=START,
-                                     locale="en", time_zone="Europe/Kyiv", country="UA",
-                                     email=f"{pid}@example.org"))
+        push(
+            START,
+            PlayerRegistered(
+                player_id=pid,
+                event_id=f"reg-{p}",
+                occurred_at=START,
+                locale="en",
+                time_zone="Europe/Kyiv",
+                country="UA",
+                email=f"{pid}@example.org",
+            ),
+        )
         for day in range(days):
             if day < stop_day and rnd.random() < p_active:
-                t = START + timedelta(days=day, hours=rnd.randint(8, 22), minutes=rnd.randint(0, 59))
+                t = START + timedelta(
+                    days=day, hours=rnd.randint(8, 22), minutes=rnd.randint(0, 59)
+                )
                 push(t, PlayerLoggedIn(player_id=pid, event_id=f"l-{p}-{day}", occurred_at=t))
-                push(t + timedelta(minutes=5), RoundFinished(
-                    player_id=pid, event_id=f"r-{p}-{day}", occurred_at=t + timedelta(minutes=5),
-                    round_id=f"r{day}", game_id="g", category="slots", stake=Decimal(1),
-                    payout=Decimal(0), currency="EUR"))
+                push(
+                    t + timedelta(minutes=5),
+                    RoundFinished(
+                        player_id=pid,
+                        event_id=f"r-{p}-{day}",
+                        occurred_at=t + timedelta(minutes=5),
+                        round_id=f"r{day}",
+                        game_id="g",
+                        category="slots",
+                        stake=Decimal(1),
+                        payout=Decimal(0),
+                        currency="EUR",
+                    ),
+                )
                 if rnd.random() < 0.1:
-                    push(t + timedelta(minutes=9), DepositSucceeded(
-                        player_id=pid, event_id=f"d-{p}-{day}", occurred_at=t + timedelta(minutes=9),
-                        deposit_id=f"d{day}", amount=Decimal(20), currency="EUR"))
+                    push(
+                        t + timedelta(minutes=9),
+                        DepositSucceeded(
+                            player_id=pid,
+                            event_id=f"d-{p}-{day}",
+                            occurred_at=t + timedelta(minutes=9),
+                            deposit_id=f"d{day}",
+                            amount=Decimal(20),
+                            currency="EUR",
+                        ),
+                    )
         active_days = set()
         state = PlayerState.new(pid)
         end = START + timedelta(days=days)
@@ -96,9 +134,17 @@ def simulate(players: int, days: int, seed: int) -> dict[str, float]:
                 eff = item.effect
                 if isinstance(eff, ScheduleTimer):
                     creates += 1
-                    push(eff.fire_at, TimerFired(player_id=pid, event_id=f"t-{eff.schedule_name}-{eff.generation}",
-                                                 occurred_at=eff.fire_at, timer=eff.timer, rule_id=eff.rule_id,
-                                                 generation=eff.generation))
+                    push(
+                        eff.fire_at,
+                        TimerFired(
+                            player_id=pid,
+                            event_id=f"t-{eff.schedule_name}-{eff.generation}",
+                            occurred_at=eff.fire_at,
+                            timer=eff.timer,
+                            rule_id=eff.rule_id,
+                            generation=eff.generation,
+                        ),
+                    )
                 elif isinstance(eff, CancelTimer):
                     cancels += 1
         active_player_days += len(active_days)
@@ -123,26 +169,42 @@ def main() -> None:
     r = simulate(args.players, args.days, args.seed)
     apd = r["active_player_days"]
     calls = r["create_or_update_calls"] + r["get_and_delete_calls"]
-    print(f"Simulated {r['players']:,} players over {r['days']} days ({apd:,} active player-days), starter rules + lifecycle")
-    print(f"  Scheduler API calls: {calls:,} ({r['create_or_update_calls']:,} create/update, {r['get_and_delete_calls']:,} get+delete)")
+    print(
+        f"Simulated {r['players']:,} players over {r['days']} days ({apd:,} active player-days), starter rules + lifecycle"
+    )
+    print(
+        f"  Scheduler API calls: {calls:,} ({r['create_or_update_calls']:,} create/update, {r['get_and_delete_calls']:,} get+delete)"
+    )
     print(f"  scheduled invocations (timer fires): {r['invocations']:,}")
-    print(f"  per active player per day: {calls / apd:.3f} API calls, {r['invocations'] / apd:.3f} invocations")
+    print(
+        f"  per active player per day: {calls / apd:.3f} API calls, {r['invocations'] / apd:.3f} invocations"
+    )
     mau = 1_000_000
     monthly_invocations = r["invocations"] / r["players"] * mau * 30 / r["days"]
     billable = max(0.0, monthly_invocations - SCHEDULER_FREE_INVOCATIONS)
-    print(f"\n1M monthly active players with the same mix: {monthly_invocations / 1e6:.2f}M invocations/month")
-    print(f"  Scheduler cost: ${billable / 1e6 * SCHEDULER_PER_MILLION:,.2f}/month "
-          f"(first 14M invocations free; API calls are not billed)")
-    print(f"  plus one PutEvents per fire onto the bus: ${monthly_invocations / 1e6 * 1.00:,.2f}/month at $1.00/M custom events")
+    print(
+        f"\n1M monthly active players with the same mix: {monthly_invocations / 1e6:.2f}M invocations/month"
+    )
+    print(
+        f"  Scheduler cost: ${billable / 1e6 * SCHEDULER_PER_MILLION:,.2f}/month "
+        f"(first 14M invocations free; API calls are not billed)"
+    )
+    print(
+        f"  plus one PutEvents per fire onto the bus: ${monthly_invocations / 1e6 * 1.00:,.2f}/month at $1.00/M custom events"
+    )
     # A daily scan must read every item in the player table (state, ledger, markers,
     # outbox, audit), eventually consistent: 0.5 RRU per 4 KB.
     for items_per_player, avg_item in ((1, r["avg_state_bytes"]), (40, 400)):
         table_bytes = mau * items_per_player * avg_item
         rru_per_scan = table_bytes / 4096 * 0.5
         monthly = rru_per_scan * 30 / 1e6 * RRU_PER_MILLION
-        print(f"\nDaily full-table scan, {items_per_player} item(s)/player of ~{avg_item:.0f} B: "
-              f"{rru_per_scan / 1e6:.2f}M RRU per scan, ${monthly:,.2f}/month in reads alone")
-    print("  ...plus evaluating 1M players every day in Lambda, and nudges only as fresh as the last scan")
+        print(
+            f"\nDaily full-table scan, {items_per_player} item(s)/player of ~{avg_item:.0f} B: "
+            f"{rru_per_scan / 1e6:.2f}M RRU per scan, ${monthly:,.2f}/month in reads alone"
+        )
+    print(
+        "  ...plus evaluating 1M players every day in Lambda, and nudges only as fresh as the last scan"
+    )
 
 
 if __name__ == "__main__":

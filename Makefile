@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python benchmarks/rule_matching.py
 	$(BIN)/python benchmarks/demo_capacity.py
 	$(BIN)/python benchmarks/cold_import.py
+	$(BIN)/python benchmarks/lifecycle_scheduler_cost.py
 
 clean:
 	rm -rf $(VENV) cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -48,7 +48,15 @@ def _translate(exc: ClientError) -> Exception:
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(value)
+        # Written as a JSON number (a string would break numeric patterns). Integral values
+        # go as int; others as float only when its shortest repr reads back as the same
+        # Decimal (true for config values like 0.5 or 12.34), so nothing is rounded.
+        if value == value.to_integral_value():
+            return int(value)
+        as_float = float(value)
+        if Decimal(repr(as_float)) == value:
+            return as_float
+        raise TypeError(f"{value} has more precision than a config number can carry")
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -341,3 +341,21 @@ def test_given_a_bad_item_when_asked_repeatedly_then_it_is_reported_once_per_ver
     cache.current()
 
     assert len(problems) == 1
+
+
+T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+def test_given_decimal_numbers_in_a_rule_when_stored_then_they_read_back_as_numbers(config_store):
+    from shared.domain.config import parse_rule
+
+    rule = {
+        "rule_id": "share",
+        "on": ["game.round_finished"],
+        "match": {"player": {"category_share": {"slots": [{"numeric": [">=", Decimal("0.6")]}]}}},
+        "then": [{"award_points": {"rate": Decimal("2"), "of": "stake"}}],
+    }
+    config_store.put_rule(rule, actor="t", now=T0)
+    (stored,) = config_store.raw_items("rule")
+    assert stored["match"]["player"]["category_share"]["slots"][0]["numeric"][1] == Decimal("0.6")
+    assert parse_rule(stored).rule_id == "share"

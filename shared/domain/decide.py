@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from events.models import (
+    INTERNAL_DETAIL_SOURCES,
     EventDetail,
     LifecycleChanged,
     RgAlert,
@@ -192,7 +193,8 @@ def decide(
             continue
         run.record_fire(rule.rule_id)
         run.execute(rule, rule.rule.then, path="")
-    if not matched and not run.decision.trace and not isinstance(event, TimerFired):
+    # Said only for operator events: platform-made ones usually have no rule, by design.
+    if not matched and not run.decision.trace and event.detail_type not in INTERNAL_DETAIL_SOURCES:
         run.trace(None, "profile updated; no rule matched")
     return run.decision
 

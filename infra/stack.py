@@ -10,6 +10,7 @@ from constructs import Construct
 from infra.config import StackConfig
 from infra.constructs.bus import EngageBus
 from infra.constructs.compliance import Compliance
+from infra.constructs.console import Console
 from infra.constructs.email import Email
 from infra.constructs.functions import ENGINE_TIMEOUT, EngageFunctions
 from infra.constructs.scheduling import Scheduling
@@ -49,6 +50,7 @@ class EngageStack(Stack):
             email=self.email,
             compliance=self.compliance,
         )
+        self.console = Console(self, "Console", config=config, tables=self.tables)
         self._outputs()
 
     def _outputs(self) -> None:

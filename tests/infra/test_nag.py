@@ -25,6 +25,13 @@ EXPECTED_ACKNOWLEDGMENTS = {
         "<AWS::AccountId>:schedule/<SchedulingGroupF9AE2582>/*]",
     },
     "Engage/Functions/Dispatch/Function": {"AwsSolutions-L1"},
+    # The console's public routes (page, assets, sign-in code exchange); /api/* has the JWT.
+    "Engage/Console/Api/GET--": {"AwsSolutions-APIG4"},
+    "Engage/Console/Api/GET--static--{name}": {"AwsSolutions-APIG4"},
+    "Engage/Console/Api/GET--console-config.json": {"AwsSolutions-APIG4"},
+    "Engage/Console/Api/POST--auth--token": {"AwsSolutions-APIG4"},
+    "Engage/Console/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
+    "Engage/Console/Function/Function": {"AwsSolutions-L1"},
 }
 
 

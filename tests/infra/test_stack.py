@@ -114,12 +114,13 @@ def test_function_runs_python313_on_arm64_with_the_powertools_layer(synth, handl
     )
 
 
-def test_both_functions_ship_the_same_single_code_asset(synth):
+def test_every_function_ships_the_same_single_code_asset(synth):
     _, engine = function(synth, ENGINE_HANDLER)
     _, dispatch = function(synth, DISPATCH_HANDLER)
+    _, console = function(synth, "functions.console.handler.handler")
 
-    assert engine["Code"] == dispatch["Code"]
-    assert len(synth.resources("AWS::Lambda::Function")) == 2
+    assert engine["Code"] == dispatch["Code"] == console["Code"]
+    assert len(synth.resources("AWS::Lambda::Function")) == 3
 
 
 def test_code_asset_holds_only_the_runtime_packages(synth):

@@ -1,0 +1,125 @@
+"""The registry of config kinds the console manages, each with its validator.
+
+A kind says how to validate a document, which id it is stored under, whether it has an
+`enabled` flag, and which other items it must refer to. `rule`, `template` and `segment` ship
+now; missions, tiers and wheels plug in by registering a `ConfigKind` (the engine
+reads them once it knows the kind, exactly as it reads rules today). Responsible-gaming
+policy items are deliberately not here: compliance thresholds are not marketing config.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from shared.adapters.config_store import RULE, SEGMENT, TEMPLATE
+from shared.console.errors import FieldError, Invalid
+from shared.domain.config import MessageTemplate, parse_rule
+from shared.domain.rules import Rule, SendAction, walk_actions
+from shared.domain.segments import Segment
+
+# Ids of existing items of a kind, for reference checks (loaded only when a kind needs them).
+ExistingIds = Callable[[str], set[str]]
+
+_PATH_PREFIX = re.compile(r"^([A-Za-z_$][\w$-]*(?:\.[\w$-]+|\[\d+\])*): (.+)$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class ConfigKind:
+    name: str
+    label: str
+    validate: Callable[[Mapping[str, Any]], BaseModel]
+    item_id: Callable[[Any], str]
+    can_enable: bool = False
+    references: Callable[[Any, ExistingIds], list[FieldError]] | None = None
+
+
+def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
+    """One FieldError per pydantic error, with a dotted path and a message without noise."""
+    out: list[FieldError] = []
+    for err in exc.errors():
+        loc: list[str] = []
+        for p in err["loc"]:
+            # An action's union tag repeats its key ('then', 0, 'send', 'send'): once is enough.
+            if not loc or loc[-1] != str(p):
+                loc.append(str(p))
+        path = ".".join(loc)
+        message = str(err["msg"]).removeprefix("Value error, ")
+        # Validators that check several fields name the exact path in their message
+        # ("then.0.award_points.of: ..."); that path is more precise than the location.
+        hit = _PATH_PREFIX.match(message)
+        if hit and (not path or hit.group(1).startswith(path.split(".")[0])):
+            path, message = hit.group(1), hit.group(2)
+        full = ".".join(p for p in (prefix, path) if p)
+        out.append(FieldError(path=full or "(document)", message=message))
+    return out
+
+
+def validate_document(kind: ConfigKind, body: Mapping[str, Any], prefix: str = "") -> Any:
+    """The validated model, or Invalid with every field error."""
+    try:
+        return kind.validate(body)
+    except ValidationError as exc:
+        raise Invalid(f"this {kind.label} is not valid", field_errors(exc, prefix)) from exc
+
+
+def _rule_references(rule: Rule, existing: ExistingIds) -> list[FieldError]:
+    # Template items are stored as "<template_id>#<channel>#<locale>"; any locale will do.
+    templates = {"#".join(item_id.split("#")[:2]) for item_id in existing(TEMPLATE)}
+    errors = []
+    for path, action in walk_actions(rule.then):
+        if isinstance(action, SendAction):
+            wanted = f"{action.send.template}#{action.send.channel}"
+            if wanted not in templates:
+                errors.append(
+                    FieldError(
+                        f"then.{path}.send.template",
+                        f"no {action.send.channel} template {action.send.template!r} exists; "
+                        "create the template first",
+                    )
+                )
+    return errors
+
+
+def _template_id(tpl: MessageTemplate) -> str:
+    return "#".join(tpl.key)
+
+
+RULE_KIND = ConfigKind(
+    name=RULE,
+    label="rule",
+    validate=parse_rule,
+    item_id=lambda rule: rule.rule_id,
+    can_enable=True,
+    references=_rule_references,
+)
+TEMPLATE_KIND = ConfigKind(
+    name=TEMPLATE,
+    label="message template",
+    validate=MessageTemplate.model_validate,
+    item_id=_template_id,
+)
+
+SEGMENT_KIND = ConfigKind(
+    name=SEGMENT,
+    label="segment",
+    validate=Segment.model_validate,
+    item_id=lambda segment: segment.segment_id,
+    can_enable=True,
+)
+
+KINDS: dict[str, ConfigKind] = {}
+
+
+def register(kind: ConfigKind) -> None:
+    """Make a kind manageable in the console."""
+    KINDS[kind.name] = kind
+
+
+register(RULE_KIND)
+register(TEMPLATE_KIND)
+register(SEGMENT_KIND)

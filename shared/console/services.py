@@ -1,0 +1,57 @@
+"""What the console API calls: the services, built by `shared.console.wiring`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shared.adapters.config_store import POLICY, RULE, SEGMENT, TEMPLATE
+from shared.adapters.player_store import PlayerStore
+from shared.clock import Clock
+from shared.console.cognito import CognitoSignIn
+from shared.console.devlogin import DevLogin
+from shared.console.dryrun import DryRunResult, dry_run
+from shared.console.lifecycle import ConfigAdmin
+from shared.console.players import PlayerLookup
+from shared.console.store import ConsoleConfigStore
+from shared.console.users import CognitoUsers
+
+
+class DryRuns:
+    """Loads the player's state and the config items (reads only), then runs the pure dry-run."""
+
+    def __init__(self, players: PlayerStore, config: ConsoleConfigStore, clock: Clock) -> None:
+        self._players = players
+        self._config = config
+        self._clock = clock
+
+    def run(
+        self, draft: Mapping[str, Any], envelope: Mapping[str, Any], player_id: str
+    ) -> DryRunResult:
+        return dry_run(
+            draft=draft,
+            envelope=envelope,
+            player_id=player_id,
+            state=self._players.state(player_id),
+            rule_items=[i.body() or {} for i in self._config.items(RULE)],
+            template_items=[i.body() or {} for i in self._config.items(TEMPLATE)],
+            # The same items the engine compiles: RG thresholds change what is suppressed,
+            # segments what the player belongs to.
+            policy_items=[i.body() or {} for i in self._config.items(POLICY)],
+            segment_items=[i.body() or {} for i in self._config.items(SEGMENT)],
+            config_version=self._config.published_version(),
+            now=self._clock.now(),
+        )
+
+
+@dataclass
+class ConsoleServices:
+    config: ConfigAdmin
+    players: PlayerLookup
+    dry_runs: DryRuns
+    # Exactly one way to sign in: the Cognito hosted UI in AWS, the dev login locally.
+    sign_in: CognitoSignIn | None = None
+    dev_login: DevLogin | None = None
+    # Console users (admins only); None where there is no user pool to manage.
+    users: CognitoUsers | None = None

@@ -1,0 +1,437 @@
+// engage console: plain DOM, no framework, no build step, no third-party code.
+// Every value from the API is put on the page with textContent (never as HTML), so a rule
+// named "<script>" is shown as text; the CSP forbids inline script as a second wall.
+"use strict";
+
+const TOKEN_KEY = "engage.console.token";
+const PKCE_KEY = "engage.console.pkce";
+
+const state = { me: null, kinds: [], tab: null, kind: null, item: null, config: null };
+
+// --- tiny DOM helpers (text only) ------------------------------------------------------
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, props, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props || {})) {
+    if (key === "class") node.className = value;
+    else if (key === "on") for (const [ev, fn] of Object.entries(value)) node.addEventListener(ev, fn);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function show(id, visible) { $(id).hidden = !visible; }
+function notice(text, ok = true) { const n = $("notice"); n.textContent = text; n.className = ok ? "ok" : "error"; }
+
+function fieldErrors(listId, problem) {
+  const list = $(listId);
+  list.replaceChildren();
+  if (!problem) return;
+  if (problem.message) list.append(el("li", {}, problem.message));
+  for (const e of problem.errors || []) list.append(el("li", { "data-path": e.path }, el("code", {}, e.path), ": ", e.message));
+}
+
+// --- API -------------------------------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(status, body) { super(body && body.message ? body.message : `HTTP ${status}`); this.status = status; this.body = body || {}; }
+}
+
+async function api(method, path, body) {
+  const headers = { "Content-Type": "application/json" };
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const resp = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
+  const text = await resp.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch (_) { data = { message: text }; }
+  if (resp.status === 401) { signOut(); throw new ApiError(401, data); }
+  if (!resp.ok) throw new ApiError(resp.status, data);
+  return data;
+}
+
+const itemPath = (kind, id) => `/api/config/${encodeURIComponent(kind)}/${encodeURIComponent(id)}`;
+
+// --- sign in ---------------------------------------------------------------------------
+
+function b64url(bytes) {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+async function cognitoSignIn() {
+  const verifier = b64url(crypto.getRandomValues(new Uint8Array(32)));
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
+  const stateParam = b64url(crypto.getRandomValues(new Uint8Array(16)));
+  sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, state: stateParam }));
+  const query = new URLSearchParams({
+    response_type: "code", client_id: state.config.client_id, redirect_uri: `${location.origin}/`,
+    scope: "openid email", code_challenge_method: "S256", code_challenge: b64url(new Uint8Array(digest)), state: stateParam,
+  });
+  location.assign(`https://${state.config.domain}/oauth2/authorize?${query}`);
+}
+
+async function finishCognitoSignIn() {
+  const params = new URLSearchParams(location.search);
+  const code = params.get("code");
+  if (!code) return;
+  const saved = JSON.parse(sessionStorage.getItem(PKCE_KEY) || "{}");
+  sessionStorage.removeItem(PKCE_KEY);
+  history.replaceState(null, "", "/");
+  if (!saved.verifier || saved.state !== params.get("state")) throw new Error("sign-in answer does not match this browser; sign in again");
+  const tokens = await api("POST", "/auth/token", { code, verifier: saved.verifier, redirect_uri: `${location.origin}/` });
+  sessionStorage.setItem(TOKEN_KEY, tokens.token);
+}
+
+async function devSignIn(event) {
+  event.preventDefault();
+  try {
+    const tokens = await api("POST", "/dev/login", { user: $("login-user").value, role: $("login-role").value });
+    sessionStorage.setItem(TOKEN_KEY, tokens.token);
+    await start();
+  } catch (err) {
+    $("login-error").textContent = describe(err);
+  }
+}
+
+function signOut() {
+  sessionStorage.removeItem(TOKEN_KEY);
+  show("app", false); show("sign-out", false); $("who").textContent = "";
+  showLogin();
+}
+
+function showLogin() {
+  show("login", true);
+  show("dev-login-form", state.config && state.config.auth === "dev");
+  show("cognito-login", state.config && state.config.auth === "cognito");
+}
+
+function describe(err) {
+  if (err instanceof ApiError) {
+    const details = (err.body.errors || []).map((e) => `${e.path}: ${e.message}`).join("; ");
+    return details ? `${err.message} (${details})` : err.message;
+  }
+  return String(err && err.message ? err.message : err);
+}
+
+// --- shell -----------------------------------------------------------------------------
+
+async function start() {
+  try {
+    state.me = await api("GET", "/api/me");
+  } catch (_) { showLogin(); return; }
+  state.kinds = await api("GET", "/api/kinds");
+  show("login", false); show("app", true); show("sign-out", true);
+  $("who").textContent = `${state.me.user} (${state.me.role || "no role"})`;
+  const tabs = $("tabs");
+  tabs.replaceChildren();
+  const entries = [...state.kinds.map((k) => [`kind:${k.name}`, `${k.label[0].toUpperCase()}${k.label.slice(1)}s`]), ["publish", "Publish"], ["player", "Player"]];
+  if (state.me.role === "admin") entries.push(["users", "Users"]);
+  for (const [key, label] of entries) tabs.append(el("button", { type: "button", id: `tab-${key.replace(":", "-")}`, on: { click: () => openTab(key) } }, label));
+  for (const id of ["save", "new-item", "toggle-enabled", "delete", "publish"]) $(id).disabled = !state.me.can_write;
+  await openTab(entries[0][0]);
+}
+
+async function openTab(key) {
+  state.tab = key;
+  for (const button of $("tabs").children) button.setAttribute("aria-selected", String(button.id === `tab-${key.replace(":", "-")}`));
+  show("config-view", key.startsWith("kind:")); show("publish-view", key === "publish"); show("player-view", key === "player"); show("users-view", key === "users");
+  notice("");
+  if (key.startsWith("kind:")) { state.kind = state.kinds.find((k) => `kind:${k.name}` === key); newItem(); await loadList(); }
+  if (key === "publish") await loadPublications();
+  if (key === "users") await loadUsers();
+}
+
+// --- config items ----------------------------------------------------------------------
+
+async function loadList() {
+  const kind = state.kind;
+  $("list-title").textContent = `${kind.label[0].toUpperCase()}${kind.label.slice(1)}s`;
+  const data = await api("GET", `/api/config/${encodeURIComponent(kind.name)}`);
+  const body = $("item-list").tBodies[0];
+  body.replaceChildren();
+  for (const item of data.items) {
+    const row = el("tr", { class: "clickable", "data-id": item.item_id, on: { click: () => openItem(item.item_id) } },
+      el("td", {}, item.item_id),
+      el("td", {}, item.enabled === null ? "—" : el("span", { class: `badge ${item.enabled ? "yes" : "no"}` }, item.enabled ? "on" : "off")),
+      el("td", {}, item.version),
+      el("td", {}, item.updated_by || ""),
+      el("td", { class: item.problems.length ? "error" : "" }, item.problems.map((p) => `${p.path}: ${p.message}`).join("; ")));
+    if (state.item && state.item.item_id === item.item_id) row.classList.add("selected");
+    body.append(row);
+  }
+}
+
+function skeleton(kind) {
+  if (kind.name === "rule") return { rule_id: "my-rule", description: "", on: ["player.logged_in"], match: { player: { login_count: [{ numeric: [">=", 1] }] } }, then: [{ award_points: { points: 5, reason: "login" } }] };
+  if (kind.name === "template") return { template_id: "my-template", channel: "email", locale: "en", category: "marketing", subject: "Hi {{ first_name | \"there\" }}", text: "..." };
+  if (kind.name === "segment") return { segment_id: "my-segment", description: "", match: { player: { deposit_count: [{ numeric: [">=", 1] }] } } };
+  return {};
+}
+
+function newItem() {
+  state.item = null;
+  $("editor-title").textContent = `New ${state.kind.label}`;
+  $("editor-meta").textContent = "Not saved yet.";
+  $("editor").value = JSON.stringify(skeleton(state.kind), null, 2);
+  fieldErrors("editor-errors", null);
+  $("history").replaceChildren();
+  show("toggle-enabled", false); show("delete", false); show("show-history", false);
+  setupDryRun();
+}
+
+async function openItem(id) {
+  const item = await api("GET", itemPath(state.kind.name, id));
+  state.item = item;
+  $("editor-title").textContent = `${state.kind.label}: ${item.item_id}`;
+  $("editor-meta").textContent = `version ${item.version}, changed by ${item.updated_by || "?"} at ${item.updated_at || "?"}`;
+  $("editor").value = JSON.stringify(item.body, null, 2);
+  fieldErrors("editor-errors", item.problems.length ? { message: "The stored item has problems:", errors: item.problems } : null);
+  $("history").replaceChildren();
+  show("toggle-enabled", item.enabled !== null);
+  $("toggle-enabled").textContent = item.enabled ? "Disable" : "Enable";
+  show("delete", true); show("show-history", true);
+  setupDryRun();
+  for (const row of $("item-list").tBodies[0].rows) row.classList.toggle("selected", row.dataset.id === id);
+}
+
+function parseEditor(textareaId, errorsId) {
+  try {
+    return JSON.parse($(textareaId).value);
+  } catch (err) {
+    fieldErrors(errorsId, { message: "This is not valid JSON.", errors: [{ path: "(json)", message: err.message }] });
+    return undefined;
+  }
+}
+
+async function save() {
+  const body = parseEditor("editor", "editor-errors");
+  if (body === undefined) return;
+  try {
+    const saved = state.item
+      ? await api("PUT", itemPath(state.kind.name, state.item.item_id), { version: state.item.version, body })
+      : await api("POST", `/api/config/${encodeURIComponent(state.kind.name)}`, { body });
+    fieldErrors("editor-errors", null);
+    notice(`Saved ${saved.item_id} (version ${saved.version}). Publish to make it live.`);
+    await loadList();
+    await openItem(saved.item_id);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 422) fieldErrors("editor-errors", err.body);
+    else { fieldErrors("editor-errors", { message: describe(err) }); }
+  }
+}
+
+async function toggleEnabled() {
+  const item = state.item;
+  try {
+    await api("POST", `${itemPath(state.kind.name, item.item_id)}/${item.enabled ? "disable" : "enable"}`, { version: item.version });
+    notice(`${item.item_id} ${item.enabled ? "disabled" : "enabled"}. Publish to make it live.`);
+    await loadList(); await openItem(item.item_id);
+  } catch (err) { fieldErrors("editor-errors", { message: describe(err) }); }
+}
+
+async function deleteItem() {
+  const item = state.item;
+  if (!confirm(`Delete ${item.item_id}?`)) return;
+  try {
+    await api("DELETE", `${itemPath(state.kind.name, item.item_id)}?version=${item.version}`);
+    notice(`${item.item_id} deleted. Publish to make it live.`);
+    newItem(); await loadList();
+  } catch (err) { fieldErrors("editor-errors", { message: describe(err) }); }
+}
+
+async function showHistory() {
+  const data = await api("GET", `${itemPath(state.kind.name, state.item.item_id)}/history`);
+  const box = $("history");
+  box.replaceChildren(el("h3", {}, "History"));
+  for (const entry of data.entries) {
+    box.append(el("div", { class: "card" },
+      el("strong", {}, `v${entry.version} ${entry.action}`), ` by ${entry.actor} at ${entry.at}`, entry.note ? ` — ${entry.note}` : "",
+      el("ul", {}, entry.changes.map((c) => el("li", {}, el("code", {}, c.path), ": ",
+        "before" in c ? JSON.stringify(c.before) : "(none)", " → ", "after" in c ? JSON.stringify(c.after) : "(none)")))));
+  }
+  if (!data.entries.length) box.append(el("p", { class: "muted" }, "No console changes recorded yet."));
+}
+
+// --- dry-run ---------------------------------------------------------------------------
+
+const SAMPLE_DETAILS = {
+  "player.logged_in": { platform: "web" },
+  "wallet.deposit_succeeded": { deposit_id: "dep-1", amount: 25, currency: "EUR", method: "card" },
+  "wallet.deposit_failed": { deposit_id: "dep-2", amount: 25, currency: "EUR", reason: "insufficient_funds" },
+  "game.round_finished": { round_id: "r-1", game_id: "book-of-ra", category: "slots", stake: 1, payout: 0, currency: "EUR" },
+  "player.registered": { locale: "en", time_zone: "Europe/London", country: "GB", consents: { email: true } },
+};
+
+function sampleEvent(type) {
+  return { source: "console.dry-run", "detail-type": type, detail: { event_id: `dry-${Date.now()}`, occurred_at: new Date().toISOString(), ...(SAMPLE_DETAILS[type] || {}) } };
+}
+
+function setupDryRun() {
+  const isRule = state.kind.name === "rule";
+  show("dry-run-panel", isRule);
+  if (!isRule) return;
+  const select = $("dry-event-type");
+  if (!select.options.length) for (const type of Object.keys(SAMPLE_DETAILS)) select.append(el("option", { value: type }, type));
+  const draft = parseQuietly($("editor").value);
+  const type = draft && Array.isArray(draft.on) && draft.on[0] in SAMPLE_DETAILS ? draft.on[0] : select.value;
+  select.value = type;
+  $("dry-event").value = JSON.stringify(sampleEvent(type), null, 2);
+  $("dry-result").replaceChildren(); fieldErrors("dry-errors", null);
+}
+
+function parseQuietly(text) { try { return JSON.parse(text); } catch (_) { return null; } }
+
+async function dryRun() {
+  const rule = parseEditor("editor", "dry-errors");
+  const event = rule === undefined ? undefined : parseEditor("dry-event", "dry-errors");
+  if (rule === undefined || event === undefined) return;
+  const out = $("dry-result");
+  out.replaceChildren();
+  try {
+    const r = await api("POST", "/api/dry-run", { rule, event, player_id: $("dry-player").value });
+    fieldErrors("dry-errors", null);
+    out.append(el("p", { id: "dry-verdict", class: r.matched ? "ok" : "error" },
+      r.matched ? `Matched: ${r.rule_id} would fire for ${r.player_id}.` : `Not matched: ${r.failed_condition}`));
+    for (const n of r.notes) out.append(el("p", { class: "muted" }, n));
+    if (r.actions.length) out.append(el("h4", {}, "Actions"), el("ul", { id: "dry-actions" }, r.actions.map((a) => el("li", {}, a))));
+    if (r.suppressions.length) out.append(el("h4", {}, "Suppressed"), el("ul", { class: "errors" }, r.suppressions.map((s) => el("li", {}, s))));
+    for (const m of r.messages) {
+      out.append(el("div", { class: "card" },
+        el("strong", {}, `${m.template} by ${m.channel}`), m.on_timer ? " (when its timer fires)" : "", m.would_send_now ? " — would be sent now" : "",
+        m.variants.map((v) => el("div", {}, el("span", { class: "badge" }, v.locale), " ", el("strong", { class: "subject" }, v.subject), el("pre", {}, v.text)))));
+    }
+    if (r.other_rules.length) out.append(el("p", { class: "muted" }, `Other rules this event triggers: ${r.other_rules.join(", ")}`));
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 422) fieldErrors("dry-errors", err.body);
+    else fieldErrors("dry-errors", { message: describe(err) });
+  }
+}
+
+// --- publish ---------------------------------------------------------------------------
+
+async function loadPublications() {
+  const data = await api("GET", "/api/publications");
+  $("live-version").textContent = String(data.published_version);
+  const body = $("publications").tBodies[0];
+  body.replaceChildren();
+  for (const p of data.publications) {
+    const rollback = el("button", { type: "button", on: { click: () => rollbackTo(p.config_version) } }, `Roll back to v${p.config_version}`);
+    rollback.disabled = !state.me.can_write || p.config_version === data.published_version;
+    body.append(el("tr", {}, el("td", {}, p.config_version), el("td", {}, p.actor), el("td", {}, p.at), el("td", {}, p.note || ""), el("td", {}, rollback)));
+  }
+  state.liveVersion = data.published_version;
+}
+
+async function publish() {
+  try {
+    const p = await api("POST", "/api/publish", { expected_version: state.liveVersion, note: $("publish-note").value || null });
+    fieldErrors("publish-errors", null);
+    notice(`Published config version ${p.config_version}; the engine uses it from its next batch.`);
+    $("publish-note").value = "";
+    await loadPublications();
+  } catch (err) {
+    fieldErrors("publish-errors", err instanceof ApiError ? { message: err.message, errors: err.body.errors } : { message: describe(err) });
+  }
+}
+
+async function rollbackTo(version) {
+  if (!confirm(`Restore and publish the items of config version ${version}?`)) return;
+  try {
+    const p = await api("POST", `/api/publications/${version}/rollback`);
+    notice(`Rolled back: version ${p.config_version} is live with the items of version ${version}.`);
+    await loadPublications();
+  } catch (err) { fieldErrors("publish-errors", { message: describe(err) }); }
+}
+
+// --- users (admins) --------------------------------------------------------------------
+
+async function loadUsers() {
+  const data = await api("GET", "/api/admin/users");
+  const body = $("users").tBodies[0];
+  body.replaceChildren();
+  for (const u of data.users) {
+    const role = el("select", { "aria-label": `role of ${u.username}` }, ["viewer", "marketer", "admin"].map((r) => el("option", { value: r }, r)));
+    role.value = u.role || "viewer";
+    role.addEventListener("change", () => userAction(`/api/admin/users/${encodeURIComponent(u.username)}/role`, "PUT", { role: role.value }, `${u.username} is now ${role.value}.`));
+    const disable = el("button", { type: "button", on: { click: () => userAction(`/api/admin/users/${encodeURIComponent(u.username)}/disable`, "POST", undefined, `${u.username} can no longer sign in.`) } }, "Disable");
+    disable.disabled = !u.enabled;
+    body.append(el("tr", { "data-user": u.username }, el("td", {}, u.username), el("td", {}, u.email || ""), el("td", {}, role),
+      el("td", {}, u.enabled ? u.status : "disabled"), el("td", {}, disable)));
+  }
+}
+
+async function userAction(path, method, body, done) {
+  try {
+    await api(method, path, body);
+    fieldErrors("users-errors", null); notice(done); await loadUsers();
+  } catch (err) { fieldErrors("users-errors", err instanceof ApiError ? err.body : { message: describe(err) }); }
+}
+
+async function invite(event) {
+  event.preventDefault();
+  const username = $("invite-username").value;
+  await userAction("/api/admin/users", "POST", { username, email: $("invite-email").value, role: $("invite-role").value },
+    `${username} invited; Cognito emails them a temporary password.`);
+}
+
+// --- player ----------------------------------------------------------------------------
+
+function table(headers, rows) {
+  return el("table", {}, el("thead", {}, el("tr", {}, headers.map((h) => el("th", {}, h)))),
+    el("tbody", {}, rows.map((r) => el("tr", {}, r.map((c) => el("td", {}, c === null || c === undefined ? "" : typeof c === "object" ? JSON.stringify(c) : c))))));
+}
+
+async function lookUpPlayer(event) {
+  event.preventDefault();
+  const box = $("player");
+  box.replaceChildren(); $("player-error").textContent = "";
+  try {
+    const p = await api("GET", `/api/players/${encodeURIComponent($("player-id").value)}`);
+    box.append(
+      el("p", {}, el("strong", {}, p.player_id), ` — ${p.points_balance} points, state version ${p.state_version}`),
+      el("h3", {}, "Profile"), table(["field", "value"], Object.entries(p.profile)),
+      el("h3", {}, "Points ledger"), table(["when", "points", "balance", "rule", "reason"], p.ledger.map((l) => [l.occurred_at, l.points, l.balance_after, l.rule_id, l.reason])),
+      el("h3", {}, "Timers"), table(["timer", "due", "rule"], p.timers.map((t) => [t.timer, t.due_at, t.rule_id])),
+      el("h3", {}, "Message log"), el("div", { id: "player-messages" }, table(["when", "rule", "what", "status", "result"], p.messages.map((m) => [m.created_at, m.rule_id, m.effect.template || m.effect.timer || m.effect.kind, m.status, m.result]))));
+    for (const [name, value] of Object.entries(p.sections)) {
+      const rows = Array.isArray(value) ? value : [];
+      const columns = rows.length && typeof rows[0] === "object" ? Object.keys(rows[0]) : [];
+      box.append(el("h3", {}, name[0].toUpperCase() + name.slice(1)),
+        columns.length ? el("div", { id: `player-${name}` }, table(columns, rows.map((r) => columns.map((c) => r[c]))))
+          : el("pre", { id: `player-${name}` }, Array.isArray(value) && !value.length ? "(none)" : JSON.stringify(value, null, 2)));
+    }
+  } catch (err) {
+    $("player-error").textContent = describe(err);
+  }
+}
+
+// --- boot ------------------------------------------------------------------------------
+
+async function boot() {
+  $("dev-login-form").addEventListener("submit", devSignIn);
+  $("cognito-submit").addEventListener("click", () => cognitoSignIn().catch((e) => { $("login-error").textContent = describe(e); }));
+  $("sign-out").addEventListener("click", signOut);
+  $("new-item").addEventListener("click", newItem);
+  $("save").addEventListener("click", save);
+  $("toggle-enabled").addEventListener("click", toggleEnabled);
+  $("delete").addEventListener("click", deleteItem);
+  $("show-history").addEventListener("click", showHistory);
+  $("dry-run").addEventListener("click", dryRun);
+  $("dry-event-type").addEventListener("change", () => { $("dry-event").value = JSON.stringify(sampleEvent($("dry-event-type").value), null, 2); });
+  $("publish").addEventListener("click", publish);
+  $("player-form").addEventListener("submit", lookUpPlayer);
+  $("invite-form").addEventListener("submit", invite);
+  state.config = await (await fetch("/console-config.json")).json();
+  try { await finishCognitoSignIn(); } catch (err) { $("login-error").textContent = describe(err); }
+  if (sessionStorage.getItem(TOKEN_KEY)) await start(); else showLogin();
+}
+
+document.addEventListener("DOMContentLoaded", boot);

@@ -21,6 +21,7 @@ from shared.adapters.publisher import ComplianceAlerts, EventPublisher
 from shared.adapters.scheduler import TimerScheduler
 from shared.clock import Clock, SystemClock
 from shared.services.config_cache import ConfigCache
+from shared.services.deliverers import EmailDeliverer, InboxDeliverer
 from shared.services.dispatch import DispatchObserver, DispatchService
 from shared.services.engine import EngineObserver, EngineService
 from shared.settings import DispatchSettings, EngineSettings, dispatch_settings, engine_settings
@@ -81,12 +82,18 @@ def build_dispatch(
     on_config_problem: Any = None,
 ) -> DispatchService:
     ddb = clients.client("dynamodb")
+    players = PlayerStore(settings.player_table, ddb, meter)
     return DispatchService(
-        players=PlayerStore(settings.player_table, ddb, meter),
+        players=players,
         config=ConfigCache(ConfigStore(settings.config_table, ddb, meter), on_config_problem),
-        email=SesEmailSender(
-            clients.client("sesv2"), settings.email_from, settings.ses_configuration_set
-        ),
+        deliverers={
+            "email": EmailDeliverer(
+                SesEmailSender(
+                    clients.client("sesv2"), settings.email_from, settings.ses_configuration_set
+                )
+            ),
+            "inbox": InboxDeliverer(players),
+        },
         timers=TimerScheduler(
             clients.client("scheduler"),
             settings.schedule_group,

@@ -10,7 +10,6 @@ docs/design.md: we prefer a rare duplicate over a lost message for a failed writ
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -21,7 +20,6 @@ from shared.domain.rg import RgThresholds, gate
 from shared.domain.state import (
     AuditEntry,
     CancelTimer,
-    InboxMessage,
     OutboxItem,
     PublishEvent,
     ScheduleTimer,
@@ -30,6 +28,7 @@ from shared.domain.state import (
 )
 from shared.errors import NotFoundError
 from shared.services.config_cache import ConfigCache
+from shared.services.deliverers import Deliverer, PermanentDeliveryError, Rendered
 
 DONE = "done"
 FAILED = "failed"
@@ -38,13 +37,6 @@ FINAL = (DONE, FAILED, SUPPRESSED)
 # Dispatch has no config snapshot at hand for the policy; audit entries it writes are
 # kept for the default retention (RgThresholds.audit_retention_days).
 AUDIT_RETENTION = timedelta(days=RgThresholds().audit_retention_days)
-INBOX_RETENTION = timedelta(days=30)
-
-
-class EmailPort(Protocol):
-    def send(
-        self, to: str, subject: str, text: str, html: str | None, tags: dict[str, str]
-    ) -> str: ...
 
 
 class PublisherPort(Protocol):
@@ -69,19 +61,12 @@ class SilentDispatchObserver:
         pass
 
 
-@dataclass(frozen=True)
-class Rendered:
-    subject: str
-    text: str
-    html: str | None
-
-
 class DispatchService:
     def __init__(
         self,
         players: PlayerStore,
         config: ConfigCache,
-        email: EmailPort,
+        deliverers: Mapping[str, Deliverer],
         timers: TimerPort,
         publisher: PublisherPort,
         alerts: AlertPort,
@@ -93,7 +78,7 @@ class DispatchService:
         self._clock = clock
         self._players = players
         self._config = config
-        self._email = email
+        self._deliverers = dict(deliverers)
         self._timers = timers
         self._observer: DispatchObserver = observer or SilentDispatchObserver()
 
@@ -186,47 +171,26 @@ class DispatchService:
             return f"{effect.channel} {effect.template}: already {status}"
         blocked = self._rg_blocks(item, effect)
         if blocked is not None:
-            result = f"email {effect.template}: suppressed at send time, {blocked}"
+            result = f"{effect.channel} {effect.template}: suppressed at send time, {blocked}"
             self._mark(item.player_id, item.outbox_id, SUPPRESSED, result)
             return result
         rendered = self.render(effect)
+        label = f"{effect.channel} {effect.template}"
         if rendered is None:
-            result = f"{effect.channel} {effect.template}: template deleted before sending"
+            result = f"{label}: template deleted before sending"
             self._mark(item.player_id, item.outbox_id, FAILED, result)
             return result
-        if effect.channel == "inbox":
-            now = self._clock.now()
-            self._players.put_inbox(
-                InboxMessage(
-                    message_id=item.outbox_id,
-                    player_id=item.player_id,
-                    template=effect.template,
-                    category=effect.category,
-                    subject=rendered.subject,
-                    text=rendered.text,
-                    delivered_at=now,
-                    expires_at=now + INBOX_RETENTION,
-                )
-            )
-            result = f"inbox {effect.template}: delivered"
-            self._mark(item.player_id, item.outbox_id, DONE, result)
-            return result
-        if effect.to is None:
-            result = f"email {effect.template}: no address"
+        deliverer = self._deliverers.get(effect.channel)
+        if deliverer is None:
+            result = f"{label}: no {effect.channel} channel configured"
             self._mark(item.player_id, item.outbox_id, FAILED, result)
             return result
         try:
-            message_id = self._email.send(
-                effect.to,
-                rendered.subject,
-                rendered.text,
-                rendered.html,
-                {"template": effect.template, "rule": item.rule_id, "category": effect.category},
-            )
-        except PermanentSendError as exc:
-            result = f"email {effect.template}: refused by SES ({exc})"
+            outcome = deliverer.deliver(item, effect, rendered, self._clock.now())
+        except (PermanentDeliveryError, PermanentSendError) as exc:
+            result = f"{label}: refused ({exc})"
             self._mark(item.player_id, item.outbox_id, FAILED, result)
             return result
-        result = f"email {effect.template}: sent as {message_id}"
+        result = f"{label}: {outcome}"
         self._mark(item.player_id, item.outbox_id, DONE, result)
         return result

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from shared.adapters.capacity import CapacityMeter
 from shared.domain.config import MessageTemplate, parse_rule
+from shared.domain.delivery import DeliveryPolicy
 from shared.domain.engagement import EngagementPolicy
 from shared.domain.rg import RgThresholds
 from shared.domain.segments import Segment
@@ -116,7 +117,11 @@ class ConfigStore:
     def put_policy(self, raw: Mapping[str, Any], *, actor: str, now: datetime) -> None:
         """Validate then store a policy item (`policy_id` "rg" or "engagement")."""
         policy_id = raw.get("policy_id")
-        models: dict[str, type[BaseModel]] = {"rg": RgThresholds, "engagement": EngagementPolicy}
+        models: dict[str, type[BaseModel]] = {
+            "rg": RgThresholds,
+            "engagement": EngagementPolicy,
+            "delivery": DeliveryPolicy,
+        }
         if policy_id not in models:
             raise ValueError(f"policy_id: must be one of {sorted(models)}")
         models[policy_id].model_validate({k: v for k, v in raw.items() if k != "policy_id"})

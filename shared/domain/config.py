@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from shared.domain.delivery import DeliveryPolicy
 from shared.domain.engagement import EngagementPolicy
 from shared.domain.rg import RgThresholds
 from shared.domain.rules import (
@@ -49,7 +50,7 @@ class MessageTemplate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     template_id: Slug
-    channel: Literal["email", "inbox"] = "email"
+    channel: Literal["email", "sms", "push", "inbox"] = "email"
     locale: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = DEFAULT_LOCALE
     # Service messages (account, security, support) are not marketing: no marketing consent needed.
     category: Literal["marketing", "service"] = "marketing"
@@ -119,6 +120,7 @@ class ConfigSnapshot:
     problems: tuple[ConfigProblem, ...] = field(default=())
     rg_thresholds: RgThresholds = field(default_factory=RgThresholds)
     engagement: EngagementPolicy = field(default_factory=EngagementPolicy)
+    delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     segments: tuple[CompiledSegment, ...] = ()
 
     def template(
@@ -158,7 +160,11 @@ def build_config(
 ) -> ConfigSnapshot:
     """Validate and compile raw items; refused items are reported in `problems`."""
     problems: list[ConfigProblem] = []
-    policies: dict[str, Any] = {"rg": RgThresholds(), "engagement": EngagementPolicy()}
+    policies: dict[str, Any] = {
+        "rg": RgThresholds(),
+        "engagement": EngagementPolicy(),
+        "delivery": DeliveryPolicy(),
+    }
     for raw in policy_items:
         policy_id = _item_id(raw, "policy_id")
         if policy_id not in policies:
@@ -219,5 +225,6 @@ def build_config(
         problems=tuple(problems),
         rg_thresholds=policies["rg"],
         engagement=policies["engagement"],
+        delivery=policies["delivery"],
         segments=compile_segments(segments),
     )

@@ -25,6 +25,13 @@ from events.models import (
 )
 from shared.domain.calendar_dates import next_local_occurrence
 from shared.domain.config import TEMPLATE_VARIABLES, ConfigSnapshot
+from shared.domain.delivery import (
+    SentRecord,
+    cap_reason,
+    duplicate_of,
+    next_cap_reset,
+    quiet_until,
+)
 from shared.domain.durations import format_duration
 from shared.domain.engagement import (
     ACTIVITY_TYPES,
@@ -43,6 +50,7 @@ from shared.domain.rg import GateClass, gate, observe
 from shared.domain.rules import (
     AwardPointsAction,
     CancelTimerAction,
+    CascadeAction,
     CompiledRule,
     OpenOfferAction,
     Schedule,
@@ -294,9 +302,7 @@ class _Run:
         for name, pending in sorted(self.state.timers.items()):
             if pending.rule_id == LIFECYCLE_RULE:
                 continue  # bookkeeping, not an offer
-            rule = self.config.rules.get(pending.rule_id)
-            spec = rule.timers.get(name) if rule else None
-            if spec is not None and not self._makes_offer(spec[0].then):
+            if not self._timer_makes_offer(name, pending):
                 continue  # service-only timers (e.g. a security notice) keep running
             del self.state.timers[name]
             self._outbox(
@@ -313,6 +319,18 @@ class _Run:
                 pending.rule_id,
                 key=name,
             )
+
+    def _timer_makes_offer(self, name: str, pending: PendingTimer) -> bool:
+        payload = pending.payload
+        if payload is not None:
+            # A deferred send or a cascade step: an offer unless its template is service.
+            channels = payload.get("channels") or [payload.get("channel", "email")]
+            template = self.config.template(str(payload.get("template")), channels[0], None)
+            return template is None or template.category == "marketing"
+        rule = self.config.rules.get(pending.rule_id)
+        spec = rule.timers.get(name) if rule else None
+        # An unknown rule's timer is cancelled: when in doubt, no offer.
+        return spec is None or self._makes_offer(spec[0].then)
 
     def _makes_offer(self, actions: Sequence[Any]) -> bool:
         for _, action in walk_actions(actions):
@@ -336,6 +354,9 @@ class _Run:
         del self.state.timers[event.timer]
         if pending.rule_id == LIFECYCLE_RULE:
             self.fire_lifecycle(event)
+            return True
+        if pending.payload is not None:
+            self.fire_builtin(pending, event)
             return True
         rule = self.config.rules.get(pending.rule_id)
         spec = rule.timers.get(event.timer) if rule else None
@@ -412,6 +433,8 @@ class _Run:
                     self.cancel(rule.rule_id, action.cancel_timer.timer, action_path)
                 case OpenOfferAction():
                     self.open_offer(rule, action, action_path)
+                case CascadeAction():
+                    self.cascade(rule, action, action_path)
 
     def _ids(self, rule_id: str, path: str) -> str:
         return stable_id(self.event.player_id, self.event.event_id, rule_id, path)
@@ -464,37 +487,181 @@ class _Run:
 
     def send(self, rule: CompiledRule, action: SendAction, path: str) -> None:
         spec = action.send
+        self.deliver(rule.rule_id, spec.template, spec.channel, path, on_cap=spec.on_cap)
+
+    def _address(self, channel: str) -> tuple[str | None, list[str], str | None]:
+        """(to, devices, why not) for a channel: email and phone, device tokens, or nothing."""
         profile = self.state.profile
-        template = self.config.template(spec.template, spec.channel, profile.locale)
-        label = f"send {spec.template} by {spec.channel}"
+        if channel == "email":
+            return profile.email, [], None if profile.email else "no email address"
+        if channel == "sms":
+            return profile.phone, [], None if profile.phone else "no phone number"
+        if channel == "push":
+            tokens = [d.token for d in getattr(profile, "devices", [])]
+            return None, tokens, None if tokens else "no push device"
+        return None, [], None
+
+    def usable(self, template_id: str, channel: str) -> str | None:
+        """Why a channel cannot carry this message to this player now (cascades skip it)."""
+        template = self.config.template(template_id, channel, self.state.profile.locale)
         if template is None:
-            self.suppress(rule.rule_id, label, "no template for it", path)
-            return
-        if template.category == "marketing":
-            if not self.offer_allowed("marketing_message", rule.rule_id, label, path):
-                return
-            # The in-app inbox is part of the product the player opened: no channel consent.
-            if spec.channel == "email" and not profile.consents.email:
-                self.suppress(rule.rule_id, label, "no email consent", path)
-                return
-        if spec.channel == "email" and not profile.email:
-            self.suppress(rule.rule_id, label, "no email address", path)
-            return
+            return f"no {channel} template"
+        if (
+            template.category == "marketing"
+            and channel != "inbox"
+            and not getattr(self.state.profile.consents, channel, False)
+        ):
+            return f"no {channel} consent"
+        return self._address(channel)[2]
+
+    def deliver(
+        self, rule_id: str, template_id: str, channel: Any, path: str, *, on_cap: str = "drop"
+    ) -> bool:
+        """Put one message in the outbox if every gate allows it; True if sent or deferred."""
+        profile = self.state.profile
+        label = f"send {template_id} by {channel}"
+        template = self.config.template(template_id, channel, profile.locale)
+        if template is None:
+            self.suppress(rule_id, label, f"no {channel} template", path)
+            return False
+        marketing = template.category == "marketing"
+        if marketing and not self.offer_allowed("marketing_message", rule_id, label, path):
+            return False
+        # The in-app inbox is part of the product the player opened: no channel consent.
+        if marketing and channel != "inbox" and not getattr(profile.consents, channel, False):
+            self.suppress(rule_id, label, f"no {channel} consent", path)
+            return False
+        to, devices, missing = self._address(channel)
+        if missing is not None:
+            self.suppress(rule_id, label, missing, path)
+            return False
+        policy, log, tz = self.config.delivery, self.state.delivery, profile.time_zone
+        previous = duplicate_of(log, channel, template_id, self.now, policy)
+        if previous is not None:
+            self.suppress(
+                rule_id, label, f"duplicate of the one sent {previous.at.isoformat()}", path
+            )
+            return False
+        if marketing:
+            capped = cap_reason(log, channel, self.now, tz, policy)
+            if capped is not None:
+                if on_cap == "defer":
+                    self.defer(
+                        rule_id,
+                        template_id,
+                        channel,
+                        next_cap_reset(self.now, tz, capped),
+                        capped,
+                        path,
+                    )
+                    return True
+                self.suppress(rule_id, label, capped, path)
+                return False
+            quiet = quiet_until(channel, self.now, tz, policy)
+            if quiet is not None:
+                self.defer(rule_id, template_id, channel, quiet, "quiet hours", path)
+                return True
         values = match_document(self.event, self.state)["player"]
         variables = {name: values.get(name) for name in sorted(TEMPLATE_VARIABLES)}
         self._outbox(
-            rule.rule_id,
+            rule_id,
             path,
             SendMessage(
-                template=spec.template,
-                channel=spec.channel,
+                template=template_id,
+                channel=channel,
                 category=template.category,
+                config_version=self.config.version,
                 locale=profile.locale,
-                to=profile.email if spec.channel == "email" else None,
+                to=to,
+                devices=devices,
                 vars=variables,
             ),
         )
-        self.trace(rule.rule_id, f"send {spec.template} by {spec.channel}")
+        log.record(
+            SentRecord(
+                at=self.now, channel=channel, template=template_id, category=template.category
+            )
+        )
+        self.trace(rule_id, label)
+        return True
+
+    def defer(
+        self, rule_id: str, template_id: str, channel: str, until: datetime, why: str, path: str
+    ) -> None:
+        """Hold a message until `until` with a one-time timer; gates are re-checked then."""
+        timer = f"defer-{stable_id(self.event.event_id, rule_id, path)[:16]}"
+        self.arm_timer(
+            rule_id,
+            timer,
+            until,
+            f"{path}.defer",
+            payload={"kind": "send", "template": template_id, "channel": channel},
+        )
+        self.trace(
+            rule_id, f"send {template_id} by {channel}: deferred until {until.isoformat()} ({why})"
+        )
+        self.audit(
+            "deferral",
+            f"send {template_id} by {channel}: {why}, until {until.isoformat()}",
+            rule_id,
+            {"channel": channel},
+            key=path,
+        )
+
+    def cascade(self, rule: CompiledRule, action: CascadeAction, path: str) -> None:
+        spec = action.cascade
+        self.cascade_from(rule.rule_id, spec.template, list(spec.channels), spec.wait, path)
+
+    def cascade_from(
+        self, rule_id: str, template_id: str, channels: list[str], wait: timedelta, path: str
+    ) -> None:
+        while channels:
+            channel, channels = channels[0], channels[1:]
+            why_not = self.usable(template_id, channel)
+            if why_not is not None:
+                self.trace(rule_id, f"cascade {template_id}: {channel} skipped ({why_not})")
+                continue
+            if self.deliver(rule_id, template_id, channel, f"{path}.{channel}") and channels:
+                timer = f"cascade-{stable_id(self.event.event_id, rule_id, path)[:14]}"
+                self.arm_timer(
+                    rule_id,
+                    timer,
+                    self.now + wait,
+                    f"{path}.{channel}.next",
+                    payload={
+                        "kind": "cascade",
+                        "template": template_id,
+                        "channels": channels,
+                        "wait": int(wait.total_seconds()),
+                        "sent_at": self.now.isoformat(),
+                    },
+                )
+            return
+        self.trace(rule_id, f"cascade {template_id}: no channel left")
+
+    def fire_builtin(self, pending: PendingTimer, event: TimerFired) -> None:
+        """A deferred send or the next step of a cascade."""
+        payload = pending.payload or {}
+        if payload.get("kind") == "send":
+            self.deliver(
+                pending.rule_id,
+                payload["template"],
+                payload["channel"],
+                f"deferred.{event.timer}",
+                on_cap="defer",
+            )
+        elif payload.get("kind") == "cascade":
+            opened = getattr(self.state.profile, "messages_opened", {}).get(payload["template"])
+            if opened is not None and opened >= datetime.fromisoformat(payload["sent_at"]):
+                self.trace(pending.rule_id, f"cascade {payload['template']}: opened, stops here")
+                return
+            self.cascade_from(
+                pending.rule_id,
+                payload["template"],
+                list(payload["channels"]),
+                timedelta(seconds=payload["wait"]),
+                f"cascade.{event.timer}",
+            )
 
     def schedule(self, rule: CompiledRule, action: ScheduleAction, path: str) -> None:
         spec = action.schedule
@@ -522,7 +689,14 @@ class _Run:
             )
         return None
 
-    def arm_timer(self, rule_id: str, timer: str, due: datetime, path: str) -> None:
+    def arm_timer(
+        self,
+        rule_id: str,
+        timer: str,
+        due: datetime,
+        path: str,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
         """Arm (or re-arm: same schedule name, next generation) a timer of this player."""
         previous = self.state.timers.get(timer)
         self.state.timer_seq += 1
@@ -530,7 +704,11 @@ class _Run:
         fire_at = max(due_at, self.now.astimezone(UTC) + MIN_TIMER_LEAD)
         name = schedule_name(self.event.player_id, timer)
         self.state.timers[timer] = PendingTimer(
-            rule_id=rule_id, due_at=due_at, generation=self.state.timer_seq, schedule_name=name
+            rule_id=rule_id,
+            due_at=due_at,
+            generation=self.state.timer_seq,
+            schedule_name=name,
+            payload=payload,
         )
         self._outbox(
             rule_id,

@@ -74,7 +74,35 @@ class Send(BaseModel):
 
     template: Slug
     # inbox: an in-app message kept per player (no address, no channel consent needed).
-    channel: Literal["email", "inbox"] = "email"
+    channel: Literal["email", "sms", "push", "inbox"] = "email"
+    # A marketing message over a frequency cap is dropped, or deferred until the cap resets.
+    on_cap: Literal["drop", "defer"] = "drop"
+
+
+class Cascade(BaseModel):
+    """Try channels in order: the first with consent and an address gets the message; if it
+    is not opened within `wait`, the next one does ("push first; if not opened in 2 h,
+    email"). A channel without consent is skipped, not failed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    template: Slug
+    channels: list[Literal["email", "sms", "push", "inbox"]] = Field(min_length=2, max_length=4)
+    wait: IsoDuration
+
+    @field_validator("channels")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("each channel at most once")
+        return value
+
+    @field_validator("wait")
+    @classmethod
+    def _sane_wait(cls, value: Any) -> Any:
+        if not timedelta(minutes=5) <= value <= timedelta(days=7):
+            raise ValueError("wait between PT5M and P7D")
+        return value
 
 
 class Schedule(BaseModel):
@@ -150,7 +178,7 @@ class CancelTimer(BaseModel):
     timer: TimerName
 
 
-ACTION_KINDS = ("award_points", "send", "schedule", "cancel_timer", "open_offer")
+ACTION_KINDS = ("award_points", "send", "schedule", "cancel_timer", "open_offer", "cascade")
 
 
 def _action_tag(value: Any) -> str | None:
@@ -187,12 +215,18 @@ class OpenOfferAction(BaseModel):
     open_offer: OpenOffer
 
 
+class CascadeAction(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    cascade: Cascade
+
+
 Action = Annotated[
     Annotated[AwardPointsAction, Tag("award_points")]
     | Annotated[SendAction, Tag("send")]
     | Annotated[ScheduleAction, Tag("schedule")]
     | Annotated[CancelTimerAction, Tag("cancel_timer")]
-    | Annotated[OpenOfferAction, Tag("open_offer")],
+    | Annotated[OpenOfferAction, Tag("open_offer")]
+    | Annotated[CascadeAction, Tag("cascade")],
     Discriminator(
         _action_tag,
         custom_error_type="unknown_action",

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.domain.delivery import DeliveryLog
 from shared.domain.engagement import Engagement
 from shared.domain.profile import Profile
 from shared.domain.rg import RgStatus
@@ -38,6 +39,8 @@ class PendingTimer(BaseModel):
     due_at: datetime
     generation: int
     schedule_name: str
+    # Built-in timers (a deferred send, the next step of a cascade) carry what to do.
+    payload: dict[str, Any] | None = None
 
 
 class PlayerState(BaseModel):
@@ -53,6 +56,7 @@ class PlayerState(BaseModel):
     timer_seq: int = 0
     rg: RgStatus = Field(default_factory=RgStatus)
     engagement: Engagement = Field(default_factory=Engagement)
+    delivery: DeliveryLog = Field(default_factory=DeliveryLog)
     # Current segments and when the player entered each.
     segments: dict[str, datetime] = Field(default_factory=dict)
     version: int = 0
@@ -86,12 +90,16 @@ class SendMessage(BaseModel):
 
     kind: Literal["send"] = "send"
     template: str
-    channel: Literal["email", "inbox"]
+    channel: Literal["email", "sms", "push", "inbox"]
     category: Literal["marketing", "service"]
+    # Which published config the template came from (the message log's "version").
+    config_version: int = 0
     locale: str | None
     # Recipient address (PII) travels inside the encrypted table only; never logged.
     # None for the in-app inbox, which needs no address.
     to: str | None
+    # Push device tokens (sensitive like contact data; never logged).
+    devices: list[str] = Field(default_factory=list)
     vars: dict[str, MessageVar]
 
 
@@ -147,7 +155,9 @@ Effect = Annotated[
     SendMessage | ScheduleTimer | CancelTimer | PublishEvent, Field(discriminator="kind")
 ]
 
-AuditCategory = Literal["suppression", "flag", "exclusion", "timer_cancelled", "rg_event_refused"]
+AuditCategory = Literal[
+    "suppression", "deferral", "flag", "exclusion", "timer_cancelled", "rg_event_refused"
+]
 
 
 class AuditEntry(BaseModel):

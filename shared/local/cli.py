@@ -291,23 +291,13 @@ def cmd_advance(args: argparse.Namespace) -> int:
 
 
 def cmd_dlq(_: argparse.Namespace) -> int:
+    from shared.local.runtime import read_dead_letters
+
     view = _client_runtime(_need_stack())
-    sqs = view.clients.client("sqs")
-    resp = sqs.receive_message(
-        QueueUrl=view.resources.dead_letter_queue_url,
-        MaxNumberOfMessages=10,
-        MessageAttributeNames=["All"],
-        VisibilityTimeout=0,
-    )
-    messages = resp.get("Messages", [])
-    print(f"{len(messages)} message(s) in the engine DLQ")
-    for m in messages:
-        reason = (
-            m.get("MessageAttributes", {})
-            .get("reason", {})
-            .get("StringValue", "(retries exhausted)")
-        )
-        print(f"  reason: {reason}")
+    letters = read_dead_letters(view.clients, view.resources)
+    print(f"{len(letters)} message(s) in the engine DLQ")
+    for letter in letters:
+        print(f"  reason: {letter['reason']}")
     return 0
 
 

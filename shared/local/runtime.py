@@ -288,19 +288,23 @@ class LocalRuntime:
 
     def dead_letters(self) -> list[dict[str, str]]:
         """Messages parked in the engine DLQ, with their reasons (left in the queue)."""
-        sqs = self.clients.client("sqs")
-        resp = sqs.receive_message(
-            QueueUrl=self.resources.dead_letter_queue_url,
-            MaxNumberOfMessages=10,
-            MessageAttributeNames=["All"],
-            VisibilityTimeout=0,
-        )
-        return [
-            {
-                "reason": m.get("MessageAttributes", {})
-                .get("reason", {})
-                .get("StringValue", "(retries exhausted)"),
-                "body": m["Body"],
-            }
-            for m in resp.get("Messages", [])
-        ]
+        return read_dead_letters(self.clients, self.resources)
+
+
+def read_dead_letters(clients: AwsClients, resources: Resources) -> list[dict[str, str]]:
+    """Peek at the engine DLQ: each body with the reason the engine gave (or retries ran out)."""
+    resp = clients.client("sqs").receive_message(
+        QueueUrl=resources.dead_letter_queue_url,
+        MaxNumberOfMessages=10,
+        MessageAttributeNames=["All"],
+        VisibilityTimeout=0,
+    )
+    return [
+        {
+            "reason": m.get("MessageAttributes", {})
+            .get("reason", {})
+            .get("StringValue", "(retries exhausted)"),
+            "body": m["Body"],
+        }
+        for m in resp.get("Messages", [])
+    ]

@@ -7,10 +7,10 @@ from hypothesis import strategies as st
 
 from events.models import ConsentChanged, Consents, PlayerRegistered
 from shared.domain.config import build_config
-from shared.domain.decide import decide, decide_all
-from shared.domain.delivery import DeliveryPolicy, cap_reason, quiet_until, DeliveryLog, SentRecord
+from shared.domain.decide import decide
+from shared.domain.delivery import DeliveryLog, DeliveryPolicy, SentRecord, cap_reason, quiet_until
 from shared.domain.state import PlayerState, ScheduleTimer, SendMessage
-from tests.builders import PLAYER, T0, at, fired, logged_in, template
+from tests.builders import PLAYER, fired, logged_in, template
 
 NOON = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # 12:00 in Kyiv
 
@@ -19,7 +19,9 @@ def tpl(template_id, channel, category="marketing"):
     return {**template(template_id, category=category), "channel": channel}
 
 
-TEMPLATES = [tpl("promo", c) for c in ("email", "sms", "push", "inbox")] + [tpl("notice", c, "service") for c in ("email", "sms")]
+TEMPLATES = [tpl("promo", c) for c in ("email", "sms", "push", "inbox")] + [
+    tpl("notice", c, "service") for c in ("email", "sms")
+]
 
 
 def cfg(*rules, delivery=None):
@@ -32,13 +34,25 @@ def cfg(*rules, delivery=None):
 
 
 def player(when=NOON, email=True, sms=True, push=False, time_zone="Europe/Kyiv"):
-    return PlayerRegistered(player_id=PLAYER, event_id=f"reg-{when.isoformat()}", occurred_at=when, locale="en",
-                            time_zone=time_zone, country="UA", email="a@example.org", phone="+380501234567",
-                            consents=Consents(email=email, sms=sms, push=push))
+    return PlayerRegistered(
+        player_id=PLAYER,
+        event_id=f"reg-{when.isoformat()}",
+        occurred_at=when,
+        locale="en",
+        time_zone=time_zone,
+        country="UA",
+        email="a@example.org",
+        phone="+380501234567",
+        consents=Consents(email=email, sms=sms, push=push),
+    )
 
 
 def send_rule(channel="email", template_id="promo", on_cap="drop", rule_id="r"):
-    return {"rule_id": rule_id, "on": ["player.logged_in"], "then": [{"send": {"template": template_id, "channel": channel, "on_cap": on_cap}}]}
+    return {
+        "rule_id": rule_id,
+        "on": ["player.logged_in"],
+        "then": [{"send": {"template": template_id, "channel": channel, "on_cap": on_cap}}],
+    }
 
 
 def sends(d):
@@ -56,28 +70,42 @@ def run_at(config, *events):
 
 
 def test_an_sms_goes_to_the_players_phone_with_sms_consent():
-    state, ds = run_at(cfg(send_rule("sms")), player(), logged_in(NOON + timedelta(minutes=1)))
+    _, ds = run_at(cfg(send_rule("sms")), player(), logged_in(NOON + timedelta(minutes=1)))
     (sms,) = sends(ds[-1])
     assert (sms.channel, sms.to) == ("sms", "+380501234567")
 
 
 def test_a_channel_without_consent_is_never_used_and_the_reason_is_audited():
-    state, ds = run_at(cfg(send_rule("push")), player(push=False), logged_in(NOON + timedelta(minutes=1)))
+    _, ds = run_at(
+        cfg(send_rule("push")), player(push=False), logged_in(NOON + timedelta(minutes=1))
+    )
     assert sends(ds[-1]) == []
     assert ds[-1].audit[0].reason == "send promo by push: no push consent"
 
 
 def test_the_daily_cap_drops_the_fourth_marketing_message_and_says_why():
-    rules = [send_rule(rule_id=f"r{i}", template_id="promo", channel=c) for i, c in enumerate(["email", "sms", "inbox", "email"])]
+    rules = [
+        send_rule(rule_id=f"r{i}", template_id="promo", channel=c)
+        for i, c in enumerate(["email", "sms", "inbox", "email"])
+    ]
     # Distinct rules so the duplicate window is not what stops them.
-    config = cfg(*rules, delivery={"duplicate_window_hours": 0, "per_channel_per_day": {"email": 5, "sms": 5, "push": 5, "inbox": 5}})
+    config = cfg(
+        *rules,
+        delivery={
+            "duplicate_window_hours": 0,
+            "per_channel_per_day": {"email": 5, "sms": 5, "push": 5, "inbox": 5},
+        },
+    )
     _, ds = run_at(config, player(), logged_in(NOON + timedelta(minutes=1)))
     assert len(sends(ds[-1])) == 3
     assert ds[-1].audit[-1].reason.endswith("frequency cap 3 per day reached")
 
 
 def test_a_capped_message_can_be_deferred_to_the_next_local_day():
-    rules = [send_rule(rule_id="a", channel="sms"), send_rule(rule_id="b", channel="sms", template_id="promo", on_cap="defer")]
+    rules = [
+        send_rule(rule_id="a", channel="sms"),
+        send_rule(rule_id="b", channel="sms", template_id="promo", on_cap="defer"),
+    ]
     config = cfg(*rules, delivery={"duplicate_window_hours": 0})
     state, ds = run_at(config, player(), logged_in(NOON + timedelta(minutes=1)))
     timers = [o.effect for o in ds[-1].outbox if isinstance(o.effect, ScheduleTimer)]
@@ -94,26 +122,39 @@ def test_a_capped_message_can_be_deferred_to_the_next_local_day():
 def test_service_messages_ignore_caps_and_quiet_hours():
     night = datetime(2026, 11, 24, 21, 30, tzinfo=UTC)  # 23:30 in Kyiv
     rules = [send_rule(rule_id=f"s{i}", channel="sms", template_id="notice") for i in range(5)]
-    _, ds = run_at(cfg(*rules, delivery={"duplicate_window_hours": 0}), player(when=night), logged_in(night + timedelta(minutes=1)))
+    _, ds = run_at(
+        cfg(*rules, delivery={"duplicate_window_hours": 0}),
+        player(when=night),
+        logged_in(night + timedelta(minutes=1)),
+    )
     assert len(sends(ds[-1])) == 5
 
 
 def test_a_push_inside_quiet_hours_is_deferred_to_their_end_in_local_time():
     night = datetime(2026, 11, 24, 21, 30, tzinfo=UTC)  # 23:30 in Kyiv
     policy = DeliveryPolicy()
-    assert quiet_until("push", night, "Europe/Kyiv", policy) == datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
+    assert quiet_until("push", night, "Europe/Kyiv", policy) == datetime(
+        2026, 11, 25, 7, 0, tzinfo=UTC
+    )
     assert quiet_until("email", night, "Europe/Kyiv", policy) is None
 
 
 def test_an_unknown_time_zone_gets_the_wider_safe_window():
     early = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
-    assert quiet_until("sms", early, None, DeliveryPolicy()) == datetime(2026, 11, 24, 11, 0, tzinfo=UTC)
+    assert quiet_until("sms", early, None, DeliveryPolicy()) == datetime(
+        2026, 11, 24, 11, 0, tzinfo=UTC
+    )
     assert quiet_until("sms", early, "Europe/Kyiv", DeliveryPolicy()) is None
 
 
 def test_the_same_template_twice_within_the_window_is_suppressed_as_a_duplicate():
     config = cfg(send_rule("email"))
-    _, ds = run_at(config, player(), logged_in(NOON + timedelta(minutes=1)), logged_in(NOON + timedelta(hours=2)))
+    _, ds = run_at(
+        config,
+        player(),
+        logged_in(NOON + timedelta(minutes=1)),
+        logged_in(NOON + timedelta(hours=2)),
+    )
     assert len(sends(ds[1])) == 1
     assert sends(ds[2]) == []
     assert "duplicate of the one sent" in ds[2].audit[0].reason
@@ -123,35 +164,69 @@ def test_weekly_caps_count_in_the_players_week():
     log = DeliveryLog()
     monday = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
     for i in range(10):
-        log.record(SentRecord(at=monday + timedelta(hours=i * 12), channel="inbox", template=f"t{i}", category="marketing"))
+        log.record(
+            SentRecord(
+                at=monday + timedelta(hours=i * 12),
+                channel="inbox",
+                template=f"t{i}",
+                category="marketing",
+            )
+        )
     policy = DeliveryPolicy(max_per_day=100, per_channel_per_day={"inbox": 100})
-    assert cap_reason(log, "email", monday + timedelta(days=5), "Europe/Kyiv", policy) == "frequency cap 10 per week reached"
+    assert (
+        cap_reason(log, "email", monday + timedelta(days=5), "Europe/Kyiv", policy)
+        == "frequency cap 10 per week reached"
+    )
     assert cap_reason(log, "email", monday + timedelta(days=7), "Europe/Kyiv", policy) is None
 
 
 def test_a_cascade_skips_a_channel_without_consent_and_falls_back_after_the_wait():
-    rule = {"rule_id": "c", "on": ["player.logged_in"],
-            "then": [{"cascade": {"template": "promo", "channels": ["push", "sms", "email"], "wait": "PT2H"}}]}
+    rule = {
+        "rule_id": "c",
+        "on": ["player.logged_in"],
+        "then": [
+            {"cascade": {"template": "promo", "channels": ["push", "sms", "email"], "wait": "PT2H"}}
+        ],
+    }
     config = cfg(rule, delivery={"duplicate_window_hours": 0})
     state, ds = run_at(config, player(push=False), logged_in(NOON + timedelta(minutes=1)))
     assert [s.channel for s in sends(ds[-1])] == ["sms"]
     (timer,) = [o.effect for o in ds[-1].outbox if isinstance(o.effect, ScheduleTimer)]
     assert timer.due_at == NOON + timedelta(hours=2, minutes=1)
-    next_step = decide(state, fired(timer.due_at, timer.timer, timer.rule_id, timer.generation), config, timer.due_at)
+    next_step = decide(
+        state,
+        fired(timer.due_at, timer.timer, timer.rule_id, timer.generation),
+        config,
+        timer.due_at,
+    )
     assert [s.channel for s in sends(next_step)] == ["email"]
 
 
 # --- must hold: a channel without consent is never used ------------------------------------
 
 channels = st.sampled_from(["email", "sms"])
-steps = st.lists(st.tuples(st.sampled_from(["login", "grant", "revoke"]), channels, st.integers(1, 60 * 24 * 3)), max_size=25)
+steps = st.lists(
+    st.tuples(st.sampled_from(["login", "grant", "revoke"]), channels, st.integers(1, 60 * 24 * 3)),
+    max_size=25,
+)
 CONSENT_RULES = [send_rule(channel=c, rule_id=f"m-{c}") for c in ("email", "sms")] + [
-    {"rule_id": "cascade", "on": ["player.logged_in"], "then": [{"cascade": {"template": "promo", "channels": ["sms", "email"], "wait": "PT1H"}}]}
+    {
+        "rule_id": "cascade",
+        "on": ["player.logged_in"],
+        "then": [{"cascade": {"template": "promo", "channels": ["sms", "email"], "wait": "PT1H"}}],
+    }
 ]
-CONSENT_CONFIG = cfg(*CONSENT_RULES, delivery={"duplicate_window_hours": 0, "max_per_day": 50, "max_per_week": 100,
-                                                "per_channel_per_day": {"email": 50, "sms": 50, "push": 50, "inbox": 50},
-                                                "per_channel_per_week": {"email": 100, "sms": 100, "push": 100, "inbox": 100},
-                                                "quiet_channels": []})
+CONSENT_CONFIG = cfg(
+    *CONSENT_RULES,
+    delivery={
+        "duplicate_window_hours": 0,
+        "max_per_day": 50,
+        "max_per_week": 100,
+        "per_channel_per_day": {"email": 50, "sms": 50, "push": 50, "inbox": 50},
+        "per_channel_per_week": {"email": 100, "sms": 100, "push": 100, "inbox": 100},
+        "quiet_channels": [],
+    },
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -165,7 +240,15 @@ def test_no_marketing_ever_goes_to_a_channel_without_consent(email0, sms0, raw):
         if kind == "login":
             events.append(logged_in(when))
         else:
-            events.append(ConsentChanged(player_id=PLAYER, event_id=f"c{n}", occurred_at=when, channel=channel, granted=kind == "grant"))
+            events.append(
+                ConsentChanged(
+                    player_id=PLAYER,
+                    event_id=f"c{n}",
+                    occurred_at=when,
+                    channel=channel,
+                    granted=kind == "grant",
+                )
+            )
     pending = []
     for e in events:
         while pending and pending[0].occurred_at <= e.occurred_at:

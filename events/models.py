@@ -221,6 +221,37 @@ class ConsentChanged(EventDetail):
     granted: StrictBool
 
 
+DeviceToken = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=4096,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Push token from APNs or FCM (sensitive, like a phone number: never logged).",
+    ),
+]
+
+
+class DeviceRegistered(EventDetail):
+    """The app registered (or refreshed) a push token for the player's device."""
+
+    detail_type: ClassVar[str] = "player.device_registered"
+
+    device_token: DeviceToken
+    platform: Literal["ios", "android", "web"]
+    app_id: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
+        default=None, description="Operator's app id (bundle or package name), if several."
+    )
+
+
+class DeviceRemoved(EventDetail):
+    """The app unregistered a push token (logout, uninstall noticed, token rotated)."""
+
+    detail_type: ClassVar[str] = "player.device_removed"
+
+    device_token: DeviceToken
+
+
 class TimerFired(EventDetail):
     """Internal: put on the bus by EventBridge Scheduler when a player timer is due."""
 
@@ -514,6 +545,60 @@ class LifecycleChanged(EventDetail):
     previous_stage: LifecycleStage | None = None
 
 
+MessageChannel = Literal["email"]
+"""Channels whose provider reports delivery feedback back to us (email through SES)."""
+
+
+class MessageEvent(EventDetail):
+    """Internal: delivery feedback on one message we sent, translated from the provider's.
+
+    `event_id` is derived from the provider's message id and the feedback kind, so a
+    redelivered notification is applied once.
+    """
+
+    outbox_id: Annotated[str, Field(min_length=1, max_length=128)] = Field(
+        description="The outbox item (message log entry) the message was sent for."
+    )
+    template: Slug
+    channel: MessageChannel = "email"
+
+
+class MessageDelivered(MessageEvent):
+    """Internal: the recipient's mail server accepted the message."""
+
+    detail_type: ClassVar[str] = "engage.message.delivered"
+
+
+class MessageOpened(MessageEvent):
+    """Internal: the player opened the message (a tracking pixel loaded; may be a proxy)."""
+
+    detail_type: ClassVar[str] = "engage.message.opened"
+
+
+class MessageClicked(MessageEvent):
+    """Internal: the player clicked a link in the message."""
+
+    detail_type: ClassVar[str] = "engage.message.clicked"
+
+    link: Annotated[str, Field(min_length=1, max_length=2048)] | None = Field(
+        default=None, description="The link clicked, without its query string (no ids leak)."
+    )
+
+
+class MessageBounced(MessageEvent):
+    """Internal: the message bounced; a permanent (hard) bounce ends email consent."""
+
+    detail_type: ClassVar[str] = "engage.message.bounced"
+
+    bounce_type: Literal["permanent", "transient"]
+
+
+class MessageComplained(MessageEvent):
+    """Internal: the player marked the message as spam; this ends email consent."""
+
+    detail_type: ClassVar[str] = "engage.message.complained"
+
+
 DETAIL_MODELS: dict[str, type[EventDetail]] = {
     model.detail_type: model
     for model in (
@@ -523,6 +608,8 @@ DETAIL_MODELS: dict[str, type[EventDetail]] = {
         DepositFailed,
         RoundFinished,
         ConsentChanged,
+        DeviceRegistered,
+        DeviceRemoved,
         TimerFired,
         SelfExcluded,
         CoolOffStarted,
@@ -537,6 +624,11 @@ DETAIL_MODELS: dict[str, type[EventDetail]] = {
         SegmentEntered,
         SegmentExited,
         LifecycleChanged,
+        MessageDelivered,
+        MessageOpened,
+        MessageClicked,
+        MessageBounced,
+        MessageComplained,
     )
 }
 
@@ -546,12 +638,23 @@ INTERNAL_SOURCE = "engage.scheduler"
 ENGINE_SOURCE = "engage.engine"
 """Source of events the platform derives and publishes (alerts, later tier/mission events)."""
 
+FEEDBACK_SOURCE = "engage.ses"
+"""Source of delivery feedback (opens, bounces, ...) the feedback function translates from SES."""
+
+UNSUBSCRIBE_SOURCE = "engage.unsubscribe"
+"""Source of the consent changes the one-click unsubscribe route puts on the bus."""
+
 INTERNAL_DETAIL_SOURCES: dict[str, str] = {
     "engage.timer.fired": INTERNAL_SOURCE,
     "rg.alert": ENGINE_SOURCE,
     "engage.segment.entered": ENGINE_SOURCE,
     "engage.segment.exited": ENGINE_SOURCE,
     "engage.lifecycle.changed": ENGINE_SOURCE,
+    "engage.message.delivered": FEEDBACK_SOURCE,
+    "engage.message.opened": FEEDBACK_SOURCE,
+    "engage.message.clicked": FEEDBACK_SOURCE,
+    "engage.message.bounced": FEEDBACK_SOURCE,
+    "engage.message.complained": FEEDBACK_SOURCE,
 }
 """Detail-types operators may not send: only the platform's own source is accepted."""
 

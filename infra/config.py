@@ -37,6 +37,14 @@ LOG_LEVELS = frozenset({"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})
 
 _EMAIL = re.compile(r"^[^@\s<>]{1,64}@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$")
 _DOMAIN = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+SMS_PROVIDERS = frozenset({"eum", "sns"})
+# End User Messaging origination identities IAM can name: an ARN, or a phone-number/pool id
+# (a bare sender id also needs its country, so give its ARN instead).
+_SMS_IDENTITY = re.compile(
+    r"^(arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)/[A-Za-z0-9_/+-]+"
+    r"|(phone|pool)-[A-Za-z0-9]+)$"
+)
+_PUSH_APP_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
 
 
 class ContextError(ValueError):
@@ -58,6 +66,10 @@ class StackConfig:
     log_retention_days: int = 30
     log_level: str = "INFO"
     retain_data: bool = True
+    # SMS and push are off unless set (cdk.json leaves them empty).
+    sms_provider: str | None = None
+    sms_origination_identity: str | None = None
+    push_application_id: str | None = None
 
     def __post_init__(self) -> None:
         _check(self.powertools_layer_version >= 1, "powertools_layer_version", "must be >= 1")
@@ -104,6 +116,24 @@ class StackConfig:
             f"must be one of {sorted(LOG_RETENTION_NAMES)}",
         )
         _check(self.log_level in LOG_LEVELS, "log_level", f"must be one of {sorted(LOG_LEVELS)}")
+        _check(
+            self.sms_provider is None or self.sms_provider in SMS_PROVIDERS,
+            "sms_provider",
+            f"must be empty (no SMS) or one of {sorted(SMS_PROVIDERS)}",
+        )
+        if self.sms_provider == "eum":
+            _check(
+                bool(self.sms_origination_identity)
+                and bool(_SMS_IDENTITY.match(self.sms_origination_identity or "")),
+                "sms_origination_identity",
+                "the eum provider needs the origination identity's ARN, or a phone-.../pool-... id",
+            )
+        if self.push_application_id is not None:
+            _check(
+                bool(_PUSH_APP_ID.match(self.push_application_id)),
+                "push_application_id",
+                "must be the End User Messaging push (Pinpoint) application id",
+            )
 
     @classmethod
     def from_node(cls, node: Node) -> StackConfig:

@@ -12,9 +12,11 @@ from infra.constructs.bus import EngageBus
 from infra.constructs.compliance import Compliance
 from infra.constructs.console import Console
 from infra.constructs.email import Email
+from infra.constructs.feedback import EmailFeedback
 from infra.constructs.functions import ENGINE_TIMEOUT, EngageFunctions
 from infra.constructs.scheduling import Scheduling
 from infra.constructs.tables import Tables
+from infra.constructs.unsubscribe import Unsubscribe
 
 
 class EngageStack(Stack):
@@ -51,6 +53,12 @@ class EngageStack(Stack):
             compliance=self.compliance,
         )
         self.console = Console(self, "Console", config=config, tables=self.tables)
+        # Every marketing email links to the unsubscribe route; SES feedback comes back.
+        self.unsubscribe = Unsubscribe(self, "Unsubscribe", config=config, bus=self.bus)
+        self.unsubscribe.wire_dispatch(self.functions.dispatch)
+        self.feedback = EmailFeedback(
+            self, "Feedback", config=config, bus=self.bus, email=self.email
+        )
         self._outputs()
 
     def _outputs(self) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 # Env var names are the contract between infra/ (which sets them) and the functions.
 ENV = {
@@ -20,10 +20,23 @@ ENV = {
     "ses_configuration_set": "ENGAGE_SES_CONFIGURATION_SET",
     "dedupe_days": "ENGAGE_DEDUPE_DAYS",
     "compliance_topic_arn": "ENGAGE_COMPLIANCE_TOPIC_ARN",
+    "unsubscribe_base_url": "ENGAGE_UNSUBSCRIBE_BASE_URL",
+    "unsubscribe_secret_arn": "ENGAGE_UNSUBSCRIBE_SECRET_ARN",
+    "sms_provider": "ENGAGE_SMS_PROVIDER",
+    "sms_origination_identity": "ENGAGE_SMS_ORIGINATION_IDENTITY",
+    "push_application_id": "ENGAGE_PUSH_APPLICATION_ID",
 }
 
 
 _S = TypeVar("_S", bound=BaseModel)
+
+
+def _blank_is_unset(value: object) -> object:
+    # An empty env var (or cdk.json's "" default) means "not configured", not "configured as ''".
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+OptionalText = Annotated[str | None, BeforeValidator(_blank_is_unset)]
 
 
 class SettingsError(RuntimeError):
@@ -54,6 +67,39 @@ class DispatchSettings(BaseModel):
     email_from: str = Field(min_length=3)
     ses_configuration_set: str = Field(min_length=1)
     compliance_topic_arn: str = Field(min_length=1)
+    # Every marketing email links here (the unsubscribe route), signed with this secret's key.
+    unsubscribe_base_url: str = Field(min_length=8)
+    unsubscribe_secret_arn: str = Field(min_length=1)
+    # SMS and push are off unless configured: no provider, no channel (sends to it fail
+    # with "no sms channel configured" in the message log).
+    sms_provider: Annotated[Literal["eum", "sns"] | None, BeforeValidator(_blank_is_unset)] = None
+    # End User Messaging: phone number / sender id / pool (id or ARN), required with "eum".
+    # SNS: an optional origination number (+...) or sender id.
+    sms_origination_identity: OptionalText = None
+    push_application_id: OptionalText = None
+
+    @model_validator(mode="after")
+    def _eum_needs_an_identity(self) -> DispatchSettings:
+        if self.sms_provider == "eum" and not self.sms_origination_identity:
+            raise ValueError("sms_origination_identity is required for the eum SMS provider")
+        return self
+
+
+class UnsubscribeSettings(BaseModel):
+    """The one-click unsubscribe route: verifies with the key, puts consent changes."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    bus_arn: str = Field(min_length=1)
+    unsubscribe_secret_arn: str = Field(min_length=1)
+
+
+class FeedbackSettings(BaseModel):
+    """The SES feedback function: translated message events go to the engage bus."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    bus_arn: str = Field(min_length=1)
 
 
 def _from_env(model: type[_S], environ: Mapping[str, str]) -> _S:
@@ -74,3 +120,11 @@ def engine_settings(environ: Mapping[str, str]) -> EngineSettings:
 
 def dispatch_settings(environ: Mapping[str, str]) -> DispatchSettings:
     return _from_env(DispatchSettings, environ)
+
+
+def unsubscribe_settings(environ: Mapping[str, str]) -> UnsubscribeSettings:
+    return _from_env(UnsubscribeSettings, environ)
+
+
+def feedback_settings(environ: Mapping[str, str]) -> FeedbackSettings:
+    return _from_env(FeedbackSettings, environ)

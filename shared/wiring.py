@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from events.models import FEEDBACK_SOURCE, UNSUBSCRIBE_SOURCE
 from shared.adapters.capacity import CapacityMeter
 from shared.adapters.config_store import ConfigStore
 from shared.adapters.dead_letters import SqsDeadLetters
@@ -19,12 +20,30 @@ from shared.adapters.email_ses import SesEmailSender
 from shared.adapters.player_store import PlayerStore
 from shared.adapters.publisher import ComplianceAlerts, EventPublisher
 from shared.adapters.scheduler import TimerScheduler
+from shared.adapters.secrets import read_key
 from shared.clock import Clock, SystemClock
+from shared.domain.unsubscribe import TokenSigner
 from shared.services.config_cache import ConfigCache
-from shared.services.deliverers import EmailDeliverer, InboxDeliverer
+from shared.services.deliverers import (
+    Deliverer,
+    EmailDeliverer,
+    InboxDeliverer,
+    SignedUnsubscribeLinks,
+)
 from shared.services.dispatch import DispatchObserver, DispatchService
 from shared.services.engine import EngineObserver, EngineService
-from shared.settings import DispatchSettings, EngineSettings, dispatch_settings, engine_settings
+from shared.services.feedback import FeedbackService
+from shared.services.unsubscribe import UnsubscribeService
+from shared.settings import (
+    DispatchSettings,
+    EngineSettings,
+    FeedbackSettings,
+    UnsubscribeSettings,
+    dispatch_settings,
+    engine_settings,
+    feedback_settings,
+    unsubscribe_settings,
+)
 
 
 @dataclass
@@ -83,17 +102,25 @@ def build_dispatch(
 ) -> DispatchService:
     ddb = clients.client("dynamodb")
     players = PlayerStore(settings.player_table, ddb, meter)
+    deliverers: dict[str, Deliverer] = {
+        "email": EmailDeliverer(
+            SesEmailSender(
+                clients.client("sesv2"), settings.email_from, settings.ses_configuration_set
+            ),
+            unsubscribe=SignedUnsubscribeLinks(
+                settings.unsubscribe_base_url,
+                TokenSigner(
+                    read_key(clients.client("secretsmanager"), settings.unsubscribe_secret_arn)
+                ),
+            ),
+        ),
+        "inbox": InboxDeliverer(players),
+        **mobile_deliverers(settings, clients, players),
+    }
     return DispatchService(
         players=players,
         config=ConfigCache(ConfigStore(settings.config_table, ddb, meter), on_config_problem),
-        deliverers={
-            "email": EmailDeliverer(
-                SesEmailSender(
-                    clients.client("sesv2"), settings.email_from, settings.ses_configuration_set
-                )
-            ),
-            "inbox": InboxDeliverer(players),
-        },
+        deliverers=deliverers,
         timers=TimerScheduler(
             clients.client("scheduler"),
             settings.schedule_group,
@@ -107,17 +134,68 @@ def build_dispatch(
     )
 
 
+def mobile_deliverers(
+    settings: DispatchSettings, clients: AwsClients, players: PlayerStore
+) -> dict[str, Deliverer]:
+    """SMS and push deliverers, only for the channels the deployment configured."""
+    from shared.adapters.push import PinpointPushSender
+    from shared.adapters.sms import EumSmsSender, SnsSmsSender
+    from shared.services.deliverers_mobile import PushDeliverer, SmsDeliverer
+
+    found: dict[str, Deliverer] = {}
+    if settings.sms_provider == "eum" and settings.sms_origination_identity:
+        found["sms"] = SmsDeliverer(
+            EumSmsSender(clients.client("pinpoint-sms-voice-v2"), settings.sms_origination_identity)
+        )
+    elif settings.sms_provider == "sns":
+        found["sms"] = SmsDeliverer(
+            SnsSmsSender(clients.client("sns"), settings.sms_origination_identity)
+        )
+    if settings.push_application_id:
+        found["push"] = PushDeliverer(
+            PinpointPushSender(clients.client("pinpoint"), settings.push_application_id),
+            players,
+        )
+    return found
+
+
+def build_unsubscribe(
+    settings: UnsubscribeSettings, clock: Clock, clients: AwsClients, observer: Any = None
+) -> UnsubscribeService:
+    key = read_key(clients.client("secretsmanager"), settings.unsubscribe_secret_arn)
+    return UnsubscribeService(
+        TokenSigner(key),
+        EventPublisher(clients.client("events"), settings.bus_arn, source=UNSUBSCRIBE_SOURCE),
+        clock,
+        observer=observer,
+    )
+
+
+def build_feedback(settings: FeedbackSettings, clients: AwsClients) -> FeedbackService:
+    return FeedbackService(
+        EventPublisher(clients.client("events"), settings.bus_arn, source=FEEDBACK_SOURCE)
+    )
+
+
 _installed: dict[str, Any] = {}
 
 
 def install(
-    *, engine: EngineService | None = None, dispatch: DispatchService | None = None
+    *,
+    engine: EngineService | None = None,
+    dispatch: DispatchService | None = None,
+    unsubscribe: UnsubscribeService | None = None,
+    feedback: FeedbackService | None = None,
 ) -> None:
     """Use these services instead of building from the environment (tests, local runtime)."""
     if engine is not None:
         _installed["engine"] = engine
     if dispatch is not None:
         _installed["dispatch"] = dispatch
+    if unsubscribe is not None:
+        _installed["unsubscribe"] = unsubscribe
+    if feedback is not None:
+        _installed["feedback"] = feedback
 
 
 def reset() -> None:
@@ -153,4 +231,20 @@ def dispatch(logger: Any = None) -> DispatchService:
             on_config_problem=observer.config_problem if observer else None,
         )
     service: DispatchService = _installed["dispatch"]
+    return service
+
+
+def unsubscribe(observer: Any = None) -> UnsubscribeService:
+    if "unsubscribe" not in _installed:
+        _installed["unsubscribe"] = build_unsubscribe(
+            unsubscribe_settings(os.environ), SystemClock(), AwsClients(), observer=observer
+        )
+    service: UnsubscribeService = _installed["unsubscribe"]
+    return service
+
+
+def feedback() -> FeedbackService:
+    if "feedback" not in _installed:
+        _installed["feedback"] = build_feedback(feedback_settings(os.environ), AwsClients())
+    service: FeedbackService = _installed["feedback"]
     return service

@@ -7,7 +7,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from events.routing import OUTBOX_STREAM_FILTER
 from infra.config import LOG_RETENTION_NAMES, StackConfig
@@ -45,6 +45,56 @@ _RUNTIME_REASON = (
     "for python313-arm64 and the code is tested on 3.13. Move RUNTIME and "
     "POWERTOOLS_LAYER_NAME together."
 )
+
+
+_SNS_SMS_REASON = (
+    " Also sns:Publish for SMS through SNS: a text to a phone number has no topic or "
+    "endpoint ARN to name, so SNS only authorizes it on '*' (only when sms_provider=sns)."
+)
+
+
+def sms_identity_arn(scope: IConstruct, identity: str) -> str:
+    """The ARN IAM checks for SendTextMessage, from the configured identity or its id."""
+    if identity.startswith("arn:"):
+        return identity
+    kind = "phone-number" if identity.startswith("phone-") else "pool"
+    return Stack.of(scope).format_arn(service="sms-voice", resource=kind, resource_name=identity)
+
+
+def mobile_environment(config: StackConfig) -> dict[str, str]:
+    """Env vars for the SMS and push channels, set only when the deployment configures them."""
+    values = {
+        "sms_provider": config.sms_provider,
+        "sms_origination_identity": config.sms_origination_identity,
+        "push_application_id": config.push_application_id,
+    }
+    return {ENV[name]: value for name, value in values.items() if value}
+
+
+def grant_mobile_send(role: iam.IRole, config: StackConfig) -> None:
+    """Least privilege per configured channel; nothing at all when SMS and push are off."""
+    if config.sms_provider == "eum" and config.sms_origination_identity:
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["sms-voice:SendTextMessage"],
+                resources=[sms_identity_arn(role, config.sms_origination_identity)],
+            )
+        )
+    elif config.sms_provider == "sns":
+        role.add_to_principal_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=["*"]))
+    if config.push_application_id:
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["mobiletargeting:SendMessages"],
+                resources=[
+                    Stack.of(role).format_arn(
+                        service="mobiletargeting",
+                        resource="apps",
+                        resource_name=f"{config.push_application_id}/messages",
+                    )
+                ],
+            )
+        )
 
 
 def powertools_layer_arn(scope: Construct, version: int) -> str:
@@ -200,7 +250,8 @@ class EngageFunctions(Construct):
             wildcard_reason=_XRAY_REASON
             + " Also dynamodb:ListStreams, which the stream event source needs and which "
             "has no resource-level permission either (DescribeStream, GetRecords and "
-            "GetShardIterator are scoped to the player table's stream).",
+            "GetShardIterator are scoped to the player table's stream)."
+            + (_SNS_SMS_REASON if config.sms_provider == "sns" else ""),
             environment={
                 **common_env,
                 "POWERTOOLS_SERVICE_NAME": "engage-dispatch",
@@ -212,6 +263,7 @@ class EngageFunctions(Construct):
                 ENV["email_from"]: email.email_from,
                 ENV["ses_configuration_set"]: email.configuration_set_name,
                 ENV["compliance_topic_arn"]: compliance.topic.topic_arn,
+                **mobile_environment(config),
             },
         )
         compliance.grant_publish(self.dispatch.role)
@@ -221,6 +273,7 @@ class EngageFunctions(Construct):
         bus.bus.grant_put_events_to(self.dispatch.role)
         scheduling.grant_manage_schedules(self.dispatch.role)
         email.grant_send(self.dispatch.role)
+        grant_mobile_send(self.dispatch.role, config)
         self.dispatch.function.add_event_source(
             sources.DynamoEventSource(
                 tables.player_table,

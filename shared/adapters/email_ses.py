@@ -12,7 +12,7 @@ from shared.errors import ThrottledError
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
-    from mypy_boto3_sesv2.type_defs import BodyTypeDef
+    from mypy_boto3_sesv2.type_defs import BodyTypeDef, MessageTypeDef
 
 _THROTTLE = {"TooManyRequestsException", "LimitExceededException", "ThrottlingException"}
 _TAG_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -29,20 +29,27 @@ class SesEmailSender:
         self._configuration_set = configuration_set
 
     def send(
-        self, to: str, subject: str, text: str, html: str | None, tags: Mapping[str, str]
+        self,
+        to: str,
+        subject: str,
+        text: str,
+        html: str | None,
+        tags: Mapping[str, str],
+        headers: Mapping[str, str] | None = None,
     ) -> str:
-        """Send one message; returns the SES message id."""
+        """Send one message (with extra headers, e.g. List-Unsubscribe); returns its id."""
         body: BodyTypeDef = {"Text": {"Data": text, "Charset": "UTF-8"}}
         if html:
             body["Html"] = {"Data": html, "Charset": "UTF-8"}
+        simple: MessageTypeDef = {"Subject": {"Data": subject, "Charset": "UTF-8"}, "Body": body}
+        if headers:
+            simple["Headers"] = [{"Name": k, "Value": v} for k, v in headers.items()]
         try:
             resp = self._client.send_email(
                 FromEmailAddress=self._from,
                 Destination={"ToAddresses": [to]},
                 ConfigurationSetName=self._configuration_set,
-                Content={
-                    "Simple": {"Subject": {"Data": subject, "Charset": "UTF-8"}, "Body": body}
-                },
+                Content={"Simple": simple},
                 # Tags flow into SES events, so opens/bounces can be tied back to rule/template.
                 EmailTags=[
                     {"Name": k, "Value": _TAG_UNSAFE.sub("_", v)[:256] or "none"}

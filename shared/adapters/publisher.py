@@ -23,17 +23,21 @@ class PublishError(Exception):
 
 
 class EventPublisher:
-    def __init__(self, events: EventBridgeClient, bus_arn: str) -> None:
+    def __init__(
+        self, events: EventBridgeClient, bus_arn: str, source: str = ENGINE_SOURCE
+    ) -> None:
         self._events = events
         self._bus = bus_arn
+        # Each component puts its own source, which its IAM role is limited to.
+        self._source = source
 
     def publish(self, detail_type: str, detail: Mapping[str, Any]) -> str:
-        """PutEvents one derived event (source engage.engine); returns its event id."""
+        """PutEvents one event (source engage.engine unless told); returns its event id."""
         try:
             resp = self._events.put_events(
                 Entries=[
                     {
-                        "Source": ENGINE_SOURCE,
+                        "Source": self._source,
                         "DetailType": detail_type,
                         "Detail": json.dumps(detail, sort_keys=True, default=str),
                         "EventBusName": self._bus,

@@ -61,6 +61,9 @@ class PlayerLookup:
         profile = state.profile.model_dump(mode="json")
         for name in _MASKED_FIELDS:
             profile[name] = _mask(name, profile.get(name))
+        # Push tokens are contact data too: the platform and date are enough to recognise one.
+        for device in profile.get("devices", []):
+            device["token"] = mask_phone(device["token"])
         ledger = self._players.ledger(player_id)
         messages = []
         for item, status, result in sorted(
@@ -68,7 +71,10 @@ class PlayerLookup:
         ):
             effect = item.effect.model_dump(mode="json", exclude={"vars"})
             if "to" in effect:
-                effect["to"] = mask_email(effect["to"])
+                kind = "phone" if effect.get("channel") == "sms" else "email"
+                effect["to"] = _mask(kind, effect["to"])
+            if effect.get("devices"):
+                effect["devices"] = [mask_phone(str(token)) for token in effect["devices"]]
             messages.append(
                 {
                     "created_at": item.created_at.isoformat(),

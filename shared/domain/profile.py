@@ -13,7 +13,12 @@ from events.models import (
     Consents,
     DepositFailed,
     DepositSucceeded,
+    DeviceRegistered,
+    DeviceRemoved,
     EventDetail,
+    MessageBounced,
+    MessageComplained,
+    MessageOpened,
     PlayerLoggedIn,
     PlayerProfileUpdated,
     PlayerRegistered,
@@ -26,6 +31,8 @@ from events.models import (
 MAX_RATED_SUBJECTS = 50
 """Subjects whose latest rating is remembered (the most recently rated ones)."""
 MAX_DISLIKED_SUBJECTS = 20
+MAX_DEVICES = 10
+"""Push tokens kept per player (the most recently registered): old phones are forgotten."""
 
 
 class SurveyAnswer(BaseModel):
@@ -48,6 +55,17 @@ class SubjectRating(BaseModel):
 
     disliked: bool
     rated_at: datetime
+
+
+class Device(BaseModel):
+    """A push token of one of the player's devices (sensitive: never logged, masked on screen)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    token: str
+    platform: str
+    app_id: str | None = None
+    registered_at: datetime
 
 
 class OpenCart(BaseModel):
@@ -81,6 +99,8 @@ class Profile(BaseModel):
     phone: str | None = None
     birth_date: str | None = None
     consents: Consents = Field(default_factory=Consents)
+    # Push tokens, oldest registration first; one entry per token.
+    devices: list[Device] = Field(default_factory=list)
     # Latest player.profile_updated; per-field event times are in details_set_at.
     profile_updated_at: datetime | None = None
     # Event time each registration detail was last set, so a late event (a registration
@@ -123,6 +143,12 @@ class Profile(BaseModel):
     # Subjects whose latest rating was negative, most recently rated last; a pattern such as
     # {"player": {"disliked_subjects": ["reward:free-spins-10"]}} matches any element.
     disliked_subjects: list[str] = Field(default_factory=list)
+
+    # Delivery feedback: when each template was last opened (so a cascade or a rule can
+    # ask "opened the welcome email?"), and bounces counted for deliverability.
+    messages_opened: dict[str, datetime] = Field(default_factory=dict)
+    last_message_opened_at: datetime | None = None
+    email_bounces: int = 0
 
 
 def _add(totals: dict[str, Decimal], currency: str, amount: Decimal) -> dict[str, Decimal]:
@@ -254,6 +280,30 @@ def apply_event(profile: Profile, event: EventDetail) -> Profile:
                 )
         case SurveyAnswered():
             changes = _survey(profile, event)
+        case DeviceRegistered():
+            changes = _register_device(profile, event)
+        case DeviceRemoved():
+            changes = {"devices": [d for d in profile.devices if d.token != event.device_token]}
+        case MessageOpened():
+            opened = profile.messages_opened.get(event.template)
+            changes = {
+                "messages_opened": {
+                    **profile.messages_opened,
+                    event.template: _latest(opened, event.occurred_at),
+                },
+                "last_message_opened_at": _latest(
+                    profile.last_message_opened_at, event.occurred_at
+                ),
+            }
+        case MessageBounced():
+            changes = {"email_bounces": profile.email_bounces + 1}
+            # A hard bounce means the address does not exist: mailing it again hurts the
+            # sender's reputation for every player. A soft bounce (full inbox) may pass.
+            if event.bounce_type == "permanent":
+                changes["consents"] = profile.consents.model_copy(update={"email": False})
+        case MessageComplained():
+            # "This is spam" is the strongest unsubscribe there is.
+            changes = {"consents": profile.consents.model_copy(update={"email": False})}
         case _:
             return profile
     if isinstance(event, _PLAYER_ACTIONS):
@@ -317,6 +367,21 @@ def _survey(profile: Profile, event: SurveyAnswered) -> dict[str, Any]:
         changes["subject_ratings"] = dict(kept)
         changes["disliked_subjects"] = disliked[-MAX_DISLIKED_SUBJECTS:]
     return changes
+
+
+def _register_device(profile: Profile, event: DeviceRegistered) -> dict[str, Any]:
+    current = next((d for d in profile.devices if d.token == event.device_token), None)
+    if current is not None and event.occurred_at < current.registered_at:
+        return {}  # a late, older registration of a token we already know says nothing new
+    device = Device(
+        token=event.device_token,
+        platform=event.platform,
+        app_id=event.app_id,
+        registered_at=event.occurred_at,
+    )
+    others = [d for d in profile.devices if d.token != event.device_token]
+    devices = sorted([*others, device], key=lambda d: d.registered_at)
+    return {"devices": devices[-MAX_DEVICES:]}
 
 
 def _streaks(profile: Profile, outcome: str) -> dict[str, int]:

@@ -2,12 +2,16 @@
 
     engage demo                      play the scripted story end to end and print it
     engage up [--port 4577]          run a local stack until Ctrl-C (state lives in memory);
-                                     the console is served on port+2 (default 4579)
+                                     the console is served on port+2 (default 4579),
+                                     the unsubscribe route on port+3 (default 4580)
     engage send FILE [FILE...]       put events (envelope JSON files) on the running stack
     engage player PLAYER_ID          profile, points ledger, pending timers, message log
     engage audit PLAYER_ID           suppressions, RG flags, exclusions and why
     engage advance DURATION          move virtual time (ISO 8601, e.g. P3D), firing due timers
     engage dlq                       what the engine refused, with reasons
+    engage ses-feedback KIND PLAYER_ID OUTBOX_ID
+                                     play SES: delivery|open|click|bounce|soft-bounce|
+                                     complaint for a sent email (moto never sends feedback)
     engage rules validate FILE       check a rules (or templates) file, field by field
     engage rules load FILE           validate, store and publish rules on the running stack
     engage playbooks list            the shipped playbooks (welcome, vip, ...) and their rules
@@ -23,6 +27,7 @@ import json
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -33,6 +38,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+SES_KINDS = ("delivery", "open", "click", "bounce", "soft-bounce", "complaint")
 STATE_FILE = Path(".engage/local.json")
 DEFAULT_PORT = 4577
 
@@ -108,6 +114,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     from shared.local.console_server import start_local_console
 
     console = start_local_console(runtime, port=args.port + 2)
+    # Marketing emails link here; the route is the real unsubscribe handler.
+    unsubscribe = runtime.serve_unsubscribe(port=args.port + 3)
     STATE_FILE.parent.mkdir(exist_ok=True)
     STATE_FILE.write_text(
         json.dumps(
@@ -121,6 +129,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     )
     print(f"local stack up: moto {embedded.endpoint}, control http://127.0.0.1:{args.port + 1}")
     print(f"console: {console.url} (sign in with the dev login: any name, pick a role)")
+    print(f"unsubscribe route: {unsubscribe.url}")
     print("send events with `engage send FILE`; Ctrl-C stops (state is in memory only)")
     assert isinstance(embedded.clock, FixedClock)
     try:
@@ -165,6 +174,17 @@ def _control_handler(runtime: Any, clock: Any) -> type[BaseHTTPRequestHandler]:
                     return
                 fired = runtime.advance(delta)
                 self._reply(200, {"now": clock.now(), "fired": [f.detail for f in fired]})
+            elif self.path == "/ses-feedback":
+                try:
+                    outcome = runtime.ses_feedback(
+                        str(payload.get("kind")),
+                        str(payload.get("player_id")),
+                        str(payload.get("outbox_id")),
+                    )
+                except (KeyError, LookupError) as exc:
+                    self._reply(400, {"error": str(exc)})
+                    return
+                self._reply(200, outcome)
             else:
                 self._reply(404, {"error": f"no route {self.path}"})
 
@@ -301,6 +321,19 @@ def cmd_dlq(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ses_feedback(args: argparse.Namespace) -> int:
+    body = {"kind": args.kind, "player_id": args.player_id, "outbox_id": args.outbox_id}
+    try:
+        result = _control(_need_stack(), "/ses-feedback", body)
+    except urllib.error.HTTPError as exc:
+        return _fail(json.loads(exc.read() or b"{}").get("error", str(exc)))
+    if result.get("published"):
+        print(f"SES {args.kind} -> {result['published']} (see `engage player {args.player_id}`)")
+    else:
+        print(f"SES {args.kind} skipped: {result.get('skipped')}")
+    return 0
+
+
 def cmd_rules_load(args: argparse.Namespace) -> int:
     info = _need_stack()
     if cmd_rules_validate(args) != 0:
@@ -378,6 +411,11 @@ def build_parser() -> argparse.ArgumentParser:
     advance.add_argument("duration")
     advance.set_defaults(func=cmd_advance)
     sub.add_parser("dlq", help="show refused events and why").set_defaults(func=cmd_dlq)
+    feedback = sub.add_parser("ses-feedback", help="play SES feedback on a sent email")
+    feedback.add_argument("kind", choices=sorted(SES_KINDS))
+    feedback.add_argument("player_id")
+    feedback.add_argument("outbox_id", help="the message's outbox id (engage player shows it)")
+    feedback.set_defaults(func=cmd_ses_feedback)
     rules = sub.add_parser("rules", help="validate or load rules/templates")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
     validate = rules_sub.add_parser("validate")

@@ -72,6 +72,9 @@ class Embedded:
     def stop(self) -> None:
         from shared import wiring
 
+        if self.runtime.unsubscribe_server is not None:
+            self.runtime.unsubscribe_server.stop()
+
         wiring.reset()
         self.server.stop()
 
@@ -100,3 +103,11 @@ def sent_emails(embedded: Embedded) -> list[dict[str, Any]]:
         {"subject": m.subject, "body": m.body, "to": list(m.destinations.get("ToAddresses", []))}
         for m in backend.sent_messages
     ]
+
+
+def sent_sms(embedded: Embedded) -> list[dict[str, str]]:
+    """What moto's SNS accepted as SMS (the local SMS provider is SNS)."""
+    from moto.backends import get_backend
+
+    backend = get_backend("sns")[ACCOUNT][REGION]
+    return [{"to": to, "text": text} for to, text in backend.sms_messages.values()]

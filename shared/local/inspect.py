@@ -6,7 +6,7 @@ from shared.domain.state import PlayerState
 from shared.local.runtime import LocalRuntime
 
 # Contact details are masked even on a developer's screen: screenshots travel.
-_MASKED = {"email", "phone"}
+_MASKED = {"email", "phone", "devices"}
 
 
 def describe_player(runtime: LocalRuntime, player_id: str) -> list[str]:
@@ -54,7 +54,11 @@ def describe_player(runtime: LocalRuntime, player_id: str) -> list[str]:
     outbox = runtime.players.outbox(player_id)
     lines.append(f"  outbox / message log: {len(outbox)}")
     for item, status, result in sorted(outbox, key=lambda o: o[0].created_at):
-        lines.append(f"    {item.created_at:%Y-%m-%d %H:%M} {item.effect.kind} [{status}] {result}")
+        # The outbox id is what `engage ses-feedback` needs to play SES feedback on a message.
+        lines.append(
+            f"    {item.created_at:%Y-%m-%d %H:%M} {item.effect.kind} [{status}] {result}"
+            f" (outbox {item.outbox_id})"
+        )
     return lines
 
 

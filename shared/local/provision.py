@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from events.routing import BUS_RULE_PATTERN
-from shared.settings import DispatchSettings, EngineSettings
+from shared.settings import DispatchSettings, EngineSettings, FeedbackSettings, UnsubscribeSettings
 from shared.wiring import AwsClients
 
 REGION = "eu-west-1"
 PREFIX = "engage-local"
 EMAIL_FROM = "noreply@engage.example"
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+# Where `engage up` serves the unsubscribe route; a runtime serving it on another port
+# rebuilds dispatch with that URL (LocalRuntime.serve_unsubscribe).
+LOCAL_UNSUBSCRIBE_URL = "http://127.0.0.1:4580/unsubscribe"
 
 
 @dataclass(frozen=True)
@@ -33,12 +37,24 @@ class Resources:
     compliance_topic_arn: str
     # Locally the compliance topic feeds a queue, so alerts can be read back.
     compliance_queue_url: str
+    unsubscribe_base_url: str
+    # A random key per run, in moto's Secrets Manager: read the way the functions read it.
+    unsubscribe_secret_arn: str
+    # Fields with defaults stay last. moto's SNS accepts SMS publishes (read back from its
+    # backend), so the local demo can send SMS; push has no moto support and stays off.
+    sms_provider: str | None = "sns"
 
     def engine_settings(self) -> EngineSettings:
         return EngineSettings.model_validate(asdict(self))
 
     def dispatch_settings(self) -> DispatchSettings:
         return DispatchSettings.model_validate(asdict(self))
+
+    def unsubscribe_settings(self) -> UnsubscribeSettings:
+        return UnsubscribeSettings.model_validate(asdict(self))
+
+    def feedback_settings(self) -> FeedbackSettings:
+        return FeedbackSettings.model_validate(asdict(self))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -69,7 +85,7 @@ def _table(ddb: Any, name: str, stream: bool) -> None:
     )
 
 
-def provision(clients: AwsClients) -> Resources:
+def provision(clients: AwsClients, unsubscribe_base_url: str = LOCAL_UNSUBSCRIBE_URL) -> Resources:
     """Create tables, bus + rule -> queue, DLQs, schedule group and SES config set."""
     ddb = clients.client("dynamodb")
     sqs = clients.client("sqs")
@@ -141,6 +157,9 @@ def provision(clients: AwsClients) -> Resources:
     ses = clients.client("sesv2")
     ses.create_email_identity(EmailIdentity=EMAIL_FROM)
     ses.create_configuration_set(ConfigurationSetName=PREFIX)
+    secret_arn = clients.client("secretsmanager").create_secret(
+        Name=f"{PREFIX}-unsubscribe-key", SecretString=secrets.token_urlsafe(48)
+    )["ARN"]
 
     return Resources(
         player_table=player_table,
@@ -157,4 +176,6 @@ def provision(clients: AwsClients) -> Resources:
         stream_arn=stream_arn,
         compliance_topic_arn=topic_arn,
         compliance_queue_url=alerts_url,
+        unsubscribe_base_url=unsubscribe_base_url,
+        unsubscribe_secret_arn=secret_arn,
     )

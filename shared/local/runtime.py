@@ -29,7 +29,13 @@ from shared.domain.patterns import compile_pattern
 from shared.local.provision import LOCAL_CREDENTIALS, REGION, Resources
 from shared.services.dispatch import DispatchObserver
 from shared.services.engine import EngineObserver
-from shared.wiring import AwsClients, build_dispatch, build_engine
+from shared.wiring import (
+    AwsClients,
+    build_dispatch,
+    build_engine,
+    build_feedback,
+    build_unsubscribe,
+)
 
 MAX_STREAM_RETRIES = 3
 
@@ -83,6 +89,14 @@ class LocalRuntime:
         self._stream_filter = compile_pattern(OUTBOX_STREAM_FILTER, path="filter")
         self._iterators: dict[str, str] = {}
         self.on_fire: Callable[[FiredTimer], None] | None = None
+        # Kept so dispatch can be rebuilt with the URL the unsubscribe route is served on.
+        self._dispatch_observer = dispatch_observer
+        self._on_config_problem = on_config_problem
+        self.unsubscribe_server: Any = None
+        wiring.install(
+            unsubscribe=build_unsubscribe(resources.unsubscribe_settings(), clock, self.clients),
+            feedback=build_feedback(resources.feedback_settings(), self.clients),
+        )
         wiring.install(
             engine=build_engine(
                 resources.engine_settings(),
@@ -121,6 +135,57 @@ class LocalRuntime:
             resp = self.clients.client("events").put_events(Entries=entries[start : start + 10])
             results += resp["Entries"]
         return results
+
+    # --- email feedback and unsubscribe ---------------------------------------------------
+
+    def serve_unsubscribe(self, port: int = 0) -> Any:
+        """Serve the unsubscribe route on 127.0.0.1 and put its URL in the emails sent."""
+        from dataclasses import replace
+
+        from shared.local.unsubscribe_server import UnsubscribeServer
+
+        server = UnsubscribeServer(port).start()
+        self.unsubscribe_server = server
+        self.resources = replace(self.resources, unsubscribe_base_url=server.url)
+        wiring.install(
+            dispatch=build_dispatch(
+                self.resources.dispatch_settings(),
+                self.clock,
+                self.clients,
+                observer=self._dispatch_observer,
+                meter=self.meter,
+                on_config_problem=self._on_config_problem,
+            )
+        )
+        return server
+
+    def ses_feedback(
+        self, kind: str, player_id: str, outbox_id: str, **extra: Any
+    ) -> dict[str, Any]:
+        """Play SES: feedback on a sent email, through the real feedback handler; pumps."""
+        from functions.feedback.handler import handler as feedback_handler
+        from shared.local.ses_feedback import ses_event
+
+        sent = [o for o in self.players.outbox(player_id) if o[0].outbox_id == outbox_id]
+        if not sent:
+            raise LookupError(f"no outbox item {outbox_id} for player {player_id}")
+        item, _status, result = sent[0]
+        template = str(getattr(item.effect, "template", ""))
+        # "email deposit-nudge: sent as <SES message id>" -> the id SES would report.
+        message_id = str(result or "").rsplit(" ", 1)[-1] or outbox_id
+        event = ses_event(
+            kind,
+            message_id=message_id,
+            player_id=player_id,
+            outbox_id=outbox_id,
+            template=template,
+            at=self.clock.now(),
+            **extra,
+        )
+        with self._lock:
+            outcome: dict[str, Any] = feedback_handler(event, LambdaContext("engage-feedback"))  # type: ignore[arg-type]
+        self.pump()
+        return outcome
 
     # --- the pump -----------------------------------------------------------------------
 

@@ -138,7 +138,7 @@ class DispatchService:
         return result
 
     def _rg_blocks(self, item: OutboxItem, effect: SendMessage) -> str | None:
-        """Consult the RG gate again at send time: an exclusion may have arrived meanwhile."""
+        """Consult the RG gate and consent again at send time: either may have changed."""
         if effect.category != "marketing":
             return None
         state = self._players.state(item.player_id)
@@ -146,9 +146,16 @@ class DispatchService:
             return None
         now = self._clock.now()
         verdict = gate(state.rg, "marketing_message", (item.created_at, now))
-        if verdict.allowed:
+        # Consent too: an unsubscribe (or a hard bounce) applied after the decision but
+        # before this send wins, so withdrawal takes effect at once.
+        consented = getattr(state.profile.consents, effect.channel, True)
+        if verdict.allowed and consented:
             return None
-        reason = verdict.reason or "responsible gaming"
+        reason = (
+            f"no {effect.channel} consent (withdrawn before sending)"
+            if verdict.allowed
+            else verdict.reason or "responsible gaming"
+        )
         self._players.put_audit(
             AuditEntry(
                 audit_id=stable_id(item.outbox_id, "dispatch-gate"),

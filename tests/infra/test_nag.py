@@ -32,6 +32,17 @@ EXPECTED_ACKNOWLEDGMENTS = {
     "Engage/Console/Api/POST--auth--token": {"AwsSolutions-APIG4"},
     "Engage/Console/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
     "Engage/Console/Function/Function": {"AwsSolutions-L1"},
+    # One-click unsubscribe: public by RFC 8058 (the signed token is the authorization), and a
+    # signing key that must not rotate under links already sent.
+    "Engage/Unsubscribe/SigningKey": {"AwsSolutions-SMG4"},
+    "Engage/Unsubscribe/Api/GET--unsubscribe": {"AwsSolutions-APIG4"},
+    "Engage/Unsubscribe/Api/POST--unsubscribe": {"AwsSolutions-APIG4"},
+    "Engage/Unsubscribe/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
+    "Engage/Unsubscribe/Function/Function": {"AwsSolutions-L1"},
+    # SES feedback: the rule target's DLQ, and the function's X-Ray/runtime pins.
+    "Engage/Feedback/DeadLetterQueue": {"AwsSolutions-SQS3"},
+    "Engage/Feedback/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
+    "Engage/Feedback/Function/Function": {"AwsSolutions-L1"},
 }
 
 

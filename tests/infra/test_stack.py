@@ -118,9 +118,12 @@ def test_every_function_ships_the_same_single_code_asset(synth):
     _, engine = function(synth, ENGINE_HANDLER)
     _, dispatch = function(synth, DISPATCH_HANDLER)
     _, console = function(synth, "functions.console.handler.handler")
+    _, unsubscribe = function(synth, "functions.unsubscribe.handler.handler")
+    _, feedback = function(synth, "functions.feedback.handler.handler")
 
     assert engine["Code"] == dispatch["Code"] == console["Code"]
-    assert len(synth.resources("AWS::Lambda::Function")) == 3
+    assert unsubscribe["Code"] == feedback["Code"] == engine["Code"]
+    assert len(synth.resources("AWS::Lambda::Function")) == 5
 
 
 def test_code_asset_holds_only_the_runtime_packages(synth):
@@ -258,7 +261,8 @@ def test_every_queue_is_encrypted_and_refuses_plain_http(synth, template):
     queues = synth.resources("AWS::SQS::Queue")
     policies = synth.resources("AWS::SQS::QueuePolicy").values()
 
-    assert len(queues) == 4  # engine queue, its DLQ, rule-delivery DLQ, dispatch DLQ
+    # engine queue, its DLQ, rule-delivery DLQ, dispatch DLQ, SES feedback rule DLQ
+    assert len(queues) == 5
     for queue_id, queue in queues.items():
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
         denies = [
@@ -280,7 +284,7 @@ def test_bus_rule_sends_the_contract_pattern_to_the_engine_queue_with_a_delivery
     bus_id = logical_id_of(synth, "AWS::Events::EventBus", "/Bus/")
     queue_id = logical_id_of(synth, "AWS::SQS::Queue", "/EngineQueue/")
     delivery_dlq_id = logical_id_of(synth, "AWS::SQS::Queue", "/DeliveryDeadLetterQueue/")
-    (rule,) = synth.resources("AWS::Events::Rule").values()
+    rule = synth.template["Resources"][logical_id_of(synth, "AWS::Events::Rule", "/ToEngine/")]
 
     assert rule["Properties"]["EventBusName"] == {"Ref": bus_id}
     assert rule["Properties"]["EventPattern"] == BUS_RULE_PATTERN

@@ -63,6 +63,8 @@ SCHEMA_EXPRESSIBLE = [
     "profile-update-erases-time-zone",
     "purchase-with-zero-items",
     "cart-items-as-string",
+    "device-on-unknown-platform",
+    "device-token-empty",
 ]
 _LOCATION = re.compile(r"^(body|envelope|detail-type|source|detail): ")
 

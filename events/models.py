@@ -593,6 +593,22 @@ class MessageBounced(MessageEvent):
     bounce_type: Literal["permanent", "transient"]
 
 
+class AppMessageOpened(EventDetail):
+    """The operator's app reports that the player opened a push or an inbox message.
+
+    Push and in-app opens happen in the operator's app, which is the only one who can see
+    them; cascades ("push first; if not opened within 2 h, email") wait for this event.
+    """
+
+    detail_type: ClassVar[str] = "app.message_opened"
+
+    outbox_id: Annotated[str, Field(min_length=1, max_length=128)] = Field(
+        description="The message id the push or inbox item carried (the outbox id)."
+    )
+    template: Slug
+    channel: Literal["push", "inbox", "sms"]
+
+
 class MessageComplained(MessageEvent):
     """Internal: the player marked the message as spam; this ends email consent."""
 
@@ -629,6 +645,7 @@ DETAIL_MODELS: dict[str, type[EventDetail]] = {
         MessageClicked,
         MessageBounced,
         MessageComplained,
+        AppMessageOpened,
     )
 }
 

@@ -54,12 +54,15 @@ class MessageTemplate(BaseModel):
     locale: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = DEFAULT_LOCALE
     # Service messages (account, security, support) are not marketing: no marketing consent needed.
     category: Literal["marketing", "service"] = "marketing"
-    subject: Annotated[str, Field(min_length=1, max_length=200)]
+    # An SMS has no subject; every other channel needs one (email subject, push title).
+    subject: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     text: Annotated[str, Field(min_length=1, max_length=20_000)]
     html: Annotated[str, Field(max_length=100_000)] | None = None
 
     @model_validator(mode="after")
     def _parses(self) -> MessageTemplate:
+        if self.subject is None and self.channel != "sms":
+            raise ValueError(f"subject: required for {self.channel} templates")
         for part in ("subject", "text", "html"):
             source = getattr(self, part)
             if source is None:
@@ -81,7 +84,7 @@ class MessageTemplate(BaseModel):
 
     def compiled(self) -> tuple[CompiledTemplate, CompiledTemplate, CompiledTemplate | None]:
         return (
-            parse_template(self.subject),
+            parse_template(self.subject or ""),
             parse_template(self.text),
             parse_template(self.html) if self.html else None,
         )

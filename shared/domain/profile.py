@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from events.models import (
+    AppMessageOpened,
     ConsentChanged,
     Consents,
     DepositFailed,
@@ -284,7 +285,7 @@ def apply_event(profile: Profile, event: EventDetail) -> Profile:
             changes = _register_device(profile, event)
         case DeviceRemoved():
             changes = {"devices": [d for d in profile.devices if d.token != event.device_token]}
-        case MessageOpened():
+        case MessageOpened() | AppMessageOpened():
             opened = profile.messages_opened.get(event.template)
             changes = {
                 "messages_opened": {

@@ -266,3 +266,47 @@ def test_no_marketing_ever_goes_to_a_channel_without_consent(email0, sms0, raw):
                 eff = o.effect
                 pending.append(fired(eff.due_at, eff.timer, eff.rule_id, eff.generation))
         pending.sort(key=lambda f: f.occurred_at)
+
+
+def test_an_sms_template_needs_no_subject_but_an_email_template_does():
+    sms = {
+        "template_id": "code",
+        "channel": "sms",
+        "category": "service",
+        "text": 'Your code: {{ first_name | "x" }}',
+    }
+    email = {**sms, "channel": "email"}
+    snapshot = build_config(1, [], [sms, email])
+    assert ("code", "sms", "en") in snapshot.templates
+    assert "subject: required for email templates" in str(snapshot.problems[0])
+
+
+def test_a_cascade_stops_once_the_first_message_was_opened():
+    from events.models import AppMessageOpened
+
+    rule = {
+        "rule_id": "c",
+        "on": ["player.logged_in"],
+        "then": [{"cascade": {"template": "promo", "channels": ["sms", "email"], "wait": "PT2H"}}],
+    }
+    config = cfg(rule, delivery={"duplicate_window_hours": 0})
+    state, ds = run_at(config, player(), logged_in(NOON + timedelta(minutes=1)))
+    (timer,) = [o.effect for o in ds[-1].outbox if isinstance(o.effect, ScheduleTimer)]
+    sms_outbox = next(o for o in ds[-1].outbox if isinstance(o.effect, SendMessage))
+    opened = AppMessageOpened(
+        player_id=PLAYER,
+        event_id="open-1",
+        occurred_at=NOON + timedelta(minutes=30),
+        outbox_id=sms_outbox.outbox_id,
+        template="promo",
+        channel="sms",
+    )
+    state = decide(state, opened, config, opened.occurred_at).state
+    step = decide(
+        state,
+        fired(timer.due_at, timer.timer, timer.rule_id, timer.generation),
+        config,
+        timer.due_at,
+    )
+    assert sends(step) == []
+    assert any("opened, stops here" in t.text for t in step.trace)

@@ -1,0 +1,116 @@
+"""The state of one event's decision in progress, shared by every concern's mixin."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from events.models import (
+    EventDetail,
+    TimerFired,
+)
+from shared.domain.config import ConfigSnapshot
+from shared.domain.decision import Decision, TraceLine
+from shared.domain.rg import GateClass
+from shared.domain.rules import (
+    CompiledRule,
+)
+from shared.domain.state import (
+    AuditCategory,
+    AuditEntry,
+    OutboxItem,
+    PendingTimer,
+    PlayerState,
+    stable_id,
+)
+
+
+@dataclass
+class RunBase:
+    """One event's decision in progress: its inputs, what it writes, and the helpers every
+    concern uses. The concerns (timers, delivery, RG, engagement) are mixins over it."""
+
+    event: EventDetail
+    config: ConfigSnapshot
+    now: datetime
+    state: PlayerState
+    decision: Decision = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.decision = Decision(state=self.state)
+
+    def trace(self, rule_id: str | None, text: str) -> None:
+        self.decision.trace.append(
+            TraceLine(self.event.event_id, self.event.detail_type, rule_id, text)
+        )
+
+    def audit(
+        self,
+        category: AuditCategory,
+        reason: str,
+        rule_id: str | None = None,
+        inputs: dict[str, str] | None = None,
+        key: str = "",
+    ) -> None:
+        retention = timedelta(days=self.config.rg_thresholds.audit_retention_days)
+        self.decision.audit.append(
+            AuditEntry(
+                audit_id=self._ids(rule_id or "-", f"audit.{category}.{key}"),
+                player_id=self.event.player_id,
+                occurred_at=self.event.occurred_at,
+                category=category,
+                stage="decision",
+                reason=reason,
+                inputs=inputs or {},
+                event_id=self.event.event_id,
+                rule_id=rule_id,
+                retain_until=self.now + retention,
+            )
+        )
+
+    def suppress(self, rule_id: str, what: str, reason: str, path: str) -> None:
+        self.trace(rule_id, f"{what}: suppressed, {reason}")
+        self.audit("suppression", f"{what}: {reason}", rule_id, {"action": what}, key=path)
+
+    def _ids(self, rule_id: str, path: str) -> str:
+        return stable_id(self.event.player_id, self.event.event_id, rule_id, path)
+
+    def _outbox(self, rule_id: str, path: str, effect: Any) -> None:
+        self.decision.outbox.append(
+            OutboxItem(
+                outbox_id=self._ids(rule_id, path),
+                player_id=self.event.player_id,
+                event_id=self.event.event_id,
+                rule_id=rule_id,
+                created_at=self.now,
+                effect=effect,
+            )
+        )
+
+    # Implemented by the mixins; declared here so each concern can call the others.
+    def execute(self, rule: CompiledRule, actions: Sequence[Any], path: str) -> None:
+        raise NotImplementedError
+
+    def arm_timer(
+        self,
+        rule_id: str,
+        timer: str,
+        due: datetime,
+        path: str,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        raise NotImplementedError
+
+    def cancel(self, rule_id: str, timer: str, path: str) -> None:
+        raise NotImplementedError
+
+    def offer_allowed(self, what: GateClass, rule_id: str, label: str, path: str) -> bool:
+        raise NotImplementedError
+
+    def fire_lifecycle(self, event: TimerFired) -> None:
+        raise NotImplementedError
+
+    def fire_builtin(self, pending: PendingTimer, event: TimerFired) -> None:
+        raise NotImplementedError

@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from shared.clock import SystemClock
 from shared.console import wiring as console_wiring
 from shared.console.devlogin import DevLogin, as_authorizer_claims
 from shared.console.http import with_security_headers
@@ -39,7 +39,8 @@ def http_api_event(
     """The event API Gateway's HTTP API ($default stage, payload 2.0) sends for a request."""
     parts = urlsplit(target)
     query = parse_qs(parts.query, keep_blank_values=True)
-    now = datetime.now(UTC)
+    # The request's arrival stamp, as API Gateway sets it: wall time, not the virtual clock.
+    now = SystemClock().now()
     context: dict[str, Any] = {
         "accountId": "123456789012",
         "apiId": "local",

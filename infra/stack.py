@@ -14,6 +14,7 @@ from infra.constructs.console import Console
 from infra.constructs.email import Email
 from infra.constructs.feedback import EmailFeedback
 from infra.constructs.functions import ENGINE_TIMEOUT, EngageFunctions
+from infra.constructs.player_api import PlayerApi
 from infra.constructs.scheduling import Scheduling
 from infra.constructs.tables import Tables
 from infra.constructs.unsubscribe import Unsubscribe
@@ -53,6 +54,7 @@ class EngageStack(Stack):
             compliance=self.compliance,
         )
         self.console = Console(self, "Console", config=config, tables=self.tables)
+        self.player_api = PlayerApi(self, "PlayerApi", config=config, tables=self.tables)
         # Every marketing email links to the unsubscribe route; SES feedback comes back.
         self.unsubscribe = Unsubscribe(self, "Unsubscribe", config=config, bus=self.bus)
         self.unsubscribe.wire_dispatch(self.functions.dispatch)

@@ -309,10 +309,117 @@ class PlayerStore:
             return
 
     def inbox(self, player_id: str) -> list[InboxMessage]:
-        return [
-            InboxMessage.model_validate_json(i["message"]["S"])
-            for i in self.items(player_id, INBOX_PREFIX)
-        ]
+        return [_inbox_message(i) for i in self.items(player_id, INBOX_PREFIX)]
+
+    def inbox_page(
+        self,
+        player_id: str,
+        *,
+        now: datetime,
+        limit: int,
+        unread_only: bool = False,
+        after: str | None = None,
+    ) -> tuple[list[InboxMessage], str | None]:
+        """Up to `limit` live messages, newest first, and the sort key to continue after.
+
+        Expired items are filtered by `now` because TTL deletes them only eventually (up to
+        days later). A filter is applied after `Limit`, so this reads on until the page is
+        full; expired items are few, since TTL does remove them.
+        """
+        if after is not None and not after.startswith(INBOX_PREFIX):
+            raise ValueError("not an inbox cursor")
+        pk = player_pk(player_id)
+        live = "expires_at > :now"
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
+            "FilterExpression": (
+                f"{live} AND (attribute_not_exists(#r) OR #r = :no)" if unread_only else live
+            ),
+            "ExpressionAttributeValues": {
+                ":pk": {"S": pk},
+                ":p": {"S": INBOX_PREFIX},
+                ":now": {"N": _epoch(now)},
+                **({":no": {"BOOL": False}} if unread_only else {}),
+            },
+            **({"ExpressionAttributeNames": {"#r": "read"}} if unread_only else {}),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if after is not None:
+            kwargs["ExclusiveStartKey"] = {"pk": {"S": pk}, "sk": {"S": after}}
+        found: list[dict[str, Any]] = []
+        while True:
+            resp = self._call(self._ddb.query, **kwargs)
+            items = resp.get("Items", [])
+            room = limit - len(found)
+            found += items[:room]
+            more = len(items) > room or "LastEvaluatedKey" in resp
+            if len(found) == limit or "LastEvaluatedKey" not in resp:
+                cursor = found[-1]["sk"]["S"] if found and more else None
+                return [_inbox_message(i) for i in found], cursor
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+    def unread_count(self, player_id: str, now: datetime) -> int:
+        """Live unread messages (COUNT reads the keys only; nothing is returned)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
+            "FilterExpression": "expires_at > :now AND (attribute_not_exists(#r) OR #r = :no)",
+            "ExpressionAttributeNames": {"#r": "read"},
+            "ExpressionAttributeValues": {
+                ":pk": {"S": player_pk(player_id)},
+                ":p": {"S": INBOX_PREFIX},
+                ":now": {"N": _epoch(now)},
+                ":no": {"BOOL": False},
+            },
+            "Select": "COUNT",
+        }
+        count = 0
+        while True:
+            resp = self._call(self._ddb.query, **kwargs)
+            count += int(resp.get("Count", 0))
+            if "LastEvaluatedKey" not in resp:
+                return count
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+    def mark_inbox_read(self, player_id: str, message_id: str, now: datetime | None = None) -> bool:
+        """Set the message's `read` flag; False if there is no such (live, given `now`) message.
+
+        The sort key starts with the delivery time, which the caller does not know, so the
+        player's inbox keys are read first (a small, expiring set). The update is conditional:
+        it never recreates an item TTL removed meanwhile, and marking twice is harmless.
+        """
+        pk = player_pk(player_id)
+        keys = self._call(
+            self._ddb.query,
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :p)",
+            ExpressionAttributeValues={":pk": {"S": pk}, ":p": {"S": INBOX_PREFIX}},
+            ProjectionExpression="sk",
+        ).get("Items", [])
+        # INBOX#<iso time>#<id>: the time holds no '#', so everything after it is the id.
+        matches = [k["sk"]["S"] for k in keys if k["sk"]["S"].split("#", 2)[-1] == message_id]
+        if not matches:
+            return False
+        condition = "attribute_exists(pk)"
+        values: dict[str, Any] = {":yes": {"BOOL": True}}
+        if now is not None:
+            condition += " AND expires_at > :now"
+            values[":now"] = {"N": _epoch(now)}
+        try:
+            self._call(
+                self._ddb.update_item,
+                TableName=self._table,
+                Key={"pk": {"S": pk}, "sk": {"S": matches[0]}},
+                UpdateExpression="SET #r = :yes",
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#r": "read"},
+                ExpressionAttributeValues=values,
+            )
+        except ConflictError:
+            return False
+        return True
 
     def audit(self, player_id: str) -> list[AuditEntry]:
         return [
@@ -363,6 +470,14 @@ class PlayerStore:
             if code in _THROTTLE_CODES or code == "TransactionInProgressException":
                 raise ThrottledError(code) from exc
             raise
+
+
+def _inbox_message(item: dict[str, Any]) -> InboxMessage:
+    """The stored message; the item's own `read` attribute (set by the player) wins."""
+    message = InboxMessage.model_validate_json(item["message"]["S"])
+    if "read" in item:
+        return message.model_copy(update={"read": bool(item["read"]["BOOL"])})
+    return message
 
 
 def parse_outbox_image(new_image: dict[str, Any]) -> OutboxItem:

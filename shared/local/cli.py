@@ -3,7 +3,8 @@
     engage demo                      play the scripted story end to end and print it
     engage up [--port 4577]          run a local stack until Ctrl-C (state lives in memory);
                                      the console is served on port+2 (default 4579),
-                                     the unsubscribe route on port+3 (default 4580)
+                                     the unsubscribe route on port+3 (default 4580),
+                                     the player API on port+4 (default 4581)
     engage send FILE [FILE...]       put events (envelope JSON files) on the running stack
     engage player PLAYER_ID          profile, points ledger, pending timers, message log
     engage audit PLAYER_ID           suppressions, RG flags, exclusions and why
@@ -30,7 +31,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -94,11 +95,12 @@ def cmd_rules_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from shared.clock import FixedClock
+    from shared.clock import FixedClock, SystemClock
     from shared.local.demo import StoryRecorder
     from shared.local.embedded import Embedded, load_starter_config
 
-    embedded = Embedded.start(datetime.now(UTC).replace(microsecond=0), port=args.port)
+    # The virtual clock starts at the real time, then only `engage advance` moves it.
+    embedded = Embedded.start(SystemClock().now().replace(microsecond=0), port=args.port)
     recorder = StoryRecorder(
         embedded.clock.now, lambda line: print(line, flush=True), start=embedded.clock.now()
     )
@@ -116,6 +118,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     console = start_local_console(runtime, port=args.port + 2)
     # Marketing emails link here; the route is the real unsubscribe handler.
     unsubscribe = runtime.serve_unsubscribe(port=args.port + 3)
+    from shared.local.player_api_server import KEY_HEADER, start_local_player_api
+
+    player_api = start_local_player_api(runtime, port=args.port + 4)
     STATE_FILE.parent.mkdir(exist_ok=True)
     STATE_FILE.write_text(
         json.dumps(
@@ -130,6 +135,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     print(f"local stack up: moto {embedded.endpoint}, control http://127.0.0.1:{args.port + 1}")
     print(f"console: {console.url} (sign in with the dev login: any name, pick a role)")
     print(f"unsubscribe route: {unsubscribe.url}")
+    print(f"player API: {player_api.url}/v1 (header {KEY_HEADER}: {player_api.key})")
     print("send events with `engage send FILE`; Ctrl-C stops (state is in memory only)")
     assert isinstance(embedded.clock, FixedClock)
     try:
@@ -141,6 +147,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     finally:
         control.shutdown()
         console.stop()
+        player_api.stop()
         STATE_FILE.unlink(missing_ok=True)
         embedded.stop()
     return 0

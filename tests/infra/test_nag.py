@@ -39,6 +39,13 @@ EXPECTED_ACKNOWLEDGMENTS = {
     "Engage/Unsubscribe/Api/POST--unsubscribe": {"AwsSolutions-APIG4"},
     "Engage/Unsubscribe/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
     "Engage/Unsubscribe/Function/Function": {"AwsSolutions-L1"},
+    # The player API: its callers' policy (ids in the paths), the function's X-Ray/runtime.
+    "Engage/PlayerApi/CallerPolicy": {
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:"
+        "<AWS::AccountId>:<PlayerApi308E245C>/$default/*/v1/*]"
+    },
+    "Engage/PlayerApi/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
+    "Engage/PlayerApi/Function/Function": {"AwsSolutions-L1"},
     # SES feedback: the rule target's DLQ, and the function's X-Ray/runtime pins.
     "Engage/Feedback/DeadLetterQueue": {"AwsSolutions-SQS3"},
     "Engage/Feedback/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},

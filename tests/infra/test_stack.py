@@ -120,10 +120,11 @@ def test_every_function_ships_the_same_single_code_asset(synth):
     _, console = function(synth, "functions.console.handler.handler")
     _, unsubscribe = function(synth, "functions.unsubscribe.handler.handler")
     _, feedback = function(synth, "functions.feedback.handler.handler")
+    _, player_api = function(synth, "functions.player_api.handler.handler")
 
     assert engine["Code"] == dispatch["Code"] == console["Code"]
-    assert unsubscribe["Code"] == feedback["Code"] == engine["Code"]
-    assert len(synth.resources("AWS::Lambda::Function")) == 5
+    assert unsubscribe["Code"] == feedback["Code"] == engine["Code"] == player_api["Code"]
+    assert len(synth.resources("AWS::Lambda::Function")) == 6
 
 
 def test_code_asset_holds_only_the_runtime_packages(synth):

@@ -1,0 +1,21 @@
+"""Player API Lambda: API Gateway HTTP API (v2) events, IAM-authorized -> the inbox routes.
+
+Wiring only; the services and the resolver are built on the first request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.player_api import wiring
+from shared.player_api.api import handle
+
+logger = Logger(service="engage-player-api")
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return handle(wiring.app(), event, context)

@@ -1,0 +1,177 @@
+"""The player API: an HTTP API the operator's BACKEND calls (never players directly).
+
+Every route has API Gateway's IAM authorizer: a request must be SigV4-signed by a principal
+allowed `execute-api:Invoke` on this API. The stack creates that permission as the
+`PlayerApiCaller` managed policy (this API's routes only) and a role carrying it, which the
+operator's backend assumes (or the operator attaches the policy to the backend's own role).
+IAM rather than API keys: API keys are for usage plans, not authentication, and IAM gives
+signed, expiring, auditable credentials without a secret of ours to rotate.
+"""
+
+from __future__ import annotations
+
+import json
+
+import jsii
+from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_apigatewayv2 as apigw
+from aws_cdk import aws_apigatewayv2_authorizers as authorizers
+from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.config import LOG_RETENTION_NAMES, StackConfig
+from infra.constructs.functions import METRICS_NAMESPACE, _PythonFunction, powertools_layer_arn
+from infra.constructs.tables import Tables
+from infra.lambda_code import runtime_code
+from infra.nag import acknowledge
+from shared.player_api.settings import PLAYER_API_ENV
+
+PLAYER_API_TIMEOUT = Duration.seconds(10)
+# Backends call per player screen view: sized for a busy game, tight enough to cap a loop.
+THROTTLE_RATE_PER_SECOND = 200
+THROTTLE_BURST = 400
+ROUTES = (
+    ("/v1/players/{player_id}/inbox", apigw.HttpMethod.GET),
+    ("/v1/players/{player_id}/inbox/{message_id}/read", apigw.HttpMethod.POST),
+    ("/v1/players/{player_id}/summary", apigw.HttpMethod.GET),
+    ("/v1/openapi.json", apigw.HttpMethod.GET),
+)
+# Query reads the inbox, state and counts; UpdateItem sets the read flag. Nothing else.
+PLAYER_TABLE_ACTIONS = ("dynamodb:Query", "dynamodb:UpdateItem")
+
+
+@jsii.implements(apigw.IAccessLogSettings)
+class _AccessLogs:
+    """JSON access log lines naming the IAM caller (its ARN) of every request; no bodies."""
+
+    def __init__(self, log_group: logs.ILogGroup) -> None:
+        self._destination = apigw.LogGroupLogDestination(log_group)
+
+    @property
+    def destination(self) -> apigw.IAccessLogDestination:
+        return self._destination
+
+    @property
+    def format(self) -> apigateway.AccessLogFormat:
+        return apigateway.AccessLogFormat.custom(
+            json.dumps(
+                {
+                    "requestId": "$context.requestId",
+                    "time": "$context.requestTime",
+                    "ip": "$context.identity.sourceIp",
+                    "method": "$context.httpMethod",
+                    "path": "$context.path",
+                    "status": "$context.status",
+                    "latencyMs": "$context.responseLatency",
+                    "caller": "$context.identity.userArn",
+                    "error": "$context.error.message",
+                }
+            )
+        )
+
+
+class PlayerApi(Construct):
+    def __init__(self, scope: Construct, id: str, *, config: StackConfig, tables: Tables) -> None:
+        super().__init__(scope, id)
+        removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
+        log_retention = logs.RetentionDays[LOG_RETENTION_NAMES[config.log_retention_days]]
+
+        self.access_logs = logs.LogGroup(
+            self, "AccessLogs", retention=log_retention, removal_policy=removal
+        )
+        self.api = apigw.HttpApi(
+            self,
+            "Api",
+            description="engage player API (inbox, summary) for the operator's backend; IAM auth",
+            create_default_stage=False,
+        )
+        self.stage = self.api.add_stage(
+            "Stage",
+            stage_name="$default",
+            auto_deploy=True,
+            throttle=apigw.ThrottleSettings(
+                rate_limit=THROTTLE_RATE_PER_SECOND, burst_limit=THROTTLE_BURST
+            ),
+            access_log_settings=_AccessLogs(self.access_logs),
+        )
+
+        layer = lambda_.LayerVersion.from_layer_version_arn(
+            self, "PowertoolsLayer", powertools_layer_arn(self, config.powertools_layer_version)
+        )
+        self.function = _PythonFunction(
+            self,
+            "Function",
+            handler="functions.player_api.handler.handler",
+            description="player API (in-app inbox, summary)",
+            code=runtime_code(),
+            layer=layer,
+            timeout=PLAYER_API_TIMEOUT,
+            log_retention=log_retention,
+            log_removal=removal,
+            environment={
+                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+                "POWERTOOLS_SERVICE_NAME": "engage-player-api",
+                "LOG_LEVEL": config.log_level,
+                PLAYER_API_ENV["player_table"]: tables.player_table.table_name,
+            },
+        )
+        iam.Grant.add_to_principal(
+            grantee=self.function.role,
+            actions=list(PLAYER_TABLE_ACTIONS),
+            resource_arns=[tables.player_table.table_arn],
+        )
+
+        integration = integrations.HttpLambdaIntegration("PlayerApi", self.function.function)
+        iam_auth = authorizers.HttpIamAuthorizer()
+        for path, method in ROUTES:
+            self.api.add_routes(
+                path=path, methods=[method], integration=integration, authorizer=iam_auth
+            )
+
+        # --- who may call it ------------------------------------------------------------
+        invoke_arn = self.api.arn_for_execute_api("*", "/v1/*", "$default")
+        self.caller_policy = iam.ManagedPolicy(
+            self,
+            "CallerPolicy",
+            description="engage: call the player API (execute-api:Invoke on its /v1 routes only)",
+            statements=[
+                iam.PolicyStatement(actions=["execute-api:Invoke"], resources=[invoke_arn])
+            ],
+        )
+        acknowledge(
+            self.caller_policy,
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:"
+            # cdk-nag names the API by its logical id (stable: it derives from the path).
+            "<AWS::AccountId>:<PlayerApi308E245C>/$default/*/v1/*]",
+            "The wildcards are the player ids and message ids in the paths (unbounded by "
+            "nature) and the methods of /v1; the grant is limited to this one API's stage.",
+        )
+        # Trusts this account: an operator's backend role in it must also be allowed
+        # sts:AssumeRole on this role, so trust alone grants nobody anything.
+        self.caller_role = iam.Role(
+            self,
+            "CallerRole",
+            description="engage: assumed by the operator's backend to call the player API",
+            assumed_by=iam.AccountRootPrincipal(),
+            managed_policies=[self.caller_policy],
+            max_session_duration=Duration.hours(1),
+        )
+
+        self.url = f"https://{self.api.api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}"
+        outputs = {
+            "PlayerApiUrl": (self.url, "Player API (SigV4, service execute-api)"),
+            "PlayerApiCallerRoleArn": (
+                self.caller_role.role_arn,
+                "The operator's backend assumes this role to call the player API",
+            ),
+            "PlayerApiCallerPolicyArn": (
+                self.caller_policy.managed_policy_arn,
+                "Or attach this policy to the backend's own role",
+            ),
+        }
+        for name, (value, description) in outputs.items():
+            CfnOutput(Stack.of(self), name, value=value, description=description)

@@ -1,0 +1,125 @@
+"""Serves the player API locally: HTTP on 127.0.0.1 -> the SAME Lambda handler.
+
+It plays API Gateway's part, including the IAM authorizer's: there is no SigV4 locally,
+so a request must carry `x-engage-local-key` with this run's random key (printed by
+`engage up`). Without it the answer is 401 and the handler never runs, so the local
+player API is not open either; with it, the event gets the `authorizer.iam` block a
+SigV4-verified call would have.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from shared.local.console_server import MAX_BODY_BYTES, _plain, http_api_event
+from shared.local.runtime import LambdaContext, LocalRuntime
+from shared.player_api import wiring as player_api_wiring
+from shared.player_api.services import PlayerApiServices
+
+KEY_HEADER = "x-engage-local-key"
+LOCAL_CALLER_ARN = "arn:aws:iam::123456789012:role/PlayerApiCaller-local"
+
+
+def local_iam_authorizer() -> dict[str, Any]:
+    """The `requestContext.authorizer` API Gateway adds for a SigV4-verified caller."""
+    return {
+        "iam": {
+            "accessKey": "LOCAL",
+            "accountId": "123456789012",
+            "callerId": "LOCAL",
+            "principalOrgId": None,
+            "userArn": LOCAL_CALLER_ARN,
+            "userId": "LOCAL",
+        }
+    }
+
+
+class PlayerApiServer:
+    """The player API on http://127.0.0.1:<port>, keyed by a random per-run secret."""
+
+    def __init__(self, services: PlayerApiServices, port: int = 0, key: str | None = None) -> None:
+        self.key = key or secrets.token_urlsafe(24)
+        player_api_wiring.install(services)
+        # Powertools' resolver keeps the current event on itself: one request at a time.
+        self._invoke_lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> PlayerApiServer:
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        player_api_wiring.reset()
+
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        from functions.player_api.handler import handler
+
+        with self._invoke_lock:
+            return handler(event, LambdaContext("engage-player-api"))  # type: ignore[arg-type]
+
+    def authorized(self, headers: dict[str, str]) -> bool:
+        # Constant-time: the key is the only thing standing between a local port and the data.
+        return hmac.compare_digest(headers.get(KEY_HEADER, "").encode(), self.key.encode())
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _serve(self) -> None:
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                length = int(headers.get("content-length") or 0)
+                if length > MAX_BODY_BYTES:
+                    self._send(_plain(413, "request body too large"))
+                    return
+                body = self.rfile.read(length).decode("utf-8") if length else None
+                if not server.authorized(headers):
+                    # API Gateway's IAM authorizer answers this itself; the function never runs.
+                    self._send(_plain(401, "Unauthorized"))
+                    return
+                # The key is the local stand-in for a signature: it is not passed on.
+                headers.pop(KEY_HEADER, None)
+                event = http_api_event(self.command, self.path, headers, body, None)
+                event["requestContext"]["authorizer"] = local_iam_authorizer()
+                self._send(server.invoke(event))
+
+            def _send(self, response: dict[str, Any]) -> None:
+                data = str(response.get("body") or "").encode("utf-8")
+                self.send_response(int(response.get("statusCode", 200)))
+                for name, value in (response.get("headers") or {}).items():
+                    self.send_header(name, str(value))
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = _serve
+            do_POST = _serve
+            do_PUT = _serve
+            do_DELETE = _serve
+
+        return Handler
+
+
+def start_local_player_api(runtime: LocalRuntime, port: int = 0) -> PlayerApiServer:
+    """The player API over the runtime's player table, on its virtual clock."""
+    from shared.player_api.wiring import build_player_api
+
+    services = build_player_api(
+        player_table=runtime.resources.player_table, clients=runtime.clients, clock=runtime.clock
+    )
+    return PlayerApiServer(services, port).start()

@@ -1,0 +1,78 @@
+"""What the player API calls: reads and the read flag on the player table, on a clock."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from shared.adapters.player_store import INBOX_PREFIX, PlayerStore
+from shared.clock import Clock
+from shared.domain.state import InboxMessage
+
+
+class BadCursor(ValueError):
+    """The cursor was not one this API handed out."""
+
+
+def encode_cursor(sort_key: str) -> str:
+    return base64.urlsafe_b64encode(sort_key.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    # Only a sort key inside the inbox: the partition always comes from the path, so a
+    # crafted cursor cannot reach another player's items or other item kinds.
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise BadCursor("the cursor is not valid") from exc
+    if not text.startswith(INBOX_PREFIX):
+        raise BadCursor("the cursor is not valid")
+    return text
+
+
+@dataclass(frozen=True)
+class Summary:
+    known: bool
+    points_balance: int
+    lifecycle_stage: str | None
+    segments: list[str]
+    unread_count: int
+
+
+class PlayerInbox:
+    """The player's inbox and summary as of the injected clock (virtual time locally)."""
+
+    def __init__(self, players: PlayerStore, clock: Clock) -> None:
+        self._players = players
+        self._clock = clock
+
+    def page(
+        self, player_id: str, *, limit: int, unread_only: bool, cursor: str | None
+    ) -> tuple[list[InboxMessage], str | None]:
+        after = decode_cursor(cursor) if cursor else None
+        messages, last = self._players.inbox_page(
+            player_id, now=self._clock.now(), limit=limit, unread_only=unread_only, after=after
+        )
+        return messages, encode_cursor(last) if last else None
+
+    def mark_read(self, player_id: str, message_id: str) -> bool:
+        return self._players.mark_inbox_read(player_id, message_id, now=self._clock.now())
+
+    def summary(self, player_id: str) -> Summary:
+        state = self._players.state(player_id)
+        unread = self._players.unread_count(player_id, self._clock.now())
+        if state is None:
+            return Summary(False, 0, None, [], unread)
+        return Summary(
+            known=True,
+            points_balance=state.points_balance,
+            lifecycle_stage=state.engagement.stage,
+            segments=sorted(state.segments),
+            unread_count=unread,
+        )
+
+
+@dataclass
+class PlayerApiServices:
+    inbox: PlayerInbox

@@ -1,0 +1,93 @@
+"""The player API in the synthesized stack: IAM auth on every route, its callers' policy and
+role, the function's rights on the player table, throttling and access logs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from shared.player_api.settings import PLAYER_API_ENV, player_api_settings
+
+from .conftest import Synth
+from .test_stack import as_list, function, logical_id_of, role_statements
+
+pytestmark = pytest.mark.infra
+
+HANDLER = "functions.player_api.handler.handler"
+
+
+def _api_id(synth: Synth) -> str:
+    return logical_id_of(synth, "AWS::ApiGatewayV2::Api", "/PlayerApi/")
+
+
+def test_given_the_player_api_then_every_route_needs_a_sigv4_signed_iam_caller(synth):
+    api_id = _api_id(synth)
+    routes = {
+        r["Properties"]["RouteKey"]: r["Properties"]
+        for r in synth.resources("AWS::ApiGatewayV2::Route").values()
+        if r["Properties"]["ApiId"] == {"Ref": api_id}
+    }
+
+    assert set(routes) == {
+        "GET /v1/players/{player_id}/inbox",
+        "POST /v1/players/{player_id}/inbox/{message_id}/read",
+        "GET /v1/players/{player_id}/summary",
+        "GET /v1/openapi.json",
+    }
+    assert {props["AuthorizationType"] for props in routes.values()} == {"AWS_IAM"}
+
+
+def test_the_caller_policy_may_invoke_only_this_apis_v1_routes_and_the_role_carries_it(synth):
+    [(policy_id, policy)] = [
+        (k, v)
+        for k, v in synth.resources("AWS::IAM::ManagedPolicy").items()
+        if "/PlayerApi/CallerPolicy" in v["Metadata"]["aws:cdk:path"]
+    ]
+    [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
+    role_id = logical_id_of(synth, "AWS::IAM::Role", "/PlayerApi/CallerRole")
+    role = synth.template["Resources"][role_id]["Properties"]
+
+    assert as_list(statement["Action"]) == ["execute-api:Invoke"]
+    resource = json.dumps(statement["Resource"])
+    assert _api_id(synth) in resource
+    assert resource.endswith('"/$default/*/v1/*"]]}')
+    assert role["ManagedPolicyArns"] == [{"Ref": policy_id}]
+    assert {"PlayerApiUrl", "PlayerApiCallerRoleArn", "PlayerApiCallerPolicyArn"} <= set(
+        synth.template["Outputs"]
+    )
+
+
+def test_the_function_may_only_query_and_update_the_player_table(synth):
+    _, props = function(synth, HANDLER)
+    player_table = logical_id_of(synth, "AWS::DynamoDB::Table", "PlayerTable")
+    config_table = logical_id_of(synth, "AWS::DynamoDB::Table", "ConfigTable")
+    statements = role_statements(synth, props)
+
+    on_tables = [s for s in statements if "dynamodb:" in json.dumps(s["Action"])]
+
+    assert len(on_tables) == 1
+    assert set(as_list(on_tables[0]["Action"])) == {"dynamodb:Query", "dynamodb:UpdateItem"}
+    assert player_table in json.dumps(on_tables[0]["Resource"])
+    assert config_table not in json.dumps(statements)
+
+
+def test_the_stage_is_throttled_and_access_logs_name_the_iam_caller(synth):
+    [stage] = [
+        s
+        for s in synth.resources("AWS::ApiGatewayV2::Stage").values()
+        if "/PlayerApi/" in s["Metadata"]["aws:cdk:path"]
+    ]
+    props = stage["Properties"]
+
+    assert props["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
+    assert props["DefaultRouteSettings"]["ThrottlingBurstLimit"] > 0
+    assert "$context.identity.userArn" in props["AccessLogSettings"]["Format"]
+
+
+def test_the_function_gets_every_setting_it_needs(synth):
+    _, props = function(synth, HANDLER)
+    env = props["Environment"]["Variables"]
+
+    assert set(PLAYER_API_ENV.values()) <= set(env)
+    player_api_settings(dict.fromkeys(env, "x1"))

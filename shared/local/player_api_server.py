@@ -12,10 +12,9 @@ from __future__ import annotations
 import hmac
 import secrets
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from shared.local.console_server import MAX_BODY_BYTES, _plain, http_api_event
+from shared.local.http_gateway import LocalHttpServer, http_api_event, plain_response
 from shared.local.runtime import LambdaContext, LocalRuntime
 from shared.player_api import wiring as player_api_wiring
 from shared.player_api.services import PlayerApiServices
@@ -38,7 +37,7 @@ def local_iam_authorizer() -> dict[str, Any]:
     }
 
 
-class PlayerApiServer:
+class PlayerApiServer(LocalHttpServer):
     """The player API on http://127.0.0.1:<port>, keyed by a random per-run secret."""
 
     def __init__(self, services: PlayerApiServices, port: int = 0, key: str | None = None) -> None:
@@ -46,22 +45,9 @@ class PlayerApiServer:
         player_api_wiring.install(services)
         # Powertools' resolver keeps the current event on itself: one request at a time.
         self._invoke_lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
-        self._thread: threading.Thread | None = None
+        super().__init__(port)
 
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> PlayerApiServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    def on_stop(self) -> None:
         player_api_wiring.reset()
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -74,45 +60,17 @@ class PlayerApiServer:
         # Constant-time: the key is the only thing standing between a local port and the data.
         return hmac.compare_digest(headers.get(KEY_HEADER, "").encode(), self.key.encode())
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def _serve(self) -> None:
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                length = int(headers.get("content-length") or 0)
-                if length > MAX_BODY_BYTES:
-                    self._send(_plain(413, "request body too large"))
-                    return
-                body = self.rfile.read(length).decode("utf-8") if length else None
-                if not server.authorized(headers):
-                    # API Gateway's IAM authorizer answers this itself; the function never runs.
-                    self._send(_plain(401, "Unauthorized"))
-                    return
-                # The key is the local stand-in for a signature: it is not passed on.
-                headers.pop(KEY_HEADER, None)
-                event = http_api_event(self.command, self.path, headers, body, None)
-                event["requestContext"]["authorizer"] = local_iam_authorizer()
-                self._send(server.invoke(event))
-
-            def _send(self, response: dict[str, Any]) -> None:
-                data = str(response.get("body") or "").encode("utf-8")
-                self.send_response(int(response.get("statusCode", 200)))
-                for name, value in (response.get("headers") or {}).items():
-                    self.send_header(name, str(value))
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = _serve
-            do_POST = _serve
-            do_PUT = _serve
-            do_DELETE = _serve
-
-        return Handler
+    def handle(
+        self, method: str, target: str, headers: dict[str, str], body: str | None
+    ) -> dict[str, Any]:
+        if not self.authorized(headers):
+            # API Gateway's IAM authorizer answers this itself; the function never runs.
+            return plain_response(401, "Unauthorized")
+        # The key is the local stand-in for a signature: it is not passed on.
+        headers.pop(KEY_HEADER, None)
+        event = http_api_event(method, target, headers, body, None)
+        event["requestContext"]["authorizer"] = local_iam_authorizer()
+        return self.invoke(event)
 
 
 def start_local_player_api(runtime: LocalRuntime, port: int = 0) -> PlayerApiServer:

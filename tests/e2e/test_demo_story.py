@@ -101,4 +101,6 @@ def test_the_demo_shows_the_responsible_gaming_gate(moto_server, stack):
 
 def test_the_self_excluded_player_gets_no_marketing_thank_you_either(moto_server, stack):
     run_demo(out=lambda _: None, embedded=stack)
-    assert [m["subject"] for m in sent_emails(stack) if m["to"] == ["cara@example.org"]] == ["Welcome, Cara!"]
+    assert [m["subject"] for m in sent_emails(stack) if m["to"] == ["cara@example.org"]] == [
+        "Welcome, Cara!"
+    ]

@@ -9,12 +9,9 @@
 
 from __future__ import annotations
 
-import json
 import re
 
-import jsii
 from aws_cdk import Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack
-from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
@@ -25,6 +22,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.config import LOG_RETENTION_NAMES, ContextError, StackConfig
+from infra.constructs.access_logs import JsonAccessLogs
 from infra.constructs.functions import METRICS_NAMESPACE, _PythonFunction, powertools_layer_arn
 from infra.constructs.tables import Tables
 from infra.lambda_code import runtime_code
@@ -76,37 +74,6 @@ USER_ADMIN_ACTIONS = (
 )
 
 
-@jsii.implements(apigw.IAccessLogSettings)
-class _AccessLogs:
-    """Access logs of the API stage: who called what, when, how it went (no bodies)."""
-
-    def __init__(self, log_group: logs.ILogGroup) -> None:
-        self._destination = apigw.LogGroupLogDestination(log_group)
-
-    @property
-    def destination(self) -> apigw.IAccessLogDestination:
-        return self._destination
-
-    @property
-    def format(self) -> apigateway.AccessLogFormat:
-        # JSON lines with the caller's identity (sub, not email) for auditing console use.
-        return apigateway.AccessLogFormat.custom(
-            json.dumps(
-                {
-                    "requestId": "$context.requestId",
-                    "time": "$context.requestTime",
-                    "ip": "$context.identity.sourceIp",
-                    "method": "$context.httpMethod",
-                    "path": "$context.path",
-                    "status": "$context.status",
-                    "latencyMs": "$context.responseLatency",
-                    "user": "$context.authorizer.claims.sub",
-                    "error": "$context.authorizer.error",
-                }
-            )
-        )
-
-
 def _domain_prefix(scope: Construct) -> str:
     """The hosted UI's domain prefix (unique per region): context, or one from the account."""
     value = scope.node.try_get_context("console_domain_prefix")
@@ -119,6 +86,13 @@ def _domain_prefix(scope: Construct) -> str:
             "at most 63, without 'aws', 'amazon' or 'cognito'"
         )
     return text
+
+
+# The caller's identity (sub, not email) for auditing console use.
+CONSOLE_LOG_IDENTITY = {
+    "user": "$context.authorizer.claims.sub",
+    "error": "$context.authorizer.error",
+}
 
 
 class Console(Construct):
@@ -188,7 +162,7 @@ class Console(Construct):
             throttle=apigw.ThrottleSettings(
                 rate_limit=THROTTLE_RATE_PER_SECOND, burst_limit=THROTTLE_BURST
             ),
-            access_log_settings=_AccessLogs(self.access_logs),
+            access_log_settings=JsonAccessLogs(self.access_logs, CONSOLE_LOG_IDENTITY),
         )
         console_url = f"https://{self.api.api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}/"
         self.client = self.user_pool.add_client(

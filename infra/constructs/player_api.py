@@ -10,11 +10,7 @@ signed, expiring, auditable credentials without a secret of ours to rotate.
 
 from __future__ import annotations
 
-import json
-
-import jsii
 from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack
-from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
@@ -24,6 +20,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.config import LOG_RETENTION_NAMES, StackConfig
+from infra.constructs.access_logs import JsonAccessLogs
 from infra.constructs.functions import METRICS_NAMESPACE, _PythonFunction, powertools_layer_arn
 from infra.constructs.tables import Tables
 from infra.lambda_code import runtime_code
@@ -44,34 +41,11 @@ ROUTES = (
 PLAYER_TABLE_ACTIONS = ("dynamodb:Query", "dynamodb:UpdateItem")
 
 
-@jsii.implements(apigw.IAccessLogSettings)
-class _AccessLogs:
-    """JSON access log lines naming the IAM caller (its ARN) of every request; no bodies."""
-
-    def __init__(self, log_group: logs.ILogGroup) -> None:
-        self._destination = apigw.LogGroupLogDestination(log_group)
-
-    @property
-    def destination(self) -> apigw.IAccessLogDestination:
-        return self._destination
-
-    @property
-    def format(self) -> apigateway.AccessLogFormat:
-        return apigateway.AccessLogFormat.custom(
-            json.dumps(
-                {
-                    "requestId": "$context.requestId",
-                    "time": "$context.requestTime",
-                    "ip": "$context.identity.sourceIp",
-                    "method": "$context.httpMethod",
-                    "path": "$context.path",
-                    "status": "$context.status",
-                    "latencyMs": "$context.responseLatency",
-                    "caller": "$context.identity.userArn",
-                    "error": "$context.error.message",
-                }
-            )
-        )
+# The IAM caller (its ARN) of every request.
+PLAYER_API_LOG_IDENTITY = {
+    "caller": "$context.identity.userArn",
+    "error": "$context.error.message",
+}
 
 
 class PlayerApi(Construct):
@@ -96,7 +70,7 @@ class PlayerApi(Construct):
             throttle=apigw.ThrottleSettings(
                 rate_limit=THROTTLE_RATE_PER_SECOND, burst_limit=THROTTLE_BURST
             ),
-            access_log_settings=_AccessLogs(self.access_logs),
+            access_log_settings=JsonAccessLogs(self.access_logs, PLAYER_API_LOG_IDENTITY),
         )
 
         layer = lambda_.LayerVersion.from_layer_version_arn(

@@ -22,8 +22,9 @@ from constructs import Construct
 
 from events.models import UNSUBSCRIBE_SOURCE, ConsentChanged
 from infra.config import LOG_RETENTION_NAMES, StackConfig
+from infra.constructs.access_logs import JsonAccessLogs
 from infra.constructs.bus import EngageBus
-from infra.constructs.console import _AccessLogs
+from infra.constructs.console import CONSOLE_LOG_IDENTITY
 from infra.constructs.functions import METRICS_NAMESPACE, _PythonFunction, powertools_layer_arn
 from infra.lambda_code import runtime_code
 from infra.nag import acknowledge
@@ -76,7 +77,7 @@ class Unsubscribe(Construct):
                 rate_limit=THROTTLE_RATE_PER_SECOND, burst_limit=THROTTLE_BURST
             ),
             # The access log's path has no query string, so tokens are not logged.
-            access_log_settings=_AccessLogs(self.access_logs),
+            access_log_settings=JsonAccessLogs(self.access_logs, CONSOLE_LOG_IDENTITY),
         )
 
         layer = lambda_.LayerVersion.from_layer_version_arn(

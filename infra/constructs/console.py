@@ -22,8 +22,8 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.config import LOG_RETENTION_NAMES, ContextError, StackConfig
-from infra.constructs.access_logs import JsonAccessLogs
 from infra.constructs.functions import METRICS_NAMESPACE, _PythonFunction, powertools_layer_arn
+from infra.constructs.http_api import logged_http_api
 from infra.constructs.tables import Tables
 from infra.lambda_code import runtime_code
 from infra.nag import acknowledge
@@ -142,28 +142,16 @@ class Console(Construct):
         )
 
         # --- the API -------------------------------------------------------------------
-        self.access_logs = logs.LogGroup(
+        http = logged_http_api(
             self,
-            "AccessLogs",
-            retention=logs.RetentionDays[LOG_RETENTION_NAMES[config.log_retention_days]],
-            removal_policy=removal,
-        )
-        self.api = apigw.HttpApi(
-            self,
-            "Api",
             description="engage marketer console (UI and API)",
-            create_default_stage=False,
+            log_retention=logs.RetentionDays[LOG_RETENTION_NAMES[config.log_retention_days]],
+            removal=removal,
+            rate_limit=THROTTLE_RATE_PER_SECOND,
+            burst_limit=THROTTLE_BURST,
+            log_identity=CONSOLE_LOG_IDENTITY,
         )
-        # Not "Default": CDK drops that name from logical ids, which would clash with the API's.
-        self.stage = self.api.add_stage(
-            "Stage",
-            stage_name="$default",
-            auto_deploy=True,
-            throttle=apigw.ThrottleSettings(
-                rate_limit=THROTTLE_RATE_PER_SECOND, burst_limit=THROTTLE_BURST
-            ),
-            access_log_settings=JsonAccessLogs(self.access_logs, CONSOLE_LOG_IDENTITY),
-        )
+        self.access_logs, self.api, self.stage = http.access_logs, http.api, http.stage
         console_url = f"https://{self.api.api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}/"
         self.client = self.user_pool.add_client(
             "ConsoleClient",

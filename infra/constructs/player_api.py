@@ -20,8 +20,8 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.config import LOG_RETENTION_NAMES, StackConfig
-from infra.constructs.access_logs import JsonAccessLogs
 from infra.constructs.functions import METRICS_NAMESPACE, _PythonFunction, powertools_layer_arn
+from infra.constructs.http_api import logged_http_api
 from infra.constructs.tables import Tables
 from infra.lambda_code import runtime_code
 from infra.nag import acknowledge
@@ -54,24 +54,16 @@ class PlayerApi(Construct):
         removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
         log_retention = logs.RetentionDays[LOG_RETENTION_NAMES[config.log_retention_days]]
 
-        self.access_logs = logs.LogGroup(
-            self, "AccessLogs", retention=log_retention, removal_policy=removal
-        )
-        self.api = apigw.HttpApi(
+        http = logged_http_api(
             self,
-            "Api",
             description="engage player API (inbox, summary) for the operator's backend; IAM auth",
-            create_default_stage=False,
+            log_retention=log_retention,
+            removal=removal,
+            rate_limit=THROTTLE_RATE_PER_SECOND,
+            burst_limit=THROTTLE_BURST,
+            log_identity=PLAYER_API_LOG_IDENTITY,
         )
-        self.stage = self.api.add_stage(
-            "Stage",
-            stage_name="$default",
-            auto_deploy=True,
-            throttle=apigw.ThrottleSettings(
-                rate_limit=THROTTLE_RATE_PER_SECOND, burst_limit=THROTTLE_BURST
-            ),
-            access_log_settings=JsonAccessLogs(self.access_logs, PLAYER_API_LOG_IDENTITY),
-        )
+        self.access_logs, self.api, self.stage = http.access_logs, http.api, http.stage
 
         layer = lambda_.LayerVersion.from_layer_version_arn(
             self, "PowertoolsLayer", powertools_layer_arn(self, config.powertools_layer_version)

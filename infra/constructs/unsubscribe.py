@@ -22,10 +22,10 @@ from constructs import Construct
 
 from events.models import UNSUBSCRIBE_SOURCE, ConsentChanged
 from infra.config import LOG_RETENTION_NAMES, StackConfig
-from infra.constructs.access_logs import JsonAccessLogs
 from infra.constructs.bus import EngageBus
 from infra.constructs.console import CONSOLE_LOG_IDENTITY
 from infra.constructs.functions import METRICS_NAMESPACE, _PythonFunction, powertools_layer_arn
+from infra.constructs.http_api import logged_http_api
 from infra.lambda_code import runtime_code
 from infra.nag import acknowledge
 from shared.services.unsubscribe import PATH
@@ -60,25 +60,17 @@ class Unsubscribe(Construct):
         )
         acknowledge(self.secret, "AwsSolutions-SMG4", _ROTATION_REASON)
 
-        self.access_logs = logs.LogGroup(
-            self, "AccessLogs", retention=log_retention, removal_policy=removal
-        )
-        self.api = apigw.HttpApi(
+        # The access log's path has no query string, so tokens are not logged.
+        http = logged_http_api(
             self,
-            "Api",
             description="engage one-click unsubscribe (public, signed links)",
-            create_default_stage=False,
+            log_retention=log_retention,
+            removal=removal,
+            rate_limit=THROTTLE_RATE_PER_SECOND,
+            burst_limit=THROTTLE_BURST,
+            log_identity=CONSOLE_LOG_IDENTITY,
         )
-        self.stage = self.api.add_stage(
-            "Stage",
-            stage_name="$default",
-            auto_deploy=True,
-            throttle=apigw.ThrottleSettings(
-                rate_limit=THROTTLE_RATE_PER_SECOND, burst_limit=THROTTLE_BURST
-            ),
-            # The access log's path has no query string, so tokens are not logged.
-            access_log_settings=JsonAccessLogs(self.access_logs, CONSOLE_LOG_IDENTITY),
-        )
+        self.access_logs, self.api, self.stage = http.access_logs, http.api, http.stage
 
         layer = lambda_.LayerVersion.from_layer_version_arn(
             self, "PowertoolsLayer", powertools_layer_arn(self, config.powertools_layer_version)

@@ -17,15 +17,15 @@ from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.config import LOG_RETENTION_NAMES, ContextError, StackConfig
-from infra.constructs.functions import METRICS_NAMESPACE, _PythonFunction, powertools_layer_arn
+from infra.constructs.functions import (
+    app_function,
+)
 from infra.constructs.http_api import logged_http_api
 from infra.constructs.tables import Tables
-from infra.lambda_code import runtime_code
 from infra.nag import acknowledge
 from shared.console.roles import Role
 from shared.console.settings import CONSOLE_ENV
@@ -172,26 +172,18 @@ class Console(Construct):
         )
 
         # --- the function --------------------------------------------------------------
-        layer = lambda_.LayerVersion.from_layer_version_arn(
-            self, "PowertoolsLayer", powertools_layer_arn(self, config.powertools_layer_version)
-        )
         sign_in_domain = Fn.join(
             "", [self.domain.domain_name, ".auth.", Aws.REGION, ".amazoncognito.com"]
         )
-        self.function = _PythonFunction(
+        self.function = app_function(
             self,
-            "Function",
+            config=config,
             handler="functions.console.handler.handler",
+            service="engage-console",
             description="marketer console API and UI",
-            code=runtime_code(),
-            layer=layer,
             timeout=CONSOLE_TIMEOUT,
-            log_retention=logs.RetentionDays[LOG_RETENTION_NAMES[config.log_retention_days]],
-            log_removal=removal,
+            removal=removal,
             environment={
-                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
-                "POWERTOOLS_SERVICE_NAME": "engage-console",
-                "LOG_LEVEL": config.log_level,
                 CONSOLE_ENV["player_table"]: tables.player_table.table_name,
                 CONSOLE_ENV["config_table"]: tables.config_table.table_name,
                 CONSOLE_ENV["auth_domain"]: sign_in_domain,

@@ -12,18 +12,17 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ses as ses
 from constructs import Construct
 
 from events.models import DETAIL_MODELS, FEEDBACK_SOURCE, INTERNAL_DETAIL_SOURCES
-from infra.config import LOG_RETENTION_NAMES, StackConfig
+from infra.config import StackConfig
 from infra.constructs.bus import EngageBus
 from infra.constructs.email import Email
-from infra.constructs.functions import METRICS_NAMESPACE, _PythonFunction, powertools_layer_arn
+from infra.constructs.functions import (
+    app_function,
+)
 from infra.constructs.queues import dead_letter_queue
-from infra.lambda_code import runtime_code
 from infra.nag import acknowledge
 from shared.domain.feedback import SES_DETAIL_TYPES, SES_SOURCE
 from shared.settings import ENV
@@ -55,23 +54,15 @@ class EmailFeedback(Construct):
             events=list(FEEDBACK_EVENTS),
         )
 
-        layer = lambda_.LayerVersion.from_layer_version_arn(
-            self, "PowertoolsLayer", powertools_layer_arn(self, config.powertools_layer_version)
-        )
-        self.function = _PythonFunction(
+        self.function = app_function(
             self,
-            "Function",
+            config=config,
             handler="functions.feedback.handler.handler",
+            service="engage-feedback",
             description="translates SES delivery feedback into engage.message events",
-            code=runtime_code(),
-            layer=layer,
             timeout=FEEDBACK_TIMEOUT,
-            log_retention=logs.RetentionDays[LOG_RETENTION_NAMES[config.log_retention_days]],
-            log_removal=removal,
+            removal=removal,
             environment={
-                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
-                "POWERTOOLS_SERVICE_NAME": "engage-feedback",
-                "LOG_LEVEL": config.log_level,
                 ENV["bus_arn"]: bus.bus.event_bus_arn,
             },
         )

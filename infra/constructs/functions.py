@@ -158,6 +158,41 @@ class _PythonFunction(Construct):
         acknowledge(self.function, "AwsSolutions-L1", _RUNTIME_REASON)
 
 
+def app_function(
+    scope: Construct,
+    *,
+    config: StackConfig,
+    handler: str,
+    service: str,
+    description: str,
+    timeout: Duration,
+    removal: RemovalPolicy,
+    environment: dict[str, str],
+) -> _PythonFunction:
+    """One more function of the app: the shared code asset, the Powertools layer, the common
+    environment, its own role and log group (children of `scope`: PowertoolsLayer, Function)."""
+    layer = lambda_.LayerVersion.from_layer_version_arn(
+        scope, "PowertoolsLayer", powertools_layer_arn(scope, config.powertools_layer_version)
+    )
+    return _PythonFunction(
+        scope,
+        "Function",
+        handler=handler,
+        description=description,
+        code=runtime_code(),
+        layer=layer,
+        timeout=timeout,
+        log_retention=logs.RetentionDays[LOG_RETENTION_NAMES[config.log_retention_days]],
+        log_removal=removal,
+        environment={
+            "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+            "POWERTOOLS_SERVICE_NAME": service,
+            "LOG_LEVEL": config.log_level,
+            **environment,
+        },
+    )
+
+
 class EngageFunctions(Construct):
     """engine: queue -> decide -> one transaction per player; dispatch: outbox -> effects."""
 

@@ -15,15 +15,15 @@ from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.config import LOG_RETENTION_NAMES, StackConfig
-from infra.constructs.functions import METRICS_NAMESPACE, _PythonFunction, powertools_layer_arn
+from infra.constructs.functions import (
+    app_function,
+)
 from infra.constructs.http_api import logged_http_api
 from infra.constructs.tables import Tables
-from infra.lambda_code import runtime_code
 from infra.nag import acknowledge
 from shared.player_api.settings import PLAYER_API_ENV
 
@@ -65,23 +65,15 @@ class PlayerApi(Construct):
         )
         self.access_logs, self.api, self.stage = http.access_logs, http.api, http.stage
 
-        layer = lambda_.LayerVersion.from_layer_version_arn(
-            self, "PowertoolsLayer", powertools_layer_arn(self, config.powertools_layer_version)
-        )
-        self.function = _PythonFunction(
+        self.function = app_function(
             self,
-            "Function",
+            config=config,
             handler="functions.player_api.handler.handler",
+            service="engage-player-api",
             description="player API (in-app inbox, summary)",
-            code=runtime_code(),
-            layer=layer,
             timeout=PLAYER_API_TIMEOUT,
-            log_retention=log_retention,
-            log_removal=removal,
+            removal=removal,
             environment={
-                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
-                "POWERTOOLS_SERVICE_NAME": "engage-player-api",
-                "LOG_LEVEL": config.log_level,
                 PLAYER_API_ENV["player_table"]: tables.player_table.table_name,
             },
         )

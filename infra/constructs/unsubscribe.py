@@ -15,7 +15,6 @@ from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -24,9 +23,11 @@ from events.models import UNSUBSCRIBE_SOURCE, ConsentChanged
 from infra.config import LOG_RETENTION_NAMES, StackConfig
 from infra.constructs.bus import EngageBus
 from infra.constructs.console import CONSOLE_LOG_IDENTITY
-from infra.constructs.functions import METRICS_NAMESPACE, _PythonFunction, powertools_layer_arn
+from infra.constructs.functions import (
+    _PythonFunction,
+    app_function,
+)
 from infra.constructs.http_api import logged_http_api
-from infra.lambda_code import runtime_code
 from infra.nag import acknowledge
 from shared.services.unsubscribe import PATH
 from shared.settings import ENV
@@ -72,23 +73,15 @@ class Unsubscribe(Construct):
         )
         self.access_logs, self.api, self.stage = http.access_logs, http.api, http.stage
 
-        layer = lambda_.LayerVersion.from_layer_version_arn(
-            self, "PowertoolsLayer", powertools_layer_arn(self, config.powertools_layer_version)
-        )
-        self.function = _PythonFunction(
+        self.function = app_function(
             self,
-            "Function",
+            config=config,
             handler="functions.unsubscribe.handler.handler",
+            service="engage-unsubscribe",
             description="one-click unsubscribe (signed links -> consent changes)",
-            code=runtime_code(),
-            layer=layer,
             timeout=UNSUBSCRIBE_TIMEOUT,
-            log_retention=log_retention,
-            log_removal=removal,
+            removal=removal,
             environment={
-                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
-                "POWERTOOLS_SERVICE_NAME": "engage-unsubscribe",
-                "LOG_LEVEL": config.log_level,
                 ENV["bus_arn"]: bus.bus.event_bus_arn,
                 ENV["unsubscribe_secret_arn"]: self.secret.secret_arn,
             },

@@ -17,12 +17,13 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from shared.adapters.capacity import CapacityMeter
+from shared.adapters.dynamo_errors import translate_throttle
 from shared.domain.config import MessageTemplate, parse_rule
 from shared.domain.delivery import DeliveryPolicy
 from shared.domain.engagement import EngagementPolicy
 from shared.domain.rg import RgThresholds
 from shared.domain.segments import Segment
-from shared.errors import ConflictError, ThrottledError
+from shared.errors import ConflictError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -32,19 +33,6 @@ TEMPLATE = "template"
 POLICY = "policy"
 SEGMENT = "segment"
 META_KEY = {"pk": {"S": "meta"}, "sk": {"S": "published"}}
-_THROTTLE_CODES = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-}
-
-
-def _translate(exc: ClientError) -> Exception:
-    code = exc.response.get("Error", {}).get("Code", "")
-    if code in _THROTTLE_CODES:
-        return ThrottledError(code)
-    return exc
 
 
 def _json_default(value: Any) -> Any:
@@ -75,7 +63,7 @@ class ConfigStore:
                 TableName=self._table, Key=META_KEY, ReturnConsumedCapacity="TOTAL"
             )
         except ClientError as exc:
-            raise _translate(exc) from exc
+            raise translate_throttle(exc) from exc
         self._meter.record_read("config_version", resp.get("ConsumedCapacity"))
         item = resp.get("Item")
         return int(item["config_version"]["N"]) if item else 0
@@ -93,7 +81,7 @@ class ConfigStore:
             try:
                 resp = self._ddb.query(**kwargs)
             except ClientError as exc:
-                raise _translate(exc) from exc
+                raise translate_throttle(exc) from exc
             self._meter.record_read("config_items", resp.get("ConsumedCapacity"))
             for item in resp.get("Items", []):
                 try:
@@ -175,5 +163,5 @@ class ConfigStore:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 raise ConflictError("config was published by someone else meanwhile") from exc
-            raise _translate(exc) from exc
+            raise translate_throttle(exc) from exc
         return int(resp["Attributes"]["config_version"]["N"])

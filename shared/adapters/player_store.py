@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError
 
 from events.routing import OUTBOX_SK_PREFIX
 from shared.adapters.capacity import CapacityMeter
+from shared.adapters.dynamo_errors import THROTTLE_CODES
 from shared.domain.state import AuditEntry, InboxMessage, LedgerEntry, OutboxItem, PlayerState
 from shared.errors import ConflictError, NotFoundError, ThrottledError, TooLargeError
 
@@ -36,12 +37,6 @@ AUDIT_PREFIX = "AUDIT#"
 INBOX_PREFIX = "INBOX#"
 MAX_TRANSACTION_ITEMS = 100
 OUTBOX_RETENTION = timedelta(days=30)
-_THROTTLE_CODES = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-}
 
 
 def player_pk(player_id: str) -> str:
@@ -467,7 +462,7 @@ class PlayerStore:
                     raise ConflictError(f"{code}: {reasons}") from exc
                 if any(r in ("ThrottlingError", "ProvisionedThroughputExceeded") for r in reasons):
                     raise ThrottledError(f"{code}: {reasons}") from exc
-            if code in _THROTTLE_CODES or code == "TransactionInProgressException":
+            if code in THROTTLE_CODES or code == "TransactionInProgressException":
                 raise ThrottledError(code) from exc
             raise
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from shared.adapters.capacity import CapacityMeter
 from shared.adapters.dynamo_errors import translate_throttle
+from shared.adapters.dynamo_query import query_pages
 from shared.domain.config import MessageTemplate, parse_rule
 from shared.domain.delivery import DeliveryPolicy
 from shared.domain.engagement import EngagementPolicy
@@ -77,11 +78,7 @@ class ConfigStore:
             "ExpressionAttributeValues": {":k": {"S": kind}},
             "ReturnConsumedCapacity": "TOTAL",
         }
-        while True:
-            try:
-                resp = self._ddb.query(**kwargs)
-            except ClientError as exc:
-                raise translate_throttle(exc) from exc
+        for resp in query_pages(self._query, **kwargs):
             self._meter.record_read("config_items", resp.get("ConsumedCapacity"))
             for item in resp.get("Items", []):
                 try:
@@ -89,9 +86,13 @@ class ConfigStore:
                 except (KeyError, ValueError):
                     body = {"_unreadable": item["sk"]["S"]}
                 out.append(body if isinstance(body, dict) else {"_unreadable": item["sk"]["S"]})
-            if "LastEvaluatedKey" not in resp:
-                return out
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        return out
+
+    def _query(self, **kwargs: Any) -> Any:
+        try:
+            return self._ddb.query(**kwargs)
+        except ClientError as exc:
+            raise translate_throttle(exc) from exc
 
     def put_rule(self, raw: Mapping[str, Any], *, actor: str, now: datetime) -> None:
         """Validate then store a rule (raises pydantic ValidationError with field paths)."""

@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 from events.routing import OUTBOX_SK_PREFIX
 from shared.adapters.capacity import CapacityMeter
 from shared.adapters.dynamo_errors import THROTTLE_CODES
+from shared.adapters.dynamo_query import query_pages
 from shared.domain.state import AuditEntry, InboxMessage, LedgerEntry, OutboxItem, PlayerState
 from shared.errors import ConflictError, NotFoundError, ThrottledError, TooLargeError
 
@@ -263,12 +264,9 @@ class PlayerStore:
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
             "ExpressionAttributeValues": {":pk": {"S": player_pk(player_id)}, ":p": {"S": prefix}},
         }
-        while True:
-            resp = self._call(self._ddb.query, **kwargs)
+        for resp in query_pages(lambda **kw: self._call(self._ddb.query, **kw), **kwargs):
             out += resp.get("Items", [])
-            if "LastEvaluatedKey" not in resp:
-                return out
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        return out
 
     def put_audit(self, entry: AuditEntry) -> None:
         """Record one audit entry outside a decision (dispatch and engine stages)."""
@@ -370,13 +368,8 @@ class PlayerStore:
             },
             "Select": "COUNT",
         }
-        count = 0
-        while True:
-            resp = self._call(self._ddb.query, **kwargs)
-            count += int(resp.get("Count", 0))
-            if "LastEvaluatedKey" not in resp:
-                return count
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        pages = query_pages(lambda **kw: self._call(self._ddb.query, **kw), **kwargs)
+        return sum(int(resp.get("Count", 0)) for resp in pages)
 
     def mark_inbox_read(self, player_id: str, message_id: str, now: datetime | None = None) -> bool:
         """Set the message's `read` flag; False if there is no such (live, given `now`) message.

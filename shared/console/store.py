@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from botocore.exceptions import ClientError
 
 from shared.adapters.config_store import META_KEY
+from shared.adapters.dynamo_query import query_pages
 from shared.errors import ConflictError, ThrottledError
 
 if TYPE_CHECKING:
@@ -312,12 +313,9 @@ class ConsoleConfigStore:
             "ScanIndexForward": not newest_first,
             "ConsistentRead": True,
         }
-        while True:
-            resp = self._call(self._ddb.query, **kwargs)
+        for resp in query_pages(lambda **kw: self._call(self._ddb.query, **kw), **kwargs):
             out += resp.get("Items", [])
-            if "LastEvaluatedKey" not in resp:
-                return out
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        return out
 
     def _transact(self, writes: list[dict[str, Any]]) -> None:
         try:

@@ -615,6 +615,80 @@ class MessageComplained(MessageEvent):
     detail_type: ClassVar[str] = "engage.message.complained"
 
 
+GameSlug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+
+
+class DepositReversed(EventDetail):
+    """A deposit was charged back, refunded or cancelled: the points it earned are clawed back."""
+
+    detail_type: ClassVar[str] = "wallet.deposit_reversed"
+
+    deposit_id: Annotated[str, Field(min_length=1, max_length=128)]
+    reason: Literal["chargeback", "refund", "cancelled", "other"] = "other"
+
+
+class TierChanged(EventDetail):
+    """Internal: the player's tier changed (up on qualifying, down at a review)."""
+
+    detail_type: ClassVar[str] = "engage.tier.changed"
+
+    tier: GameSlug
+    previous_tier: GameSlug | None = None
+    direction: Literal["up", "down"]
+    qualifying_points: Annotated[StrictInt, Field(ge=0)]
+
+
+class BadgeGranted(EventDetail):
+    """Internal: a badge was granted (once per player and badge)."""
+
+    detail_type: ClassVar[str] = "engage.badge.granted"
+
+    badge: GameSlug
+
+
+class MissionCompleted(EventDetail):
+    """Internal: the player completed a mission (once per mission period)."""
+
+    detail_type: ClassVar[str] = "engage.mission.completed"
+
+    mission_id: GameSlug
+    mission_version: Annotated[StrictInt, Field(ge=1)]
+    period: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        description="Which occurrence: 'once', or the window start for a recurring mission."
+    )
+
+
+class LeaderboardPrize(EventDetail):
+    """Internal: a closed leaderboard placed the player; the engine pays the prize once."""
+
+    detail_type: ClassVar[str] = "engage.leaderboard.prize"
+
+    board_id: GameSlug
+    period: Annotated[str, Field(min_length=1, max_length=64)]
+    rank: Annotated[StrictInt, Field(ge=1)]
+    score: Decimal
+
+
+class RewardPurchased(EventDetail):
+    """Internal: the player bought a reward-store item with points."""
+
+    detail_type: ClassVar[str] = "engage.store.purchased"
+
+    item_id: GameSlug
+    price: Annotated[StrictInt, Field(ge=0)]
+    purchase_id: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class WheelSpun(EventDetail):
+    """Internal: the player spun a wheel; `prize_id` is what it landed on."""
+
+    detail_type: ClassVar[str] = "engage.wheel.spun"
+
+    wheel_id: GameSlug
+    prize_id: GameSlug
+    spin_id: Annotated[str, Field(min_length=1, max_length=128)]
+
+
 DETAIL_MODELS: dict[str, type[EventDetail]] = {
     model.detail_type: model
     for model in (
@@ -646,6 +720,13 @@ DETAIL_MODELS: dict[str, type[EventDetail]] = {
         MessageBounced,
         MessageComplained,
         AppMessageOpened,
+        DepositReversed,
+        TierChanged,
+        BadgeGranted,
+        MissionCompleted,
+        LeaderboardPrize,
+        RewardPurchased,
+        WheelSpun,
     )
 }
 
@@ -657,6 +738,9 @@ ENGINE_SOURCE = "engage.engine"
 
 FEEDBACK_SOURCE = "engage.ses"
 """Source of delivery feedback (opens, bounces, ...) the feedback function translates from SES."""
+
+LEADERBOARD_SOURCE = "engage.leaderboard"
+"""Source of prize events the leaderboard settlement puts on the bus when a board closes."""
 
 UNSUBSCRIBE_SOURCE = "engage.unsubscribe"
 """Source of the consent changes the one-click unsubscribe route puts on the bus."""
@@ -672,6 +756,12 @@ INTERNAL_DETAIL_SOURCES: dict[str, str] = {
     "engage.message.clicked": FEEDBACK_SOURCE,
     "engage.message.bounced": FEEDBACK_SOURCE,
     "engage.message.complained": FEEDBACK_SOURCE,
+    "engage.tier.changed": ENGINE_SOURCE,
+    "engage.badge.granted": ENGINE_SOURCE,
+    "engage.mission.completed": ENGINE_SOURCE,
+    "engage.store.purchased": ENGINE_SOURCE,
+    "engage.wheel.spun": ENGINE_SOURCE,
+    "engage.leaderboard.prize": LEADERBOARD_SOURCE,
 }
 """Detail-types operators may not send: only the platform's own source is accepted."""
 

@@ -22,6 +22,7 @@ from shared.adapters.dynamo_query import query_pages
 from shared.domain.config import MessageTemplate, parse_rule
 from shared.domain.delivery import DeliveryPolicy
 from shared.domain.engagement import EngagementPolicy
+from shared.domain.game_config import GAME_KINDS, parse_game_item
 from shared.domain.rg import RgThresholds
 from shared.domain.segments import Segment
 from shared.errors import ConflictError
@@ -115,6 +116,13 @@ class ConfigStore:
             raise ValueError(f"policy_id: must be one of {sorted(models)}")
         models[policy_id].model_validate({k: v for k, v in raw.items() if k != "policy_id"})
         self._put(POLICY, str(policy_id), raw, actor=actor, now=now)
+
+    def put_game(self, kind: str, raw: Mapping[str, Any], *, actor: str, now: datetime) -> None:
+        """Validate then store a game item (tier program, badge, mission, wheel, ...)."""
+        if kind not in GAME_KINDS:
+            raise ValueError(f"kind: must be one of {sorted(GAME_KINDS)}")
+        item = parse_game_item(kind, raw)
+        self._put(kind, str(getattr(item, GAME_KINDS[kind][1])), raw, actor=actor, now=now)
 
     def put_template(self, raw: Mapping[str, Any], *, actor: str, now: datetime) -> None:
         tpl = MessageTemplate.model_validate(raw)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from shared.domain.delivery import DeliveryPolicy
 from shared.domain.engagement import EngagementPolicy
+from shared.domain.game_config import GameConfig, build_game_config, game_references
 from shared.domain.rg import RgThresholds
 from shared.domain.rules import (
     CompiledRule,
@@ -125,6 +126,7 @@ class ConfigSnapshot:
     engagement: EngagementPolicy = field(default_factory=EngagementPolicy)
     delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     segments: tuple[CompiledSegment, ...] = ()
+    game: GameConfig = field(default_factory=GameConfig)
 
     def template(
         self, template_id: str, channel: str, locale: str | None
@@ -160,9 +162,12 @@ def build_config(
     template_items: Iterable[Mapping[str, Any]],
     policy_items: Iterable[Mapping[str, Any]] = (),
     segment_items: Iterable[Mapping[str, Any]] = (),
+    game_items: Mapping[str, Iterable[Mapping[str, Any]]] | None = None,
 ) -> ConfigSnapshot:
     """Validate and compile raw items; refused items are reported in `problems`."""
     problems: list[ConfigProblem] = []
+    game, game_problems = build_game_config(game_items or {})
+    problems += [ConfigProblem(p.kind, p.item_id, p.reason) for p in game_problems]
     policies: dict[str, Any] = {
         "rg": RgThresholds(),
         "engagement": EngagementPolicy(),
@@ -217,6 +222,7 @@ def build_config(
             if isinstance(a, SendAction)
             and not any(k[0] == a.send.template and k[1] == a.send.channel for k in templates)
         ]
+        missing += game_references(rule, game)
         if missing:
             problems.append(ConfigProblem("rule", item_id, "; ".join(missing)))
             continue
@@ -230,4 +236,5 @@ def build_config(
         engagement=policies["engagement"],
         delivery=policies["delivery"],
         segments=compile_segments(segments),
+        game=game,
     )

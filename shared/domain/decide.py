@@ -15,6 +15,8 @@ from typing import Any
 
 from events.models import (
     INTERNAL_DETAIL_SOURCES,
+    BadgeGranted,
+    DepositReversed,
     EventDetail,
     TimerFired,
 )
@@ -27,6 +29,8 @@ from shared.domain.rules import (
     CancelTimerAction,
     CascadeAction,
     CompiledRule,
+    GrantBadgeAction,
+    GrantSpinsAction,
     OpenOfferAction,
     ScheduleAction,
     SendAction,
@@ -34,10 +38,12 @@ from shared.domain.rules import (
 from shared.domain.run_base import RunBase
 from shared.domain.run_delivery import DeliveryMixin
 from shared.domain.run_engagement import EngagementMixin
+from shared.domain.run_points import PointsMixin
 from shared.domain.run_rg import RgMixin
+from shared.domain.run_tiers import TiersMixin
 from shared.domain.run_timers import TimersMixin
 from shared.domain.state import (
-    LedgerEntry,
+    PendingTimer,
     PlayerState,
 )
 
@@ -65,6 +71,8 @@ def decide(
     run.track_engagement()
     if isinstance(event, TimerFired) and not run.fire_timer(event):
         return run.decision
+    if isinstance(event, DepositReversed):
+        run.reverse_deposit(event)
     run.update_segments()
     doc = match_document(event, run.state)
     matched = config.rules.matching(event.detail_type, doc)
@@ -79,8 +87,20 @@ def decide(
     return run.decision
 
 
-class _Run(TimersMixin, DeliveryMixin, RgMixin, EngagementMixin, RunBase):
+class _Run(PointsMixin, TiersMixin, TimersMixin, DeliveryMixin, RgMixin, EngagementMixin, RunBase):
     """An event's decision: rule execution and limits here, each concern in its mixin."""
+
+    def fire_builtin(self, pending: PendingTimer, event: TimerFired) -> None:
+        """A platform timer: each concern handles its own kind; the rest are deliveries."""
+        handlers = {
+            "points_expiry": self.fire_points_expiry,
+            "tier_review": self.fire_tier_review,
+        }
+        handler = handlers.get(str((pending.payload or {}).get("kind")))
+        if handler is not None:
+            handler(pending, event)
+        else:
+            DeliveryMixin.fire_builtin(self, pending, event)
 
     def limit_reached(self, limit: Any, rule_id: str) -> bool:
         if limit is None:
@@ -121,6 +141,10 @@ class _Run(TimersMixin, DeliveryMixin, RgMixin, EngagementMixin, RunBase):
                     self.open_offer(rule, action, action_path)
                 case CascadeAction():
                     self.cascade(rule, action, action_path)
+                case GrantBadgeAction():
+                    self.grant_badge(rule.rule_id, action.grant_badge.badge, action_path)
+                case GrantSpinsAction():
+                    self.grant_spins(rule.rule_id, action, action_path)
 
     def award(self, rule: CompiledRule, action: AwardPointsAction, path: str) -> None:
         spec = action.award_points
@@ -141,17 +165,28 @@ class _Run(TimersMixin, DeliveryMixin, RgMixin, EngagementMixin, RunBase):
             return
         if not self.offer_allowed("bonus", rule.rule_id, f"award {points} points", path):
             return
-        self.state.points_balance += points
-        self.decision.ledger.append(
-            LedgerEntry(
-                entry_id=self._ids(rule.rule_id, path),
-                player_id=self.event.player_id,
-                points=points,
-                balance_after=self.state.points_balance,
-                rule_id=rule.rule_id,
-                event_id=self.event.event_id,
-                occurred_at=self.event.occurred_at,
-                reason=spec.reason or rule.rule_id,
-            )
-        )
+        self.credit(rule.rule_id, points, path, spec.reason or rule.rule_id)
         self.trace(rule.rule_id, f"+{points} points (balance {self.state.points_balance})")
+
+    def grant_badge(self, rule_id: str, badge: str, path: str) -> None:
+        """Grant a badge once; a second grant (any rule, any replay) changes nothing."""
+        if badge in self.state.badges:
+            self.trace(rule_id, f"badge {badge}: already held")
+            return
+        if badge not in self.config.game.badges:
+            self.trace(rule_id, f"badge {badge}: not in the catalogue, not granted")
+            return
+        self.state.badges[badge] = self.event.occurred_at
+        self.trace(rule_id, f"badge {badge} granted")
+        self.publish(
+            f"badge.{badge}",
+            BadgeGranted(
+                player_id=self.event.player_id,
+                event_id=f"badge.{badge}.{self.event.player_id}"[:256],
+                occurred_at=self.event.occurred_at,
+                badge=badge,
+            ),
+        )
+
+    def grant_spins(self, rule_id: str, action: GrantSpinsAction, path: str) -> None:
+        raise NotImplementedError("wheels: being built")

@@ -178,7 +178,41 @@ class CancelTimer(BaseModel):
     timer: TimerName
 
 
-ACTION_KINDS = ("award_points", "send", "schedule", "cancel_timer", "open_offer", "cascade")
+class GrantBadge(BaseModel):
+    """Grant a badge from the badge catalogue; a player holds each badge at most once."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    badge: Slug
+
+
+class GrantSpins(BaseModel):
+    """Give the player `count` spins of a wheel, each usable once, lapsing after `expires_after`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    wheel: Slug
+    count: Annotated[int, Field(ge=1, le=100)] = 1
+    expires_after: IsoDuration = timedelta(days=7)
+
+    @field_validator("expires_after")
+    @classmethod
+    def _sane_expiry(cls, value: Any) -> Any:
+        if not timedelta(hours=1) <= value <= timedelta(days=365):
+            raise ValueError("spins lapse between PT1H and P365D after they are granted")
+        return value
+
+
+ACTION_KINDS = (
+    "award_points",
+    "send",
+    "schedule",
+    "cancel_timer",
+    "open_offer",
+    "cascade",
+    "grant_badge",
+    "grant_spins",
+)
 
 
 def _action_tag(value: Any) -> str | None:
@@ -220,13 +254,25 @@ class CascadeAction(BaseModel):
     cascade: Cascade
 
 
+class GrantBadgeAction(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    grant_badge: GrantBadge
+
+
+class GrantSpinsAction(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    grant_spins: GrantSpins
+
+
 Action = Annotated[
     Annotated[AwardPointsAction, Tag("award_points")]
     | Annotated[SendAction, Tag("send")]
     | Annotated[ScheduleAction, Tag("schedule")]
     | Annotated[CancelTimerAction, Tag("cancel_timer")]
     | Annotated[OpenOfferAction, Tag("open_offer")]
-    | Annotated[CascadeAction, Tag("cascade")],
+    | Annotated[CascadeAction, Tag("cascade")]
+    | Annotated[GrantBadgeAction, Tag("grant_badge")]
+    | Annotated[GrantSpinsAction, Tag("grant_spins")],
     Discriminator(
         _action_tag,
         custom_error_type="unknown_action",

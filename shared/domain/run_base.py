@@ -114,3 +114,10 @@ class RunBase:
 
     def fire_builtin(self, pending: PendingTimer, event: TimerFired) -> None:
         raise NotImplementedError
+
+    def qualify(self, points: int, at: datetime) -> None:
+        """Count points earned (or clawed back, if negative) at `at` toward the tier."""
+        raise NotImplementedError
+
+    def publish(self, key: str, detail: EventDetail) -> None:
+        raise NotImplementedError

@@ -11,8 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.domain.delivery import DeliveryLog
 from shared.domain.engagement import Engagement
+from shared.domain.points import Wallet
 from shared.domain.profile import Profile
 from shared.domain.rg import RgStatus
+from shared.domain.tiers import TierStatus
 
 SCHEDULE_NAME_MAX = 64
 
@@ -59,6 +61,11 @@ class PlayerState(BaseModel):
     delivery: DeliveryLog = Field(default_factory=DeliveryLog)
     # Current segments and when the player entered each.
     segments: dict[str, datetime] = Field(default_factory=dict)
+    # The spendable balance as lots by expiry, reversible earns and clawback debt.
+    wallet: Wallet = Field(default_factory=Wallet)
+    tier: TierStatus = Field(default_factory=TierStatus)
+    # Badge id -> when it was granted (once per badge).
+    badges: dict[str, datetime] = Field(default_factory=dict)
     version: int = 0
 
     @classmethod
@@ -66,20 +73,31 @@ class PlayerState(BaseModel):
         return cls(profile=Profile(player_id=player_id))
 
 
+LedgerKind = Literal["earn", "spend", "expire", "reverse"]
+
+
 class LedgerEntry(BaseModel):
     """One points movement. Its id is derived from (event, rule, action) so a replay
-    produces the same id and the store's put-if-absent refuses the second write."""
+    produces the same id and the store's put-if-absent refuses the second write.
+
+    `points` is signed: earns are positive; spends, expiries and reversals negative.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     entry_id: str
     player_id: str
+    kind: LedgerKind = "earn"
     points: int
     balance_after: int
     rule_id: str
     event_id: str
     occurred_at: datetime
     reason: str
+    # The entry a reversal claws back, the item a spend bought, or "owed" for a repayment.
+    ref: str | None = None
+    # For earns: when these points lapse (None: never).
+    expires_at: datetime | None = None
 
 
 MessageVar = str | int | Decimal | None

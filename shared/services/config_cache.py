@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from shared.adapters.config_store import POLICY, RULE, SEGMENT, TEMPLATE, ConfigStore
 from shared.domain.config import ConfigProblem, ConfigSnapshot, build_config
+from shared.domain.game_config import GAME_KINDS
 
 
 class ConfigCache:
@@ -24,12 +25,13 @@ class ConfigCache:
         if self._snapshot is None or self._snapshot.version != version:
             rules, templates = self._store.raw_items(RULE), self._store.raw_items(TEMPLATE)
             policies, segments = self._store.raw_items(POLICY), self._store.raw_items(SEGMENT)
+            game = {kind: self._store.raw_items(kind) for kind in GAME_KINDS}
             # Compiling thousands of rules allocates many small objects; the cyclic GC would
             # spend most of the compile time scanning them (measured ~85% at 10k rules).
             collecting = gc.isenabled()
             gc.disable()
             try:
-                snapshot = build_config(version, rules, templates, policies, segments)
+                snapshot = build_config(version, rules, templates, policies, segments, game)
             finally:
                 if collecting:
                     gc.enable()

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from shared.adapters.config_store import RULE, TEMPLATE, ConfigStore
 from shared.domain.config import ConfigProblem
+from shared.domain.game_config import GAME_KINDS
 from shared.errors import ConflictError
 from shared.services.config_cache import ConfigCache
 from tests.adapters.builders import NOW, rule, template
@@ -296,7 +297,8 @@ def test_given_an_unchanged_published_version_when_asked_again_then_items_are_no
     second = cache.current()
 
     assert second is first
-    assert counting_store.item_queries == 4  # rules, templates, policies, segments: once
+    # rules, templates, policies, segments and each game kind: once
+    assert counting_store.item_queries == 4 + len(GAME_KINDS)
 
 
 def test_given_a_new_published_version_when_asked_then_items_are_reread(counting_store):
@@ -309,7 +311,7 @@ def test_given_a_new_published_version_when_asked_then_items_are_reread(counting
     snapshot = cache.current()
 
     assert snapshot.version == 2
-    assert counting_store.item_queries == 8
+    assert counting_store.item_queries == 2 * (4 + len(GAME_KINDS))
 
 
 def test_given_a_rule_saved_but_not_published_when_asked_then_the_cache_does_not_see_it(

@@ -550,8 +550,8 @@ def test_given_a_transactional_put_when_metered_then_it_costs_2_units_per_starte
 def test_given_a_commit_with_a_state_over_1kb_when_metered_then_the_state_costs_4_units(
     players, meter
 ):
-    big = rich_state().model_copy(update={"rule_fires": {f"rule-{i:02}": [NOW] for i in range(10)}})
-    assert 1024 < len(big.model_dump_json()) < 2048
+    big = rich_state().model_copy(update={"rule_fires": {f"rule-{i:02}": [NOW] for i in range(13)}})
+    assert 1024 < len(big.model_dump_json(exclude_defaults=True)) < 2048
 
     players.commit(commit(big, event_ids=[]), NOW, DEDUPE)
 

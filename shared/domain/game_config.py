@@ -1,0 +1,126 @@
+"""The game layer's config kinds: points policy, tiers, badges, missions, leaderboards,
+wheels and reward-store items, each validated on its own so one bad item never hides the
+rest (the same contract as rules: skipped and reported as a ConfigProblem)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from shared.domain.badges import Badge
+from shared.domain.leaderboards import Leaderboard
+from shared.domain.missions import Mission
+from shared.domain.points import PointsPolicy
+from shared.domain.reward_store import StoreItem
+from shared.domain.rules import GrantBadgeAction, GrantSpinsAction, Rule, walk_actions
+from shared.domain.tiers import TierProgram
+from shared.domain.wheels import Wheel
+
+# kind (the config table's partition) -> (model, the field that is its id)
+GAME_KINDS: dict[str, tuple[type[BaseModel], str]] = {
+    "points": (PointsPolicy, "policy_id"),
+    "tiers": (TierProgram, "program_id"),
+    "badge": (Badge, "badge_id"),
+    "mission": (Mission, "mission_id"),
+    "leaderboard": (Leaderboard, "board_id"),
+    "wheel": (Wheel, "wheel_id"),
+    "store_item": (StoreItem, "item_id"),
+}
+
+
+@dataclass(frozen=True)
+class GameConfig:
+    """Every game item of a published config, valid ones only, by id."""
+
+    points: PointsPolicy = field(default_factory=PointsPolicy)
+    tiers: TierProgram | None = None
+    badges: Mapping[str, Badge] = field(default_factory=dict)
+    missions: Mapping[str, Mission] = field(default_factory=dict)
+    leaderboards: Mapping[str, Leaderboard] = field(default_factory=dict)
+    wheels: Mapping[str, Wheel] = field(default_factory=dict)
+    store: Mapping[str, StoreItem] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GameProblem:
+    kind: str
+    item_id: str
+    reason: str
+
+
+def game_references(rule: Rule, game: GameConfig) -> list[str]:
+    """A rule's references to game items that do not exist (each 'path: reason')."""
+    missing = []
+    for path, action in walk_actions(rule.then):
+        if isinstance(action, GrantBadgeAction) and action.grant_badge.badge not in game.badges:
+            missing.append(f"then.{path}.grant_badge.badge: no badge {action.grant_badge.badge!r}")
+        if isinstance(action, GrantSpinsAction) and action.grant_spins.wheel not in game.wheels:
+            missing.append(f"then.{path}.grant_spins.wheel: no wheel {action.grant_spins.wheel!r}")
+    return missing
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:8]:
+        loc: list[str] = []
+        for p in err["loc"]:
+            if not loc or loc[-1] != str(p):
+                loc.append(str(p))
+        parts.append(f"{'.'.join(loc) or '(item)'}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def parse_game_item(kind: str, raw: Mapping[str, Any]) -> BaseModel:
+    """Validate one item of a game kind; raises ValidationError (field paths) or KeyError."""
+    model, _ = GAME_KINDS[kind]
+    return model.model_validate(raw)
+
+
+def build_game_config(
+    items: Mapping[str, Iterable[Mapping[str, Any]]],
+) -> tuple[GameConfig, list[GameProblem]]:
+    """Validate each kind's raw items; refused ones are reported, the rest are kept."""
+    problems: list[GameProblem] = []
+    valid: dict[str, dict[str, Any]] = {kind: {} for kind in GAME_KINDS}
+    for kind, raws in items.items():
+        if kind not in GAME_KINDS:
+            problems.append(
+                GameProblem(kind, "?", f"unknown game kind; known {sorted(GAME_KINDS)}")
+            )
+            continue
+        model, id_field = GAME_KINDS[kind]
+        for raw in raws:
+            item_id = str(raw.get(id_field) or raw.get("_unreadable") or "?")
+            if "_unreadable" in raw:
+                problems.append(GameProblem(kind, item_id, "stored body is not a JSON object"))
+                continue
+            try:
+                parsed = model.model_validate(raw)
+            except ValidationError as exc:
+                problems.append(GameProblem(kind, item_id, _describe(exc)))
+                continue
+            if getattr(parsed, "enabled", True):
+                valid[kind][item_id] = parsed
+    names = sorted(valid["tiers"])
+    programs = [valid["tiers"][name] for name in names]
+    if len(programs) > 1:
+        # The first by id is used, so which one runs never depends on read order.
+        problems.append(
+            GameProblem("tiers", names[1], f"only one enabled tier program at a time: {names}")
+        )
+    points = valid["points"].get("points", PointsPolicy())
+    return (
+        GameConfig(
+            points=points,
+            tiers=programs[0] if programs else None,
+            badges=valid["badge"],
+            missions=valid["mission"],
+            leaderboards=valid["leaderboard"],
+            wheels=valid["wheel"],
+            store=valid["store_item"],
+        ),
+        problems,
+    )

@@ -158,6 +158,7 @@ def config(
     templates: list[dict[str, Any]] | None = None,
     version: int = 1,
     lifecycle: bool = False,
+    game: dict[str, list[dict[str, Any]]] | None = None,
 ) -> ConfigSnapshot:
     """Rules under test; the built-in lifecycle is off unless asked for (it adds effects)."""
     default_templates = [template("hello"), template("welcome", category="service")]
@@ -166,6 +167,7 @@ def config(
         list(rules),
         templates if templates is not None else default_templates,
         [{"policy_id": "engagement", "lifecycle": lifecycle}],
+        game_items=game,
     )
     assert not snapshot.problems, snapshot.problems
     return snapshot

@@ -77,6 +77,8 @@ def match_document(event: EventDetail, state: PlayerState) -> dict[str, Any]:
     engagement = state.engagement
     t = event.occurred_at
     player["points_balance"] = state.points_balance
+    player["tier"] = state.tier.tier
+    player["badges"] = sorted(state.badges)
     player["pending_timers"] = sorted(state.timers)
     player["segments"] = sorted(state.segments)
     player["lifecycle_stage"] = engagement.stage

@@ -135,9 +135,15 @@ def _add_lot(wallet: Wallet, points: int, expires_at: datetime | None) -> None:
     wallet.lots.sort(key=_order)
 
 
-def _take(wallet: Wallet, points: int, prefer: datetime | None = None) -> int:
-    """Remove up to `points` from the lots (the `prefer` lot first); returns how many."""
-    lots = sorted(wallet.lots, key=lambda lot: (lot.expires_at != prefer, _order(lot)))
+_ANY = object()
+
+
+def _take(wallet: Wallet, points: int, prefer: object = _ANY) -> int:
+    """Remove up to `points` from the lots (the lot expiring at `prefer` first, if given),
+    then earliest-expiring first; returns how many were taken."""
+    lots = sorted(
+        wallet.lots, key=lambda lot: (prefer is not _ANY and lot.expires_at != prefer, _order(lot))
+    )
     taken = 0
     for lot in lots:
         if taken == points:

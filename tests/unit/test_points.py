@@ -108,11 +108,13 @@ def test_given_a_reversal_beyond_the_balance_when_reversed_then_the_rest_is_owed
 
     moves, _ = reverse(wallet, "deposit:d1", at=T0)
     assert [m.points for m in moves] == [-30]
-    assert wallet.total() == 0 and wallet.owed == 70
+    assert wallet.total() == 0
+    assert wallet.owed == 70
 
     later = _earn(wallet, 50, T0 + timedelta(days=1))
     assert [(m.kind, m.points) for m in later] == [("earn", 50), ("reverse", -50)]
-    assert wallet.total() == 0 and wallet.owed == 20
+    assert wallet.total() == 0
+    assert wallet.owed == 20
 
 
 def test_given_a_reference_reversed_twice_when_reversed_again_then_nothing_happens():
@@ -122,7 +124,8 @@ def test_given_a_reference_reversed_twice_when_reversed_again_then_nothing_happe
 
     moves, earnings = reverse(wallet, "deposit:d1", at=T0)
 
-    assert moves == [] and earnings == []
+    assert moves == []
+    assert earnings == []
 
 
 def test_given_lots_when_expiring_then_only_due_lots_lapse_at_their_own_moment():
@@ -144,8 +147,7 @@ def _points_config(**policy):
 
 
 def _apply(state, event, cfg):
-    d = decide(state, event, cfg, event.occurred_at)
-    return d
+    return decide(state, event, cfg, event.occurred_at)
 
 
 def test_given_expiring_points_when_earned_then_one_expiry_timer_is_armed_at_the_lapse():
@@ -260,4 +262,5 @@ def test_given_any_sequence_of_earn_spend_expire_reverse_then_balance_is_the_led
             ledger_sum += line.points
             assert line.balance_after >= 0
         assert state.points_balance == ledger_sum == state.wallet.total()
-        assert state.points_balance >= 0 and state.wallet.owed >= 0
+        assert state.points_balance >= 0
+        assert state.wallet.owed >= 0

@@ -353,6 +353,27 @@ class PlayerStore:
                 return [_inbox_message(i) for i in found], cursor
             kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
+    def ledger_page(
+        self, player_id: str, *, limit: int, after: str | None = None
+    ) -> tuple[list[LedgerEntry], str | None]:
+        """Up to `limit` ledger lines, newest first, and the sort key to continue after."""
+        if after is not None and not after.startswith(LEDGER_PREFIX):
+            raise ValueError("not a ledger cursor")
+        pk = player_pk(player_id)
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":p": {"S": LEDGER_PREFIX}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if after is not None:
+            kwargs["ExclusiveStartKey"] = {"pk": {"S": pk}, "sk": {"S": after}}
+        resp = self._call(self._ddb.query, **kwargs)
+        items = resp.get("Items", [])
+        cursor = items[-1]["sk"]["S"] if items and "LastEvaluatedKey" in resp else None
+        return [LedgerEntry.model_validate_json(i["entry"]["S"]) for i in items], cursor
+
     def unread_count(self, player_id: str, now: datetime) -> int:
         """Live unread messages (COUNT reads the keys only; nothing is returned)."""
         kwargs: dict[str, Any] = {

@@ -151,3 +151,43 @@ def review_due(program: TierProgram, status: TierStatus, at: datetime) -> dateti
         return anchor + timedelta(days=program.rolling_days) + grace
     end = program.next_period_start(program.period_start(at))
     return program.local_midnight(end) + grace
+
+
+class TierProgress(BaseModel):
+    """What a progress bar shows: where the player stands and what the next tier needs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tier: str | None
+    tier_name: str | None
+    qualifying_points: int
+    next_tier: str | None
+    next_tier_name: str | None
+    points_to_next: int | None
+    # Progress from the current tier's minimum to the next one's, 0-100 (100 at the top).
+    percent: int
+    review_at: datetime | None
+
+
+def progress(program: TierProgram, status: TierStatus, now: datetime) -> TierProgress:
+    """The player's standing in the program at `now`."""
+    qualifying = program.qualifying(status.earned, now)
+    rank = program.rank(status.tier)
+    current = program.tiers[rank] if rank >= 0 else None
+    upper = program.tiers[rank + 1] if rank + 1 < len(program.tiers) else None
+    if upper is None:
+        percent = 100
+    else:
+        floor = current.min_points if current else 0
+        span = max(1, upper.min_points - floor)
+        percent = max(0, min(99, (qualifying - floor) * 100 // span))
+    return TierProgress(
+        tier=current.tier_id if current else None,
+        tier_name=current.name if current else None,
+        qualifying_points=qualifying,
+        next_tier=upper.tier_id if upper else None,
+        next_tier_name=upper.name if upper else None,
+        points_to_next=max(0, upper.min_points - qualifying) if upper else None,
+        percent=percent,
+        review_at=review_due(program, status, now) if current else None,
+    )

@@ -15,38 +15,17 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from events.models import PlayerId
 from shared.console.http import with_security_headers
 from shared.domain.state import InboxMessage
 from shared.player_api import schemas as s
+from shared.player_api.params import NotFound, PlayerIdPath
 from shared.player_api.services import BadCursor, PlayerApiServices
 
 OPENAPI_PATH = "/v1/openapi.json"
 DEFAULT_PAGE_SIZE = 20
 
 
-def _contract(name: str) -> Any:
-    """A constraint of the event contract's PlayerId (one definition, not a copied regex)."""
-    for meta in PlayerId.__metadata__[0].metadata:  # type: ignore[attr-defined]
-        if hasattr(meta, name):
-            return getattr(meta, name)
-    raise LookupError(name)
-
-
-PlayerIdPath = Annotated[
-    str,
-    Path(
-        min_length=_contract("min_length"),
-        max_length=_contract("max_length"),
-        pattern=_contract("pattern"),
-        description="The operator's player id, as in the events.",
-    ),
-]
 MessageIdPath = Annotated[str, Path(min_length=1, max_length=200)]
-
-
-class _NotFound(Exception):
-    """No such live message: answered 404."""
 
 
 def _error(status: int, code: str, message: str) -> Response[str]:
@@ -111,11 +90,11 @@ def create_app(services: PlayerApiServices) -> APIGatewayHttpResolver:
         """Mark one message read (idempotent); 404 if there is no such live message."""
         if not services.inbox.mark_read(player_id, message_id):
             # A typed 404 body, like every other error of this API.
-            raise _NotFound("no such message (or it expired)")
+            raise NotFound("no such message (or it expired)")
         return s.ReadOut(player_id=player_id, message_id=message_id)
 
-    @app.exception_handler(_NotFound)  # type: ignore[untyped-decorator]
-    def missing(exc: _NotFound) -> Response[str]:
+    @app.exception_handler(NotFound)  # type: ignore[untyped-decorator]
+    def missing(exc: NotFound) -> Response[str]:
         return _error(404, "not_found", str(exc))
 
     @app.get("/v1/players/<player_id>/summary")
@@ -131,6 +110,9 @@ def create_app(services: PlayerApiServices) -> APIGatewayHttpResolver:
             unread_count=found.unread_count,
         )
 
+    from shared.player_api import routes_points
+
+    routes_points.register(app, services)
     return app
 
 

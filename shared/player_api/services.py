@@ -5,10 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from shared.adapters.player_store import INBOX_PREFIX, PlayerStore
 from shared.clock import Clock
 from shared.domain.state import InboxMessage
+
+if TYPE_CHECKING:
+    from shared.player_api.points import PlayerPoints
 
 
 class BadCursor(ValueError):
@@ -19,14 +23,15 @@ def encode_cursor(sort_key: str) -> str:
     return base64.urlsafe_b64encode(sort_key.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> str:
-    # Only a sort key inside the inbox: the partition always comes from the path, so a
-    # crafted cursor cannot reach another player's items or other item kinds.
+def decode_cursor(cursor: str, prefix: str = INBOX_PREFIX) -> str:
+    # Only a sort key inside one item kind (the inbox, the ledger): the partition always
+    # comes from the path, so a crafted cursor cannot reach another player's items or
+    # other item kinds.
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise BadCursor("the cursor is not valid") from exc
-    if not text.startswith(INBOX_PREFIX):
+    if not text.startswith(prefix):
         raise BadCursor("the cursor is not valid")
     return text
 
@@ -76,3 +81,4 @@ class PlayerInbox:
 @dataclass
 class PlayerApiServices:
     inbox: PlayerInbox
+    points: PlayerPoints

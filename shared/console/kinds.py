@@ -19,7 +19,8 @@ from pydantic import BaseModel, ValidationError
 from shared.adapters.config_store import RULE, SEGMENT, TEMPLATE
 from shared.console.errors import FieldError, Invalid
 from shared.domain.config import MessageTemplate, parse_rule
-from shared.domain.rules import Rule, SendAction, walk_actions
+from shared.domain.game_config import GAME_KINDS
+from shared.domain.rules import GrantBadgeAction, GrantSpinsAction, Rule, SendAction, walk_actions
 from shared.domain.segments import Segment
 
 # Ids of existing items of a kind, for reference checks (loaded only when a kind needs them).
@@ -82,6 +83,24 @@ def _rule_references(rule: Rule, existing: ExistingIds) -> list[FieldError]:
                         "create the template first",
                     )
                 )
+        if isinstance(action, GrantBadgeAction) and action.grant_badge.badge not in existing(
+            "badge"
+        ):
+            errors.append(
+                FieldError(
+                    f"then.{path}.grant_badge.badge",
+                    f"no badge {action.grant_badge.badge!r} exists; create the badge first",
+                )
+            )
+        if isinstance(action, GrantSpinsAction) and action.grant_spins.wheel not in existing(
+            "wheel"
+        ):
+            errors.append(
+                FieldError(
+                    f"then.{path}.grant_spins.wheel",
+                    f"no wheel {action.grant_spins.wheel!r} exists; create the wheel first",
+                )
+            )
     return errors
 
 
@@ -123,3 +142,28 @@ def register(kind: ConfigKind) -> None:
 register(RULE_KIND)
 register(TEMPLATE_KIND)
 register(SEGMENT_KIND)
+
+_GAME_LABELS = {
+    "points": "points policy",
+    "tiers": "tier program",
+    "badge": "badge",
+    "mission": "mission",
+    "leaderboard": "leaderboard",
+    "wheel": "wheel",
+    "store_item": "reward-store item",
+}
+
+
+def _game_kind(name: str) -> ConfigKind:
+    model, id_field = GAME_KINDS[name]
+    return ConfigKind(
+        name=name,
+        label=_GAME_LABELS.get(name, name),
+        validate=model.model_validate,
+        item_id=lambda item: str(getattr(item, id_field)),
+        can_enable="enabled" in model.model_fields,
+    )
+
+
+for _name in GAME_KINDS:
+    register(_game_kind(_name))

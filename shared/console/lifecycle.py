@@ -27,6 +27,7 @@ from shared.console.store import (
     StoredItem,
 )
 from shared.domain.config import build_config
+from shared.domain.game_config import GAME_KINDS
 from shared.errors import ConflictError
 
 
@@ -298,7 +299,11 @@ class ConfigAdmin:
             return [i.body() or {"_unreadable": i.item_id} for i in items.get(kind, [])]
 
         problems = build_config(
-            0, bodies(RULE), bodies(TEMPLATE), segment_items=bodies(SEGMENT)
+            0,
+            bodies(RULE),
+            bodies(TEMPLATE),
+            segment_items=bodies(SEGMENT),
+            game_items={kind: bodies(kind) for kind in GAME_KINDS},
         ).problems
         if problems:
             raise Invalid(

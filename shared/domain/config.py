@@ -41,6 +41,7 @@ TEMPLATE_VARIABLES = frozenset(
         "favourite_category",
         "rounds_played",
         "login_count",
+        "tier",
     }
 )
 

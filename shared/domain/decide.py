@@ -176,6 +176,10 @@ class _Run(PointsMixin, TiersMixin, TimersMixin, DeliveryMixin, RgMixin, Engagem
         if badge not in self.config.game.badges:
             self.trace(rule_id, f"badge {badge}: not in the catalogue, not granted")
             return
+        # Conservative: gamification is engagement marketing, so an excluded player gets
+        # no badge either (audited like a refused bonus).
+        if not self.offer_allowed("bonus", rule_id, f"grant badge {badge}", path):
+            return
         self.state.badges[badge] = self.event.occurred_at
         self.trace(rule_id, f"badge {badge} granted")
         self.publish(

@@ -12,6 +12,7 @@ from typing import Any
 
 from shared.adapters.config_store import ConfigStore
 from shared.clock import FixedClock
+from shared.domain.game_config import GAME_KINDS
 from shared.local.provision import LOCAL_CREDENTIALS, REGION, Resources, provision
 from shared.local.runtime import LocalRuntime
 from shared.wiring import AwsClients
@@ -89,6 +90,13 @@ def load_starter_config(store: ConfigStore, now: datetime, actor: str = "starter
     """Validate and store the starter templates and rules, then publish; returns the version."""
     for template in starter_items("templates.json"):
         store.put_template(template, actor=actor, now=now)
+    # Game items first: rules refer to badges and wheels by id.
+    game = package_files.files("shared.starter").joinpath("game")
+    for kind in GAME_KINDS:
+        source = game.joinpath(f"{kind}.json")
+        if source.is_file():
+            for item in json.loads(source.read_text(encoding="utf-8")):
+                store.put_game(kind, item, actor=actor, now=now)
     for rule in starter_items("rules.json"):
         store.put_rule(rule, actor=actor, now=now)
     return store.publish()

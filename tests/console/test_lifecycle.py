@@ -221,7 +221,7 @@ def test_templates_are_managed_by_their_composite_id(stack):
 
 
 def test_an_unknown_kind_is_404(stack):
-    assert call("GET", "/api/config/wheel").status == 404
+    assert call("GET", "/api/config/casino").status == 404
 
 
 def test_publish_bumps_the_config_version_and_records_the_item_versions(stack):

@@ -32,9 +32,10 @@ def test_the_demo_story_plays_out_as_told(moto_server, stack):
         "deposit-nudge",
     ]
     assert "deposit-nudge" not in [e.template for e, _ in anna if isinstance(e, SendMessage)]
-    # No nudge schedule is left behind; each player keeps one lifecycle (at-risk) timer.
+    # No nudge schedule is left behind; each player keeps one lifecycle (at-risk) timer, and
+    # Anna, whose deposit earned points, their expiry and her tier's review.
     pending = sorted(name.split(".")[0] for _, name, _ in stack.runtime.pending_schedules())
-    assert pending == ["lifecycle-at-risk"] * 3
+    assert pending == ["lifecycle-at-risk"] * 3 + ["points", "tier"]
 
 
 def test_the_demo_emails_really_reach_ses_rendered_with_fallbacks(moto_server, stack):

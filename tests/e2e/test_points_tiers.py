@@ -1,0 +1,76 @@
+"""Points and tiers through the real handlers with the starter config: a tier-up is
+celebrated once (the derived event comes back through the bus), a chargeback claws points
+back, replays change nothing, and points lapse by the player's own expiry timer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from shared.local.embedded import sent_emails
+from tests.e2e.test_invariants import deposit, env, registered
+from tests.e2e.test_segments_lifecycle import published
+
+T = "2026-11-24T09:00:00+00:00"
+
+
+def test_reaching_gold_is_celebrated_once_by_email_and_inbox_even_when_replayed(started):
+    rt = started.runtime
+    events = [registered("p-g1"), deposit("p-g1", "big", amount="2500.00")]
+
+    rt.put_events(events)
+    rt.pump()
+    rt.put_events(events)  # at-least-once delivery
+    rt.pump()
+
+    state = rt.players.state("p-g1")
+    assert state.tier.tier == "gold"
+    assert state.points_balance == 2500
+    changes = published(started, "p-g1", "engage.tier.changed")
+    assert [(c["tier"], c["direction"]) for c in changes] == [("gold", "up")]
+    assert [e["subject"] for e in sent_emails(started) if "reached" in e["subject"]] == [
+        "You reached gold!"
+    ]
+    assert [m.subject for m in rt.players.inbox("p-g1")] == ["New status: gold"]
+    assert state.badges.keys() == {"first-deposit"}
+    assert rt.dead_letters() == []
+
+
+def test_a_chargeback_claws_back_the_deposit_points_once(started):
+    rt = started.runtime
+    rt.put_events([registered("p-c1"), deposit("p-c1", "d1", amount="300.00")])
+    rt.pump()
+    reversal = env(
+        "wallet.deposit_reversed",
+        player_id="p-c1",
+        event_id="d1-chargeback",
+        occurred_at="2026-11-24T12:00:00+00:00",
+        deposit_id="d-d1",
+        reason="chargeback",
+    )
+
+    rt.put_events([reversal, reversal])
+    rt.pump()
+
+    ledger = rt.players.ledger("p-c1")
+    assert [(line.kind, line.points) for line in ledger] == [("earn", 300), ("reverse", -300)]
+    assert rt.players.state("p-c1").points_balance == 0
+    assert sum(line.points for line in ledger) == 0
+
+
+def test_points_lapse_at_month_end_a_year_on_by_the_players_expiry_timer(started):
+    rt = started.runtime
+    later = "2026-11-24T09:01:00+00:00"  # after the registration that sets the time zone
+    rt.put_events([registered("p-x1"), deposit("p-x1", "d1", amount="40.00", at=later)])
+    rt.pump()
+    due = rt.players.state("p-x1").timers["points.expiry"].due_at
+    # Starter policy: end of the month 12 months after the earn, in Kyiv time.
+    assert due.isoformat() == "2027-11-30T22:00:00+00:00"
+
+    rt.advance(due - started.clock.now() + timedelta(minutes=5))
+
+    ledger = rt.players.ledger("p-x1")
+    assert [(line.kind, line.points, line.balance_after) for line in ledger] == [
+        ("earn", 40, 40),
+        ("expire", -40, 0),
+    ]
+    assert "points.expiry" not in rt.players.state("p-x1").timers

@@ -25,9 +25,21 @@ def describe_player(runtime: LocalRuntime, player_id: str) -> list[str]:
     )
     for entry in ledger:
         lines.append(
-            f"    {entry.occurred_at:%Y-%m-%d %H:%M} {entry.points:+d} "
+            f"    {entry.occurred_at:%Y-%m-%d %H:%M} {entry.kind} {entry.points:+d} "
             f"{entry.reason} [{entry.rule_id}]"
         )
+    wallet = state.wallet
+    if wallet.owed or wallet.lots:
+        lots = ", ".join(
+            f"{lot.remaining} until {lot.expires_at:%Y-%m-%d}"
+            if lot.expires_at
+            else f"{lot.remaining} never lapse"
+            for lot in wallet.lots
+        )
+        lines.append(f"  lots: {lots or '-'}; owed: {wallet.owed}")
+    if state.tier.tier or state.badges:
+        badges = ", ".join(sorted(state.badges)) or "-"
+        lines.append(f"  tier: {state.tier.tier or '-'}; badges: {badges}")
     lines.append(f"  pending timers: {len(state.timers)}")
     schedules = {name for _, name, _ in runtime.pending_schedules()}
     for name, timer in sorted(state.timers.items()):

@@ -7,6 +7,8 @@ Item layout (partition key `pk` = "PLAYER#<id>", sort key `sk`):
 - `OUTBOX#<id>`                one effect for dispatch (the stream delivers its INSERT)
 - `AUDIT#<utc time>#<id>`      a suppression, RG flag or exclusion, kept for its retention
 - `INBOX#<utc time>#<id>`      an in-app message, until it expires
+- `REV#<source>#<entry id>`    an earn that `<source>` (e.g. deposit:<id>) can still reverse,
+                               until its reversal window ends (TTL); read only by a reversal
 
 Everything one batch decides for a player is written in ONE transaction, so state, ledger
 and effects can never disagree, and a replayed event cannot write any of it twice.
@@ -25,6 +27,7 @@ from events.routing import OUTBOX_SK_PREFIX
 from shared.adapters.capacity import CapacityMeter
 from shared.adapters.dynamo_errors import THROTTLE_CODES
 from shared.adapters.dynamo_query import query_pages
+from shared.domain.points import Earning
 from shared.domain.state import AuditEntry, InboxMessage, LedgerEntry, OutboxItem, PlayerState
 from shared.errors import ConflictError, NotFoundError, ThrottledError, TooLargeError
 
@@ -36,6 +39,7 @@ EVENT_PREFIX = "EVENT#"
 LEDGER_PREFIX = "LEDGER#"
 AUDIT_PREFIX = "AUDIT#"
 INBOX_PREFIX = "INBOX#"
+REVERSIBLE_PREFIX = "REV#"
 MAX_TRANSACTION_ITEMS = 100
 OUTBOX_RETENTION = timedelta(days=30)
 
@@ -70,6 +74,26 @@ def _audit_item(pk: str, entry: AuditEntry) -> dict[str, Any]:
     }
 
 
+def reversible_sk(source: str, entry_id: str) -> str:
+    return f"{REVERSIBLE_PREFIX}{source}#{entry_id}"
+
+
+def _reversible_writes(ledger: Sequence[LedgerEntry]) -> dict[str, LedgerEntry | None]:
+    """sk -> the earn to record (put) or None (its reversal: delete). An earn reversed in the
+    same commit needs neither, and one transaction may not touch an item twice anyway."""
+    writes: dict[str, LedgerEntry | None] = {}
+    for line in ledger:
+        if line.reversible_record and line.source is not None:
+            writes[reversible_sk(line.source, line.entry_id)] = line
+        elif line.kind == "reverse" and line.source is not None and line.ref is not None:
+            key = reversible_sk(line.source, line.ref)
+            if key in writes:
+                del writes[key]
+            else:
+                writes[key] = None
+    return writes
+
+
 @dataclass
 class Loaded:
     state: PlayerState
@@ -90,7 +114,14 @@ class Commit:
 
     @property
     def item_count(self) -> int:
-        return 1 + len(self.event_ids) + len(self.ledger) + len(self.outbox) + len(self.audit)
+        return (
+            1
+            + len(self.event_ids)
+            + len(self.ledger)
+            + len(_reversible_writes(self.ledger))
+            + len(self.outbox)
+            + len(self.audit)
+        )
 
 
 class PlayerStore:
@@ -105,8 +136,14 @@ class PlayerStore:
 
     # --- engine -------------------------------------------------------------------------
 
-    def load(self, player_id: str, event_ids: Iterable[str]) -> Loaded:
-        """The player's state (new if none) and which of `event_ids` were already applied."""
+    def load(
+        self, player_id: str, event_ids: Iterable[str], reversals: Iterable[str] = ()
+    ) -> Loaded:
+        """The player's state (new if none) and which of `event_ids` were already applied.
+
+        For each reference in `reversals` ("deposit:<id>"), the earns it may still reverse
+        are put in the state's wallet (they are not part of the state item).
+        """
         pk = player_pk(player_id)
         keys = [{"pk": {"S": pk}, "sk": {"S": STATE_SK}}] + [
             {"pk": {"S": pk}, "sk": {"S": EVENT_PREFIX + e}} for e in sorted(set(event_ids))
@@ -131,6 +168,13 @@ class PlayerStore:
                 loaded.state.version = int(item["version"]["N"])
             else:
                 loaded.seen_event_ids.add(sk.removeprefix(EVENT_PREFIX))
+        for source in sorted(set(reversals)):
+            earnings = [
+                _earning(LedgerEntry.model_validate_json(item["entry"]["S"]))
+                for item in self.items(player_id, f"{REVERSIBLE_PREFIX}{source}#", consistent=True)
+            ]
+            if earnings:
+                loaded.state.wallet.reversible[source] = earnings
         return loaded
 
     def commit(self, commit: Commit, now: datetime, dedupe_for: timedelta) -> None:
@@ -185,6 +229,21 @@ class PlayerStore:
                     }
                 )
             )
+        for sk, line in _reversible_writes(commit.ledger).items():
+            key = {"pk": {"S": pk}, "sk": {"S": sk}}
+            if line is None:
+                writes.append({"Delete": {"TableName": self._table, "Key": key}})
+            else:
+                until = line.reversible_until or now
+                writes.append(
+                    self._put_new(
+                        {
+                            **key,
+                            "entry": {"S": line.model_dump_json()},
+                            "expires_at": {"N": _epoch(until)},
+                        }
+                    )
+                )
         outbox_expiry = _epoch(now + OUTBOX_RETENTION)
         for item in commit.outbox:
             writes.append(
@@ -487,6 +546,15 @@ def _inbox_message(item: dict[str, Any]) -> InboxMessage:
     if "read" in item:
         return message.model_copy(update={"read": bool(item["read"]["BOOL"])})
     return message
+
+
+def _earning(line: LedgerEntry) -> Earning:
+    return Earning(
+        entry_id=line.entry_id,
+        points=line.points,
+        earned_at=line.occurred_at,
+        expires_at=line.expires_at,
+    )
 
 
 def parse_outbox_image(new_image: dict[str, Any]) -> OutboxItem:

@@ -51,7 +51,9 @@ class Decision:
 
     @property
     def write_count(self) -> int:
-        return len(self.ledger) + len(self.outbox) + len(self.audit)
+        # A reversible earn also writes its REV# item; its reversal deletes that item.
+        reversible = sum(1 for line in self.ledger if line.source is not None)
+        return len(self.ledger) + reversible + len(self.outbox) + len(self.audit)
 
 
 def _plain(value: Any) -> Any:

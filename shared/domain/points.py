@@ -25,6 +25,11 @@ EXPIRY_TIMER = "points.expiry"
 POINTS_RULE = "points"
 
 
+def deposit_source(deposit_id: str) -> str:
+    """The reference a deposit's earns are reversible by (`wallet.deposit_reversed`)."""
+    return f"deposit:{deposit_id}"
+
+
 class InsufficientPoints(ValueError):
     """A spend asked for more points than the spendable balance holds."""
 
@@ -96,8 +101,10 @@ class Wallet(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     lots: list[Lot] = Field(default_factory=list)
-    # "deposit:<id>" -> the earns it caused, kept for the policy's reversal window.
-    reversible: dict[str, list[Earning]] = Field(default_factory=dict)
+    # "deposit:<id>" -> the earns it caused. Not stored in the state item (a daily depositor
+    # would carry months of them on every write): the store keeps one REV# item per earn and
+    # loads a reference's earns only for a batch that reverses it.
+    reversible: dict[str, list[Earning]] = Field(default_factory=dict, exclude=True)
     # Clawed-back points the balance could not cover; later earns repay these first.
     owed: Annotated[int, Field(ge=0)] = 0
 
@@ -163,11 +170,10 @@ def earn(
     expires_at: datetime | None,
     entry_id: str,
     ref: str | None,
-    keep_from: datetime,
 ) -> list[Movement]:
     """Credit `points` (> 0); a debt from earlier clawbacks is repaid from them first.
 
-    `ref` ("deposit:<id>") makes the earn reversible until `keep_from` ages it out.
+    `ref` ("deposit:<id>") makes the earn reversible by that reference.
     """
     if points <= 0:
         raise ValueError("earn needs a positive number of points")
@@ -177,11 +183,6 @@ def earn(
         wallet.reversible.setdefault(ref, []).append(
             Earning(entry_id=entry_id, points=points, earned_at=at, expires_at=expires_at)
         )
-    wallet.reversible = {
-        key: kept
-        for key, earnings in wallet.reversible.items()
-        if (kept := [e for e in earnings if e.earned_at >= keep_from])
-    }
     if wallet.owed:
         repaid = _take(wallet, min(wallet.owed, points), prefer=expires_at)
         wallet.owed -= repaid
@@ -210,13 +211,15 @@ def expire_due(wallet: Wallet, now: datetime) -> list[Movement]:
     return moves
 
 
-def reverse(wallet: Wallet, ref: str, *, at: datetime) -> tuple[list[Movement], list[Earning]]:
+def reverse(
+    wallet: Wallet, ref: str, *, at: datetime, keep_from: datetime
+) -> tuple[list[Movement], list[Earning]]:
     """Claw back what the earns of `ref` credited; what the balance lacks becomes `owed`.
 
     Returns the movements and the earns reversed (empty if `ref` is unknown, already
-    reversed, or older than the reversal window).
+    reversed, or earned before `keep_from`, the start of the reversal window).
     """
-    earnings = wallet.reversible.pop(ref, [])
+    earnings = [e for e in wallet.reversible.pop(ref, []) if e.earned_at >= keep_from]
     moves = []
     for earning in earnings:
         taken = _take(wallet, earning.points, prefer=earning.expires_at)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from events.models import DepositReversed, DepositSucceeded, ShopPurchase, TimerFired
+from events.models import DepositReversed, DepositSucceeded, TimerFired
 from shared.domain.engagement import zone
 from shared.domain.points import (
     EXPIRY_TIMER,
     POINTS_RULE,
     Movement,
+    deposit_source,
     earn,
     expire_due,
     reverse,
@@ -21,10 +22,9 @@ from shared.domain.state import LedgerEntry, PendingTimer
 
 def reversal_ref(event: object) -> str | None:
     """What an earn caused by this event can be reversed by: its deposit or order id."""
+    # Only references a reversal event exists for: each costs one REV# item per earn.
     if isinstance(event, DepositSucceeded):
-        return f"deposit:{event.deposit_id}"
-    if isinstance(event, ShopPurchase):
-        return f"order:{event.order_id}"
+        return deposit_source(event.deposit_id)
     return None
 
 
@@ -37,16 +37,19 @@ class PointsMixin(RunBase):
         at = self.event.occurred_at
         expires_at = policy.expires_at(at, zone(self.state.profile.time_zone))
         entry_id = self._ids(rule_id, path)
+        source = reversal_ref(self.event)
         moves = earn(
-            self.state.wallet,
-            points,
-            at=at,
-            expires_at=expires_at,
-            entry_id=entry_id,
-            ref=reversal_ref(self.event),
-            keep_from=at - policy.reversal_window,
+            self.state.wallet, points, at=at, expires_at=expires_at, entry_id=entry_id, ref=source
         )
-        self.post(rule_id, path, moves, reason, expires_at=expires_at)
+        self.post(
+            rule_id,
+            path,
+            moves,
+            reason,
+            expires_at=expires_at,
+            source=source,
+            reversible_until=at + policy.reversal_window if source else None,
+        )
         self.qualify(points, at)
         self.ensure_expiry_timer()
 
@@ -57,6 +60,8 @@ class PointsMixin(RunBase):
         moves: Sequence[Movement],
         reason: str,
         expires_at: datetime | None = None,
+        source: str | None = None,
+        reversible_until: datetime | None = None,
     ) -> list[LedgerEntry]:
         """Ledger lines for `moves`, each continuing the running balance."""
         lines = []
@@ -75,6 +80,8 @@ class PointsMixin(RunBase):
                     reason=reason,
                     ref=move.ref,
                     expires_at=expires_at if move.kind == "earn" else None,
+                    source=source if move.kind == "earn" or move.ref != "owed" else None,
+                    reversible_until=reversible_until if move.kind == "earn" else None,
                 )
             )
         self.decision.ledger += lines
@@ -108,12 +115,15 @@ class PointsMixin(RunBase):
 
     def reverse_deposit(self, event: DepositReversed) -> None:
         """Claw back what the deposit earned; what was already spent becomes owed."""
-        ref = f"deposit:{event.deposit_id}"
-        moves, earnings = reverse(self.state.wallet, ref, at=event.occurred_at)
+        ref = deposit_source(event.deposit_id)
+        window = self.config.game.points.reversal_window
+        moves, earnings = reverse(
+            self.state.wallet, ref, at=event.occurred_at, keep_from=event.occurred_at - window
+        )
         if not earnings:
             self.trace(POINTS_RULE, f"{ref} reversed: no reversible points (none, or too old)")
             return
-        self.post(POINTS_RULE, "points.reverse", moves, f"{ref} {event.reason}")
+        self.post(POINTS_RULE, "points.reverse", moves, f"{ref} {event.reason}", source=ref)
         for earning in earnings:
             self.qualify(-earning.points, earning.earned_at)
         clawed = -sum(m.points for m in moves)

@@ -98,6 +98,15 @@ class LedgerEntry(BaseModel):
     ref: str | None = None
     # For earns: when these points lapse (None: never).
     expires_at: datetime | None = None
+    # The reference that can reverse this line ("deposit:<id>"), on earns and their reversals;
+    # an earn is reversible until `reversible_until`.
+    source: str | None = None
+    reversible_until: datetime | None = None
+
+    @property
+    def reversible_record(self) -> bool:
+        """An earn whose reversibility the store keeps as its own item."""
+        return self.kind == "earn" and self.source is not None and self.reversible_until is not None
 
 
 MessageVar = str | int | Decimal | None

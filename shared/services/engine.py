@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from events.models import (
     ContractError,
     CoolOffStarted,
+    DepositReversed,
     EventDetail,
     SelfExcluded,
     parse_event_json,
@@ -268,7 +269,12 @@ class EngineService:
         outcome: BatchOutcome,
     ) -> None:
         events = {p.event.event_id: p for p in pendings}
-        loaded = self._players.load(player_id, events)
+        reversals = [
+            f"deposit:{p.event.deposit_id}"
+            for p in pendings
+            if isinstance(p.event, DepositReversed)
+        ]
+        loaded = self._players.load(player_id, events, reversals)
         seen = sorted(loaded.seen_event_ids & events.keys())
         if seen:
             self._observer.duplicates(player_id, seen)

@@ -74,3 +74,51 @@ def test_points_lapse_at_month_end_a_year_on_by_the_players_expiry_timer(started
         ("expire", -40, 0),
     ]
     assert "points.expiry" not in rt.players.state("p-x1").timers
+
+
+def test_a_deposit_and_its_reversal_in_one_batch_leave_no_reversible_record(started):
+    rt = started.runtime
+    reversal = env(
+        "wallet.deposit_reversed",
+        player_id="p-c2",
+        event_id="d2-refund",
+        occurred_at="2026-11-24T09:30:00+00:00",
+        deposit_id="d-d2",
+        reason="refund",
+    )
+
+    rt.put_events([registered("p-c2"), deposit("p-c2", "d2", amount="50.00"), reversal])
+    rt.pump()
+
+    assert [(line.kind, line.points) for line in rt.players.ledger("p-c2")] == [
+        ("earn", 50),
+        ("reverse", -50),
+    ]
+    assert rt.players.items("p-c2", "REV#") == []
+    assert rt.dead_letters() == []
+
+
+def test_a_reversal_in_a_later_batch_finds_the_earn_and_removes_its_record(started):
+    rt = started.runtime
+    rt.put_events([registered("p-c3"), deposit("p-c3", "d3", amount="70.00")])
+    rt.pump()
+    assert len(rt.players.items("p-c3", "REV#deposit:d-d3#")) == 1
+    # The state item itself carries no reversible earns.
+    [state_item] = rt.players.items("p-c3", "STATE")
+    assert "reversible" not in state_item["state"]["S"]
+
+    rt.put_events(
+        [
+            env(
+                "wallet.deposit_reversed",
+                player_id="p-c3",
+                event_id="d3-cb",
+                occurred_at="2026-11-25T09:00:00+00:00",
+                deposit_id="d-d3",
+            )
+        ]
+    )
+    rt.pump()
+
+    assert rt.players.state("p-c3").points_balance == 0
+    assert rt.players.items("p-c3", "REV#") == []

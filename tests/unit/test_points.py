@@ -40,7 +40,6 @@ def _earn(wallet: Wallet, points: int, at: datetime, expires: datetime | None = 
         expires_at=expires,
         entry_id=eid("entry"),
         ref=ref,
-        keep_from=at - timedelta(days=180),
     )
 
 
@@ -106,7 +105,7 @@ def test_given_a_reversal_beyond_the_balance_when_reversed_then_the_rest_is_owed
     _earn(wallet, 100, T0, ref="deposit:d1")
     spend(wallet, 70, at=T0, ref="item")
 
-    moves, _ = reverse(wallet, "deposit:d1", at=T0)
+    moves, _ = reverse(wallet, "deposit:d1", at=T0, keep_from=T0)
     assert [m.points for m in moves] == [-30]
     assert wallet.total() == 0
     assert wallet.owed == 70
@@ -120,9 +119,9 @@ def test_given_a_reversal_beyond_the_balance_when_reversed_then_the_rest_is_owed
 def test_given_a_reference_reversed_twice_when_reversed_again_then_nothing_happens():
     wallet = Wallet()
     _earn(wallet, 100, T0, ref="deposit:d1")
-    reverse(wallet, "deposit:d1", at=T0)
+    reverse(wallet, "deposit:d1", at=T0, keep_from=T0)
 
-    moves, earnings = reverse(wallet, "deposit:d1", at=T0)
+    moves, earnings = reverse(wallet, "deposit:d1", at=T0, keep_from=T0)
 
     assert moves == []
     assert earnings == []
@@ -264,3 +263,24 @@ def test_given_any_sequence_of_earn_spend_expire_reverse_then_balance_is_the_led
         assert state.points_balance == ledger_sum == state.wallet.total()
         assert state.points_balance >= 0
         assert state.wallet.owed >= 0
+
+
+def test_given_reversible_earns_when_the_state_is_serialized_then_they_are_left_out():
+    wallet = Wallet()
+    _earn(wallet, 10, T0, ref="deposit:d1")
+
+    assert "reversible" not in wallet.model_dump_json()
+    assert wallet.reversible["deposit:d1"][0].points == 10
+
+
+def test_given_an_earn_older_than_the_window_when_reversed_then_nothing_is_clawed_back():
+    wallet = Wallet()
+    _earn(wallet, 10, T0, ref="deposit:d1")
+
+    moves, earnings = reverse(
+        wallet, "deposit:d1", at=T0 + timedelta(days=200), keep_from=T0 + timedelta(days=20)
+    )
+
+    assert moves == []
+    assert earnings == []
+    assert wallet.total() == 10

@@ -19,6 +19,8 @@ PLAYER_TABLE_ACTIONS = (
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:ConditionCheckItem",
+    # A reversal deletes the REV# items of the earns it claws back (inside its transaction).
+    "dynamodb:DeleteItem",
 )
 CONFIG_TABLE_READ_ACTIONS = (
     "dynamodb:GetItem",

@@ -122,6 +122,12 @@ class MissionsMixin(RunBase):
                 mission, self.event.occurred_at, zone(self.state.profile.time_zone)
             )
         run = progress or MissionProgress()
+        if run.period == period and run.ends_at is not None and end is not None:
+            # The player moved west: in their new zone it is still the same local week (or
+            # day, month). The run goes on to the new local end; it cannot complete twice.
+            run.ends_at = max(run.ends_at, end)
+            self.trace(f"{MISSION_RULE_PREFIX}{mission.mission_id}", f"run {period} extended")
+            return run
         run.period, run.starts_at, run.ends_at = period, start, end
         run.version = mission.version
         if not carry:

@@ -86,9 +86,12 @@ def starter_items(name: str) -> list[dict[str, Any]]:
 
 
 def load_starter_config(store: ConfigStore, now: datetime, actor: str = "starter") -> int:
-    """Validate and store the starter templates and rules, then publish; returns the version."""
+    """Validate and store the starter templates, missions and rules, then publish; returns the
+    version."""
     for template in starter_items("templates.json"):
         store.put_template(template, actor=actor, now=now)
+    for mission in starter_items("missions.json"):
+        store.put_game("mission", mission, actor=actor, now=now)
     for rule in starter_items("rules.json"):
         store.put_rule(rule, actor=actor, now=now)
     return store.publish()

@@ -35,10 +35,13 @@ ROUTES = (
     ("/v1/players/{player_id}/inbox", apigw.HttpMethod.GET),
     ("/v1/players/{player_id}/inbox/{message_id}/read", apigw.HttpMethod.POST),
     ("/v1/players/{player_id}/summary", apigw.HttpMethod.GET),
+    ("/v1/players/{player_id}/missions", apigw.HttpMethod.GET),
     ("/v1/openapi.json", apigw.HttpMethod.GET),
 )
 # Query reads the inbox, state and counts; UpdateItem sets the read flag. Nothing else.
 PLAYER_TABLE_ACTIONS = ("dynamodb:Query", "dynamodb:UpdateItem")
+# The published config (missions, ...): the version item, then the items of each kind.
+CONFIG_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
 
 
 # The IAM caller (its ARN) of every request.
@@ -75,12 +78,18 @@ class PlayerApi(Construct):
             removal=removal,
             environment={
                 PLAYER_API_ENV["player_table"]: tables.player_table.table_name,
+                PLAYER_API_ENV["config_table"]: tables.config_table.table_name,
             },
         )
         iam.Grant.add_to_principal(
             grantee=self.function.role,
             actions=list(PLAYER_TABLE_ACTIONS),
             resource_arns=[tables.player_table.table_arn],
+        )
+        iam.Grant.add_to_principal(
+            grantee=self.function.role,
+            actions=list(CONFIG_TABLE_ACTIONS),
+            resource_arns=[tables.config_table.table_arn],
         )
 
         integration = integrations.HttpLambdaIntegration("PlayerApi", self.function.function)

@@ -131,6 +131,10 @@ def create_app(services: PlayerApiServices) -> APIGatewayHttpResolver:
             unread_count=found.unread_count,
         )
 
+    # Area routes import this module's path types, so they are imported once it is loaded.
+    from shared.player_api import routes_missions
+
+    routes_missions.register(app, services)
     return app
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from shared.adapters.player_store import INBOX_PREFIX, PlayerStore
 from shared.clock import Clock
 from shared.domain.state import InboxMessage
+
+if TYPE_CHECKING:
+    from shared.player_api.routes_missions import PlayerMissions
 
 
 class BadCursor(ValueError):
@@ -76,3 +80,4 @@ class PlayerInbox:
 @dataclass
 class PlayerApiServices:
     inbox: PlayerInbox
+    missions: PlayerMissions

@@ -27,6 +27,7 @@ from shared.console.store import (
     StoredItem,
 )
 from shared.domain.config import build_config
+from shared.domain.game_config import GAME_KINDS
 from shared.errors import ConflictError
 
 
@@ -297,8 +298,10 @@ class ConfigAdmin:
         def bodies(kind: str) -> list[dict[str, Any]]:
             return [i.body() or {"_unreadable": i.item_id} for i in items.get(kind, [])]
 
+        # Game items managed here (missions, ...) too: rules refer to them (join_mission).
+        game = {kind: bodies(kind) for kind in GAME_KINDS if kind in items}
         problems = build_config(
-            0, bodies(RULE), bodies(TEMPLATE), segment_items=bodies(SEGMENT)
+            0, bodies(RULE), bodies(TEMPLATE), segment_items=bodies(SEGMENT), game_items=game
         ).problems
         if problems:
             raise Invalid(

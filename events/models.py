@@ -658,6 +658,14 @@ class MissionCompleted(EventDetail):
     )
 
 
+class MissionJoined(EventDetail):
+    """The player opted in to an opt-in mission (the operator's app, or the player API)."""
+
+    detail_type: ClassVar[str] = "player.mission_joined"
+
+    mission_id: GameSlug
+
+
 class LeaderboardPrize(EventDetail):
     """Internal: a closed leaderboard placed the player; the engine pays the prize once."""
 
@@ -724,6 +732,7 @@ DETAIL_MODELS: dict[str, type[EventDetail]] = {
         TierChanged,
         BadgeGranted,
         MissionCompleted,
+        MissionJoined,
         LeaderboardPrize,
         RewardPurchased,
         WheelSpun,

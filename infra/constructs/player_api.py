@@ -39,11 +39,12 @@ ROUTES = (
     ("/v1/players/{player_id}/points/ledger", apigw.HttpMethod.GET),
     ("/v1/players/{player_id}/tier", apigw.HttpMethod.GET),
     ("/v1/players/{player_id}/badges", apigw.HttpMethod.GET),
+    ("/v1/players/{player_id}/missions", apigw.HttpMethod.GET),
     ("/v1/openapi.json", apigw.HttpMethod.GET),
 )
 # Query reads the inbox, state and counts; UpdateItem sets the read flag. Nothing else.
 PLAYER_TABLE_ACTIONS = ("dynamodb:Query", "dynamodb:UpdateItem")
-# The published config (tier program, badge catalogue, ...): read only.
+# The published config (tier program, badges, missions, ...): read only.
 CONFIG_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
 
 

@@ -20,6 +20,7 @@ from shared.adapters.config_store import RULE, SEGMENT, TEMPLATE
 from shared.console.errors import FieldError, Invalid
 from shared.domain.config import MessageTemplate, parse_rule
 from shared.domain.game_config import GAME_KINDS
+from shared.domain.missions import Mission
 from shared.domain.rules import GrantBadgeAction, GrantSpinsAction, Rule, SendAction, walk_actions
 from shared.domain.segments import Segment
 
@@ -131,6 +132,40 @@ SEGMENT_KIND = ConfigKind(
     can_enable=True,
 )
 
+
+def _mission_references(mission: Mission, existing: ExistingIds) -> list[FieldError]:
+    templates = {"#".join(item_id.split("#")[:2]) for item_id in existing(TEMPLATE)}
+    badges = existing("badge")
+    errors = []
+    for i, action in enumerate(mission.reward):
+        if isinstance(action, SendAction):
+            wanted = f"{action.send.template}#{action.send.channel}"
+            if wanted not in templates:
+                errors.append(
+                    FieldError(
+                        f"reward.{i}.send.template",
+                        f"no {action.send.channel} template {action.send.template!r} exists",
+                    )
+                )
+        if isinstance(action, GrantBadgeAction) and action.grant_badge.badge not in badges:
+            errors.append(
+                FieldError(
+                    f"reward.{i}.grant_badge.badge", f"no badge {action.grant_badge.badge!r}"
+                )
+            )
+    return errors
+
+
+# Edits apply to runs under way without resetting progress: docs/missions.md, "Edits".
+MISSION_KIND = ConfigKind(
+    name="mission",
+    label="mission",
+    validate=Mission.model_validate,
+    item_id=lambda mission: mission.mission_id,
+    can_enable=True,
+    references=_mission_references,
+)
+
 KINDS: dict[str, ConfigKind] = {}
 
 
@@ -166,4 +201,5 @@ def _game_kind(name: str) -> ConfigKind:
 
 
 for _name in GAME_KINDS:
-    register(_game_kind(_name))
+    # Missions have their own kind: their rewards refer to badges and templates.
+    register(MISSION_KIND if _name == "mission" else _game_kind(_name))

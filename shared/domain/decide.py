@@ -31,6 +31,7 @@ from shared.domain.rules import (
     CompiledRule,
     GrantBadgeAction,
     GrantSpinsAction,
+    JoinMissionAction,
     OpenOfferAction,
     ScheduleAction,
     SendAction,
@@ -38,6 +39,7 @@ from shared.domain.rules import (
 from shared.domain.run_base import RunBase
 from shared.domain.run_delivery import DeliveryMixin
 from shared.domain.run_engagement import EngagementMixin
+from shared.domain.run_missions import MissionsMixin
 from shared.domain.run_points import PointsMixin
 from shared.domain.run_rg import RgMixin
 from shared.domain.run_tiers import TiersMixin
@@ -84,10 +86,20 @@ def decide(
     # Said only for operator events: platform-made ones usually have no rule, by design.
     if not matched and not run.decision.trace and event.detail_type not in INTERNAL_DETAIL_SOURCES:
         run.trace(None, "profile updated; no rule matched")
+    run.advance_missions(doc)
     return run.decision
 
 
-class _Run(PointsMixin, TiersMixin, TimersMixin, DeliveryMixin, RgMixin, EngagementMixin, RunBase):
+class _Run(
+    PointsMixin,
+    TiersMixin,
+    TimersMixin,
+    DeliveryMixin,
+    RgMixin,
+    EngagementMixin,
+    MissionsMixin,
+    RunBase,
+):
     """An event's decision: rule execution and limits here, each concern in its mixin."""
 
     def fire_builtin(self, pending: PendingTimer, event: TimerFired) -> None:
@@ -145,6 +157,8 @@ class _Run(PointsMixin, TiersMixin, TimersMixin, DeliveryMixin, RgMixin, Engagem
                     self.grant_badge(rule.rule_id, action.grant_badge.badge, action_path)
                 case GrantSpinsAction():
                     self.grant_spins(rule.rule_id, action, action_path)
+                case JoinMissionAction():
+                    self.join_mission(rule.rule_id, action.join_mission.mission, action_path)
 
     def award(self, rule: CompiledRule, action: AwardPointsAction, path: str) -> None:
         spec = action.award_points

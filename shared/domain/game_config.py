@@ -15,7 +15,13 @@ from shared.domain.leaderboards import Leaderboard
 from shared.domain.missions import Mission
 from shared.domain.points import PointsPolicy
 from shared.domain.reward_store import StoreItem
-from shared.domain.rules import GrantBadgeAction, GrantSpinsAction, Rule, walk_actions
+from shared.domain.rules import (
+    GrantBadgeAction,
+    GrantSpinsAction,
+    JoinMissionAction,
+    Rule,
+    walk_actions,
+)
 from shared.domain.tiers import TierProgram
 from shared.domain.wheels import Wheel
 
@@ -59,6 +65,15 @@ def game_references(rule: Rule, game: GameConfig) -> list[str]:
             missing.append(f"then.{path}.grant_badge.badge: no badge {action.grant_badge.badge!r}")
         if isinstance(action, GrantSpinsAction) and action.grant_spins.wheel not in game.wheels:
             missing.append(f"then.{path}.grant_spins.wheel: no wheel {action.grant_spins.wheel!r}")
+        if isinstance(action, JoinMissionAction):
+            wanted = action.join_mission.mission
+            mission = game.missions.get(wanted)
+            if mission is None:
+                missing.append(f"then.{path}.join_mission.mission: no mission {wanted!r}")
+            elif mission.enrollment != "opt_in":
+                missing.append(
+                    f"then.{path}.join_mission.mission: {wanted!r} is automatic, not opt-in"
+                )
     return missing
 
 

@@ -203,6 +203,14 @@ class GrantSpins(BaseModel):
         return value
 
 
+class JoinMission(BaseModel):
+    """Opt the player in to an opt-in mission (joining twice changes nothing)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mission: Slug
+
+
 ACTION_KINDS = (
     "award_points",
     "send",
@@ -212,6 +220,7 @@ ACTION_KINDS = (
     "cascade",
     "grant_badge",
     "grant_spins",
+    "join_mission",
 )
 
 
@@ -264,6 +273,11 @@ class GrantSpinsAction(BaseModel):
     grant_spins: GrantSpins
 
 
+class JoinMissionAction(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    join_mission: JoinMission
+
+
 Action = Annotated[
     Annotated[AwardPointsAction, Tag("award_points")]
     | Annotated[SendAction, Tag("send")]
@@ -272,7 +286,8 @@ Action = Annotated[
     | Annotated[OpenOfferAction, Tag("open_offer")]
     | Annotated[CascadeAction, Tag("cascade")]
     | Annotated[GrantBadgeAction, Tag("grant_badge")]
-    | Annotated[GrantSpinsAction, Tag("grant_spins")],
+    | Annotated[GrantSpinsAction, Tag("grant_spins")]
+    | Annotated[JoinMissionAction, Tag("join_mission")],
     Discriminator(
         _action_tag,
         custom_error_type="unknown_action",

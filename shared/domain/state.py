@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.domain.delivery import DeliveryLog
 from shared.domain.engagement import Engagement
+from shared.domain.missions import MissionProgress
 from shared.domain.points import Wallet
 from shared.domain.profile import Profile
 from shared.domain.rg import RgStatus
@@ -66,6 +67,8 @@ class PlayerState(BaseModel):
     tier: TierStatus = Field(default_factory=TierStatus)
     # Badge id -> when it was granted (once per badge).
     badges: dict[str, datetime] = Field(default_factory=dict)
+    # Mission id -> the player's progress on it (current run, completions).
+    missions: dict[str, MissionProgress] = Field(default_factory=dict)
     version: int = 0
 
     @classmethod

@@ -110,9 +110,11 @@ def create_app(services: PlayerApiServices) -> APIGatewayHttpResolver:
             unread_count=found.unread_count,
         )
 
-    from shared.player_api import routes_points
+    # Area routes import this module's path types, so they are imported once it is loaded.
+    from shared.player_api import routes_missions, routes_points
 
     routes_points.register(app, services)
+    routes_missions.register(app, services)
     return app
 
 

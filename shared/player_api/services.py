@@ -13,6 +13,7 @@ from shared.domain.state import InboxMessage
 
 if TYPE_CHECKING:
     from shared.player_api.points import PlayerPoints
+    from shared.player_api.routes_missions import PlayerMissions
 
 
 class BadCursor(ValueError):
@@ -82,3 +83,4 @@ class PlayerInbox:
 class PlayerApiServices:
     inbox: PlayerInbox
     points: PlayerPoints
+    missions: PlayerMissions

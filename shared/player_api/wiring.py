@@ -9,6 +9,7 @@ from shared.adapters.config_store import ConfigStore
 from shared.adapters.player_store import PlayerStore
 from shared.clock import Clock, SystemClock
 from shared.player_api.points import PlayerPoints
+from shared.player_api.routes_missions import PlayerMissions
 from shared.player_api.services import PlayerApiServices, PlayerInbox
 from shared.player_api.settings import player_api_settings
 from shared.services.config_cache import ConfigCache
@@ -25,7 +26,9 @@ def build_player_api(
     players = PlayerStore(player_table, ddb)
     config = ConfigCache(ConfigStore(config_table, ddb))
     return PlayerApiServices(
-        inbox=PlayerInbox(players, clock), points=PlayerPoints(players, config, clock)
+        inbox=PlayerInbox(players, clock),
+        points=PlayerPoints(players, config, clock),
+        missions=PlayerMissions(players, lambda: config.current().game, clock),
     )
 
 

@@ -42,6 +42,7 @@ from shared.domain.run_points import PointsMixin
 from shared.domain.run_rg import RgMixin
 from shared.domain.run_tiers import TiersMixin
 from shared.domain.run_timers import TimersMixin
+from shared.domain.run_wheels import WheelsMixin
 from shared.domain.state import (
     PendingTimer,
     PlayerState,
@@ -73,6 +74,7 @@ def decide(
         return run.decision
     if isinstance(event, DepositReversed):
         run.reverse_deposit(event)
+    run.apply_game_command()
     run.update_segments()
     doc = match_document(event, run.state)
     matched = config.rules.matching(event.detail_type, doc)
@@ -87,7 +89,16 @@ def decide(
     return run.decision
 
 
-class _Run(PointsMixin, TiersMixin, TimersMixin, DeliveryMixin, RgMixin, EngagementMixin, RunBase):
+class _Run(
+    PointsMixin,
+    TiersMixin,
+    TimersMixin,
+    DeliveryMixin,
+    RgMixin,
+    EngagementMixin,
+    WheelsMixin,
+    RunBase,
+):
     """An event's decision: rule execution and limits here, each concern in its mixin."""
 
     def fire_builtin(self, pending: PendingTimer, event: TimerFired) -> None:
@@ -187,6 +198,3 @@ class _Run(PointsMixin, TiersMixin, TimersMixin, DeliveryMixin, RgMixin, Engagem
                 badge=badge,
             ),
         )
-
-    def grant_spins(self, rule_id: str, action: GrantSpinsAction, path: str) -> None:
-        raise NotImplementedError("wheels: being built")

@@ -131,6 +131,10 @@ def create_app(services: PlayerApiServices) -> APIGatewayHttpResolver:
             unread_count=found.unread_count,
         )
 
+    # Imported here: route modules import this one for the shared path types.
+    from shared.player_api import routes_games
+
+    routes_games.register(app, services)
     return app
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from shared.adapters.player_store import INBOX_PREFIX, PlayerStore
 from shared.clock import Clock
 from shared.domain.state import InboxMessage
+from shared.services.game_commands import GameCommands
 
 
 class BadCursor(ValueError):
@@ -76,3 +77,4 @@ class PlayerInbox:
 @dataclass
 class PlayerApiServices:
     inbox: PlayerInbox
+    games: GameCommands

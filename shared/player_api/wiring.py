@@ -5,19 +5,34 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from shared.adapters.config_store import ConfigStore
+from shared.adapters.game_pools import GamePools
 from shared.adapters.player_store import PlayerStore
 from shared.clock import Clock, SystemClock
 from shared.player_api.services import PlayerApiServices, PlayerInbox
 from shared.player_api.settings import player_api_settings
+from shared.services.config_cache import ConfigCache
+from shared.services.game_commands import GameCommands
 from shared.wiring import AwsClients
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 
-def build_player_api(*, player_table: str, clients: AwsClients, clock: Clock) -> PlayerApiServices:
-    players = PlayerStore(player_table, clients.client("dynamodb"))
-    return PlayerApiServices(inbox=PlayerInbox(players, clock))
+def build_player_api(
+    *, player_table: str, config_table: str, clients: AwsClients, clock: Clock
+) -> PlayerApiServices:
+    ddb = clients.client("dynamodb")
+    players = PlayerStore(player_table, ddb)
+    return PlayerApiServices(
+        inbox=PlayerInbox(players, clock),
+        games=GameCommands(
+            players,
+            GamePools(player_table, ddb),
+            ConfigCache(ConfigStore(config_table, ddb)),
+            clock,
+        ),
+    )
 
 
 _installed: dict[str, object] = {}
@@ -36,7 +51,10 @@ def services() -> PlayerApiServices:
     if "services" not in _installed:
         settings = player_api_settings(os.environ)
         _installed["services"] = build_player_api(
-            player_table=settings.player_table, clients=AwsClients(), clock=SystemClock()
+            player_table=settings.player_table,
+            config_table=settings.config_table,
+            clients=AwsClients(),
+            clock=SystemClock(),
         )
     built = _installed["services"]
     assert isinstance(built, PlayerApiServices)

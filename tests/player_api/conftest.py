@@ -36,6 +36,7 @@ def stack(moto_server):
     player_api_wiring.install(
         player_api_wiring.build_player_api(
             player_table=embedded.resources.player_table,
+            config_table=embedded.resources.config_table,
             clients=embedded.runtime.clients,
             clock=embedded.clock,
         )

@@ -36,9 +36,24 @@ ROUTES = (
     ("/v1/players/{player_id}/inbox/{message_id}/read", apigw.HttpMethod.POST),
     ("/v1/players/{player_id}/summary", apigw.HttpMethod.GET),
     ("/v1/openapi.json", apigw.HttpMethod.GET),
+    ("/v1/players/{player_id}/spins", apigw.HttpMethod.GET),
+    ("/v1/players/{player_id}/wheels/{wheel_id}/spin", apigw.HttpMethod.POST),
+    ("/v1/store/items", apigw.HttpMethod.GET),
+    ("/v1/players/{player_id}/store/{item_id}/buy", apigw.HttpMethod.POST),
 )
-# Query reads the inbox, state and counts; UpdateItem sets the read flag. Nothing else.
-PLAYER_TABLE_ACTIONS = ("dynamodb:Query", "dynamodb:UpdateItem")
+# Query reads the inbox, state and counts; UpdateItem sets the read flag. A spin or a
+# purchase loads the player (BatchGetItem), reads its record (GetItem) and pools' usage
+# (BatchGetItem) and commits one transaction of Puts and Updates (TransactWriteItems is
+# not an IAM action: each item is authorized as its PutItem / UpdateItem).
+PLAYER_TABLE_ACTIONS = (
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:PutItem",
+)
+# The published version (GetItem) and the wheels and store items (Query).
+CONFIG_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
 
 
 # The IAM caller (its ARN) of every request.
@@ -75,12 +90,18 @@ class PlayerApi(Construct):
             removal=removal,
             environment={
                 PLAYER_API_ENV["player_table"]: tables.player_table.table_name,
+                PLAYER_API_ENV["config_table"]: tables.config_table.table_name,
             },
         )
         iam.Grant.add_to_principal(
             grantee=self.function.role,
             actions=list(PLAYER_TABLE_ACTIONS),
             resource_arns=[tables.player_table.table_arn],
+        )
+        iam.Grant.add_to_principal(
+            grantee=self.function.role,
+            actions=list(CONFIG_TABLE_ACTIONS),
+            resource_arns=[tables.config_table.table_arn],
         )
 
         integration = integrations.HttpLambdaIntegration("PlayerApi", self.function.function)

@@ -34,6 +34,10 @@ def test_given_the_player_api_then_every_route_needs_a_sigv4_signed_iam_caller(s
         "POST /v1/players/{player_id}/inbox/{message_id}/read",
         "GET /v1/players/{player_id}/summary",
         "GET /v1/openapi.json",
+        "GET /v1/players/{player_id}/spins",
+        "POST /v1/players/{player_id}/wheels/{wheel_id}/spin",
+        "GET /v1/store/items",
+        "POST /v1/players/{player_id}/store/{item_id}/buy",
     }
     assert {props["AuthorizationType"] for props in routes.values()} == {"AWS_IAM"}
 
@@ -58,18 +62,29 @@ def test_the_caller_policy_may_invoke_only_this_apis_v1_routes_and_the_role_carr
     )
 
 
-def test_the_function_may_only_query_and_update_the_player_table(synth):
+def test_the_function_may_read_and_transact_on_the_player_table_and_only_read_config(synth):
     _, props = function(synth, HANDLER)
     player_table = logical_id_of(synth, "AWS::DynamoDB::Table", "PlayerTable")
     config_table = logical_id_of(synth, "AWS::DynamoDB::Table", "ConfigTable")
     statements = role_statements(synth, props)
 
     on_tables = [s for s in statements if "dynamodb:" in json.dumps(s["Action"])]
+    by_table = {
+        name: [s for s in on_tables if table in json.dumps(s["Resource"])]
+        for name, table in (("player", player_table), ("config", config_table))
+    }
 
-    assert len(on_tables) == 1
-    assert set(as_list(on_tables[0]["Action"])) == {"dynamodb:Query", "dynamodb:UpdateItem"}
-    assert player_table in json.dumps(on_tables[0]["Resource"])
-    assert config_table not in json.dumps(statements)
+    assert len(on_tables) == 2
+    [player] = by_table["player"]
+    [config] = by_table["config"]
+    assert set(as_list(player["Action"])) == {
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:PutItem",
+    }
+    assert set(as_list(config["Action"])) == {"dynamodb:GetItem", "dynamodb:Query"}
 
 
 def test_the_stage_is_throttled_and_access_logs_name_the_iam_caller(synth):

@@ -86,9 +86,15 @@ def starter_items(name: str) -> list[dict[str, Any]]:
 
 
 def load_starter_config(store: ConfigStore, now: datetime, actor: str = "starter") -> int:
-    """Validate and store the starter templates and rules, then publish; returns the version."""
+    """Validate and store the starter templates, wheels, store items and rules, then publish;
+    returns the version."""
     for template in starter_items("templates.json"):
         store.put_template(template, actor=actor, now=now)
+    # Before the rules: a rule granting spins must find its wheel.
+    for wheel in starter_items("wheels.json"):
+        store.put_game("wheel", wheel, actor=actor, now=now)
+    for item in starter_items("store_items.json"):
+        store.put_game("store_item", item, actor=actor, now=now)
     for rule in starter_items("rules.json"):
         store.put_rule(rule, actor=actor, now=now)
     return store.publish()

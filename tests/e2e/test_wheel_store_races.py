@@ -200,3 +200,37 @@ def test_given_one_player_racing_purchases_then_the_balance_never_goes_negative(
 
     assert _codes(results) == {"Bought": 2, "insufficient_points": 4}
     assert balance_matches_ledger(stack, "p-1") == (50, 50)
+
+
+def test_given_a_spin_then_its_event_reaches_the_bus_and_the_engine_does_not_apply_it_twice(
+    started,
+):
+    runtime = started.runtime
+    login = {
+        "source": "casino.example",
+        "detail-type": "player.logged_in",
+        "detail": {
+            "player_id": "p-1",
+            "event_id": "login-1",
+            "occurred_at": started.clock.now().isoformat(),
+        },
+    }
+    runtime.put_events([login])
+    runtime.pump()
+    games = commands(started, FirstPrize())
+    assert [(s.wheel_id, s.count) for s in games.spins("p-1")] == [("daily", 1)]
+
+    spun = games.spin("p-1", "daily", "req-1")
+    version = runtime.players.state("p-1").version
+    handled = runtime.pump()
+
+    published = [
+        (item.effect.detail_type, status)
+        for item, status, _ in runtime.players.outbox("p-1")
+        if item.effect.kind == "publish"
+    ]
+    assert ("engage.wheel.spun", "done") in published
+    assert handled >= 2  # the outbox record, then the event back through the engine queue
+    assert runtime.players.state("p-1").version == version
+    assert balance_matches_ledger(started, "p-1") == (10 + 10, 10 + 10)
+    assert spun.record.prize_id == "points-10"

@@ -206,6 +206,12 @@ def test_given_a_spin_then_its_event_reaches_the_bus_and_the_engine_does_not_app
     started,
 ):
     runtime = started.runtime
+    login_spin = {
+        "rule_id": "login-spin",
+        "on": ["player.logged_in"],
+        "then": [{"grant_spins": {"wheel": "daily", "count": 1}}],
+    }
+    publish_game(runtime.config, started.clock.now(), rules=[login_spin])  # the starter wheel
     login = {
         "source": "casino.example",
         "detail-type": "player.logged_in",

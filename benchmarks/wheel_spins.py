@@ -59,7 +59,7 @@ def isolate_moto_transactions() -> None:
         with lock:
             return original(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    DynamoDBBackend.transact_write_items = serialized  # type: ignore[method-assign]
+    DynamoDBBackend.transact_write_items = serialized  # type: ignore[method-assign,assignment]
 
 
 def on_moto(players: int, racers: int) -> None:
@@ -101,7 +101,7 @@ def on_moto(players: int, racers: int) -> None:
                 attempts += 1
             return original(*args)  # type: ignore[arg-type]
 
-        counted._try_spin = counting  # type: ignore[method-assign]
+        counted._try_spin = counting  # type: ignore[method-assign,assignment]
         barrier = threading.Barrier(racers)
         results: list[str] = []
 

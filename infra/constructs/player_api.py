@@ -41,10 +41,23 @@ ROUTES = (
     ("/v1/players/{player_id}/badges", apigw.HttpMethod.GET),
     ("/v1/players/{player_id}/missions", apigw.HttpMethod.GET),
     ("/v1/openapi.json", apigw.HttpMethod.GET),
+    ("/v1/players/{player_id}/spins", apigw.HttpMethod.GET),
+    ("/v1/players/{player_id}/wheels/{wheel_id}/spin", apigw.HttpMethod.POST),
+    ("/v1/store/items", apigw.HttpMethod.GET),
+    ("/v1/players/{player_id}/store/{item_id}/buy", apigw.HttpMethod.POST),
 )
-# Query reads the inbox, state and counts; UpdateItem sets the read flag. Nothing else.
-PLAYER_TABLE_ACTIONS = ("dynamodb:Query", "dynamodb:UpdateItem")
-# The published config (tier program, badges, missions, ...): read only.
+# Query reads the inbox, state and counts; UpdateItem sets the read flag. A spin or a
+# purchase loads the player (BatchGetItem), reads its record (GetItem) and pools' usage
+# (BatchGetItem) and commits one transaction of Puts and Updates (TransactWriteItems is
+# not an IAM action: each item is authorized as its PutItem / UpdateItem).
+PLAYER_TABLE_ACTIONS = (
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:PutItem",
+)
+# The published config (tier program, badges, missions, wheels, store): read only.
 CONFIG_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
 
 

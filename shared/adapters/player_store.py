@@ -27,6 +27,7 @@ from events.routing import OUTBOX_SK_PREFIX
 from shared.adapters.capacity import CapacityMeter
 from shared.adapters.dynamo_errors import THROTTLE_CODES
 from shared.adapters.dynamo_query import query_pages
+from shared.adapters.game_pools import Claim, Record, claim_write, record_item
 from shared.domain.points import Earning
 from shared.domain.state import AuditEntry, InboxMessage, LedgerEntry, OutboxItem, PlayerState
 from shared.errors import ConflictError, NotFoundError, ThrottledError, TooLargeError
@@ -111,6 +112,9 @@ class Commit:
     ledger: Sequence[LedgerEntry]
     outbox: Sequence[OutboxItem]
     audit: Sequence[AuditEntry] = ()
+    # Pool claims (stock, budget) and spin/purchase records: see adapters/game_pools.py.
+    claims: Sequence[Claim] = ()
+    records: Sequence[Record] = ()
 
     @property
     def item_count(self) -> int:
@@ -121,6 +125,8 @@ class Commit:
             + len(_reversible_writes(self.ledger))
             + len(self.outbox)
             + len(self.audit)
+            + len(self.claims)
+            + len(self.records)
         )
 
 
@@ -260,6 +266,8 @@ class PlayerStore:
             )
         for audit_entry in commit.audit:
             writes.append(self._put_new(_audit_item(pk, audit_entry)))
+        writes += [claim_write(self._table, claim) for claim in commit.claims]
+        writes += [self._put_new(record_item(pk, record)) for record in commit.records]
         self._meter.record_transaction("commit", writes)
         self._call(
             self._ddb.transact_write_items, TransactItems=writes, ReturnConsumedCapacity="TOTAL"

@@ -44,6 +44,7 @@ from shared.domain.run_points import PointsMixin
 from shared.domain.run_rg import RgMixin
 from shared.domain.run_tiers import TiersMixin
 from shared.domain.run_timers import TimersMixin
+from shared.domain.run_wheels import WheelsMixin
 from shared.domain.state import (
     PendingTimer,
     PlayerState,
@@ -75,6 +76,7 @@ def decide(
         return run.decision
     if isinstance(event, DepositReversed):
         run.reverse_deposit(event)
+    run.apply_game_command()
     run.update_segments()
     doc = match_document(event, run.state)
     matched = config.rules.matching(event.detail_type, doc)
@@ -98,6 +100,7 @@ class _Run(
     RgMixin,
     EngagementMixin,
     MissionsMixin,
+    WheelsMixin,
     RunBase,
 ):
     """An event's decision: rule execution and limits here, each concern in its mixin."""
@@ -205,6 +208,3 @@ class _Run(
                 badge=badge,
             ),
         )
-
-    def grant_spins(self, rule_id: str, action: GrantSpinsAction, path: str) -> None:
-        raise NotImplementedError("wheels: being built")

@@ -5,7 +5,7 @@ rest (the same contract as rules: skipped and reported as a ConfigProblem)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -77,6 +77,37 @@ def game_references(rule: Rule, game: GameConfig) -> list[str]:
     return missing
 
 
+def reward_references(item: BaseModel, game: GameConfig) -> list[str]:
+    """A wheel's prizes' or a store item's references to badges/wheels that do not exist."""
+    gives: list[tuple[str, Any]] = []
+    if isinstance(item, Wheel):
+        gives = [(f"prizes.{i}", p) for i, p in enumerate(item.prizes)]
+    elif isinstance(item, StoreItem):
+        gives = [("", item)]
+    missing = []
+    for path, thing in gives:
+        where = f"{path}." if path else ""
+        badge, spins = getattr(thing, "badge", None), getattr(thing, "spins", None)
+        if badge is not None and badge not in game.badges:
+            missing.append(f"{where}badge: no badge {badge!r}")
+        if spins is not None and spins.wheel not in game.wheels:
+            missing.append(f"{where}spins.wheel: no wheel {spins.wheel!r}")
+    return missing
+
+
+def _drop_dangling(game: GameConfig, problems: list[GameProblem]) -> GameConfig:
+    """Refuse wheels and store items that would pay a badge or spins that do not exist."""
+    kept: dict[str, dict[str, Any]] = {"wheel": {}, "store_item": {}}
+    for kind, items in (("wheel", game.wheels), ("store_item", game.store)):
+        for item_id, item in items.items():
+            missing = reward_references(item, game)
+            if missing:
+                problems.append(GameProblem(kind, item_id, "; ".join(missing)))
+            else:
+                kept[kind][item_id] = item
+    return replace(game, wheels=kept["wheel"], store=kept["store_item"])
+
+
 def _describe(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors()[:8]:
@@ -127,15 +158,13 @@ def build_game_config(
             GameProblem("tiers", names[1], f"only one enabled tier program at a time: {names}")
         )
     points = valid["points"].get("points", PointsPolicy())
-    return (
-        GameConfig(
-            points=points,
-            tiers=programs[0] if programs else None,
-            badges=valid["badge"],
-            missions=valid["mission"],
-            leaderboards=valid["leaderboard"],
-            wheels=valid["wheel"],
-            store=valid["store_item"],
-        ),
-        problems,
+    game = GameConfig(
+        points=points,
+        tiers=programs[0] if programs else None,
+        badges=valid["badge"],
+        missions=valid["mission"],
+        leaderboards=valid["leaderboard"],
+        wheels=valid["wheel"],
+        store=valid["store_item"],
     )
+    return _drop_dangling(game, problems), problems

@@ -14,6 +14,7 @@ from shared.domain.engagement import (
 from shared.domain.rg import GateClass, gate, observe
 from shared.domain.rules import (
     AwardPointsAction,
+    GrantSpinsAction,
     SendAction,
     walk_actions,
 )
@@ -109,7 +110,7 @@ class RgMixin(RunBase):
 
     def _makes_offer(self, actions: Sequence[Any]) -> bool:
         for _, action in walk_actions(actions):
-            if isinstance(action, AwardPointsAction):
+            if isinstance(action, AwardPointsAction | GrantSpinsAction):
                 return True
             if isinstance(action, SendAction):
                 template = self.config.template(action.send.template, action.send.channel, None)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.domain.delivery import DeliveryLog
 from shared.domain.engagement import Engagement
+from shared.domain.game_rewards import Rewards
 from shared.domain.missions import MissionProgress
 from shared.domain.points import Wallet
 from shared.domain.profile import Profile
@@ -69,6 +70,8 @@ class PlayerState(BaseModel):
     badges: dict[str, datetime] = Field(default_factory=dict)
     # Mission id -> the player's progress on it (current run, completions).
     missions: dict[str, MissionProgress] = Field(default_factory=dict)
+    # Spins held by wheel and store items bought (shared/domain/game_rewards.py).
+    rewards: Rewards = Field(default_factory=Rewards)
     version: int = 0
 
     @classmethod

@@ -87,8 +87,8 @@ def starter_items(name: str) -> list[dict[str, Any]]:
 
 
 def load_starter_config(store: ConfigStore, now: datetime, actor: str = "starter") -> int:
-    """Validate and store the starter templates, missions and rules, then publish; returns the
-    version."""
+    """Validate and store the starter templates, game items and rules, then publish; returns
+    the version."""
     for template in starter_items("templates.json"):
         store.put_template(template, actor=actor, now=now)
     # Game items first: rules refer to badges and wheels by id.

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from shared.adapters.player_store import INBOX_PREFIX, PlayerStore
 from shared.clock import Clock
 from shared.domain.state import InboxMessage
+from shared.services.game_commands import GameCommands
 
 if TYPE_CHECKING:
     from shared.player_api.points import PlayerPoints
@@ -84,3 +85,4 @@ class PlayerApiServices:
     inbox: PlayerInbox
     points: PlayerPoints
     missions: PlayerMissions
+    games: GameCommands

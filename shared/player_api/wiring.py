@@ -6,6 +6,7 @@ import os
 from typing import TYPE_CHECKING
 
 from shared.adapters.config_store import ConfigStore
+from shared.adapters.game_pools import GamePools
 from shared.adapters.player_store import PlayerStore
 from shared.clock import Clock, SystemClock
 from shared.player_api.points import PlayerPoints
@@ -13,6 +14,7 @@ from shared.player_api.routes_missions import PlayerMissions
 from shared.player_api.services import PlayerApiServices, PlayerInbox
 from shared.player_api.settings import player_api_settings
 from shared.services.config_cache import ConfigCache
+from shared.services.game_commands import GameCommands
 from shared.wiring import AwsClients
 
 if TYPE_CHECKING:
@@ -29,6 +31,7 @@ def build_player_api(
         inbox=PlayerInbox(players, clock),
         points=PlayerPoints(players, config, clock),
         missions=PlayerMissions(players, lambda: config.current().game, clock),
+        games=GameCommands(players, GamePools(player_table, ddb), config, clock),
     )
 
 

@@ -57,25 +57,29 @@ def test_the_caller_policy_may_invoke_only_this_apis_v1_routes_and_the_role_carr
     )
 
 
-def test_the_function_may_query_and_update_the_player_table_and_only_read_config(synth):
+def test_the_function_may_read_and_transact_on_the_player_table_and_only_read_config(synth):
     _, props = function(synth, HANDLER)
     player_table = logical_id_of(synth, "AWS::DynamoDB::Table", "PlayerTable")
     config_table = logical_id_of(synth, "AWS::DynamoDB::Table", "ConfigTable")
     statements = role_statements(synth, props)
 
     on_tables = [s for s in statements if "dynamodb:" in json.dumps(s["Action"])]
+    by_table = {
+        name: [s for s in on_tables if table in json.dumps(s["Resource"])]
+        for name, table in (("player", player_table), ("config", config_table))
+    }
 
-    rights = {
-        (player_table if player_table in json.dumps(s["Resource"]) else config_table): set(
-            as_list(s["Action"])
-        )
-        for s in on_tables
-    }
     assert len(on_tables) == 2
-    assert rights == {
-        player_table: {"dynamodb:Query", "dynamodb:UpdateItem"},
-        config_table: {"dynamodb:GetItem", "dynamodb:Query"},
+    [player] = by_table["player"]
+    [config] = by_table["config"]
+    assert set(as_list(player["Action"])) == {
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:PutItem",
     }
+    assert set(as_list(config["Action"])) == {"dynamodb:GetItem", "dynamodb:Query"}
 
 
 def test_the_stage_is_throttled_and_access_logs_name_the_iam_caller(synth):

@@ -82,7 +82,12 @@ class Answer:
 
 
 def call(
-    method: str, path: str, *, query: dict[str, str] | None = None, signed: bool = True
+    method: str,
+    path: str,
+    *,
+    query: dict[str, str] | None = None,
+    signed: bool = True,
+    body: dict[str, Any] | None = None,
 ) -> Answer:
     """Invoke the real Lambda handler as API Gateway does after the IAM authorizer."""
     context: dict[str, Any] = {
@@ -110,10 +115,10 @@ def call(
         "routeKey": "$default",
         "rawPath": path,
         "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
-        "headers": {},
+        "headers": {"content-type": "application/json"} if body is not None else {},
         "queryStringParameters": query,
         "requestContext": context,
-        "body": None,
+        "body": json.dumps(body) if body is not None else None,
         "isBase64Encoded": False,
     }
     resp = handler(event, LambdaContext("engage-player-api"))  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ Item layout (partition key `pk` = "PLAYER#<id>", sort key `sk`):
 - `OUTBOX#<id>`                one effect for dispatch (the stream delivers its INSERT)
 - `AUDIT#<utc time>#<id>`      a suppression, RG flag or exclusion, kept for its retention
 - `INBOX#<utc time>#<id>`      an in-app message, until it expires
+- `BOARD#<board>#<period>`     the player's leaderboard entry (see board_items.py)
 
 Everything one batch decides for a player is written in ONE transaction, so state, ledger
 and effects can never disagree, and a replayed event cannot write any of it twice.
@@ -22,9 +23,11 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from events.routing import OUTBOX_SK_PREFIX
+from shared.adapters.board_items import board_item
 from shared.adapters.capacity import CapacityMeter
 from shared.adapters.dynamo_errors import THROTTLE_CODES
 from shared.adapters.dynamo_query import query_pages
+from shared.domain.leaderboards import BoardEntry
 from shared.domain.state import AuditEntry, InboxMessage, LedgerEntry, OutboxItem, PlayerState
 from shared.errors import ConflictError, NotFoundError, ThrottledError, TooLargeError
 
@@ -87,10 +90,18 @@ class Commit:
     ledger: Sequence[LedgerEntry]
     outbox: Sequence[OutboxItem]
     audit: Sequence[AuditEntry] = ()
+    boards: Sequence[BoardEntry] = ()
 
     @property
     def item_count(self) -> int:
-        return 1 + len(self.event_ids) + len(self.ledger) + len(self.outbox) + len(self.audit)
+        return (
+            1
+            + len(self.event_ids)
+            + len(self.ledger)
+            + len(self.outbox)
+            + len(self.audit)
+            + len(self.boards)
+        )
 
 
 class PlayerStore:
@@ -201,6 +212,8 @@ class PlayerStore:
             )
         for audit_entry in commit.audit:
             writes.append(self._put_new(_audit_item(pk, audit_entry)))
+        for board_entry in commit.boards:
+            writes.append({"Put": {"TableName": self._table, "Item": board_item(pk, board_entry)}})
         self._meter.record_transaction("commit", writes)
         self._call(
             self._ddb.transact_write_items, TransactItems=writes, ReturnConsumedCapacity="TOTAL"

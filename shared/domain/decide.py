@@ -38,6 +38,7 @@ from shared.domain.rules import (
 from shared.domain.run_base import RunBase
 from shared.domain.run_delivery import DeliveryMixin
 from shared.domain.run_engagement import EngagementMixin
+from shared.domain.run_leaderboards import LeaderboardsMixin
 from shared.domain.run_points import PointsMixin
 from shared.domain.run_rg import RgMixin
 from shared.domain.run_tiers import TiersMixin
@@ -75,6 +76,7 @@ def decide(
         run.reverse_deposit(event)
     run.update_segments()
     doc = match_document(event, run.state)
+    run.update_boards(doc)
     matched = config.rules.matching(event.detail_type, doc)
     for rule in matched:
         if run.limit_reached(rule.rule.limit, rule.rule_id):
@@ -87,7 +89,16 @@ def decide(
     return run.decision
 
 
-class _Run(PointsMixin, TiersMixin, TimersMixin, DeliveryMixin, RgMixin, EngagementMixin, RunBase):
+class _Run(
+    PointsMixin,
+    TiersMixin,
+    TimersMixin,
+    DeliveryMixin,
+    RgMixin,
+    EngagementMixin,
+    LeaderboardsMixin,
+    RunBase,
+):
     """An event's decision: rule execution and limits here, each concern in its mixin."""
 
     def fire_builtin(self, pending: PendingTimer, event: TimerFired) -> None:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.domain.delivery import DeliveryLog
 from shared.domain.engagement import Engagement
+from shared.domain.leaderboards import BoardScore
 from shared.domain.points import Wallet
 from shared.domain.profile import Profile
 from shared.domain.rg import RgStatus
@@ -66,6 +67,8 @@ class PlayerState(BaseModel):
     tier: TierStatus = Field(default_factory=TierStatus)
     # Badge id -> when it was granted (once per badge).
     badges: dict[str, datetime] = Field(default_factory=dict)
+    # "<board>#<period>" -> the player's score there (pruned a while after the close).
+    boards: dict[str, BoardScore] = Field(default_factory=dict)
     version: int = 0
 
     @classmethod

@@ -36,9 +36,11 @@ ROUTES = (
     ("/v1/players/{player_id}/inbox/{message_id}/read", apigw.HttpMethod.POST),
     ("/v1/players/{player_id}/summary", apigw.HttpMethod.GET),
     ("/v1/openapi.json", apigw.HttpMethod.GET),
+    ("/v1/leaderboards/{board_id}", apigw.HttpMethod.GET),
+    ("/v1/players/{player_id}/leaderboards/{board_id}", apigw.HttpMethod.GET),
 )
 # Query reads the inbox, state and counts; UpdateItem sets the read flag. Nothing else.
-PLAYER_TABLE_ACTIONS = ("dynamodb:Query", "dynamodb:UpdateItem")
+PLAYER_TABLE_ACTIONS = ("dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:GetItem")
 
 
 # The IAM caller (its ARN) of every request.
@@ -75,6 +77,7 @@ class PlayerApi(Construct):
             removal=removal,
             environment={
                 PLAYER_API_ENV["player_table"]: tables.player_table.table_name,
+                PLAYER_API_ENV["config_table"]: tables.config_table.table_name,
             },
         )
         iam.Grant.add_to_principal(
@@ -82,6 +85,9 @@ class PlayerApi(Construct):
             actions=list(PLAYER_TABLE_ACTIONS),
             resource_arns=[tables.player_table.table_arn],
         )
+        # Leaderboards: the boards' config and their ranking index.
+        tables.grant_config_read(self.function.role)
+        tables.grant_board_index_read(self.function.role)
 
         integration = integrations.HttpLambdaIntegration("PlayerApi", self.function.function)
         iam_auth = authorizers.HttpIamAuthorizer()

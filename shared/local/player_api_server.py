@@ -78,6 +78,9 @@ def start_local_player_api(runtime: LocalRuntime, port: int = 0) -> PlayerApiSer
     from shared.player_api.wiring import build_player_api
 
     services = build_player_api(
-        player_table=runtime.resources.player_table, clients=runtime.clients, clock=runtime.clock
+        player_table=runtime.resources.player_table,
+        clients=runtime.clients,
+        clock=runtime.clock,
+        config_table=runtime.resources.config_table,
     )
     return PlayerApiServer(services, port).start()

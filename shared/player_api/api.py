@@ -131,6 +131,9 @@ def create_app(services: PlayerApiServices) -> APIGatewayHttpResolver:
             unread_count=found.unread_count,
         )
 
+    from shared.player_api import routes_leaderboards
+
+    routes_leaderboards.register(app, services)
     return app
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from typing import Any
 
 from shared.adapters.player_store import INBOX_PREFIX, PlayerStore
 from shared.clock import Clock
@@ -76,3 +77,5 @@ class PlayerInbox:
 @dataclass
 class PlayerApiServices:
     inbox: PlayerInbox
+    # None when the API is built without the config table (routes answer 404).
+    leaderboards: Any = None

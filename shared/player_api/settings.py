@@ -8,13 +8,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.settings import ENV, SettingsError
 
-PLAYER_API_ENV = {"player_table": ENV["player_table"]}
+PLAYER_API_ENV = {
+    "player_table": ENV["player_table"],
+    "config_table": ENV["config_table"],
+}
 
 
 class PlayerApiSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     player_table: str = Field(min_length=1)
+    # Game config (leaderboards); without it those routes answer 404.
+    config_table: str | None = None
 
 
 def player_api_settings(environ: Mapping[str, str]) -> PlayerApiSettings:

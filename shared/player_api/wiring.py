@@ -15,9 +15,30 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 
-def build_player_api(*, player_table: str, clients: AwsClients, clock: Clock) -> PlayerApiServices:
+def build_player_api(
+    *, player_table: str, clients: AwsClients, clock: Clock, config_table: str | None = None
+) -> PlayerApiServices:
     players = PlayerStore(player_table, clients.client("dynamodb"))
-    return PlayerApiServices(inbox=PlayerInbox(players, clock))
+    return PlayerApiServices(
+        inbox=PlayerInbox(players, clock),
+        leaderboards=_leaderboards(player_table, config_table, clients, clock),
+    )
+
+
+def _leaderboards(
+    player_table: str, config_table: str | None, clients: AwsClients, clock: Clock
+) -> object:
+    if config_table is None:
+        return None
+    from shared.adapters.config_store import ConfigStore
+    from shared.adapters.leaderboard_store import LeaderboardStore
+    from shared.player_api.routes_leaderboards import PlayerLeaderboards
+    from shared.services.config_cache import ConfigCache
+
+    ddb = clients.client("dynamodb")
+    return PlayerLeaderboards(
+        LeaderboardStore(player_table, ddb), ConfigCache(ConfigStore(config_table, ddb)), clock
+    )
 
 
 _installed: dict[str, object] = {}
@@ -36,7 +57,10 @@ def services() -> PlayerApiServices:
     if "services" not in _installed:
         settings = player_api_settings(os.environ)
         _installed["services"] = build_player_api(
-            player_table=settings.player_table, clients=AwsClients(), clock=SystemClock()
+            player_table=settings.player_table,
+            clients=AwsClients(),
+            clock=SystemClock(),
+            config_table=settings.config_table,
         )
     built = _installed["services"]
     assert isinstance(built, PlayerApiServices)

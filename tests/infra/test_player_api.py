@@ -34,6 +34,8 @@ def test_given_the_player_api_then_every_route_needs_a_sigv4_signed_iam_caller(s
         "POST /v1/players/{player_id}/inbox/{message_id}/read",
         "GET /v1/players/{player_id}/summary",
         "GET /v1/openapi.json",
+        "GET /v1/leaderboards/{board_id}",
+        "GET /v1/players/{player_id}/leaderboards/{board_id}",
     }
     assert {props["AuthorizationType"] for props in routes.values()} == {"AWS_IAM"}
 
@@ -58,18 +60,23 @@ def test_the_caller_policy_may_invoke_only_this_apis_v1_routes_and_the_role_carr
     )
 
 
-def test_the_function_may_only_query_and_update_the_player_table(synth):
+def test_the_function_may_only_read_and_update_the_player_table_and_read_config(synth):
     _, props = function(synth, HANDLER)
     player_table = logical_id_of(synth, "AWS::DynamoDB::Table", "PlayerTable")
     config_table = logical_id_of(synth, "AWS::DynamoDB::Table", "ConfigTable")
     statements = role_statements(synth, props)
 
     on_tables = [s for s in statements if "dynamodb:" in json.dumps(s["Action"])]
+    by_resource = {json.dumps(s["Resource"]): set(as_list(s["Action"])) for s in on_tables}
 
-    assert len(on_tables) == 1
-    assert set(as_list(on_tables[0]["Action"])) == {"dynamodb:Query", "dynamodb:UpdateItem"}
-    assert player_table in json.dumps(on_tables[0]["Resource"])
-    assert config_table not in json.dumps(statements)
+    assert len(on_tables) == 3
+    [player] = [a for r, a in by_resource.items() if player_table in r and "index" not in r]
+    assert player == {"dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:GetItem"}
+    # Leaderboards: the ranking index (Query only) and the boards' config (read only).
+    [index] = [a for r, a in by_resource.items() if "/index/gsi1" in r]
+    assert index == {"dynamodb:Query"}
+    [config] = [a for r, a in by_resource.items() if config_table in r]
+    assert not {a for a in config if "Put" in a or "Update" in a or "Delete" in a}
 
 
 def test_the_stage_is_throttled_and_access_logs_name_the_iam_caller(synth):

@@ -152,6 +152,8 @@ def test_the_openapi_document_describes_the_routes_and_the_player_id_pattern(sta
         "/v1/players/{player_id}/inbox",
         "/v1/players/{player_id}/inbox/{message_id}/read",
         "/v1/players/{player_id}/summary",
+        "/v1/leaderboards/{board_id}",
+        "/v1/players/{player_id}/leaderboards/{board_id}",
     }
     [param] = doc["paths"]["/v1/players/{player_id}/summary"]["get"]["parameters"]
     assert param["schema"]["pattern"] == "^[A-Za-z0-9][A-Za-z0-9_.:-]*$"

@@ -14,6 +14,7 @@ from infra.constructs.console import Console
 from infra.constructs.email import Email
 from infra.constructs.feedback import EmailFeedback
 from infra.constructs.functions import ENGINE_TIMEOUT, EngageFunctions
+from infra.constructs.leaderboards import Leaderboards
 from infra.constructs.player_api import PlayerApi
 from infra.constructs.scheduling import Scheduling
 from infra.constructs.tables import Tables
@@ -60,6 +61,9 @@ class EngageStack(Stack):
         self.unsubscribe.wire_dispatch(self.functions.dispatch)
         self.feedback = EmailFeedback(
             self, "Feedback", config=config, bus=self.bus, email=self.email
+        )
+        self.leaderboards = Leaderboards(
+            self, "Leaderboards", config=config, bus=self.bus, tables=self.tables
         )
         self._outputs()
 

@@ -45,6 +45,8 @@ ROUTES = (
     ("/v1/players/{player_id}/wheels/{wheel_id}/spin", apigw.HttpMethod.POST),
     ("/v1/store/items", apigw.HttpMethod.GET),
     ("/v1/players/{player_id}/store/{item_id}/buy", apigw.HttpMethod.POST),
+    ("/v1/leaderboards/{board_id}", apigw.HttpMethod.GET),
+    ("/v1/players/{player_id}/leaderboards/{board_id}", apigw.HttpMethod.GET),
 )
 # Query reads the inbox, state and counts; UpdateItem sets the read flag. A spin or a
 # purchase loads the player (BatchGetItem), reads its record (GetItem) and pools' usage
@@ -108,6 +110,8 @@ class PlayerApi(Construct):
             actions=list(CONFIG_TABLE_ACTIONS),
             resource_arns=[tables.config_table.table_arn],
         )
+        # Leaderboards: top-N and ranks come from the board index (Query only).
+        tables.grant_board_index_read(self.function.role)
 
         integration = integrations.HttpLambdaIntegration("PlayerApi", self.function.function)
         iam_auth = authorizers.HttpIamAuthorizer()

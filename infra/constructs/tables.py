@@ -7,7 +7,10 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from shared.adapters.board_items import INDEX_NAME
+
 TTL_ATTRIBUTE = "expires_at"
+BOARD_INDEX = INDEX_NAME
 
 # Least privilege by action, not `grant_read_write_data` (which adds Scan, DeleteItem,
 # BatchWriteItem, DescribeTable). TransactWriteItems is not an IAM action: each item in a
@@ -79,6 +82,14 @@ class Tables(Construct):
             stream=dynamodb.StreamViewType.NEW_IMAGE,
             time_to_live_attribute=TTL_ATTRIBUTE,
         )
+        # Leaderboard ranking (shared/adapters/board_items.py): keys only, since the sort
+        # key itself carries score, time and player; sharded partition keys per board.
+        self.player_table.add_global_secondary_index(
+            index_name=BOARD_INDEX,
+            partition_key=_key("gsi1pk"),
+            sort_key=_key("gsi1sk"),
+            projection_type=dynamodb.ProjectionType.KEYS_ONLY,
+        )
         self.config_table = _table(self, "ConfigTable", retain_data=retain_data)
 
     def grant_player_read_write(self, grantee: iam.IGrantable) -> iam.Grant:
@@ -87,6 +98,14 @@ class Tables(Construct):
             grantee=grantee,
             actions=list(PLAYER_TABLE_ACTIONS),
             resource_arns=[self.player_table.table_arn],
+        )
+
+    def grant_board_index_read(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Query the leaderboard index (top N, rank counts)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["dynamodb:Query"],
+            resource_arns=[f"{self.player_table.table_arn}/index/{BOARD_INDEX}"],
         )
 
     def grant_config_read(self, grantee: iam.IGrantable) -> iam.Grant:

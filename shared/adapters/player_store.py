@@ -9,6 +9,7 @@ Item layout (partition key `pk` = "PLAYER#<id>", sort key `sk`):
 - `INBOX#<utc time>#<id>`      an in-app message, until it expires
 - `REV#<source>#<entry id>`    an earn that `<source>` (e.g. deposit:<id>) can still reverse,
                                until its reversal window ends (TTL); read only by a reversal
+- `BOARD#<board>#<period>`     the player's leaderboard entry (see board_items.py)
 
 Everything one batch decides for a player is written in ONE transaction, so state, ledger
 and effects can never disagree, and a replayed event cannot write any of it twice.
@@ -24,10 +25,12 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from events.routing import OUTBOX_SK_PREFIX
+from shared.adapters.board_items import board_item
 from shared.adapters.capacity import CapacityMeter
 from shared.adapters.dynamo_errors import THROTTLE_CODES
 from shared.adapters.dynamo_query import query_pages
 from shared.adapters.game_pools import Claim, Record, claim_write, record_item
+from shared.domain.leaderboards import BoardEntry
 from shared.domain.points import Earning
 from shared.domain.state import AuditEntry, InboxMessage, LedgerEntry, OutboxItem, PlayerState
 from shared.errors import ConflictError, NotFoundError, ThrottledError, TooLargeError
@@ -115,6 +118,8 @@ class Commit:
     # Pool claims (stock, budget) and spin/purchase records: see adapters/game_pools.py.
     claims: Sequence[Claim] = ()
     records: Sequence[Record] = ()
+    # The player's leaderboard entries (one per board and period): see board_items.py.
+    boards: Sequence[BoardEntry] = ()
 
     @property
     def item_count(self) -> int:
@@ -127,6 +132,7 @@ class Commit:
             + len(self.audit)
             + len(self.claims)
             + len(self.records)
+            + len(self.boards)
         )
 
 
@@ -268,6 +274,8 @@ class PlayerStore:
             writes.append(self._put_new(_audit_item(pk, audit_entry)))
         writes += [claim_write(self._table, claim) for claim in commit.claims]
         writes += [self._put_new(record_item(pk, record)) for record in commit.records]
+        for board_entry in commit.boards:
+            writes.append({"Put": {"TableName": self._table, "Item": board_item(pk, board_entry)}})
         self._meter.record_transaction("commit", writes)
         self._call(
             self._ddb.transact_write_items, TransactItems=writes, ReturnConsumedCapacity="TOTAL"

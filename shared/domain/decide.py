@@ -39,6 +39,7 @@ from shared.domain.rules import (
 from shared.domain.run_base import RunBase
 from shared.domain.run_delivery import DeliveryMixin
 from shared.domain.run_engagement import EngagementMixin
+from shared.domain.run_leaderboards import LeaderboardsMixin
 from shared.domain.run_missions import MissionsMixin
 from shared.domain.run_points import PointsMixin
 from shared.domain.run_rg import RgMixin
@@ -79,6 +80,7 @@ def decide(
     run.apply_game_command()
     run.update_segments()
     doc = match_document(event, run.state)
+    run.update_boards(doc)
     matched = config.rules.matching(event.detail_type, doc)
     for rule in matched:
         if run.limit_reached(rule.rule.limit, rule.rule_id):
@@ -101,6 +103,7 @@ class _Run(
     EngagementMixin,
     MissionsMixin,
     WheelsMixin,
+    LeaderboardsMixin,
     RunBase,
 ):
     """An event's decision: rule execution and limits here, each concern in its mixin."""

@@ -11,6 +11,7 @@ from typing import Any
 from events.models import (
     EventDetail,
 )
+from shared.domain.leaderboards import BoardEntry
 from shared.domain.state import (
     AuditEntry,
     LedgerEntry,
@@ -40,6 +41,8 @@ class Decision:
     outbox: list[OutboxItem] = field(default_factory=list)
     trace: list[TraceLine] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
+    # Leaderboard entries to upsert; one per (board, period, player), the latest wins.
+    board_entries: list[BoardEntry] = field(default_factory=list)
 
     def extend(self, step: Decision) -> None:
         """Append a later step's writes (its state replaces ours)."""
@@ -48,12 +51,22 @@ class Decision:
         self.outbox += step.outbox
         self.trace += step.trace
         self.audit += step.audit
+        # A transaction may touch an item once: a later score replaces the earlier one.
+        later = {e.key for e in step.board_entries}
+        self.board_entries = [e for e in self.board_entries if e.key not in later]
+        self.board_entries += step.board_entries
 
     @property
     def write_count(self) -> int:
         # A reversible earn also writes its REV# item; its reversal deletes that item.
         reversible = sum(1 for line in self.ledger if line.source is not None)
-        return len(self.ledger) + reversible + len(self.outbox) + len(self.audit)
+        return (
+            len(self.ledger)
+            + reversible
+            + len(self.outbox)
+            + len(self.audit)
+            + len(self.board_entries)
+        )
 
 
 def _plain(value: Any) -> Any:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.domain.delivery import DeliveryLog
 from shared.domain.engagement import Engagement
 from shared.domain.game_rewards import Rewards
+from shared.domain.leaderboards import BoardScore
 from shared.domain.missions import MissionProgress
 from shared.domain.points import Wallet
 from shared.domain.profile import Profile
@@ -72,6 +73,8 @@ class PlayerState(BaseModel):
     missions: dict[str, MissionProgress] = Field(default_factory=dict)
     # Spins held by wheel and store items bought (shared/domain/game_rewards.py).
     rewards: Rewards = Field(default_factory=Rewards)
+    # "<board>#<period>" -> the player's score there (pruned a while after the close).
+    boards: dict[str, BoardScore] = Field(default_factory=dict)
     version: int = 0
 
     @classmethod

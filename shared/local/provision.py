@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from events.routing import BUS_RULE_PATTERN
+from shared.adapters.board_items import add_board_index
 from shared.settings import DispatchSettings, EngineSettings, FeedbackSettings, UnsubscribeSettings
 from shared.wiring import AwsClients
 
@@ -79,6 +80,8 @@ def _table(ddb: Any, name: str, stream: bool) -> None:
     }
     if stream:
         kwargs["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+        # The player table (the one with the stream) also carries the leaderboard index.
+        kwargs = add_board_index(kwargs)
     ddb.create_table(**kwargs)
     ddb.update_time_to_live(
         TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}

@@ -7,6 +7,7 @@
   stack, and invokes the real dispatch handler with stream-shaped events.
 - moto's Scheduler stores schedules but never fires them: the runtime fires the due ones
   (by the virtual clock) onto the bus and deletes them, as ActionAfterCompletion=DELETE does.
+- the leaderboard settle (every minute in AWS) runs at each step of virtual time.
 """
 
 from __future__ import annotations
@@ -96,6 +97,19 @@ class LocalRuntime:
         wiring.install(
             unsubscribe=build_unsubscribe(resources.unsubscribe_settings(), clock, self.clients),
             feedback=build_feedback(resources.feedback_settings(), self.clients),
+        )
+        from shared import leaderboard_wiring
+
+        leaderboard_wiring.install(
+            leaderboard_wiring.build_settle(
+                leaderboard_wiring.SettleSettings(
+                    player_table=resources.player_table,
+                    config_table=resources.config_table,
+                    bus_arn=resources.bus_arn,
+                ),
+                clock,
+                self.clients,
+            )
         )
         wiring.install(
             engine=build_engine(
@@ -347,9 +361,21 @@ class LocalRuntime:
                 self.clock.set(due[0])
             fired += self.fire_due()
             self.pump()
+            self.settle_boards()
         self.clock.set(target)
         self.pump()
+        self.settle_boards()
         return fired
+
+    def settle_boards(self) -> dict[str, Any]:
+        """Run the leaderboard settle handler as its schedule would, then pump its prizes."""
+        from functions.leaderboard_settle.handler import handler as settle_handler
+
+        with self._lock:
+            outcome: dict[str, Any] = settle_handler({}, LambdaContext("engage-leaderboard-settle"))  # type: ignore[arg-type]
+        if outcome.get("prizes"):
+            self.pump()
+        return outcome
 
     def dead_letters(self) -> list[dict[str, str]]:
         """Messages parked in the engine DLQ, with their reasons (left in the queue)."""

@@ -14,6 +14,7 @@ from shared.services.game_commands import GameCommands
 
 if TYPE_CHECKING:
     from shared.player_api.points import PlayerPoints
+    from shared.player_api.routes_leaderboards import PlayerLeaderboards
     from shared.player_api.routes_missions import PlayerMissions
 
 
@@ -86,3 +87,4 @@ class PlayerApiServices:
     points: PlayerPoints
     missions: PlayerMissions
     games: GameCommands
+    leaderboards: PlayerLeaderboards

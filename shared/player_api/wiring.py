@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING
 
 from shared.adapters.config_store import ConfigStore
 from shared.adapters.game_pools import GamePools
+from shared.adapters.leaderboard_store import LeaderboardStore
 from shared.adapters.player_store import PlayerStore
 from shared.clock import Clock, SystemClock
 from shared.player_api.points import PlayerPoints
+from shared.player_api.routes_leaderboards import PlayerLeaderboards
 from shared.player_api.routes_missions import PlayerMissions
 from shared.player_api.services import PlayerApiServices, PlayerInbox
 from shared.player_api.settings import player_api_settings
@@ -32,6 +34,7 @@ def build_player_api(
         points=PlayerPoints(players, config, clock),
         missions=PlayerMissions(players, lambda: config.current().game, clock),
         games=GameCommands(players, GamePools(player_table, ddb), config, clock),
+        leaderboards=PlayerLeaderboards(LeaderboardStore(player_table, ddb), config, clock),
     )
 
 

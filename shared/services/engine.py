@@ -314,6 +314,7 @@ class EngineService:
                 ledger=decision.ledger,
                 outbox=decision.outbox,
                 audit=decision.audit,
+                boards=decision.board_entries,
             ),
             now=self._clock.now(),
             dedupe_for=self._dedupe_for,

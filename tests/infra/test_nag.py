@@ -25,6 +25,8 @@ EXPECTED_ACKNOWLEDGMENTS = {
         "<AWS::AccountId>:schedule/<SchedulingGroupF9AE2582>/*]",
     },
     "Engage/Functions/Dispatch/Function": {"AwsSolutions-L1"},
+    "Engage/Leaderboards/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
+    "Engage/Leaderboards/Function/Function": {"AwsSolutions-L1"},
     # The console's public routes (page, assets, sign-in code exchange); /api/* has the JWT.
     "Engage/Console/Api/GET--": {"AwsSolutions-APIG4"},
     "Engage/Console/Api/GET--static--{name}": {"AwsSolutions-APIG4"},

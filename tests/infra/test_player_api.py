@@ -64,22 +64,22 @@ def test_the_function_may_read_and_transact_on_the_player_table_and_only_read_co
     statements = role_statements(synth, props)
 
     on_tables = [s for s in statements if "dynamodb:" in json.dumps(s["Action"])]
-    by_table = {
-        name: [s for s in on_tables if table in json.dumps(s["Resource"])]
-        for name, table in (("player", player_table), ("config", config_table))
-    }
+    by_resource = {json.dumps(s["Resource"]): set(as_list(s["Action"])) for s in on_tables}
 
-    assert len(on_tables) == 2
-    [player] = by_table["player"]
-    [config] = by_table["config"]
-    assert set(as_list(player["Action"])) == {
+    assert len(on_tables) == 3
+    [player] = [a for r, a in by_resource.items() if player_table in r and "index" not in r]
+    assert player == {
         "dynamodb:Query",
         "dynamodb:UpdateItem",
         "dynamodb:GetItem",
         "dynamodb:BatchGetItem",
         "dynamodb:PutItem",
     }
-    assert set(as_list(config["Action"])) == {"dynamodb:GetItem", "dynamodb:Query"}
+    # Leaderboards: the ranking index (Query only).
+    [index] = [a for r, a in by_resource.items() if "/index/gsi1" in r]
+    assert index == {"dynamodb:Query"}
+    [config] = [a for r, a in by_resource.items() if config_table in r]
+    assert config == {"dynamodb:GetItem", "dynamodb:Query"}
 
 
 def test_the_stage_is_throttled_and_access_logs_name_the_iam_caller(synth):

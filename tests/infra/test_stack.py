@@ -124,7 +124,9 @@ def test_every_function_ships_the_same_single_code_asset(synth):
 
     assert engine["Code"] == dispatch["Code"] == console["Code"]
     assert unsubscribe["Code"] == feedback["Code"] == engine["Code"] == player_api["Code"]
-    assert len(synth.resources("AWS::Lambda::Function")) == 6
+    _, settle = function(synth, "functions.leaderboard_settle.handler.handler")
+    assert settle["Code"] == engine["Code"]
+    assert len(synth.resources("AWS::Lambda::Function")) == 7
 
 
 def test_code_asset_holds_only_the_runtime_packages(synth):

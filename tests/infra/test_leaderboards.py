@@ -1,0 +1,59 @@
+"""Leaderboards in the stack: ranking index, settle function on a schedule, least privilege."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import Synth
+from .test_stack import function
+
+pytestmark = pytest.mark.infra
+
+SETTLE = "functions.leaderboard_settle.handler.handler"
+
+
+def _policy_of(synth: Synth, role_logical_id: str) -> str:
+    docs = [
+        json.dumps(p["Properties"]["PolicyDocument"])
+        for p in synth.resources("AWS::IAM::Policy").values()
+        if any(r.get("Ref") == role_logical_id for r in p["Properties"].get("Roles", []))
+    ]
+    return "\n".join(docs)
+
+
+def test_the_player_table_has_a_keys_only_ranking_index(synth: Synth):
+    (table,) = [
+        t
+        for t in synth.resources("AWS::DynamoDB::Table").values()
+        if "StreamSpecification" in t["Properties"]
+    ]
+    (index,) = table["Properties"]["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "gsi1"
+    assert index["Projection"] == {"ProjectionType": "KEYS_ONLY"}
+    assert [k["AttributeName"] for k in index["KeySchema"]] == ["gsi1pk", "gsi1sk"]
+
+
+def test_the_settle_function_runs_every_minute_from_a_schedule(synth: Synth):
+    settle_id, _ = function(synth, SETTLE)
+    (schedule,) = synth.resources("AWS::Scheduler::Schedule").values()
+    props = schedule["Properties"]
+    assert props["ScheduleExpression"] == "rate(1 minute)"
+    assert props["Target"]["Arn"] == {"Fn::GetAtt": [settle_id, "Arn"]}
+
+
+def test_the_settle_function_may_only_put_prize_events_as_the_leaderboard_source(synth: Synth):
+    _, props = function(synth, SETTLE)
+    policy = _policy_of(synth, props["Role"]["Fn::GetAtt"][0])
+    assert '"events:source": "engage.leaderboard"' in policy
+    assert '"events:detail-type": "engage.leaderboard.prize"' in policy
+    assert "dynamodb:DeleteItem" not in policy
+    assert "/index/gsi1" in policy
+
+
+def test_the_player_api_may_query_the_ranking_index_and_read_config(synth: Synth):
+    _, props = function(synth, "functions.player_api.handler.handler")
+    policy = _policy_of(synth, props["Role"]["Fn::GetAtt"][0])
+    assert "/index/gsi1" in policy
+    assert "ENGAGE_CONFIG_TABLE" in json.dumps(props["Environment"])

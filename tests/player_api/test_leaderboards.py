@@ -1,0 +1,97 @@
+"""Player API leaderboard routes: top N with ranks, and one player's score and rank."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from shared.adapters.player_store import Commit
+from shared.domain.leaderboards import BoardEntry, shard_of
+from shared.domain.state import PlayerState
+from shared.player_api import wiring as player_api_wiring
+
+from .conftest import call
+
+BOARD = {
+    "board_id": "daily-wins",
+    "name": "Daily big wins",
+    "on": ["game.round_finished"],
+    "score": {"kind": "sum", "of": "win_multiplier"},
+    "window": {"every": "day", "time_zone": "UTC"},
+    "shards": 4,
+    "top_n": 2,
+}
+
+
+@pytest.fixture
+def boards(stack):
+    player_api_wiring.install(
+        player_api_wiring.build_player_api(
+            player_table=stack.resources.player_table,
+            clients=stack.runtime.clients,
+            clock=stack.clock,
+            config_table=stack.resources.config_table,
+        )
+    )
+    stack.runtime.config.put_game("leaderboard", BOARD, actor="test", now=stack.clock.now())
+    stack.runtime.config.publish()
+    now = stack.clock.now()
+    for player, score in (("p-a", "30"), ("p-b", "20"), ("p-c", "5")):
+        stack.runtime.players.commit(
+            Commit(
+                player_id=player,
+                state=PlayerState.new(player),
+                expected_version=0,
+                event_ids=[f"e-{player}"],
+                ledger=[],
+                outbox=[],
+                boards=[
+                    BoardEntry(
+                        board_id="daily-wins",
+                        period=now.date().isoformat(),
+                        player_id=player,
+                        score=Decimal(score),
+                        reached_at=now,
+                        shard=shard_of(player, 4),
+                        keep_until=now + timedelta(days=40),
+                    )
+                ],
+            ),
+            now=now,
+            dedupe_for=timedelta(days=1),
+        )
+    return stack
+
+
+def test_the_top_of_the_current_period_comes_with_ranks_and_the_board_s_default_size(boards):
+    answer = call("GET", "/v1/leaderboards/daily-wins")
+    assert answer.status == 200
+    body = answer.json
+    assert body["period"] == boards.clock.now().date().isoformat()
+    assert [(e["rank"], e["player_id"], Decimal(str(e["score"]))) for e in body["entries"]] == [
+        (1, "p-a", 30),
+        (2, "p-b", 20),
+    ]
+
+
+def test_a_player_sees_their_score_and_rank(boards):
+    body = call("GET", "/v1/players/p-c/leaderboards/daily-wins").json
+    assert (body["on_board"], body["rank"], body["approximate"]) == (True, 3, False)
+
+
+def test_a_player_not_on_the_board_is_told_so(boards):
+    body = call("GET", "/v1/players/p-z/leaderboards/daily-wins").json
+    assert body["on_board"] is False
+    assert body["rank"] is None
+
+
+def test_an_unknown_board_is_a_404(boards):
+    assert call("GET", "/v1/leaderboards/nope").status == 404
+
+
+def test_the_routes_are_in_the_openapi_document(boards):
+    paths = call("GET", "/v1/openapi.json").json["paths"]
+    assert "/v1/leaderboards/{board_id}" in paths
+    assert "/v1/players/{player_id}/leaderboards/{board_id}" in paths

@@ -20,5 +20,7 @@ logger = Logger(service="engage-leaderboard-settle")
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     outcome = leaderboard_wiring.settle().run()
-    logger.info("settled", extra={"periods": outcome.settled, "prizes": outcome.prizes})
+    # Every minute, mostly with nothing to close: only a run that paid prizes is news.
+    log = logger.info if outcome.prizes else logger.debug
+    log("settled", extra={"periods": outcome.settled, "prizes": outcome.prizes})
     return {"settled": outcome.settled, "prizes": outcome.prizes}

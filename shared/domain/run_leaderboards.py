@@ -88,6 +88,11 @@ class LeaderboardsMixin(RunBase):
             after = quantize_score(max(before, points))
         else:
             after = quantize_score(before + points)
+        if after <= 0:
+            # Nothing scored yet (a lost round is worth 0): no entry, so a player never
+            # ranks, or wins a prize, on a board they have not scored on.
+            self.trace(rule_id, f"{period.key}: nothing scored")
+            return
         if held is not None and after == before:
             self.trace(rule_id, f"{period.key}: score stays {before}")
             return

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.domain.config import ConfigProblem
@@ -14,7 +15,7 @@ from shared.local.embedded import Embedded, load_starter_config, sent_emails
 from shared.local.runtime import FiredTimer
 
 START = datetime.fromisoformat("2026-11-24T09:00:00+00:00")
-ANNA, BEN, CARA = "p-anna", "p-ben", "p-cara"
+ANNA, BEN, CARA, DAN = "p-anna", "p-ben", "p-cara", "p-dan"
 
 Printer = Callable[[str], None]
 
@@ -93,6 +94,9 @@ class DemoResult:
 
 def run_demo(out: Printer = print, embedded: Embedded | None = None) -> DemoResult:
     """Play the story; print it; return what happened for tests to assert on."""
+    # The story below says what the handlers did; their own INFO logs (JSON lines meant for
+    # CloudWatch) would only interleave with it. Set POWERTOOLS_LOG_LEVEL to see them.
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     embedded = embedded or Embedded.start(START)
     recorder = StoryRecorder(embedded.clock.now, out)
     embedded.attach(recorder)
@@ -264,11 +268,20 @@ def run_demo(out: Printer = print, embedded: Embedded | None = None) -> DemoResu
         )
     )
 
+    _game_layer(embedded, chapter, send, out)
+
     chapter("Three days pass: Ben never deposited, so his nudge fires and is sent")
     runtime.advance(timedelta(days=3))
 
+    chapter("The week ends: the weekly board closes and pays its prizes (by its timer)")
+    week_end = datetime(2026, 11, 30, 0, 10, tzinfo=UTC)
+    runtime.advance(week_end - now())
+    dan = runtime.players.state(DAN)
+    if dan is not None:
+        out(f"   Dan: {dan.points_balance} points, badges {sorted(dan.badges)}")
+
     chapter("Where everyone stands")
-    for player_id in (ANNA, BEN, CARA):
+    for player_id in (ANNA, BEN, CARA, DAN):
         _print_player(embedded, player_id, out)
     from shared.local.inspect import describe_audit
 
@@ -280,6 +293,117 @@ def run_demo(out: Printer = print, embedded: Embedded | None = None) -> DemoResu
     for mail in emails:
         out(f"  - subject: {mail['subject']!r}")
     return DemoResult(recorder=recorder, embedded=embedded)
+
+
+def _game_layer(
+    embedded: Embedded,
+    chapter: Callable[[str], None],
+    send: Callable[..., None],
+    out: Printer,
+) -> None:
+    """Dan plays the game layer: tier, badge, daily spin, store, mission, leaderboard."""
+    from shared.player_api.wiring import build_player_api
+    from shared.services.game_commands import GameRefused
+
+    runtime, now = embedded.runtime, embedded.clock.now
+    api = build_player_api(
+        player_table=embedded.resources.player_table,
+        config_table=embedded.resources.config_table,
+        clients=runtime.clients,
+        clock=embedded.clock,
+    )
+    chapter("Dan deposits big: points, Gold tier at once (celebrated by email and inbox), a badge")
+    send(
+        envelope(
+            "player.registered",
+            {
+                "player_id": DAN,
+                "event_id": "reg-dan",
+                "occurred_at": _at(now()),
+                "locale": "en",
+                "time_zone": "Europe/Kyiv",
+                "country": "UA",
+                "first_name": "Dan",
+                "email": "dan@example.org",
+                "consents": {"email": True},
+            },
+        )
+    )
+    embedded.clock.advance(timedelta(minutes=5))
+    send(
+        envelope(
+            "wallet.deposit_succeeded",
+            {
+                "player_id": DAN,
+                "event_id": "dep-dan-1",
+                "occurred_at": _at(now()),
+                "deposit_id": "dep-dan-1",
+                "amount": "2500.00",
+                "currency": "EUR",
+            },
+        )
+    )
+    tier = api.points.tier(DAN)
+    if tier is not None:
+        out(
+            f"   player API tier: {tier.tier_name}, {tier.qualifying_points} qualifying points, "
+            f"{tier.points_to_next} to {tier.next_tier_name}"
+        )
+
+    chapter("Dan logs in: a daily spin; he spins the wheel and buys 10 spins in the store")
+    send(
+        envelope(
+            "player.logged_in",
+            {"player_id": DAN, "event_id": "login-dan-1", "occurred_at": _at(now())},
+        )
+    )
+    for request_id in ("spin-dan-1", "spin-dan-1"):
+        spun = api.games.spin(DAN, "daily", request_id)
+        again = " (a retried request: same answer, no second spin)" if spun.replayed else ""
+        out(f"   spin {request_id}: {spun.record.label}{again}")
+    try:
+        bought = api.games.buy(DAN, "free-spins-10", "buy-dan-1")
+        out(f"   bought {bought.record.name}: balance now {bought.record.balance_after}")
+    except GameRefused as refused:
+        out(f"   purchase refused: {refused.code}")
+    runtime.pump()  # the spin and purchase events come back from the bus: already applied
+
+    chapter("Dan joins the weekly-explorer mission and plays three different slots")
+    send(
+        envelope(
+            "player.mission_joined",
+            {
+                "player_id": DAN,
+                "event_id": "join-dan-1",
+                "occurred_at": _at(now()),
+                "mission_id": "weekly-explorer",
+            },
+        )
+    )
+    for n, (game, payout) in enumerate((("book", "30"), ("gems", "0"), ("fruit", "12"))):
+        embedded.clock.advance(timedelta(minutes=1))
+        send(
+            envelope(
+                "game.round_finished",
+                {
+                    "player_id": DAN,
+                    "event_id": f"round-dan-{n}",
+                    "occurred_at": _at(now()),
+                    "round_id": f"round-dan-{n}",
+                    "game_id": game,
+                    "category": "slots",
+                    "stake": "1.00",
+                    "payout": payout,
+                    "currency": "EUR",
+                },
+            )
+        )
+    boards = api.leaderboards
+    board = boards.board("weekly-big-wins")
+    period, _ = boards.period(board, None)
+    top = boards.boards.top(board.board_id, period, board.shards, 3)
+    ranked = ", ".join(f"#{p.rank} {p.entry.player_id} {p.entry.score}" for p in top)
+    out(f"   {board.board_id} {period} top 3: {ranked}")
 
 
 def _print_player(embedded: Embedded, player_id: str, out: Printer) -> None:

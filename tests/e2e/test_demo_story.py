@@ -3,7 +3,7 @@
 import re
 
 from shared.domain.state import CancelTimer, ScheduleTimer, SendMessage
-from shared.local.demo import ANNA, BEN, CARA, run_demo
+from shared.local.demo import ANNA, BEN, CARA, DAN, run_demo
 from shared.local.embedded import sent_emails
 
 
@@ -33,9 +33,32 @@ def test_the_demo_story_plays_out_as_told(moto_server, stack):
     ]
     assert "deposit-nudge" not in [e.template for e, _ in anna if isinstance(e, SendMessage)]
     # No nudge schedule is left behind; each player keeps one lifecycle (at-risk) timer, and
-    # Anna, whose deposit earned points, their expiry and her tier's review.
+    # Anna and Dan, whose deposits earned points, their expiry and their tier's review.
     pending = sorted(name.split(".")[0] for _, name, _ in stack.runtime.pending_schedules())
-    assert pending == ["lifecycle-at-risk"] * 3 + ["points", "tier"]
+    assert pending == ["lifecycle-at-risk"] * 4 + ["points"] * 2 + ["tier"] * 2
+
+
+def test_the_demo_game_layer_pays_each_reward_once_and_keeps_the_ledger_whole(moto_server, stack):
+    lines: list[str] = []
+    result = run_demo(out=lines.append, embedded=stack)
+    players = result.embedded.runtime.players
+
+    dan = players.state(DAN)
+    ledger = players.ledger(DAN)
+    assert dan.tier.tier == "gold"
+    assert set(dan.badges) == {"first-deposit", "champion"}
+    assert dan.points_balance == sum(line.points for line in ledger)
+    reasons = [line.reason for line in ledger]
+    assert reasons.count("weekly explorer") == 1  # the mission paid once
+    assert sum(line.rule_id == "board.weekly-big-wins" for line in ledger) == 1  # 1st prize
+    assert [(line.kind, line.points) for line in ledger if line.kind == "spend"] == [
+        ("spend", -500)
+    ]
+    # The retried spin request got the first answer back, not a second spin.
+    assert any("a retried request: same answer" in line for line in lines)
+    # Anna's losing round scored nothing, so she is not placed and wins no prize.
+    assert all(line.rule_id != "board.weekly-big-wins" for line in players.ledger(ANNA))
+    assert [m.subject for m in players.inbox(DAN)] == ["New status: gold"]
 
 
 def test_the_demo_emails_really_reach_ses_rendered_with_fallbacks(moto_server, stack):

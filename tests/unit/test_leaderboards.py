@@ -281,3 +281,37 @@ def test_a_rank_without_a_prize_gets_nothing():
 def test_replaying_the_same_events_gives_the_same_board_entries():
     events = [round_(IN_WEEK, "2", "10"), round_(IN_WEEK + timedelta(minutes=3), "1", "2")]
     assert run(cfg(), *events).board_entries == run(cfg(), *reversed(events)).board_entries
+
+
+def test_given_only_zero_scores_when_scored_then_the_player_gets_no_entry():
+    from decimal import Decimal
+
+    from events.models import RoundFinished
+    from shared.domain.decide import decide
+    from shared.domain.state import PlayerState
+    from tests.builders import config
+
+    board = {
+        "board_id": "wins",
+        "name": "Wins",
+        "on": ["game.round_finished"],
+        "score": {"kind": "sum", "of": "win_multiplier"},
+        "window": {"every": "week", "time_zone": "UTC"},
+    }
+    cfg = config(game={"leaderboard": [board]})
+    lost = RoundFinished(
+        player_id="p-1",
+        event_id="r-1",
+        occurred_at="2026-11-24T09:00:00+00:00",
+        round_id="r-1",
+        game_id="g",
+        category="slots",
+        stake=Decimal(1),
+        payout=Decimal(0),
+        currency="EUR",
+    )
+
+    d = decide(PlayerState.new("p-1"), lost, cfg, lost.occurred_at)
+
+    assert d.board_entries == []
+    assert d.state.boards == {}

@@ -27,6 +27,7 @@ from shared.domain.rules import (
 )
 from shared.domain.segments import CompiledSegment, Segment, compile_segments
 from shared.domain.templates import CompiledTemplate, TemplateError, parse_template
+from shared.domain.validation import describe_validation_error
 
 DEFAULT_LOCALE = "en"
 
@@ -102,19 +103,6 @@ class ConfigProblem:
 
     def __str__(self) -> str:
         return f"{self.kind} {self.item_id!r}: {self.reason}"
-
-
-def describe_validation_error(exc: ValidationError) -> str:
-    """Field path and message for each error, e.g. 'then.0.send.template: ...'."""
-    parts = []
-    for err in exc.errors()[:8]:
-        loc: list[str] = []
-        for p in err["loc"]:
-            # An action's union tag repeats its key ('then', 0, 'send', 'send'): once is enough.
-            if not loc or loc[-1] != str(p):
-                loc.append(str(p))
-        parts.append(f"{'.'.join(loc) or '(item)'}: {err['msg']}")
-    return "; ".join(parts)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from shared.domain.rules import (
     walk_actions,
 )
 from shared.domain.tiers import TierProgram
+from shared.domain.validation import describe_validation_error
 from shared.domain.wheels import Wheel
 
 # kind (the config table's partition) -> (model, the field that is its id)
@@ -108,17 +109,6 @@ def _drop_dangling(game: GameConfig, problems: list[GameProblem]) -> GameConfig:
     return replace(game, wheels=kept["wheel"], store=kept["store_item"])
 
 
-def _describe(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:8]:
-        loc: list[str] = []
-        for p in err["loc"]:
-            if not loc or loc[-1] != str(p):
-                loc.append(str(p))
-        parts.append(f"{'.'.join(loc) or '(item)'}: {err['msg']}")
-    return "; ".join(parts)
-
-
 def parse_game_item(kind: str, raw: Mapping[str, Any]) -> BaseModel:
     """Validate one item of a game kind; raises ValidationError (field paths) or KeyError."""
     model, _ = GAME_KINDS[kind]
@@ -146,7 +136,7 @@ def build_game_config(
             try:
                 parsed = model.model_validate(raw)
             except ValidationError as exc:
-                problems.append(GameProblem(kind, item_id, _describe(exc)))
+                problems.append(GameProblem(kind, item_id, describe_validation_error(exc)))
                 continue
             if getattr(parsed, "enabled", True):
                 valid[kind][item_id] = parsed

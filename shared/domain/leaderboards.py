@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from events.models import DETAIL_MODELS
+from events.models import DETAIL_MODELS, TimeZone
 from shared.domain.durations import IsoDuration
 from shared.domain.rules import (
     Action,
@@ -57,16 +57,7 @@ class Window(BaseModel):
     every: Literal["day", "week", "month"] | None = None
     starts_at: datetime | None = None
     ends_at: datetime | None = None
-    time_zone: Annotated[str, Field(max_length=64)] = "UTC"
-
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA time zone {value!r}") from exc
-        return value
+    time_zone: TimeZone = "UTC"
 
     @field_validator("starts_at", "ends_at")
     @classmethod

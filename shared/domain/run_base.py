@@ -13,6 +13,7 @@ from events.models import (
 )
 from shared.domain.config import ConfigSnapshot
 from shared.domain.decision import Decision, TraceLine
+from shared.domain.points import Movement
 from shared.domain.rg import GateClass
 from shared.domain.rules import (
     CompiledRule,
@@ -20,6 +21,7 @@ from shared.domain.rules import (
 from shared.domain.state import (
     AuditCategory,
     AuditEntry,
+    LedgerEntry,
     OutboxItem,
     PendingTimer,
     PlayerState,
@@ -120,4 +122,27 @@ class RunBase:
         raise NotImplementedError
 
     def publish(self, key: str, detail: EventDetail) -> None:
+        raise NotImplementedError
+
+    def credit(self, rule_id: str, points: int, path: str, reason: str) -> None:
+        """Earn points for this event: ledger line, expiry timer, tier qualification."""
+        raise NotImplementedError
+
+    def post(
+        self,
+        rule_id: str,
+        path: str,
+        moves: Sequence[Movement],
+        reason: str,
+        expires_at: datetime | None = None,
+        source: str | None = None,
+        reversible_until: datetime | None = None,
+    ) -> list[LedgerEntry]:
+        """Ledger lines for wallet movements, continuing the running balance."""
+        raise NotImplementedError
+
+    def ensure_expiry_timer(self) -> None:
+        raise NotImplementedError
+
+    def grant_badge(self, rule_id: str, badge: str, path: str) -> None:
         raise NotImplementedError

@@ -10,10 +10,6 @@ any rule (points -> ledger, expiry, tiers; badges once; spins gated as a bonus).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from typing import TYPE_CHECKING
-
 from events.models import RewardPurchased, WheelSpun
 from shared.domain.game_rewards import (
     APPLY_WINDOW,
@@ -25,32 +21,14 @@ from shared.domain.game_rewards import (
     purchase_refusal,
     spin_refusal,
 )
-from shared.domain.points import InsufficientPoints, Movement, spend
+from shared.domain.points import InsufficientPoints, spend
 from shared.domain.rules import GrantSpins, GrantSpinsAction
 from shared.domain.run_base import RunBase
-from shared.domain.state import LedgerEntry, stable_id
+from shared.domain.state import stable_id
 
 
 class WheelsMixin(RunBase):
     """Spins granted by rules and prizes, spins used once, purchases paid with points."""
-
-    if TYPE_CHECKING:
-        # Provided by the points mixin and the run itself; declared for the type checker
-        # only, so nothing here can shadow them at run time whatever the bases' order.
-        def credit(self, rule_id: str, points: int, path: str, reason: str) -> None: ...
-
-        def post(
-            self,
-            rule_id: str,
-            path: str,
-            moves: Sequence[Movement],
-            reason: str,
-            expires_at: datetime | None = None,
-        ) -> list[LedgerEntry]: ...
-
-        def ensure_expiry_timer(self) -> None: ...
-
-        def grant_badge(self, rule_id: str, badge: str, path: str) -> None: ...
 
     def grant_spins(self, rule_id: str, action: GrantSpinsAction, path: str) -> None:
         self.give_spins(rule_id, action.grant_spins, path)

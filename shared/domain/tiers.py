@@ -15,10 +15,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from events.models import TimeZone
 from shared.domain.rules import Slug
 
 TIER_RULE = "tiers"
@@ -44,18 +45,9 @@ class TierProgram(BaseModel):
     window: Literal["rolling", "calendar"] = "rolling"
     rolling_days: Annotated[int, Field(ge=1, le=366)] = 365
     calendar: Literal["month", "quarter", "year"] = "year"
-    time_zone: str = "UTC"
+    time_zone: TimeZone = "UTC"
     downgrade: Literal["none", "period_end"] = "period_end"
     grace_days: Annotated[int, Field(ge=0, le=365)] = 0
-
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA time zone {value!r}") from exc
-        return value
 
     @model_validator(mode="after")
     def _ladder(self) -> TierProgram:

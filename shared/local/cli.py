@@ -68,7 +68,8 @@ def cmd_demo(_: argparse.Namespace) -> int:
 
 
 def cmd_rules_validate(args: argparse.Namespace) -> int:
-    from shared.domain.config import MessageTemplate, describe_validation_error, parse_rule
+    from shared.domain.config import MessageTemplate, parse_rule
+    from shared.domain.validation import describe_validation_error
 
     items = _load_json(args.file)
     if not isinstance(items, list):

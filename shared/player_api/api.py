@@ -18,8 +18,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from shared.console.http import with_security_headers
 from shared.domain.state import InboxMessage
 from shared.player_api import schemas as s
+from shared.player_api.cursors import BadCursor
 from shared.player_api.params import NotFound, PlayerIdPath
-from shared.player_api.services import BadCursor, PlayerApiServices
+from shared.player_api.services import PlayerApiServices
 
 OPENAPI_PATH = "/v1/openapi.json"
 DEFAULT_PAGE_SIZE = 20

@@ -10,7 +10,7 @@ from shared.clock import Clock
 from shared.domain.badges import Badge
 from shared.domain.state import LedgerEntry, PlayerState
 from shared.domain.tiers import TierProgress, progress
-from shared.player_api.services import decode_cursor, encode_cursor
+from shared.player_api.cursors import decode_cursor, encode_cursor
 from shared.services.config_cache import ConfigCache
 
 

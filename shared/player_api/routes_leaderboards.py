@@ -6,7 +6,6 @@ second of its event being applied). The period defaults to the one open now.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
@@ -14,11 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, ConfigDict
 
-from shared.adapters.leaderboard_store import LeaderboardStore
-from shared.clock import Clock
-from shared.domain.leaderboards import Leaderboard, period_at
-from shared.player_api.params import NotFound, PlayerIdPath
-from shared.services.config_cache import ConfigCache
+from shared.player_api.params import PlayerIdPath
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
@@ -59,35 +54,9 @@ class MyRankOut(_Out):
     approximate: bool = False
 
 
-@dataclass
-class PlayerLeaderboards:
-    boards: LeaderboardStore
-    config: ConfigCache
-    clock: Clock
-
-    def board(self, board_id: str) -> Leaderboard:
-        board = self.config.current().game.leaderboards.get(board_id)
-        if board is None:
-            raise NotFound(f"no leaderboard {board_id!r}")
-        return board
-
-    def period(self, board: Leaderboard, period: str | None) -> tuple[str, datetime | None]:
-        if period is not None:
-            return period, None
-        current = period_at(board.window, self.clock.now())
-        if current is None and board.window.starts_at is not None:
-            # A fixed board outside its window: show its one period (results or preview).
-            current = period_at(board.window, board.window.starts_at)
-        if current is None:
-            raise NotFound("no period is open")
-        return current.key, current.end
-
-
 def register(app: APIGatewayHttpResolver, services: PlayerApiServices) -> None:
     """Add the leaderboard routes (a missing board or period answers 404, as NotFound)."""
-
-    def need() -> PlayerLeaderboards:
-        return services.leaderboards
+    boards = services.leaderboards
 
     @app.get("/v1/leaderboards/<board_id>")
     def leaderboard(
@@ -96,7 +65,7 @@ def register(app: APIGatewayHttpResolver, services: PlayerApiServices) -> None:
         limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
     ) -> LeaderboardOut:
         """The board's top N (default: its configured top_n) for a period (default: now)."""
-        svc = need()
+        svc = boards
         board = svc.board(board_id)
         key, ends_at = svc.period(board, period)
         top = svc.boards.top(board_id, key, board.shards, limit or board.top_n)
@@ -123,7 +92,7 @@ def register(app: APIGatewayHttpResolver, services: PlayerApiServices) -> None:
         period: PeriodQuery = None,
     ) -> MyRankOut:
         """The player's score and rank on the board for a period (default: now)."""
-        svc = need()
+        svc = boards
         board = svc.board(board_id)
         key, _ = svc.period(board, period)
         mine = svc.boards.rank(player_id, board_id, key, board.shards)

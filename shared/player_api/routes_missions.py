@@ -8,19 +8,12 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.domain.engagement import zone
-from shared.domain.mission_views import MissionView, mission_view
-from shared.domain.state import PlayerState
+from shared.domain.mission_views import MissionView
 from shared.player_api.params import PlayerIdPath
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
-    from shared.adapters.player_store import PlayerStore
-    from shared.clock import Clock
-    from shared.domain.game_config import GameConfig
     from shared.player_api.services import PlayerApiServices
 
 
@@ -56,22 +49,6 @@ class MissionOut(_Out):
 class MissionsOut(_Out):
     player_id: str
     missions: list[MissionOut]
-
-
-class PlayerMissions:
-    """Every enabled mission as this player sees it now (their time zone, the clock)."""
-
-    def __init__(self, players: PlayerStore, game: Callable[[], GameConfig], clock: Clock) -> None:
-        self._players = players
-        self._game = game
-        self._clock = clock
-
-    def list(self, player_id: str) -> list[MissionView]:
-        state = self._players.state(player_id) or PlayerState.new(player_id)
-        tz = zone(state.profile.time_zone)
-        now = self._clock.now()
-        missions = self._game().missions
-        return [mission_view(missions[m], state.missions.get(m), tz, now) for m in sorted(missions)]
 
 
 def _out(view: MissionView) -> MissionOut:

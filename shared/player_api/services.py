@@ -2,41 +2,19 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shared.adapters.player_store import INBOX_PREFIX, PlayerStore
+from shared.adapters.player_store import PlayerStore
 from shared.clock import Clock
 from shared.domain.state import InboxMessage
+from shared.player_api.cursors import decode_cursor, encode_cursor
 from shared.services.game_commands import GameCommands
 
 if TYPE_CHECKING:
+    from shared.player_api.leaderboards import PlayerLeaderboards
+    from shared.player_api.missions import PlayerMissions
     from shared.player_api.points import PlayerPoints
-    from shared.player_api.routes_leaderboards import PlayerLeaderboards
-    from shared.player_api.routes_missions import PlayerMissions
-
-
-class BadCursor(ValueError):
-    """The cursor was not one this API handed out."""
-
-
-def encode_cursor(sort_key: str) -> str:
-    return base64.urlsafe_b64encode(sort_key.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, prefix: str = INBOX_PREFIX) -> str:
-    # Only a sort key inside one item kind (the inbox, the ledger): the partition always
-    # comes from the path, so a crafted cursor cannot reach another player's items or
-    # other item kinds.
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise BadCursor("the cursor is not valid") from exc
-    if not text.startswith(prefix):
-        raise BadCursor("the cursor is not valid")
-    return text
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from shared.adapters.game_pools import GamePools
 from shared.adapters.leaderboard_store import LeaderboardStore
 from shared.adapters.player_store import PlayerStore
 from shared.clock import Clock, SystemClock
+from shared.player_api.leaderboards import PlayerLeaderboards
+from shared.player_api.missions import PlayerMissions
 from shared.player_api.points import PlayerPoints
-from shared.player_api.routes_leaderboards import PlayerLeaderboards
-from shared.player_api.routes_missions import PlayerMissions
 from shared.player_api.services import PlayerApiServices, PlayerInbox
 from shared.player_api.settings import player_api_settings
 from shared.services.config_cache import ConfigCache

@@ -102,7 +102,7 @@ def test_given_ledger_lines_when_paging_then_they_come_newest_first_with_a_curso
 
 
 def test_given_an_inbox_cursor_when_paging_the_ledger_then_it_is_refused(stack):
-    from shared.player_api.services import encode_cursor
+    from shared.player_api.cursors import encode_cursor
 
     answer = call(
         "GET",

@@ -244,7 +244,7 @@ class EngageFunctions(Construct):
         )
         # A malformed responsible-gaming event is a loud alert, not only a DLQ entry.
         compliance.grant_publish(self.engine.role)
-        tables.grant_player_read_write(self.engine.role)
+        tables.grant_player_read_write(self.engine.role, delete=True)
         tables.grant_config_read(self.engine.role)
         # The engine parks events that break the contract in the DLQ itself, with a reason.
         self.engine.role.add_to_policy(

@@ -22,8 +22,6 @@ PLAYER_TABLE_ACTIONS = (
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:ConditionCheckItem",
-    # A reversal deletes the REV# items of the earns it claws back (inside its transaction).
-    "dynamodb:DeleteItem",
 )
 CONFIG_TABLE_READ_ACTIONS = (
     "dynamodb:GetItem",
@@ -92,12 +90,17 @@ class Tables(Construct):
         )
         self.config_table = _table(self, "ConfigTable", retain_data=retain_data)
 
-    def grant_player_read_write(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Read and transactional write of player items (state, ledger, outbox, markers)."""
+    def grant_player_read_write(
+        self, grantee: iam.IGrantable, *, delete: bool = False
+    ) -> iam.Grant:
+        """Read and transactional write of player items (state, ledger, outbox, markers).
+
+        `delete`: only the engine deletes (a reversal removes the REV# items of the earns it
+        claws back, inside its transaction).
+        """
+        actions = [*PLAYER_TABLE_ACTIONS, *(["dynamodb:DeleteItem"] if delete else [])]
         return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=list(PLAYER_TABLE_ACTIONS),
-            resource_arns=[self.player_table.table_arn],
+            grantee=grantee, actions=actions, resource_arns=[self.player_table.table_arn]
         )
 
     def grant_board_index_read(self, grantee: iam.IGrantable) -> iam.Grant:

@@ -258,6 +258,8 @@ def test_function_may_read_and_write_players_but_only_read_config(synth, handler
         "dynamodb:Query",
     }
     assert not {"dynamodb:Scan", "dynamodb:DeleteTable"} & actions_on(player_id)
+    # Only the engine deletes player items: a reversal removes its deposit's REV# items.
+    assert ("dynamodb:DeleteItem" in actions_on(player_id)) == (handler == ENGINE_HANDLER)
 
 
 def test_every_queue_is_encrypted_and_refuses_plain_http(synth, template):

@@ -122,3 +122,26 @@ def test_a_reversal_in_a_later_batch_finds_the_earn_and_removes_its_record(start
 
     assert rt.players.state("p-c3").points_balance == 0
     assert rt.players.items("p-c3", "REV#") == []
+
+
+def test_the_profile_complete_badge_waits_for_a_birth_date_and_a_phone(started):
+    rt = started.runtime
+    rt.put_events([registered("p-b1")])
+    rt.pump()
+    assert rt.players.state("p-b1").badges == {}
+
+    rt.put_events(
+        [
+            env(
+                "player.profile_updated",
+                player_id="p-b1",
+                event_id="upd-1",
+                occurred_at="2026-11-24T10:00:00+00:00",
+                phone="+380501234567",
+                birth_date="1990-05-17",
+            )
+        ]
+    )
+    rt.pump()
+
+    assert set(rt.players.state("p-b1").badges) == {"profile-complete"}

@@ -40,6 +40,10 @@ bench: install
 	$(BIN)/python benchmarks/demo_capacity.py
 	$(BIN)/python benchmarks/cold_import.py
 	$(BIN)/python benchmarks/lifecycle_scheduler_cost.py
+	$(BIN)/python benchmarks/points_state_size.py
+	$(BIN)/python benchmarks/missions_decide.py
+	$(BIN)/python benchmarks/wheel_spins.py
+	@echo "leaderboard at 100k players (about 8 minutes on moto): python benchmarks/leaderboard.py"
 
 clean:
 	rm -rf $(VENV) cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis

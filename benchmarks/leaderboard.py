@@ -65,7 +65,8 @@ def round_event(player: str, n: int, rng: random.Random) -> RoundFinished:
         game_id="book",
         category="slots",
         stake=Decimal(1),
-        payout=Decimal(rng.randint(0, 500)),
+        # Never 0: a zero score places no one on a board, and every event here is a score update.
+        payout=Decimal(rng.randint(1, 500)),
         currency="EUR",
     )
 

@@ -18,7 +18,8 @@ from shared.console.devlogin import DevLogin, as_authorizer_claims
 from shared.console.roles import Role
 from shared.console.services import ConsoleServices
 from shared.local.http_gateway import LocalHttpServer, http_api_event, plain_response
-from shared.local.runtime import LambdaContext, LocalRuntime
+from shared.local.lambda_context import LambdaContext
+from shared.local.runtime import LocalRuntime
 from shared.wiring import AwsClients
 
 API_PREFIX = "/api/"

@@ -15,7 +15,8 @@ import threading
 from typing import Any
 
 from shared.local.http_gateway import LocalHttpServer, http_api_event, plain_response
-from shared.local.runtime import LambdaContext, LocalRuntime
+from shared.local.lambda_context import LambdaContext
+from shared.local.runtime import LocalRuntime
 from shared.player_api import wiring as player_api_wiring
 from shared.player_api.services import PlayerApiServices
 

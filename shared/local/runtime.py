@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,6 +26,7 @@ from shared.adapters.config_store import ConfigStore
 from shared.adapters.player_store import PlayerStore
 from shared.clock import FixedClock
 from shared.domain.patterns import compile_pattern
+from shared.local.lambda_context import LambdaContext
 from shared.local.provision import LOCAL_CREDENTIALS, REGION, Resources
 from shared.services.dispatch import DispatchObserver
 from shared.services.engine import EngineObserver
@@ -39,19 +39,6 @@ from shared.wiring import (
 )
 
 MAX_STREAM_RETRIES = 3
-
-
-@dataclass
-class LambdaContext:
-    """Just enough of the Lambda context object for Powertools."""
-
-    function_name: str
-    memory_limit_in_mb: int = 512
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:{REGION}:123456789012:function:{self.function_name}"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ MAX_BODY_BYTES = 10_000
 
 def invoke_unsubscribe(event: dict[str, Any]) -> dict[str, Any]:
     from functions.unsubscribe.handler import handler
-    from shared.local.runtime import LambdaContext
+    from shared.local.lambda_context import LambdaContext
 
     return handler(event, LambdaContext("engage-unsubscribe"))  # type: ignore[arg-type]
 

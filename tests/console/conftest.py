@@ -15,7 +15,7 @@ from shared.console import wiring as console_wiring
 from shared.local.console_server import provision_console_users
 from shared.local.demo import START
 from shared.local.embedded import Embedded, load_starter_config, start_moto
-from shared.local.runtime import LambdaContext
+from shared.local.lambda_context import LambdaContext
 
 PLAYER = "p-1001"
 

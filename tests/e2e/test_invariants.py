@@ -9,7 +9,7 @@ from shared import wiring
 from shared.adapters.player_store import PlayerStore
 from shared.errors import ThrottledError
 from shared.local.embedded import sent_emails
-from shared.local.runtime import LambdaContext
+from shared.local.lambda_context import LambdaContext
 from shared.wiring import build_engine
 
 T = "2026-11-24T09:00:00+00:00"

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from functions.engine.handler import handler as engine_handler
 from shared.local.embedded import sent_emails
-from shared.local.runtime import LambdaContext
+from shared.local.lambda_context import LambdaContext
 from tests.e2e.test_invariants import deposit, registered, sqs_event
 
 T = "2026-11-24T09:00:00+00:00"

@@ -15,8 +15,8 @@ from shared import wiring
 from shared.domain.state import InboxMessage
 from shared.local.demo import START
 from shared.local.embedded import Embedded, start_moto
+from shared.local.lambda_context import LambdaContext
 from shared.local.player_api_server import local_iam_authorizer
-from shared.local.runtime import LambdaContext
 from shared.player_api import wiring as player_api_wiring
 
 PLAYER = "p-1001"

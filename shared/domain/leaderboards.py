@@ -257,8 +257,13 @@ def quantize_score(value: Decimal) -> Decimal:
     return min(value, MAX_SCORE).quantize(SCORE_PLACES)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
 def _epoch_ms(at: datetime) -> int:
-    return int(at.astimezone(UTC).timestamp() * 1000)
+    # Integer arithmetic: timestamp() * 1000 is a float and can land 1 ms short.
+    return (at - _EPOCH) // _MS
 
 
 def sort_key(score: Decimal, reached_at: datetime, player_id: str) -> str:
@@ -280,7 +285,7 @@ class Ranked:
 
 def parse_sort_key(key: str) -> Ranked:
     units, inverted, player_id = key.split("#", 2)
-    reached = datetime.fromtimestamp((MAX_EPOCH_MS - int(inverted)) / 1000, UTC)
+    reached = _EPOCH + (MAX_EPOCH_MS - int(inverted)) * _MS
     return Ranked(player_id, Decimal(int(units)) / SCORE_SCALE, reached)
 
 

@@ -23,3 +23,12 @@ def next_local_occurrence(
         if moment > local_after:
             return moment.astimezone(UTC)
     raise ValueError("no occurrence within three years")  # unreachable for valid dates
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The start of `day` in `zone`, in UTC: local days are 23 to 25 hours long across DST.
+
+    fold=0: a midnight skipped by DST resolves to the first instant of that day and an
+    ambiguous one to its first occurrence, so consecutive days always tile exactly.
+    """
+    return datetime.combine(day, time(0), zone).astimezone(UTC)

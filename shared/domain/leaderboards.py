@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -23,15 +23,14 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from events.models import DETAIL_MODELS, TimeZone
+from shared.domain.calendar_dates import local_midnight
 from shared.domain.durations import IsoDuration
 from shared.domain.rules import (
     Action,
-    AwardPointsAction,
-    GrantBadgeAction,
-    GrantSpinsAction,
-    SendAction,
+    Condition,
+    DetailTypes,
     Slug,
-    _check_pattern,
+    check_reward_actions,
 )
 
 SCORE_FIELDS = ("stake", "payout", "amount", "win_multiplier")
@@ -116,12 +115,7 @@ class Prize(BaseModel):
     @field_validator("then")
     @classmethod
     def _paid_actions(cls, value: list[Any]) -> list[Any]:
-        allowed = (AwardPointsAction, GrantBadgeAction, GrantSpinsAction, SendAction)
-        for i, action in enumerate(value):
-            if not isinstance(action, allowed):
-                raise ValueError(f"{i}: a prize is award_points, grant_badge, grant_spins or send")
-            if isinstance(action, AwardPointsAction) and action.award_points.points is None:
-                raise ValueError(f"{i}.award_points: a prize awards fixed 'points'")
+        check_reward_actions(value, "prize")
         return value
 
 
@@ -132,8 +126,8 @@ class Leaderboard(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=80)] = "Leaderboard"
     description: Annotated[str, Field(max_length=500)] = ""
     enabled: bool = True
-    on: list[str] = Field(min_length=1, max_length=20)
-    match: dict[str, Any] | None = None
+    on: DetailTypes
+    match: Condition = None
     score: Score = Field(default_factory=Score)
     window: Window
     # Late events for a period still count until this long after its end; then it settles.
@@ -145,18 +139,10 @@ class Leaderboard(BaseModel):
 
     @field_validator("on")
     @classmethod
-    def _known_detail_types(cls, value: list[str]) -> list[str]:
-        unknown = [v for v in value if v not in DETAIL_MODELS]
-        if unknown:
-            raise ValueError(f"unknown detail-type {unknown}; known: {sorted(DETAIL_MODELS)}")
+    def _not_own_prizes(cls, value: list[str]) -> list[str]:
         if PRIZE_DETAIL_TYPE in value:
             raise ValueError(f"a board cannot score its own {PRIZE_DETAIL_TYPE} events")
         return value
-
-    @field_validator("match")
-    @classmethod
-    def _valid_match(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        return _check_pattern(value, "match")
 
     @field_validator("grace")
     @classmethod
@@ -201,11 +187,6 @@ class Period:
         return self.start <= at < self.end
 
 
-def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    # Midnight in the zone, as UTC: a DST week is 167 or 169 hours long, as it should be.
-    return datetime.combine(day, time(0), zone).astimezone(UTC)
-
-
 def period_at(window: Window, at: datetime) -> Period | None:
     """The period containing `at` (None: outside a fixed window)."""
     if window.every is None:
@@ -227,7 +208,7 @@ def period_at(window: Window, at: datetime) -> Period | None:
         first = local.replace(day=1)
         after = (first + timedelta(days=32)).replace(day=1)
         key = first.strftime("%Y-%m")
-    return Period(key, _local_midnight(first, zone), _local_midnight(after, zone))
+    return Period(key, local_midnight(first, zone), local_midnight(after, zone))
 
 
 def closed_periods(window: Window, now: datetime, grace: timedelta, back: int = 3) -> list[Period]:

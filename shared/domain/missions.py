@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -28,24 +28,22 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
-    field_validator,
     model_validator,
 )
 
 from events.models import DETAIL_MODELS
+from shared.domain.calendar_dates import local_midnight
 from shared.domain.patterns import Matcher, compile_pattern
 from shared.domain.rules import (
     Action,
-    AwardPointsAction,
-    GrantBadgeAction,
-    GrantSpinsAction,
-    SendAction,
+    Condition,
+    DetailTypes,
     Slug,
+    check_reward_actions,
 )
 
 # Distinct values are kept until the target is reached, so this bounds the state they cost.
 MAX_DISTINCT_TARGET = 100
-REWARD_KINDS = (AwardPointsAction, GrantBadgeAction, GrantSpinsAction, SendAction)
 EventField = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,63}$")]
 
 
@@ -56,34 +54,13 @@ class MissionStep(BaseModel):
 
     step_id: Slug
     name: Annotated[str, Field(max_length=80)] = ""
-    on: list[str] = Field(min_length=1, max_length=20)
+    on: DetailTypes
     # EventBridge pattern on {"event": ..., "player": ...}, exactly as in rules.
-    match: dict[str, Any] | None = None
+    match: Condition = None
     # count: matching events; sum: of a numeric event field; distinct: different values.
     counter: Literal["count", "sum", "distinct"] = "count"
     field: EventField | None = None
     target: Annotated[Decimal, Field(gt=0, le=1_000_000_000)] = Decimal(1)
-
-    @field_validator("on")
-    @classmethod
-    def _known_detail_types(cls, value: list[str]) -> list[str]:
-        unknown = [v for v in value if v not in DETAIL_MODELS]
-        if unknown:
-            raise ValueError(f"unknown detail-type {unknown}; known: {sorted(DETAIL_MODELS)}")
-        return value
-
-    @field_validator("match")
-    @classmethod
-    def _valid_match(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is None:
-            return None
-        unknown = sorted(set(value) - {"event", "player", "$or"})
-        if unknown:
-            raise ValueError(
-                f"match may only test 'event' and 'player' (or use '$or'); found {unknown}"
-            )
-        compile_pattern(value, path="match")  # raises naming the exact path
-        return value
 
     @model_validator(mode="after")
     def _counter_fits(self) -> MissionStep:
@@ -187,13 +164,7 @@ class Mission(BaseModel):
             raise ValueError("recurring: needs a day, week, month or rolling window")
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValueError("ends_at: must be after starts_at")
-        for i, action in enumerate(self.reward):
-            if not isinstance(action, REWARD_KINDS):
-                raise ValueError(
-                    f"reward.{i}: a reward is award_points, grant_badge, grant_spins or send"
-                )
-            if isinstance(action, AwardPointsAction) and action.award_points.points is None:
-                raise ValueError(f"reward.{i}.award_points: a reward gives fixed 'points'")
+        check_reward_actions(self.reward, "reward", "reward.")
         return self
 
 
@@ -262,12 +233,6 @@ def percent(mission: Mission, progress: MissionProgress | None) -> int:
 # --- windows ---------------------------------------------------------------------------
 
 
-def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    # fold=0: a midnight skipped by DST resolves to the first instant of that day and an
-    # ambiguous one to its first occurrence, so consecutive windows always tile exactly.
-    return datetime.combine(day, time(0), tz).astimezone(UTC)
-
-
 def calendar_window(
     kind: Literal["day", "week", "month"], at: datetime, tz: ZoneInfo
 ) -> tuple[datetime, datetime, str]:
@@ -282,7 +247,7 @@ def calendar_window(
     else:
         first = local.replace(day=1)
         after = first + timedelta(days=calendar.monthrange(first.year, first.month)[1])
-    return _local_midnight(first, tz), _local_midnight(after, tz), first.isoformat()
+    return local_midnight(first, tz), local_midnight(after, tz), first.isoformat()
 
 
 def run_window(

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.domain.calendar_dates import local_midnight
 from shared.domain.durations import IsoDuration
 
 EXPIRY_TIMER = "points.expiry"
@@ -74,7 +75,7 @@ class PointsPolicy(BaseModel):
         else:
             return None
         # The end of the last day is the start of the next one, in local wall-clock time.
-        return datetime.combine(last_day + timedelta(days=1), time(0), zone).astimezone(UTC)
+        return local_midnight(last_day + timedelta(days=1), zone)
 
 
 class Lot(BaseModel):

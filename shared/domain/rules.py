@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -28,12 +29,26 @@ from shared.domain.durations import IsoDuration
 from shared.domain.patterns import Matcher, PatternIndex, compile_pattern
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+
+
+def _known_detail_types(value: list[str]) -> list[str]:
+    unknown = [v for v in value if v not in DETAIL_MODELS]
+    if unknown:
+        raise ValueError(f"unknown detail-type {unknown}; known: {sorted(DETAIL_MODELS)}")
+    return value
+
+
+DetailTypes = Annotated[
+    list[str], Field(min_length=1, max_length=20), AfterValidator(_known_detail_types)
+]
+"""The detail-types a rule, mission step or board listens to (contract types only)."""
 TimerName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,47}$")]
 AMOUNT_FIELDS = ("amount", "stake", "payout")
 MAX_NESTING = 3
 
 
-def _check_pattern(value: dict[str, Any] | None, where: str) -> dict[str, Any] | None:
+def check_pattern(value: dict[str, Any] | None, where: str) -> dict[str, Any] | None:
+    """A condition on {"event", "player"}: refused with the exact path inside it if invalid."""
     if value is None:
         return None
     unknown = sorted(set(value) - {"event", "player", "$or"})
@@ -44,6 +59,14 @@ def _check_pattern(value: dict[str, Any] | None, where: str) -> dict[str, Any] |
     # Raises PatternError (a ValueError) naming the exact path inside the pattern.
     compile_pattern(value, path=where)
     return value
+
+
+def _check_match(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    return check_pattern(value, "match")
+
+
+Condition = Annotated[dict[str, Any] | None, AfterValidator(_check_match)]
+"""A `match` condition in the EventBridge pattern language, validated with its path."""
 
 
 class AwardPoints(BaseModel):
@@ -143,7 +166,7 @@ class Schedule(BaseModel):
     @field_validator("if_")
     @classmethod
     def _valid_if(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        return _check_pattern(value, "if")
+        return check_pattern(value, "if")
 
     @field_validator("after")
     @classmethod
@@ -209,6 +232,17 @@ class JoinMission(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     mission: Slug
+
+
+def check_reward_actions(actions: Iterable[Any], what: str, where: str = "") -> None:
+    """Missions' rewards and boards' prizes pay fixed things: points, a badge, spins, a send."""
+    for i, action in enumerate(actions):
+        if not isinstance(action, REWARD_ACTIONS):
+            raise ValueError(
+                f"{where}{i}: a {what} is award_points, grant_badge, grant_spins or send"
+            )
+        if isinstance(action, AwardPointsAction) and action.award_points.points is None:
+            raise ValueError(f"{where}{i}.award_points: a {what} pays fixed 'points'")
 
 
 ACTION_KINDS = (
@@ -297,6 +331,7 @@ Action = Annotated[
     ),
 ]
 Schedule.model_rebuild()
+REWARD_ACTIONS = (AwardPointsAction, GrantBadgeAction, GrantSpinsAction, SendAction)
 
 
 class Limit(BaseModel):
@@ -315,23 +350,10 @@ class Rule(BaseModel):
     description: Annotated[str, Field(max_length=500)] = ""
     enabled: bool = True
     priority: Annotated[int, Field(ge=0, le=10_000)] = 100
-    on: list[str] = Field(min_length=1, max_length=20)
-    match: dict[str, Any] | None = None
+    on: DetailTypes
+    match: Condition = None
     then: list[Action] = Field(min_length=1, max_length=10)
     limit: Limit | None = None
-
-    @field_validator("on")
-    @classmethod
-    def _known_detail_types(cls, value: list[str]) -> list[str]:
-        unknown = [v for v in value if v not in DETAIL_MODELS]
-        if unknown:
-            raise ValueError(f"unknown detail-type {unknown}; known: {sorted(DETAIL_MODELS)}")
-        return value
-
-    @field_validator("match")
-    @classmethod
-    def _valid_match(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        return _check_pattern(value, "match")
 
     @model_validator(mode="after")
     def _consistent(self) -> Rule:

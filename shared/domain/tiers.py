@@ -12,7 +12,7 @@ tier the ended period supports and the one the current period already supports.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from events.models import TimeZone
+from shared.domain.calendar_dates import local_midnight
 from shared.domain.rules import Slug
 
 TIER_RULE = "tiers"
@@ -99,7 +100,7 @@ class TierProgram(BaseModel):
         return date(index // 12, index % 12 + 1, 1)
 
     def local_midnight(self, day: date) -> datetime:
-        return datetime.combine(day, time(0), self.zone).astimezone(UTC)
+        return local_midnight(day, self.zone)
 
     def qualifying(self, earned: dict[str, int], at: datetime) -> int:
         """Points earned in the window that `at` falls in."""

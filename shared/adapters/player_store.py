@@ -32,7 +32,14 @@ from shared.adapters.dynamo_query import query_pages
 from shared.adapters.game_pools import Claim, Record, claim_write, record_item
 from shared.domain.leaderboards import BoardEntry
 from shared.domain.points import Earning
-from shared.domain.state import AuditEntry, InboxMessage, LedgerEntry, OutboxItem, PlayerState
+from shared.domain.state import (
+    AuditEntry,
+    InboxMessage,
+    LedgerEntry,
+    OutboxItem,
+    PlayerState,
+    reversible_changes,
+)
 from shared.errors import ConflictError, NotFoundError, ThrottledError, TooLargeError
 
 if TYPE_CHECKING:
@@ -82,22 +89,6 @@ def reversible_sk(source: str, entry_id: str) -> str:
     return f"{REVERSIBLE_PREFIX}{source}#{entry_id}"
 
 
-def _reversible_writes(ledger: Sequence[LedgerEntry]) -> dict[str, LedgerEntry | None]:
-    """sk -> the earn to record (put) or None (its reversal: delete). An earn reversed in the
-    same commit needs neither, and one transaction may not touch an item twice anyway."""
-    writes: dict[str, LedgerEntry | None] = {}
-    for line in ledger:
-        if line.reversible_record and line.source is not None:
-            writes[reversible_sk(line.source, line.entry_id)] = line
-        elif line.kind == "reverse" and line.source is not None and line.ref is not None:
-            key = reversible_sk(line.source, line.ref)
-            if key in writes:
-                del writes[key]
-            else:
-                writes[key] = None
-    return writes
-
-
 @dataclass
 class Loaded:
     state: PlayerState
@@ -127,7 +118,7 @@ class Commit:
             1
             + len(self.event_ids)
             + len(self.ledger)
-            + len(_reversible_writes(self.ledger))
+            + len(reversible_changes(self.ledger))
             + len(self.outbox)
             + len(self.audit)
             + len(self.claims)
@@ -241,8 +232,8 @@ class PlayerStore:
                     }
                 )
             )
-        for sk, line in _reversible_writes(commit.ledger).items():
-            key = {"pk": {"S": pk}, "sk": {"S": sk}}
+        for (source, entry_id), line in reversible_changes(commit.ledger).items():
+            key = {"pk": {"S": pk}, "sk": {"S": reversible_sk(source, entry_id)}}
             if line is None:
                 writes.append({"Delete": {"TableName": self._table, "Key": key}})
             else:

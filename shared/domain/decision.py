@@ -17,6 +17,7 @@ from shared.domain.state import (
     LedgerEntry,
     OutboxItem,
     PlayerState,
+    reversible_changes,
 )
 
 
@@ -59,7 +60,7 @@ class Decision:
     @property
     def write_count(self) -> int:
         # A reversible earn also writes its REV# item; its reversal deletes that item.
-        reversible = sum(1 for line in self.ledger if line.source is not None)
+        reversible = len(reversible_changes(self.ledger))
         return (
             len(self.ledger)
             + reversible

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -116,6 +117,24 @@ class LedgerEntry(BaseModel):
     def reversible_record(self) -> bool:
         """An earn whose reversibility the store keeps as its own item."""
         return self.kind == "earn" and self.source is not None and self.reversible_until is not None
+
+
+def reversible_changes(
+    ledger: Iterable[LedgerEntry],
+) -> dict[tuple[str, str], LedgerEntry | None]:
+    """(source, earn entry id) -> the earn to keep reversible, or None (its reversal drops
+    it). An earn reversed by the same lines needs neither: the two cancel out."""
+    changes: dict[tuple[str, str], LedgerEntry | None] = {}
+    for line in ledger:
+        if line.reversible_record and line.source is not None:
+            changes[(line.source, line.entry_id)] = line
+        elif line.kind == "reverse" and line.source is not None and line.ref is not None:
+            key = (line.source, line.ref)
+            if key in changes:
+                del changes[key]
+            else:
+                changes[key] = None
+    return changes
 
 
 MessageVar = str | int | Decimal | None

@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from shared.adapters.board_items import INDEX_NAME, INDEX_PK, INDEX_SK, board_sk, shard_pk
 from shared.adapters.dynamo_errors import error_code, translate_throttle
 from shared.adapters.player_store import player_pk
-from shared.domain.leaderboards import Ranked, parse_sort_key
+from shared.domain.leaderboards import Ranked, parse_sort_key, shard_of
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -79,14 +79,8 @@ class LeaderboardStore:
         return keys
 
     def entry(self, player_id: str, board_id: str, period: str) -> Ranked | None:
-        resp = self._call(
-            self._ddb.get_item,
-            TableName=self._table,
-            Key={"pk": {"S": player_pk(player_id)}, "sk": {"S": board_sk(board_id, period)}},
-            ProjectionExpression=INDEX_SK,
-        )
-        item = resp.get("Item")
-        return parse_sort_key(item[INDEX_SK]["S"]) if item else None
+        key = self._entry_key(player_id, board_id, period)
+        return parse_sort_key(key) if key else None
 
     def rank(
         self, player_id: str, board_id: str, period: str, shards: int, exact_within: int = 1000
@@ -98,8 +92,6 @@ class LeaderboardStore:
         the rank. If the estimate is within twice `exact_within`, every shard is counted
         exactly. Reads are bounded by about 2 x `exact_within` keys, or rank/shards keys.
         """
-        from shared.domain.leaderboards import shard_of
-
         mine = self._entry_key(player_id, board_id, period)
         if mine is None:
             return None

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from events.models import RewardPurchased, WheelSpun
 from shared.adapters.game_pools import (
@@ -47,6 +47,9 @@ from shared.services.game_records import PurchaseRecord, SpinRecord
 
 MAX_ATTEMPTS = 8
 DEFAULT_DEDUPE = timedelta(days=400)
+
+
+R = TypeVar("R")
 
 
 class Rng(Protocol):
@@ -154,36 +157,61 @@ class GameCommands:
 
     def spin(self, player_id: str, wheel_id: str, request_id: str) -> Spun:
         """Use one spin of the wheel; the same request id always answers the same spin."""
-        for attempt in range(1, self._max_attempts + 1):
-            previous = self._pools.record(player_pk(player_id), SPIN_PREFIX + request_id)
-            if previous is not None:
-                record = SpinRecord.model_validate_json(previous)
-                if record.wheel_id != wheel_id:
-                    raise GameRefused(
-                        "request_reused", f"request_id was used for a spin of {record.wheel_id}"
-                    )
-                return Spun(record, replayed=True)
-            try:
-                return Spun(self._try_spin(player_id, wheel_id, request_id), replayed=False)
-            except ConflictError:
-                self._backoff(attempt)
-        raise GameBusy("too many concurrent changes; retry with the same request_id")
+
+        def recorded(raw: str) -> SpinRecord:
+            record = SpinRecord.model_validate_json(raw)
+            if record.wheel_id != wheel_id:
+                raise GameRefused(
+                    "request_reused", f"request_id was used for a spin of {record.wheel_id}"
+                )
+            return record
+
+        record, replayed = self._once(
+            player_id,
+            SPIN_PREFIX + request_id,
+            recorded,
+            lambda: self._try_spin(player_id, wheel_id, request_id),
+        )
+        return Spun(record, replayed=replayed)
 
     def buy(self, player_id: str, item_id: str, request_id: str) -> Bought:
         """Buy one unit with points; the same request id always answers the same purchase."""
-        for attempt in range(1, self._max_attempts + 1):
-            previous = self._pools.record(player_pk(player_id), PURCHASE_PREFIX + request_id)
+
+        def recorded(raw: str) -> PurchaseRecord:
+            record = PurchaseRecord.model_validate_json(raw)
+            if record.item_id != item_id:
+                raise GameRefused(
+                    "request_reused", f"request_id was used for a purchase of {record.item_id}"
+                )
+            return record
+
+        record, replayed = self._once(
+            player_id,
+            PURCHASE_PREFIX + request_id,
+            recorded,
+            lambda: self._try_buy(player_id, item_id, request_id),
+        )
+        return Bought(record, replayed=replayed)
+
+    def _once(
+        self,
+        player_id: str,
+        record_key: str,
+        recorded: Callable[[str], R],
+        attempt: Callable[[], R],
+    ) -> tuple[R, bool]:
+        """The request's recorded answer if it was done, else one done now: (answer, replayed).
+
+        A lost race (version or pool condition) reloads and tries again, jittered, bounded.
+        """
+        for n in range(1, self._max_attempts + 1):
+            previous = self._pools.record(player_pk(player_id), record_key)
             if previous is not None:
-                record = PurchaseRecord.model_validate_json(previous)
-                if record.item_id != item_id:
-                    raise GameRefused(
-                        "request_reused", f"request_id was used for a purchase of {record.item_id}"
-                    )
-                return Bought(record, replayed=True)
+                return recorded(previous), True
             try:
-                return Bought(self._try_buy(player_id, item_id, request_id), replayed=False)
+                return attempt(), False
             except ConflictError:
-                self._backoff(attempt)
+                self._backoff(n)
         raise GameBusy("too many concurrent changes; retry with the same request_id")
 
     def _backoff(self, attempt: int) -> None:

@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from shared.console import schemas as s
 from shared.console.errors import ConsoleError, FieldError, NotFound
-from shared.console.http import static_files, with_security_headers
+from shared.console.http import refused_at_the_door, static_files, with_security_headers
 from shared.console.lifecycle import HistoryEntry, ItemView
 from shared.console.roles import Identity, Role, identity_from_claims, require
 from shared.console.services import ConsoleServices
@@ -318,12 +318,5 @@ def handle(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> 
         gate(event)
     except ConsoleError as exc:
         refused = _error(exc.status, exc.code, exc.message, exc.errors)
-        return with_security_headers(
-            {
-                "statusCode": refused.status_code,
-                "headers": {"Content-Type": "application/json"},
-                "body": refused.body,
-                "isBase64Encoded": False,
-            }
-        )
+        return refused_at_the_door(refused.status_code, str(refused.body))
     return with_security_headers(app.resolve(event, context))

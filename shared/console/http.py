@@ -40,6 +40,18 @@ def with_security_headers(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+def refused_at_the_door(status: int, json_body: str) -> dict[str, Any]:
+    """A JSON error answered before routing (no auth), with the security headers."""
+    return with_security_headers(
+        {
+            "statusCode": status,
+            "headers": {"Content-Type": "application/json"},
+            "body": json_body,
+            "isBase64Encoded": False,
+        }
+    )
+
+
 @cache
 def static_files() -> dict[str, tuple[str, str]]:
     """name -> (content type, text) of every UI file (an allow-list: nothing else is served)."""

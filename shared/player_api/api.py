@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from shared.console.http import with_security_headers
+from shared.console.http import refused_at_the_door, with_security_headers
 from shared.domain.state import InboxMessage
 from shared.player_api import schemas as s
 from shared.player_api.cursors import BadCursor
@@ -132,12 +132,5 @@ def handle(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> 
     """Resolve one HTTP API (v2) event; refuse it if no IAM-verified caller is attached."""
     if caller_identity(event) is None:
         refused = _error(401, "unauthenticated", "this API needs a SigV4-signed request")
-        return with_security_headers(
-            {
-                "statusCode": refused.status_code,
-                "headers": {"Content-Type": "application/json"},
-                "body": refused.body,
-                "isBase64Encoded": False,
-            }
-        )
+        return refused_at_the_door(refused.status_code, str(refused.body))
     return with_security_headers(app.resolve(event, context))

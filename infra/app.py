@@ -5,13 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import App
+from aws_cdk import App, Tags
 
-from infra.config import StackConfig
+from infra.config import DEFAULT_STAGE, StackConfig
 from infra.nag import enable_nag
 from infra.stack import EngageStack
 
-STACK_ID = "Engage"
+PROJECT_TAG = "engage"
+
+
+def stack_id(stage: str) -> str:
+    """One stack per stage, so a dev and a prod stack can live in one account and region."""
+    return f"Engage-{stage}"
+
+
+STACK_ID = stack_id(DEFAULT_STAGE)
 
 
 def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = None) -> App:
@@ -20,12 +28,15 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     config = StackConfig.from_node(app.node)
     # No `env`: the stack is environment-agnostic, so synth needs no AWS credentials and
     # the same template deploys to any account and region.
-    EngageStack(
+    stack = EngageStack(
         app,
-        STACK_ID,
+        stack_id(config.stage),
         config=config,
-        description="engage: serverless player-engagement backend (events, rules, timers)",
+        description=f"engage ({config.stage}): serverless player-engagement backend",
     )
+    # Every taggable resource carries these (cost allocation, and telling stages apart).
+    Tags.of(stack).add("project", PROJECT_TAG)
+    Tags.of(stack).add("stage", config.stage)
     enable_nag(app)
     return app
 

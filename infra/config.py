@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from aws_cdk import RemovalPolicy
 from constructs import Node
 
 # CloudWatch Logs accepts only these retentions; the names are those of logs.RetentionDays.
@@ -47,14 +48,38 @@ _SMS_IDENTITY = re.compile(
 _PUSH_APP_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
 
 
+STAGES = ("dev", "prod")
+DEFAULT_STAGE = "dev"
+# What a stage decides unless the context sets it: a dev stack is throw-away (data and logs
+# go with `cdk destroy`, logs kept two weeks); a prod stack keeps its data, its logs for a
+# year and its tables under deletion protection.
+STAGE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "dev": {"retain_data": False, "log_retention_days": 14},
+    "prod": {"retain_data": True, "log_retention_days": 365},
+}
+# RFC 2606 / RFC 6761 names that can never be a real, verified SES sender. A prod stage with
+# one of them would deploy green and mark every email `failed`.
+_RESERVED_MAIL_DOMAINS = ("example.com", "example.net", "example.org")
+_RESERVED_MAIL_TLDS = ("test", "example", "invalid", "localhost")
+
+
 class ContextError(ValueError):
     """A CDK context value is missing or out of range; the message names the key."""
+
+
+def is_placeholder_sender(address: str) -> bool:
+    """True for a sender on a reserved example domain (never verifiable in SES)."""
+    domain = address.rsplit("@", 1)[-1].lower().rstrip(".")
+    if domain.rsplit(".", 1)[-1] in _RESERVED_MAIL_TLDS:
+        return True
+    return any(domain == d or domain.endswith("." + d) for d in _RESERVED_MAIL_DOMAINS)
 
 
 @dataclass(frozen=True)
 class StackConfig:
     """Every knob of the stack, validated once at synth time."""
 
+    stage: str = DEFAULT_STAGE
     powertools_layer_version: int = 27
     email_from: str = "noreply@example.com"
     email_identity_domain: str | None = None
@@ -63,15 +88,38 @@ class StackConfig:
     engine_batch_size: int = 10
     engine_batching_window_seconds: int = 2
     dispatch_batch_size: int = 10
-    log_retention_days: int = 30
+    log_retention_days: int = STAGE_DEFAULTS[DEFAULT_STAGE]["log_retention_days"]
     log_level: str = "INFO"
-    retain_data: bool = True
+    retain_data: bool = STAGE_DEFAULTS[DEFAULT_STAGE]["retain_data"]
+    # At most this many engine instances poll the queue at once (SQS event source
+    # MaximumConcurrency), so a backlog cannot take the account's whole Lambda concurrency
+    # from the console and the player API.
+    engine_max_concurrency: int = 10
+    # Subscribed to the alarm topic at deploy (optional: subscribe the rota yourself).
+    alarm_email: str | None = None
     # SMS and push are off unless set (cdk.json leaves them empty).
     sms_provider: str | None = None
     sms_origination_identity: str | None = None
     push_application_id: str | None = None
 
     def __post_init__(self) -> None:
+        _check(self.stage in STAGES, "stage", f"must be one of {list(STAGES)}")
+        _check(
+            not (self.stage == "prod" and is_placeholder_sender(self.email_from)),
+            "email_from",
+            f"{self.email_from!r} is a placeholder on a reserved example domain: SES can never "
+            "verify it, so every email of a prod stage would fail. Set -c email_from=<a verified "
+            "sender> (docs/deploy.md, 'SES: verify the sender, leave the sandbox')",
+        )
+        _check(
+            self.alarm_email is None or bool(_EMAIL.match(self.alarm_email)),
+            "alarm_email",
+            "must be a plain address like oncall@example.com",
+        )
+        # Lambda's SQS event source accepts 2..1000.
+        _check(
+            2 <= self.engine_max_concurrency <= 1000, "engine_max_concurrency", "must be 2..1000"
+        )
         _check(self.powertools_layer_version >= 1, "powertools_layer_version", "must be >= 1")
         _check(
             bool(_EMAIL.match(self.email_from)),
@@ -135,14 +183,22 @@ class StackConfig:
                 "must be the End User Messaging push (Pinpoint) application id",
             )
 
+    @property
+    def removal_policy(self) -> RemovalPolicy:
+        """What `cdk destroy` does to data and logs: kept unless this is a throw-away stack."""
+        return RemovalPolicy.RETAIN if self.retain_data else RemovalPolicy.DESTROY
+
     @classmethod
     def from_node(cls, node: Node) -> StackConfig:
-        """Read the context of `node` (app or stack), falling back to the defaults above."""
+        """Read the context of `node` (app or stack), falling back to the stage's defaults,
+        then to the defaults above."""
         defaults = cls()
-        raw: dict[str, Any] = {}
+        stage = str(node.try_get_context("stage") or DEFAULT_STAGE).strip()
+        _check(stage in STAGES, "stage", f"must be one of {list(STAGES)}, got {stage!r}")
+        raw: dict[str, Any] = {"stage": stage, **STAGE_DEFAULTS[stage]}
         for name in cls.__dataclass_fields__:
             value = node.try_get_context(name)
-            if value is None:
+            if value is None or name == "stage":
                 continue
             raw[name] = _coerce(name, value, getattr(defaults, name))
         return cls(**raw)

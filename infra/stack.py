@@ -15,6 +15,7 @@ from infra.constructs.email import Email
 from infra.constructs.feedback import EmailFeedback
 from infra.constructs.functions import ENGINE_TIMEOUT, EngageFunctions
 from infra.constructs.leaderboards import Leaderboards
+from infra.constructs.observability import Observability, Watched
 from infra.constructs.player_api import PlayerApi
 from infra.constructs.scheduling import Scheduling
 from infra.constructs.tables import Tables
@@ -34,6 +35,7 @@ class EngageStack(Stack):
             archive_retention=Duration.days(config.archive_retention_days),
             engine_timeout=ENGINE_TIMEOUT,
             engine_batching_window=Duration.seconds(config.engine_batching_window_seconds),
+            removal=config.removal_policy,
         )
         self.tables = Tables(self, "Tables", retain_data=config.retain_data)
         self.scheduling = Scheduling(self, "Scheduling", bus=self.bus.bus)
@@ -63,9 +65,85 @@ class EngageStack(Stack):
             self, "Feedback", config=config, bus=self.bus, email=self.email
         )
         self.leaderboards = Leaderboards(
-            self, "Leaderboards", config=config, bus=self.bus, tables=self.tables
+            self,
+            "Leaderboards",
+            config=config,
+            bus=self.bus,
+            tables=self.tables,
+            scheduling=self.scheduling,
+        )
+        self.observability = Observability(
+            self,
+            "Observability",
+            watched=self._watched(),
+            stage=config.stage,
+            alarm_email=config.alarm_email,
         )
         self._outputs()
+
+    def _watched(self) -> Watched:
+        functions = self.functions
+        return Watched(
+            functions=[
+                ("Engine", functions.engine.function),
+                ("Dispatch", functions.dispatch.function),
+                ("Feedback", self.feedback.function.function),
+                ("Unsubscribe", self.unsubscribe.function.function),
+                ("Console", self.console.function.function),
+                ("PlayerApi", self.player_api.function.function),
+                ("LeaderboardSettle", self.leaderboards.settle.function),
+            ],
+            dead_letter_queues=[
+                (
+                    "EngineDeadLetterQueue",
+                    self.bus.dead_letter_queue,
+                    "player events the engine refused (each with its reason) or failed 5 times; "
+                    "fix and redrive (docs/deploy.md)",
+                ),
+                (
+                    "DeliveryDeadLetterQueue",
+                    self.bus.delivery_dead_letter_queue,
+                    "events EventBridge could not put into the engine queue for 24 h",
+                ),
+                (
+                    "DispatchDeadLetterQueue",
+                    functions.dispatch_dead_letter_queue,
+                    "stream batches dispatch gave up on. These messages hold only shard and "
+                    "sequence ranges: the records themselves stay in the player table's stream "
+                    "for 24 h only, so read and replay them today",
+                ),
+                (
+                    "FeedbackDeadLetterQueue",
+                    self.feedback.dead_letter_queue,
+                    "SES feedback (bounces, complaints) that could not be applied: consent "
+                    "changes are waiting",
+                ),
+                (
+                    "TimerDeadLetterQueue",
+                    self.scheduling.dead_letter_queue,
+                    "timers Scheduler could not deliver to the bus (nudges never sent)",
+                ),
+            ],
+            stream_function=functions.dispatch.function,
+            bus=self.bus.bus,
+            bus_rules=[("ToEngine", self.bus.rule)],
+            default_bus_rules=[("SesToFeedback", self.feedback.rule)],
+            apis=[
+                ("Console", self.console.api),
+                ("PlayerApi", self.player_api.api),
+                ("Unsubscribe", self.unsubscribe.api),
+            ],
+            tables=[
+                ("Player", self.tables.player_table),
+                ("Config", self.tables.config_table),
+            ],
+            queues=[
+                ("engine queue", self.bus.engine_queue),
+                ("feedback queue", self.feedback.queue),
+                ("engine DLQ", self.bus.dead_letter_queue),
+                ("dispatch DLQ", functions.dispatch_dead_letter_queue),
+            ],
+        )
 
     def _outputs(self) -> None:
         outputs = {
@@ -99,6 +177,22 @@ class EngageStack(Stack):
                 "Dispatch Lambda (logs, metrics)",
             ),
             "ScheduleGroupName": (self.scheduling.group_name, "Where player timers live"),
+            "AlarmTopicArn": (
+                self.observability.topic.topic_arn,
+                "Every alarm of the stack: subscribe the on-call rota",
+            ),
+            "DashboardName": (
+                self.observability.dashboard.dashboard_name,
+                "CloudWatch dashboard of the stack",
+            ),
+            "TimerDeadLetterQueueUrl": (
+                self.scheduling.dead_letter_queue.queue_url,
+                "Timers Scheduler could not deliver",
+            ),
+            "FeedbackDeadLetterQueueUrl": (
+                self.feedback.dead_letter_queue.queue_url,
+                "SES feedback that could not be applied",
+            ),
             "SesConfigurationSetName": (
                 self.email.configuration_set_name,
                 "SES configuration set used for every message",

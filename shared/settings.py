@@ -16,6 +16,7 @@ ENV = {
     "dead_letter_queue_url": "ENGAGE_DEAD_LETTER_QUEUE_URL",
     "schedule_group": "ENGAGE_SCHEDULE_GROUP",
     "scheduler_role_arn": "ENGAGE_SCHEDULER_ROLE_ARN",
+    "schedule_dead_letter_queue_arn": "ENGAGE_SCHEDULE_DLQ_ARN",
     "email_from": "ENGAGE_EMAIL_FROM",
     "ses_configuration_set": "ENGAGE_SES_CONFIGURATION_SET",
     "dedupe_days": "ENGAGE_DEDUPE_DAYS",
@@ -64,6 +65,8 @@ class DispatchSettings(BaseModel):
     bus_arn: str = Field(min_length=1)
     schedule_group: str = Field(min_length=1)
     scheduler_role_arn: str = Field(min_length=1)
+    # Where Scheduler parks a timer it could not deliver (every schedule names it).
+    schedule_dead_letter_queue_arn: str = Field(min_length=1)
     email_from: str = Field(min_length=3)
     ses_configuration_set: str = Field(min_length=1)
     compliance_topic_arn: str = Field(min_length=1)

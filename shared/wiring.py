@@ -126,6 +126,7 @@ def build_dispatch(
             settings.schedule_group,
             settings.bus_arn,
             settings.scheduler_role_arn,
+            settings.schedule_dead_letter_queue_arn,
         ),
         publisher=EventPublisher(clients.client("events"), settings.bus_arn),
         alerts=ComplianceAlerts(clients.client("sns"), settings.compliance_topic_arn),

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from events.routing import BUS_RULE_PATTERN
-from infra.constructs.queues import dead_letter_queue, encrypted_queue
+from infra.constructs.queues import MAX_RETENTION, dead_letter_queue, encrypted_queue
 from infra.nag import acknowledge
 
 # After this many failed receives a message moves to the dead-letter queue.
@@ -34,6 +34,7 @@ class EngageBus(Construct):
         archive_retention: Duration,
         engine_timeout: Duration,
         engine_batching_window: Duration,
+        removal: RemovalPolicy,
     ) -> None:
         super().__init__(scope, id)
 
@@ -51,6 +52,9 @@ class EngageBus(Construct):
             retention_days=int(archive_retention.to_days()),
             description="engage: player events, for replay into the engine",
         )
+        # The archive is the recovery path after a lost table: it outlives the stack like
+        # the tables do (prod), and goes with a throw-away dev stack.
+        self.archive.apply_removal_policy(removal)
 
         # Poison messages end here after MAX_RECEIVE_COUNT tries; the engine also sends
         # events that break the contract here itself, with the reason (invariant 2).
@@ -63,6 +67,9 @@ class EngageBus(Construct):
             visibility_timeout=Duration.seconds(
                 6 * engine_timeout.to_seconds() + engine_batching_window.to_seconds()
             ),
+            # As long as SQS allows, like its DLQs: an engine outage (a bad deploy, a
+            # throttled table) over a long weekend must not expire player events (default 4 d).
+            retention_period=MAX_RETENTION,
             dead_letter_queue=sqs.DeadLetterQueue(
                 queue=self.dead_letter_queue, max_receive_count=MAX_RECEIVE_COUNT
             ),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from aws_cdk import Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import Aws, CfnOutput, Duration, Fn, Stack
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
@@ -98,7 +98,7 @@ CONSOLE_LOG_IDENTITY = {
 class Console(Construct):
     def __init__(self, scope: Construct, id: str, *, config: StackConfig, tables: Tables) -> None:
         super().__init__(scope, id)
-        removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
+        removal = config.removal_policy
 
         # --- who may sign in ----------------------------------------------------------
         self.user_pool = cognito.UserPool(

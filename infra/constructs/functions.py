@@ -9,6 +9,7 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
+from events.models import ENGINE_SOURCE, INTERNAL_DETAIL_SOURCES
 from events.routing import OUTBOX_STREAM_FILTER
 from infra.config import LOG_RETENTION_NAMES, StackConfig
 from infra.constructs.bus import EngageBus
@@ -16,7 +17,7 @@ from infra.constructs.compliance import Compliance
 from infra.constructs.email import Email
 from infra.constructs.queues import dead_letter_queue
 from infra.constructs.scheduling import Scheduling
-from infra.constructs.tables import Tables
+from infra.constructs.tables import DISPATCH_PLAYER_ACTIONS, ENGINE_PLAYER_ACTIONS, Tables
 from infra.lambda_code import runtime_code
 from infra.nag import acknowledge
 from shared.settings import ENV
@@ -35,6 +36,10 @@ DISPATCH_RETRY_ATTEMPTS = 5
 POWERTOOLS_LAYER_ACCOUNT = "017000801446"
 POWERTOOLS_LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python313-arm64"
 METRICS_NAMESPACE = "Engage"
+# The derived events dispatch publishes for the engine (tier changed, segment entered, ...).
+ENGINE_DETAIL_TYPES = sorted(
+    name for name, source in INTERNAL_DETAIL_SOURCES.items() if source == ENGINE_SOURCE
+)
 
 _XRAY_REASON = (
     "X-Ray tracing (Tracing.ACTIVE): xray:PutTraceSegments and xray:PutTelemetryRecords "
@@ -220,7 +225,7 @@ class EngageFunctions(Construct):
         }
         log_retention = logs.RetentionDays[LOG_RETENTION_NAMES[config.log_retention_days]]
         # Logs outlive the stack like the data does, unless this is a throw-away stack.
-        log_removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
+        log_removal = config.removal_policy
 
         self.engine = _PythonFunction(
             self,
@@ -244,7 +249,7 @@ class EngageFunctions(Construct):
         )
         # A malformed responsible-gaming event is a loud alert, not only a DLQ entry.
         compliance.grant_publish(self.engine.role)
-        tables.grant_player_read_write(self.engine.role, delete=True)
+        tables.grant_player_access(self.engine.role, ENGINE_PLAYER_ACTIONS)
         tables.grant_config_read(self.engine.role)
         # The engine parks events that break the contract in the DLQ itself, with a reason.
         self.engine.role.add_to_policy(
@@ -260,6 +265,9 @@ class EngageFunctions(Construct):
                 max_batching_window=Duration.seconds(window) if window else None,
                 # A bad event fails alone; the rest of its batch is deleted (invariant 2).
                 report_batch_item_failures=True,
+                # A backlog scales the engine up to this and no further, leaving the
+                # account's concurrency to the console, the player API and dispatch.
+                max_concurrency=config.engine_max_concurrency,
             )
         )
 
@@ -295,6 +303,7 @@ class EngageFunctions(Construct):
                 ENV["bus_arn"]: bus.bus.event_bus_arn,
                 ENV["schedule_group"]: scheduling.group_name,
                 ENV["scheduler_role_arn"]: scheduling.role.role_arn,
+                ENV["schedule_dead_letter_queue_arn"]: scheduling.dead_letter_queue.queue_arn,
                 ENV["email_from"]: email.email_from,
                 ENV["ses_configuration_set"]: email.configuration_set_name,
                 ENV["compliance_topic_arn"]: compliance.topic.topic_arn,
@@ -303,9 +312,20 @@ class EngageFunctions(Construct):
         )
         compliance.grant_publish(self.dispatch.role)
         # It marks outbox items done and reads consent, caps and quiet hours from the player.
-        tables.grant_player_read_write(self.dispatch.role)
+        tables.grant_player_access(self.dispatch.role, DISPATCH_PLAYER_ACTIONS)
         tables.grant_config_read(self.dispatch.role)
-        bus.bus.grant_put_events_to(self.dispatch.role)
+        # Only the derived events the engine decides, only as the engine's source: without
+        # the condition dispatch could put a `wallet.deposit_succeeded` and mint bonuses.
+        self.dispatch.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["events:PutEvents"],
+                resources=[bus.bus.event_bus_arn],
+                conditions={
+                    "StringEquals": {"events:source": ENGINE_SOURCE},
+                    "ForAllValues:StringEquals": {"events:detail-type": ENGINE_DETAIL_TYPES},
+                },
+            )
+        )
         scheduling.grant_manage_schedules(self.dispatch.role)
         email.grant_send(self.dispatch.role)
         grant_mobile_send(self.dispatch.role, config)

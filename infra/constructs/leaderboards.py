@@ -7,7 +7,7 @@ prize events of periods that closed, and marks them settled (docs/leaderboards.m
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
@@ -16,7 +16,7 @@ from events.models import LEADERBOARD_SOURCE, LeaderboardPrize
 from infra.config import StackConfig
 from infra.constructs.bus import EngageBus
 from infra.constructs.functions import app_function
-from infra.constructs.scheduling import SCHEDULER_PRINCIPAL
+from infra.constructs.scheduling import SCHEDULER_PRINCIPAL, Scheduling
 from infra.constructs.tables import Tables
 from shared.settings import ENV
 
@@ -27,10 +27,17 @@ SETTLE_RATE = "rate(1 minute)"
 
 class Leaderboards(Construct):
     def __init__(
-        self, scope: Construct, id: str, *, config: StackConfig, bus: EngageBus, tables: Tables
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: StackConfig,
+        bus: EngageBus,
+        tables: Tables,
+        scheduling: Scheduling,
     ) -> None:
         super().__init__(scope, id)
-        removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
+        removal = config.removal_policy
         self.settle = app_function(
             self,
             config=config,
@@ -72,7 +79,12 @@ class Leaderboards(Construct):
             self,
             "ScheduleRole",
             description="engage: EventBridge Scheduler invokes the leaderboard settle function",
-            assumed_by=iam.ServicePrincipal(SCHEDULER_PRINCIPAL),
+            # Confused-deputy guard: only Scheduler acting for this account may assume it (the
+            # schedule's own ARN would make a cycle: the schedule names this role).
+            assumed_by=iam.ServicePrincipal(
+                SCHEDULER_PRINCIPAL,
+                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+            ),
         )
         invoke_role.add_to_policy(
             iam.PolicyStatement(
@@ -92,5 +104,9 @@ class Leaderboards(Construct):
                 retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
                     maximum_event_age_in_seconds=300, maximum_retry_attempts=2
                 ),
+                dead_letter_config=scheduler.CfnSchedule.DeadLetterConfigProperty(
+                    arn=scheduling.dead_letter_queue.queue_arn
+                ),
             ),
         )
+        scheduling.grant_dead_letter(invoke_role)

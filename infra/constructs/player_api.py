@@ -10,7 +10,7 @@ signed, expiring, auditable credentials without a secret of ours to rotate.
 
 from __future__ import annotations
 
-from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import Aws, CfnOutput, Duration, Stack
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
@@ -73,7 +73,7 @@ PLAYER_API_LOG_IDENTITY = {
 class PlayerApi(Construct):
     def __init__(self, scope: Construct, id: str, *, config: StackConfig, tables: Tables) -> None:
         super().__init__(scope, id)
-        removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
+        removal = config.removal_policy
         log_retention = logs.RetentionDays[LOG_RETENTION_NAMES[config.log_retention_days]]
 
         http = logged_http_api(

@@ -9,7 +9,8 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 # SQS keeps a message at most 14 days; a dead letter should wait as long as possible.
-DEAD_LETTER_RETENTION = Duration.days(14)
+MAX_RETENTION = Duration.days(14)
+DEAD_LETTER_RETENTION = MAX_RETENTION
 
 
 def encrypted_queue(scope: Construct, id: str, **kwargs: Any) -> sqs.Queue:

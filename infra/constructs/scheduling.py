@@ -9,6 +9,8 @@ from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
 from events.models import INTERNAL_SOURCE, TimerFired
+from infra.constructs.queues import dead_letter_queue
+from infra.nag import acknowledge
 
 SCHEDULER_PRINCIPAL = "scheduler.amazonaws.com"
 
@@ -60,6 +62,25 @@ class Scheduling(Construct):
                         "events:detail-type": TimerFired.detail_type,
                     }
                 },
+            )
+        )
+
+        # A timer Scheduler could not put on the bus (after 24 h of retries) lands here with
+        # the error, instead of vanishing: a lost `engage.timer.fired` is a nudge never sent.
+        self.dead_letter_queue = dead_letter_queue(self, "TimerDeadLetterQueue")
+        acknowledge(
+            self.dead_letter_queue,
+            "AwsSolutions-SQS3",
+            "This queue is itself a dead-letter queue: the DeadLetterConfig of every "
+            "schedule (player timers and the leaderboard sweep).",
+        )
+        self.grant_dead_letter(self.role)
+
+    def grant_dead_letter(self, role: iam.IRole) -> None:
+        """Scheduler sends dead letters as the schedule's execution role."""
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["sqs:SendMessage"], resources=[self.dead_letter_queue.queue_arn]
             )
         )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -13,19 +15,29 @@ TTL_ATTRIBUTE = "expires_at"
 BOARD_INDEX = INDEX_NAME
 
 # Least privilege by action, not `grant_read_write_data` (which adds Scan, DeleteItem,
-# BatchWriteItem, DescribeTable). TransactWriteItems is not an IAM action: each item in a
-# transaction is authorized as its PutItem / UpdateItem / ConditionCheckItem.
-PLAYER_TABLE_ACTIONS = (
-    "dynamodb:GetItem",
+# BatchWriteItem, DescribeTable), and per function: each gets the calls its code makes.
+# TransactWriteItems is not an IAM action: each item in a transaction is authorized as its
+# PutItem / UpdateItem / DeleteItem (no code path uses a ConditionCheck item).
+ENGINE_PLAYER_ACTIONS = (
+    # load: the state item and the EVENT# markers in one BatchGetItem; REV# items by Query.
     "dynamodb:BatchGetItem",
     "dynamodb:Query",
+    # commit (one transaction) and audit entries.
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
-    "dynamodb:ConditionCheckItem",
+    # A reversal deletes the REV# items of the earns it claws back, in its transaction.
+    "dynamodb:DeleteItem",
+)
+DISPATCH_PLAYER_ACTIONS = (
+    # The outbox item's status, the player's state (consent, caps, quiet hours).
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    # Marks outbox items done, writes audit entries and inbox items.
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
 )
 CONFIG_TABLE_READ_ACTIONS = (
     "dynamodb:GetItem",
-    "dynamodb:BatchGetItem",
     "dynamodb:Query",
 )
 
@@ -90,17 +102,10 @@ class Tables(Construct):
         )
         self.config_table = _table(self, "ConfigTable", retain_data=retain_data)
 
-    def grant_player_read_write(
-        self, grantee: iam.IGrantable, *, delete: bool = False
-    ) -> iam.Grant:
-        """Read and transactional write of player items (state, ledger, outbox, markers).
-
-        `delete`: only the engine deletes (a reversal removes the REV# items of the earns it
-        claws back, inside its transaction).
-        """
-        actions = [*PLAYER_TABLE_ACTIONS, *(["dynamodb:DeleteItem"] if delete else [])]
+    def grant_player_access(self, grantee: iam.IGrantable, actions: Sequence[str]) -> iam.Grant:
+        """These actions on player items (state, ledger, outbox, markers), nothing more."""
         return iam.Grant.add_to_principal(
-            grantee=grantee, actions=actions, resource_arns=[self.player_table.table_arn]
+            grantee=grantee, actions=list(actions), resource_arns=[self.player_table.table_arn]
         )
 
     def grant_board_index_read(self, grantee: iam.IGrantable) -> iam.Grant:

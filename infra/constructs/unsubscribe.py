@@ -11,7 +11,7 @@ A separate API and function rather than a route on the console's API:
 
 from __future__ import annotations
 
-from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import Aws, CfnOutput, Duration, Stack
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_iam as iam
@@ -47,7 +47,7 @@ _ROTATION_REASON = (
 class Unsubscribe(Construct):
     def __init__(self, scope: Construct, id: str, *, config: StackConfig, bus: EngageBus) -> None:
         super().__init__(scope, id)
-        removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
+        removal = config.removal_policy
         log_retention = logs.RetentionDays[LOG_RETENTION_NAMES[config.log_retention_days]]
 
         self.secret = secretsmanager.Secret(

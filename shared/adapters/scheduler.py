@@ -42,12 +42,18 @@ def timer_detail(player_id: str, effect: ScheduleTimer) -> dict[str, Any]:
 
 class TimerScheduler:
     def __init__(
-        self, client: EventBridgeSchedulerClient, group: str, bus_arn: str, role_arn: str
+        self,
+        client: EventBridgeSchedulerClient,
+        group: str,
+        bus_arn: str,
+        role_arn: str,
+        dead_letter_arn: str,
     ) -> None:
         self._client = client
         self._group = group
         self._bus_arn = bus_arn
         self._role_arn = role_arn
+        self._dead_letter_arn = dead_letter_arn
 
     def upsert(self, player_id: str, effect: ScheduleTimer) -> str:
         """Create the schedule, or move an existing older one; never regress a newer one."""
@@ -69,6 +75,8 @@ class TimerScheduler:
                     "Source": INTERNAL_SOURCE,
                 },
                 "RetryPolicy": {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185},
+                # After a day of retries the timer is parked with its error, not dropped.
+                "DeadLetterConfig": {"Arn": self._dead_letter_arn},
             },
         }
         try:

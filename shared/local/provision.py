@@ -32,6 +32,7 @@ class Resources:
     dispatch_dlq_url: str
     schedule_group: str
     scheduler_role_arn: str
+    schedule_dead_letter_queue_arn: str
     email_from: str
     ses_configuration_set: str
     stream_arn: str
@@ -116,6 +117,10 @@ def provision(clients: AwsClients, unsubscribe_base_url: str = LOCAL_UNSUBSCRIBE
         "Attributes"
     ]["QueueArn"]
     dispatch_dlq_url = sqs.create_queue(QueueName=f"{PREFIX}-dispatch-dlq")["QueueUrl"]
+    timer_dlq_url = sqs.create_queue(QueueName=f"{PREFIX}-timer-dlq")["QueueUrl"]
+    timer_dlq_arn = sqs.get_queue_attributes(QueueUrl=timer_dlq_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
 
     bus_arn = events.create_event_bus(Name=PREFIX)["EventBusArn"]
     events.put_rule(
@@ -174,6 +179,7 @@ def provision(clients: AwsClients, unsubscribe_base_url: str = LOCAL_UNSUBSCRIBE
         dispatch_dlq_url=dispatch_dlq_url,
         schedule_group=PREFIX,
         scheduler_role_arn=role_arn,
+        schedule_dead_letter_queue_arn=timer_dlq_arn,
         email_from=EMAIL_FROM,
         ses_configuration_set=PREFIX,
         stream_arn=stream_arn,

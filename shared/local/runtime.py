@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterable
@@ -184,7 +185,7 @@ class LocalRuntime:
             **extra,
         )
         with self._lock:
-            outcome: dict[str, Any] = feedback_handler(event, LambdaContext("engage-feedback"))  # type: ignore[arg-type]
+            outcome = play_ses_feedback(feedback_handler, event)
         self.pump()
         return outcome
 
@@ -367,6 +368,43 @@ class LocalRuntime:
     def dead_letters(self) -> list[dict[str, str]]:
         """Messages parked in the engine DLQ, with their reasons (left in the queue)."""
         return read_dead_letters(self.clients, self.resources)
+
+
+def sqs_batch(*bodies: str) -> dict[str, Any]:
+    """An SQS event as Lambda delivers it, one record per body (ids derived from the body)."""
+    records = []
+    for body in bodies:
+        digest = hashlib.sha256(body.encode()).hexdigest()
+        records.append(
+            {
+                "messageId": digest[:32],
+                "receiptHandle": digest,
+                "body": body,
+                "attributes": {},
+                "messageAttributes": {},
+                "md5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:feedback",
+                "awsRegion": REGION,
+            }
+        )
+    return {"Records": records}
+
+
+def play_ses_feedback(feedback_handler: Any, event: dict[str, Any]) -> dict[str, Any]:
+    """Put one SES event through the feedback handler as its queue would deliver it; say
+    what it published or why it skipped it (read from the service's counters)."""
+    service = wiring.feedback()
+    published, skipped = service.published.copy(), service.skipped.copy()
+    response = feedback_handler(sqs_batch(json.dumps(event)), LambdaContext("engage-feedback"))
+    if response.get("batchItemFailures"):
+        raise RuntimeError(f"feedback handler failed the record: {response}")
+    new_published = list((service.published - published).elements())
+    new_skipped = list((service.skipped - skipped).elements())
+    return {
+        "published": new_published[0] if new_published else None,
+        "skipped": new_skipped[0] if new_skipped else None,
+    }
 
 
 def read_dead_letters(clients: AwsClients, resources: Resources) -> list[dict[str, str]]:

@@ -35,6 +35,7 @@ CONFIG_TABLE = "engage-config"
 SCHEDULE_GROUP = "engage-timers"
 BUS_ARN = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/engage"
 SCHEDULER_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/engage-scheduler"
+TIMER_DLQ_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:engage-timer-dlq"
 FROM_ADDRESS = "no-reply@engage.example.com"
 CONFIGURATION_SET = "engage-email"
 
@@ -124,7 +125,9 @@ def scheduler_client(client: Callable[[str], Any]) -> Any:
 
 @pytest.fixture
 def timers(scheduler_client: Any) -> TimerScheduler:
-    return TimerScheduler(scheduler_client, SCHEDULE_GROUP, BUS_ARN, SCHEDULER_ROLE_ARN)
+    return TimerScheduler(
+        scheduler_client, SCHEDULE_GROUP, BUS_ARN, SCHEDULER_ROLE_ARN, TIMER_DLQ_ARN
+    )
 
 
 @pytest.fixture

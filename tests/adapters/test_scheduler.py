@@ -18,7 +18,7 @@ from shared.adapters.scheduler import TimerScheduler, timer_detail, timer_event_
 from shared.domain.state import SCHEDULE_NAME_MAX, schedule_name
 from shared.errors import ThrottledError
 from tests.adapters.builders import KYIV, NOW, PLAYER, schedule_effect
-from tests.adapters.conftest import BUS_ARN, SCHEDULE_GROUP, SCHEDULER_ROLE_ARN
+from tests.adapters.conftest import BUS_ARN, SCHEDULE_GROUP, SCHEDULER_ROLE_ARN, TIMER_DLQ_ARN
 
 TIMER_NAMES = st.from_regex(r"[a-z0-9][a-z0-9_.-]{0,47}", fullmatch=True)
 SCHEDULE_NAME_CHARS = re.compile(r"^[0-9a-zA-Z_.-]+$")
@@ -37,7 +37,9 @@ def names_in_group(scheduler_client: Any) -> list[str]:
 
 def stubbed_timers(stubbed: Any) -> tuple[TimerScheduler, Any]:
     client, stubber = stubbed("scheduler")
-    return TimerScheduler(client, SCHEDULE_GROUP, BUS_ARN, SCHEDULER_ROLE_ARN), stubber
+    return TimerScheduler(
+        client, SCHEDULE_GROUP, BUS_ARN, SCHEDULER_ROLE_ARN, TIMER_DLQ_ARN
+    ), stubber
 
 
 def get_schedule_response(effect: Any) -> dict[str, Any]:
@@ -73,6 +75,17 @@ def test_given_no_schedule_when_upserting_then_a_one_time_utc_schedule_is_create
     assert schedule["FlexibleTimeWindow"] == {"Mode": "OFF"}
     assert schedule["ActionAfterCompletion"] == "DELETE"
     assert schedule["State"] == "ENABLED"
+
+
+def test_given_a_new_timer_when_upserting_then_an_undeliverable_fire_goes_to_the_timer_dlq(
+    timers, scheduler_client
+):
+    effect = schedule_effect(1)
+
+    timers.upsert(PLAYER, effect)
+
+    target = current(scheduler_client, effect.schedule_name)["Target"]
+    assert target["DeadLetterConfig"] == {"Arn": TIMER_DLQ_ARN}
 
 
 def test_given_a_fire_time_with_offset_and_microseconds_when_upserting_then_at_is_utc_seconds(
@@ -167,6 +180,7 @@ def test_given_an_existing_schedule_when_updating_then_the_whole_definition_is_r
                     "Source": "engage.scheduler",
                 },
                 "RetryPolicy": {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185},
+                "DeadLetterConfig": {"Arn": TIMER_DLQ_ARN},
             },
         },
     )

@@ -319,7 +319,7 @@ def test_given_an_open_then_the_profile_knows_which_template_was_opened(mail):
 def test_given_ses_events_without_our_tags_then_they_are_skipped_and_counted(mail):
     from functions.feedback.handler import handler
     from shared import wiring
-    from shared.local.lambda_context import LambdaContext
+    from shared.local.runtime import play_ses_feedback
     from shared.local.ses_feedback import ses_event
 
     foreign = ses_event(
@@ -332,7 +332,7 @@ def test_given_ses_events_without_our_tags_then_they_are_skipped_and_counted(mai
     )
     foreign["detail"]["mail"]["tags"] = {"ses:configuration-set": ["other-app"]}
 
-    outcome = handler(foreign, LambdaContext("engage-feedback"))
+    outcome = play_ses_feedback(handler, foreign)
     mail.runtime.pump()
 
     assert outcome == {"published": None, "skipped": outcome["skipped"]}

@@ -15,6 +15,9 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NAG_PLUGIN = "AwsSolutions"
+# The session's stack is a production stage: what must hold is checked where it matters most
+# (data retained, deletion protection, a sender that can be verified).
+PROD_CONTEXT = {"stage": "prod", "email_from": "noreply@mail.casino-operator.io"}
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -44,6 +47,7 @@ class Synth:
     app: Any
     assembly_dir: Path
     template: dict[str, Any]
+    stack_id: str = ""
 
     def resources(self, type_: str) -> dict[str, dict[str, Any]]:
         return {
@@ -72,8 +76,9 @@ def synth_app(outdir: Path, **overrides: Any) -> Any:
 
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    from infra.app import STACK_ID
+    from infra.app import stack_id
 
-    app, assembly = synth_app(tmp_path_factory.mktemp("cdk.out"))
-    template = assembly.get_stack_by_name(STACK_ID).template
-    return Synth(app=app, assembly_dir=Path(assembly.directory), template=template)
+    app, assembly = synth_app(tmp_path_factory.mktemp("cdk.out"), **PROD_CONTEXT)
+    name = stack_id("prod")
+    template = assembly.get_stack_by_name(name).template
+    return Synth(app=app, assembly_dir=Path(assembly.directory), template=template, stack_id=name)

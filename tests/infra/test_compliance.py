@@ -10,7 +10,11 @@ pytestmark = pytest.mark.infra
 
 
 def _topic_id(synth):
-    (logical_id,) = synth.resources("AWS::SNS::Topic")
+    (logical_id,) = [
+        logical_id
+        for logical_id, topic in synth.resources("AWS::SNS::Topic").items()
+        if "/Compliance/" in topic["Metadata"]["aws:cdk:path"]
+    ]
     return logical_id
 
 
@@ -20,7 +24,11 @@ def test_the_compliance_topic_is_encrypted_at_rest(synth):
 
 
 def test_the_compliance_topic_refuses_plain_http(synth):
-    (policy,) = synth.resources("AWS::SNS::TopicPolicy").values()
+    (policy,) = [
+        p
+        for p in synth.resources("AWS::SNS::TopicPolicy").values()
+        if p["Properties"]["Topics"] == [{"Ref": _topic_id(synth)}]
+    ]
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     assert any(
         s["Effect"] == "Deny"

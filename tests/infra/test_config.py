@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from aws_cdk import App
 
+from infra.app import STACK_ID
 from infra.config import ContextError, StackConfig
 
 from .conftest import Synth, cdk_json_context, synth_app, validation_findings
@@ -63,7 +64,7 @@ def identity_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
         email_from="hello@mail.example.org",
         email_identity_domain="mail.example.org",
     )
-    template = assembly.get_stack_by_name("Engage").template
+    template = assembly.get_stack_by_name(STACK_ID).template
     return Synth(app=app, assembly_dir=Path(assembly.directory), template=template)
 
 

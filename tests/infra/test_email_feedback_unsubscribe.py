@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from events.models import FEEDBACK_SOURCE, UNSUBSCRIBE_SOURCE
+from infra.config import STAGE_DEFAULTS
 from shared.domain.feedback import SES_DETAIL_TYPES
 from shared.settings import (
     ENV,
@@ -17,7 +18,7 @@ from shared.settings import (
     unsubscribe_settings,
 )
 
-from .conftest import Synth, cdk_json_context
+from .conftest import Synth
 from .test_stack import (
     DISPATCH_HANDLER,
     UNSCOPABLE_ACTIONS,
@@ -60,7 +61,9 @@ def test_new_functions_get_every_required_setting_and_their_own_logs(
     assert env["POWERTOOLS_SERVICE_NAME"] == service
     assert (props["Runtime"], props["Architectures"]) == ("python3.13", ["arm64"])
     log_group = synth.template["Resources"][props["LoggingConfig"]["LogGroup"]["Ref"]]
-    assert log_group["Properties"]["RetentionInDays"] == cdk_json_context()["log_retention_days"]
+    assert (
+        log_group["Properties"]["RetentionInDays"] == STAGE_DEFAULTS["prod"]["log_retention_days"]
+    )
 
 
 @pytest.mark.parametrize("handler", [FEEDBACK_HANDLER, UNSUBSCRIBE_HANDLER])
@@ -94,9 +97,9 @@ def test_ses_publishes_feedback_of_the_configuration_set_to_the_default_bus(synt
     assert ":event-bus/default" in json.dumps(event_destination["EventBridgeDestination"])
 
 
-def test_default_bus_rule_sends_only_our_ses_feedback_to_the_feedback_function(synth):
+def test_default_bus_rule_sends_only_our_ses_feedback_to_the_feedback_queue(synth):
     rule = only(synth, "AWS::Events::Rule", "/SesToFeedback/")["Properties"]
-    function_id, _ = function(synth, FEEDBACK_HANDLER)
+    queue_id = logical_id_of(synth, "AWS::SQS::Queue", "/Feedback/Queue/")
     dlq_id = logical_id_of(synth, "AWS::SQS::Queue", "/Feedback/DeadLetterQueue/")
     config_set_id = logical_id_of(synth, "AWS::SES::ConfigurationSet", "/Email/")
 
@@ -106,8 +109,35 @@ def test_default_bus_rule_sends_only_our_ses_feedback_to_the_feedback_function(s
     assert pattern["detail-type"] == list(SES_DETAIL_TYPES)
     assert pattern["detail"]["mail"]["tags"]["ses:configuration-set"] == [{"Ref": config_set_id}]
     (target,) = rule["Targets"]
-    assert target["Arn"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    assert target["Arn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
     assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [dlq_id, "Arn"]}}
+
+
+def test_the_feedback_function_reads_its_queue_and_failed_records_end_in_the_dlq(synth):
+    # An async Lambda target would drop an event after two retries; the queue keeps it.
+    function_id, _ = function(synth, FEEDBACK_HANDLER)
+    queue_id = logical_id_of(synth, "AWS::SQS::Queue", "/Feedback/Queue/")
+    dlq_id = logical_id_of(synth, "AWS::SQS::Queue", "/Feedback/DeadLetterQueue/")
+
+    (mapping,) = [
+        r["Properties"]
+        for r in synth.resources("AWS::Lambda::EventSourceMapping").values()
+        if r["Properties"]["FunctionName"] == {"Ref": function_id}
+    ]
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue = synth.template["Resources"][queue_id]["Properties"]
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    assert queue["VisibilityTimeout"] >= 6 * 10
+    assert not [
+        p
+        for p in synth.resources("AWS::Lambda::Permission").values()
+        if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]}
+        and p["Properties"]["Principal"] == "events.amazonaws.com"
+    ]
 
 
 def test_feedback_may_put_only_message_events_with_its_own_source_on_the_engage_bus(synth):

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from infra.app import STACK_ID
 from infra.config import ContextError, StackConfig
 from shared.settings import ENV
 
@@ -24,7 +25,7 @@ MOBILE_ACTIONS = {"sms-voice:SendTextMessage", "mobiletargeting:SendMessages"}
 
 def _synth(tmp_path_factory: pytest.TempPathFactory, name: str, **context: Any) -> Synth:
     app, assembly = synth_app(tmp_path_factory.mktemp(name), **context)
-    template = assembly.get_stack_by_name("Engage").template
+    template = assembly.get_stack_by_name(STACK_ID).template
     return Synth(app=app, assembly_dir=Path(assembly.directory), template=template)
 
 

@@ -14,45 +14,51 @@ pytestmark = pytest.mark.infra
 
 # Every acknowledgment in the app, by construct path. A new one must be added here on
 # purpose (with its reason in the code), so findings are never waved through in bulk.
-EXPECTED_ACKNOWLEDGMENTS = {
-    "Engage/Engage/DeliveryDeadLetterQueue": {"AwsSolutions-SQS3"},
-    "Engage/Functions/DispatchDeadLetterQueue": {"AwsSolutions-SQS3"},
-    "Engage/Functions/Engine/Role": {"AwsSolutions-IAM5[Resource::*]"},
-    "Engage/Functions/Engine/Function": {"AwsSolutions-L1"},
-    "Engage/Functions/Dispatch/Role": {
+_ACKNOWLEDGMENTS = {
+    "{stack}/Engage/DeliveryDeadLetterQueue": {"AwsSolutions-SQS3"},
+    "{stack}/Functions/DispatchDeadLetterQueue": {"AwsSolutions-SQS3"},
+    "{stack}/Functions/Engine/Role": {"AwsSolutions-IAM5[Resource::*]"},
+    "{stack}/Functions/Engine/Function": {"AwsSolutions-L1"},
+    "{stack}/Functions/Dispatch/Role": {
         "AwsSolutions-IAM5[Resource::*]",
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:"
         "<AWS::AccountId>:schedule/<SchedulingGroupF9AE2582>/*]",
     },
-    "Engage/Functions/Dispatch/Function": {"AwsSolutions-L1"},
-    "Engage/Leaderboards/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
-    "Engage/Leaderboards/Function/Function": {"AwsSolutions-L1"},
+    "{stack}/Functions/Dispatch/Function": {"AwsSolutions-L1"},
+    "{stack}/Leaderboards/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
+    "{stack}/Leaderboards/Function/Function": {"AwsSolutions-L1"},
     # The console's public routes (page, assets, sign-in code exchange); /api/* has the JWT.
-    "Engage/Console/Api/GET--": {"AwsSolutions-APIG4"},
-    "Engage/Console/Api/GET--static--{name}": {"AwsSolutions-APIG4"},
-    "Engage/Console/Api/GET--console-config.json": {"AwsSolutions-APIG4"},
-    "Engage/Console/Api/POST--auth--token": {"AwsSolutions-APIG4"},
-    "Engage/Console/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
-    "Engage/Console/Function/Function": {"AwsSolutions-L1"},
+    "{stack}/Console/Api/GET--": {"AwsSolutions-APIG4"},
+    "{stack}/Console/Api/GET--static--{name}": {"AwsSolutions-APIG4"},
+    "{stack}/Console/Api/GET--console-config.json": {"AwsSolutions-APIG4"},
+    "{stack}/Console/Api/POST--auth--token": {"AwsSolutions-APIG4"},
+    "{stack}/Console/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
+    "{stack}/Console/Function/Function": {"AwsSolutions-L1"},
     # One-click unsubscribe: public by RFC 8058 (the signed token is the authorization), and a
     # signing key that must not rotate under links already sent.
-    "Engage/Unsubscribe/SigningKey": {"AwsSolutions-SMG4"},
-    "Engage/Unsubscribe/Api/GET--unsubscribe": {"AwsSolutions-APIG4"},
-    "Engage/Unsubscribe/Api/POST--unsubscribe": {"AwsSolutions-APIG4"},
-    "Engage/Unsubscribe/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
-    "Engage/Unsubscribe/Function/Function": {"AwsSolutions-L1"},
+    "{stack}/Unsubscribe/SigningKey": {"AwsSolutions-SMG4"},
+    "{stack}/Unsubscribe/Api/GET--unsubscribe": {"AwsSolutions-APIG4"},
+    "{stack}/Unsubscribe/Api/POST--unsubscribe": {"AwsSolutions-APIG4"},
+    "{stack}/Unsubscribe/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
+    "{stack}/Unsubscribe/Function/Function": {"AwsSolutions-L1"},
     # The player API: its callers' policy (ids in the paths), the function's X-Ray/runtime.
-    "Engage/PlayerApi/CallerPolicy": {
+    "{stack}/PlayerApi/CallerPolicy": {
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:"
         "<AWS::AccountId>:<PlayerApi308E245C>/$default/*/v1/*]"
     },
-    "Engage/PlayerApi/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
-    "Engage/PlayerApi/Function/Function": {"AwsSolutions-L1"},
+    "{stack}/PlayerApi/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
+    "{stack}/PlayerApi/Function/Function": {"AwsSolutions-L1"},
     # SES feedback: the rule target's DLQ, and the function's X-Ray/runtime pins.
-    "Engage/Feedback/DeadLetterQueue": {"AwsSolutions-SQS3"},
-    "Engage/Feedback/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
-    "Engage/Feedback/Function/Function": {"AwsSolutions-L1"},
+    "{stack}/Feedback/DeadLetterQueue": {"AwsSolutions-SQS3"},
+    # Player timers' and the leaderboard sweep's dead letters.
+    "{stack}/Scheduling/TimerDeadLetterQueue": {"AwsSolutions-SQS3"},
+    "{stack}/Feedback/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
+    "{stack}/Feedback/Function/Function": {"AwsSolutions-L1"},
 }
+
+
+def expected_acknowledgments(stack: str) -> dict[str, set[str]]:
+    return {path.replace("{stack}", stack): rules for path, rules in _ACKNOWLEDGMENTS.items()}
 
 
 def acknowledgments(app) -> dict[str, dict[str, str]]:
@@ -81,7 +87,9 @@ def test_synth_reports_no_error_from_any_validation_plugin(synth: Synth):
 def test_findings_are_acknowledged_per_resource_each_with_a_specific_reason(synth: Synth):
     found = acknowledgments(synth.app)
 
-    assert {path: set(rules) for path, rules in found.items()} == EXPECTED_ACKNOWLEDGMENTS
+    assert {path: set(rules) for path, rules in found.items()} == expected_acknowledgments(
+        synth.stack_id
+    )
     reasons = [reason for rules in found.values() for reason in rules.values()]
     assert all(len(reason) >= 60 for reason in reasons), reasons
 
@@ -98,4 +106,4 @@ def test_an_unacknowledged_finding_fails_the_synth(tmp_path):
     with pytest.raises(Exception, match="ValidationFailed") as failure:
         app.synth()
     assert "AwsSolutions-IAM5" in str(failure.value)
-    assert "Engage/Careless/DefaultPolicy/Resource" in str(failure.value)
+    assert f"{STACK_ID}/Careless/DefaultPolicy/Resource" in str(failure.value)

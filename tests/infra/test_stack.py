@@ -9,9 +9,15 @@ import pytest
 from aws_cdk import Token
 from aws_cdk.assertions import Match, Template
 
-from events.models import INTERNAL_SOURCE, TimerFired
+from events.models import (
+    DETAIL_MODELS,
+    ENGINE_SOURCE,
+    INTERNAL_DETAIL_SOURCES,
+    INTERNAL_SOURCE,
+    TimerFired,
+)
 from events.routing import BUS_RULE_PATTERN, OUTBOX_STREAM_FILTER
-from infra.app import STACK_ID
+from infra.config import STAGE_DEFAULTS
 from shared.settings import (
     ENV,
     DispatchSettings,
@@ -20,13 +26,14 @@ from shared.settings import (
     engine_settings,
 )
 
-from .conftest import Synth, cdk_json_context
+from .conftest import PROD_CONTEXT, Synth, cdk_json_context
 
 pytestmark = pytest.mark.infra
 
 ENGINE_HANDLER = "functions.engine.handler.handler"
 DISPATCH_HANDLER = "functions.dispatch.handler.handler"
 # Actions that IAM cannot scope to a resource; each is acknowledged in cdk-nag with a reason.
+OPERATOR_DETAIL_TYPES = [t for t in DETAIL_MODELS if t not in INTERNAL_DETAIL_SOURCES]
 UNSCOPABLE_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams"}
 
 
@@ -178,7 +185,9 @@ def test_function_logs_to_its_own_log_group_with_retention(synth, handler):
     log_group = synth.template["Resources"][log_group_id]
 
     assert log_group["Type"] == "AWS::Logs::LogGroup"
-    assert log_group["Properties"]["RetentionInDays"] == cdk_json_context()["log_retention_days"]
+    assert (
+        log_group["Properties"]["RetentionInDays"] == STAGE_DEFAULTS["prod"]["log_retention_days"]
+    )
 
 
 @pytest.mark.parametrize("handler", [ENGINE_HANDLER, DISPATCH_HANDLER])
@@ -251,23 +260,95 @@ def test_function_may_read_and_write_players_but_only_read_config(synth, handler
             a for s in statements if arn in as_list(s["Resource"]) for a in as_list(s["Action"])
         }
 
-    assert {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"} <= actions_on(player_id)
-    assert actions_on(config_id) == {
-        "dynamodb:GetItem",
-        "dynamodb:BatchGetItem",
-        "dynamodb:Query",
+    # Exactly the calls each one's code makes (no ConditionCheckItem: no transaction has one).
+    assert (
+        actions_on(player_id)
+        == {
+            ENGINE_HANDLER: {
+                "dynamodb:BatchGetItem",
+                "dynamodb:Query",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                # Only the engine deletes player items: a reversal removes its REV# items.
+                "dynamodb:DeleteItem",
+            },
+            DISPATCH_HANDLER: {
+                "dynamodb:GetItem",
+                "dynamodb:Query",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+            },
+        }[handler]
+    )
+    assert actions_on(config_id) == {"dynamodb:GetItem", "dynamodb:Query"}
+
+
+def test_engine_queue_keeps_messages_fourteen_days_like_its_dead_letter_queue(synth):
+    queues = synth.resources("AWS::SQS::Queue")
+    queue = queues[logical_id_of(synth, "AWS::SQS::Queue", "/EngineQueue/")]["Properties"]
+    dlq = queues[logical_id_of(synth, "AWS::SQS::Queue", "/Engage/DeadLetterQueue/")]
+
+    assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
+    assert dlq["Properties"]["MessageRetentionPeriod"] == queue["MessageRetentionPeriod"]
+
+
+def test_engine_concurrency_is_capped_so_a_backlog_cannot_starve_the_apis(synth):
+    engine_id, _ = function(synth, ENGINE_HANDLER)
+
+    assert esm_for(synth, engine_id)["ScalingConfig"] == {
+        "MaximumConcurrency": cdk_json_context()["engine_max_concurrency"]
     }
-    assert not {"dynamodb:Scan", "dynamodb:DeleteTable"} & actions_on(player_id)
-    # Only the engine deletes player items: a reversal removes its deposit's REV# items.
-    assert ("dynamodb:DeleteItem" in actions_on(player_id)) == (handler == ENGINE_HANDLER)
+
+
+def test_every_schedule_parks_undeliverable_fires_in_the_timer_dlq(synth):
+    _, dispatch = function(synth, DISPATCH_HANDLER)
+    dlq_id = logical_id_of(synth, "AWS::SQS::Queue", "/TimerDeadLetterQueue/")
+    dlq_arn = {"Fn::GetAtt": [dlq_id, "Arn"]}
+    sweep = only_resource(synth, "AWS::Scheduler::Schedule")
+
+    # Player timers name it on create_schedule (tests/adapters/test_scheduler.py)
+    assert dispatch["Environment"]["Variables"][ENV["schedule_dead_letter_queue_arn"]] == dlq_arn
+    # and so does the leaderboard sweep
+    assert sweep["Target"]["DeadLetterConfig"] == {"Arn": dlq_arn}
+    # Scheduler sends dead letters as the schedule's role: both roles may send there.
+    senders = [
+        policy["Properties"]["Roles"]
+        for policy in synth.resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "sqs:SendMessage" in as_list(statement["Action"]) and statement["Resource"] == dlq_arn
+    ]
+    roles = {ref["Ref"] for roles in senders for ref in roles}
+    assert {sweep["Target"]["RoleArn"]["Fn::GetAtt"][0], timer_role_id(synth)} <= roles
+
+
+def test_the_leaderboard_schedule_role_trusts_scheduler_of_this_account_only(synth):
+    sweep = only_resource(synth, "AWS::Scheduler::Schedule")
+    role = synth.template["Resources"][sweep["Target"]["RoleArn"]["Fn::GetAtt"][0]]
+
+    (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    }
+
+
+def only_resource(synth: Synth, type_: str) -> dict[str, Any]:
+    (resource,) = synth.resources(type_).values()
+    props: dict[str, Any] = resource["Properties"]
+    return props
+
+
+def timer_role_id(synth: Synth) -> str:
+    return logical_id_of(synth, "AWS::IAM::Role", "/Scheduling/ExecutionRole/")
 
 
 def test_every_queue_is_encrypted_and_refuses_plain_http(synth, template):
     queues = synth.resources("AWS::SQS::Queue")
     policies = synth.resources("AWS::SQS::QueuePolicy").values()
 
-    # engine queue, its DLQ, rule-delivery DLQ, dispatch DLQ, SES feedback rule DLQ
-    assert len(queues) == 5
+    # engine queue, its DLQ, rule-delivery DLQ, dispatch DLQ, timer DLQ, SES feedback queue
+    # and its DLQ
+    assert len(queues) == 7
     for queue_id, queue in queues.items():
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
         denies = [
@@ -359,7 +440,7 @@ def test_dispatch_manages_schedules_of_its_group_and_passes_only_the_scheduler_r
 def test_dispatch_may_send_email_only_as_the_sender_through_the_configuration_set(synth):
     _, props = function(synth, DISPATCH_HANDLER)
     config_set_id = logical_id_of(synth, "AWS::SES::ConfigurationSet", "/ConfigurationSet/")
-    email_from = cdk_json_context()["email_from"]
+    email_from = PROD_CONTEXT["email_from"]
     (send,) = statements_with(role_statements(synth, props), "ses:SendEmail")
 
     resources = json.dumps(send["Resource"])
@@ -376,6 +457,13 @@ def test_dispatch_may_publish_derived_events_to_the_bus_only(synth):
     (put,) = statements_with(role_statements(synth, props), "events:PutEvents")
 
     assert put["Resource"] == {"Fn::GetAtt": [bus_id, "Arn"]}
+    # Only as the engine and only its derived types: dispatch cannot mint a deposit.
+    assert put["Condition"]["StringEquals"] == {"events:source": ENGINE_SOURCE}
+    detail_types = put["Condition"]["ForAllValues:StringEquals"]["events:detail-type"]
+    assert set(detail_types) == {
+        name for name, source in INTERNAL_DETAIL_SOURCES.items() if source == ENGINE_SOURCE
+    }
+    assert not set(detail_types) & set(OPERATOR_DETAIL_TYPES)
 
 
 # --- scheduler, email ----------------------------------------------------------------------
@@ -385,6 +473,7 @@ def test_schedule_role_may_only_put_timer_events_on_the_bus(synth, template):
     role_id = logical_id_of(synth, "AWS::IAM::Role", "/ExecutionRole/")
     group_id = logical_id_of(synth, "AWS::Scheduler::ScheduleGroup", "/Group")
     bus_id = logical_id_of(synth, "AWS::Events::EventBus", "/Bus/")
+    dlq_id = logical_id_of(synth, "AWS::SQS::Queue", "/TimerDeadLetterQueue/")
     role = synth.template["Resources"][role_id]["Properties"]
 
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
@@ -411,7 +500,13 @@ def test_schedule_role_may_only_put_timer_events_on_the_bus(synth, template):
             },
             "Effect": "Allow",
             "Resource": {"Fn::GetAtt": [bus_id, "Arn"]},
-        }
+        },
+        # Dead letters are sent as the schedule's role.
+        {
+            "Action": "sqs:SendMessage",
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [dlq_id, "Arn"]},
+        },
     ]
 
 
@@ -476,7 +571,7 @@ def test_stack_outputs_names_and_urls_an_operator_needs(synth):
 
 
 def test_stack_is_environment_agnostic(synth):
-    stack = synth.app.node.find_child(STACK_ID)
+    stack = synth.app.node.find_child(synth.stack_id)
 
     assert Token.is_unresolved(stack.account)
     assert Token.is_unresolved(stack.region)

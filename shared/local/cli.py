@@ -385,6 +385,21 @@ def cmd_playbooks_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_seed(args: argparse.Namespace) -> int:
+    import boto3
+
+    from shared.clock import SystemClock
+    from shared.local.seed import SeedError, config_table_of, seed
+
+    session = boto3.Session(profile_name=args.profile, region_name=args.region)
+    try:
+        table = args.config_table or config_table_of(session.client("cloudformation"), args.stack)
+        seed(session.client("dynamodb"), table, SystemClock().now(), actor=args.actor)
+    except SeedError as exc:
+        return _fail(str(exc))
+    return 0
+
+
 def _control_get(info: dict[str, Any], path: str) -> dict[str, Any]:
     with urllib.request.urlopen(info["control"] + path, timeout=10) as resp:  # noqa: S310
         result: dict[str, Any] = json.loads(resp.read())
@@ -432,6 +447,18 @@ def build_parser() -> argparse.ArgumentParser:
     load = rules_sub.add_parser("load")
     load.add_argument("file")
     load.set_defaults(func=cmd_rules_load)
+    seed_cmd = sub.add_parser(
+        "seed",
+        help="load the starter config into a DEPLOYED stack (your AWS credentials)",
+    )
+    target = seed_cmd.add_mutually_exclusive_group(required=True)
+    target.add_argument("--stack", help="stack name, e.g. Engage-prod (reads ConfigTableName)")
+    target.add_argument("--config-table", help="the config table's name")
+    seed_cmd.add_argument("--region")
+    seed_cmd.add_argument("--profile")
+    seed_cmd.add_argument("--actor", default="seed", help="who the audit trail names")
+    seed_cmd.set_defaults(func=cmd_seed)
+
     playbooks = sub.add_parser("playbooks", help="list or load the shipped playbooks")
     playbooks_sub = playbooks.add_subparsers(dest="playbooks_command", required=True)
     playbooks_sub.add_parser("list").set_defaults(func=cmd_playbooks_list)

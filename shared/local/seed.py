@@ -39,7 +39,8 @@ def config_table_of(cloudformation: Any, stack: str) -> str:
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
     if CONFIG_TABLE_OUTPUT not in outputs:
         raise SeedError(f"stack {stack!r} has no {CONFIG_TABLE_OUTPUT} output: is it engage?")
-    return outputs[CONFIG_TABLE_OUTPUT]
+    name: str = outputs[CONFIG_TABLE_OUTPUT]
+    return name
 
 
 def seed(

@@ -739,6 +739,16 @@ DETAIL_MODELS: dict[str, type[EventDetail]] = {
     )
 }
 
+
+def has_field(detail_type: str, name: str) -> bool:
+    """Whether events of this type carry `name` (a field, or a derived one like `outcome`).
+
+    Not `hasattr` on the model class: pydantic keeps fields off the class, so only derived
+    (computed) fields would be found.
+    """
+    model = DETAIL_MODELS[detail_type]
+    return name in model.model_fields or name in model.model_computed_fields
+
 INTERNAL_SOURCE = "engage.scheduler"
 """Source of timer events (EventBridge Scheduler puts them on the bus)."""
 

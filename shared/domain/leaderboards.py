@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from events.models import DETAIL_MODELS, TimeZone
+from events.models import TimeZone, has_field
 from shared.domain.calendar_dates import local_midnight
 from shared.domain.durations import IsoDuration
 from shared.domain.rules import (
@@ -155,7 +155,7 @@ class Leaderboard(BaseModel):
     def _consistent(self) -> Leaderboard:
         field_name = self.score.of
         if field_name is not None:
-            lacking = [t for t in self.on if not hasattr(DETAIL_MODELS[t], field_name)]
+            lacking = [t for t in self.on if not has_field(t, field_name)]
             if lacking:
                 raise ValueError(f"score.of: {lacking} events have no {field_name!r}")
         taken: list[tuple[int, int]] = []

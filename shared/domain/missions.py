@@ -31,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 
-from events.models import DETAIL_MODELS
+from events.models import DETAIL_MODELS, has_field
 from shared.domain.calendar_dates import local_midnight
 from shared.domain.patterns import Matcher, compile_pattern
 from shared.domain.rules import (
@@ -70,7 +70,7 @@ class MissionStep(BaseModel):
         elif self.field is None:
             raise ValueError(f"field: a {self.counter} step needs the event field it reads")
         else:
-            lacking = [t for t in self.on if not _has_field(t, self.field)]
+            lacking = [t for t in self.on if not has_field(t, self.field)]
             if lacking:
                 raise ValueError(f"field: {lacking} events have no {self.field!r}")
             if self.counter == "sum":
@@ -82,11 +82,6 @@ class MissionStep(BaseModel):
         if self.counter == "distinct" and self.target > MAX_DISTINCT_TARGET:
             raise ValueError(f"target: at most {MAX_DISTINCT_TARGET} distinct values")
         return self
-
-
-def _has_field(detail_type: str, name: str) -> bool:
-    model = DETAIL_MODELS[detail_type]
-    return name in model.model_fields or name in model.model_computed_fields
 
 
 def _numeric_field(detail_type: str, name: str) -> bool:

@@ -191,6 +191,14 @@ def test_a_score_field_the_events_lack_is_refused():
         Leaderboard.model_validate(bad)
 
 
+@pytest.mark.parametrize("field", ["stake", "payout", "win_multiplier"])
+def test_a_board_scored_by_a_field_rounds_carry_is_accepted(field):
+    # stake and payout are plain fields, win_multiplier a derived one: all three exist.
+    board = Leaderboard.model_validate({**WEEKLY, "score": {"kind": "sum", "of": field}})
+
+    assert board.score.of == field
+
+
 def test_a_bad_stored_board_is_skipped_and_reported_while_others_work():
     snapshot = build_config(
         1, [], [], game_items={"leaderboard": [WEEKLY, {**WEEKLY, "board_id": "x", "shards": 99}]}

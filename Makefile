@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck unit synth scan bench clean
+.PHONY: install demo test deep lint typecheck unit synth scan bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ typecheck: install
 
 test: lint typecheck
 	$(BIN)/pytest
+
+# The suite with the long property runs (10,000 random RG histories instead of 1,500).
+deep: lint typecheck
+	ENGAGE_DEEP_PROPERTIES=1 $(BIN)/pytest
 
 unit: install
 	$(BIN)/pytest tests/unit

@@ -1,10 +1,33 @@
 """The README demo's story, asserted end to end through the real handlers on moto."""
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
+import pytest
+
+from shared import wiring
 from shared.domain.state import CancelTimer, ScheduleTimer, SendMessage
-from shared.local.demo import ANNA, BEN, CARA, DAN, run_demo
-from shared.local.embedded import sent_emails
+from shared.local.demo import ANNA, BEN, CARA, DAN, START, DemoResult, run_demo
+from shared.local.embedded import Embedded, sent_emails
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    result: DemoResult
+    lines: list[str]
+    emails: list[dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def demo(moto_server) -> Iterator[DemoRun]:
+    """The whole story, played once for the module: each test reads what it left behind."""
+    server, endpoint = moto_server
+    lines: list[str] = []
+    result = run_demo(out=lines.append, embedded=Embedded.on(server, endpoint, START))
+    yield DemoRun(result=result, lines=lines, emails=sent_emails(result.embedded))
+    wiring.reset()
 
 
 def outbox(stack, player):
@@ -12,9 +35,8 @@ def outbox(stack, player):
     return [(item.effect, status) for item, status, _ in items]
 
 
-def test_the_demo_story_plays_out_as_told(moto_server, stack):
-    lines: list[str] = []
-    result = run_demo(out=lines.append, embedded=stack)
+def test_the_demo_story_plays_out_as_told(demo):
+    result = demo.result
     stack = result.embedded
 
     anna, ben = outbox(stack, ANNA), outbox(stack, BEN)
@@ -38,9 +60,8 @@ def test_the_demo_story_plays_out_as_told(moto_server, stack):
     assert pending == ["lifecycle-at-risk"] * 4 + ["points"] * 2 + ["tier"] * 2
 
 
-def test_the_demo_game_layer_pays_each_reward_once_and_keeps_the_ledger_whole(moto_server, stack):
-    lines: list[str] = []
-    result = run_demo(out=lines.append, embedded=stack)
+def test_the_demo_game_layer_pays_each_reward_once_and_keeps_the_ledger_whole(demo):
+    result, lines = demo.result, demo.lines
     players = result.embedded.runtime.players
 
     dan = players.state(DAN)
@@ -61,9 +82,8 @@ def test_the_demo_game_layer_pays_each_reward_once_and_keeps_the_ledger_whole(mo
     assert [m.subject for m in players.inbox(DAN)] == ["New status: gold"]
 
 
-def test_the_demo_emails_really_reach_ses_rendered_with_fallbacks(moto_server, stack):
-    run_demo(out=lambda _: None, embedded=stack)
-    emails = sent_emails(stack)
+def test_the_demo_emails_really_reach_ses_rendered_with_fallbacks(demo):
+    emails = demo.emails
     by_recipient = {}
     for mail in emails:
         by_recipient.setdefault(mail["to"][0], []).append(mail["subject"])
@@ -78,8 +98,8 @@ def test_the_demo_emails_really_reach_ses_rendered_with_fallbacks(moto_server, s
         assert not re.search(r"\[[A-Z_]+\]", text)
 
 
-def test_the_demo_keeps_balances_equal_to_ledgers_and_parks_the_malformed_event(moto_server, stack):
-    result = run_demo(out=lambda _: None, embedded=stack)
+def test_the_demo_keeps_balances_equal_to_ledgers_and_parks_the_malformed_event(demo):
+    result = demo.result
     players = result.embedded.runtime.players
     for player in (ANNA, BEN):
         state = players.state(player)
@@ -91,10 +111,8 @@ def test_the_demo_keeps_balances_equal_to_ledgers_and_parks_the_malformed_event(
     assert '"bad-1"' in dlq[0]["body"]
 
 
-def test_the_demo_prints_a_readable_story(moto_server, stack):
-    lines: list[str] = []
-    run_demo(out=lines.append, embedded=stack)
-    text = "\n".join(lines)
+def test_the_demo_prints_a_readable_story(demo):
+    text = "\n".join(demo.lines)
     for expected in (
         "send welcome by email",
         "timer no-deposit-3d armed",
@@ -108,8 +126,8 @@ def test_the_demo_prints_a_readable_story(moto_server, stack):
     assert "anna@example.org" not in text  # contact details never printed
 
 
-def test_the_demo_shows_the_responsible_gaming_gate(moto_server, stack):
-    result = run_demo(out=lambda _: None, embedded=stack)
+def test_the_demo_shows_the_responsible_gaming_gate(demo):
+    result = demo.result
     players = result.embedded.runtime.players
     cara = outbox(result.embedded, CARA)
     assert players.state(CARA).points_balance == 0
@@ -123,8 +141,7 @@ def test_the_demo_shows_the_responsible_gaming_gate(moto_server, stack):
     }
 
 
-def test_the_self_excluded_player_gets_no_marketing_thank_you_either(moto_server, stack):
-    run_demo(out=lambda _: None, embedded=stack)
-    assert [m["subject"] for m in sent_emails(stack) if m["to"] == ["cara@example.org"]] == [
+def test_the_self_excluded_player_gets_no_marketing_thank_you_either(demo):
+    assert [m["subject"] for m in demo.emails if m["to"] == ["cara@example.org"]] == [
         "Welcome, Cara!"
     ]

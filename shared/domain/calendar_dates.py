@@ -1,9 +1,11 @@
-"""Calendar moments in the player's own time zone: birthdays and anniversaries."""
+"""Calendar moments in the player's own time zone: birthdays, anniversaries, local days,
+weeks and months."""
 
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 
@@ -32,3 +34,23 @@ def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     ambiguous one to its first occurrence, so consecutive days always tile exactly.
     """
     return datetime.combine(day, time(0), zone).astimezone(UTC)
+
+
+CalendarPeriod = Literal["day", "week", "month"]
+
+
+def calendar_window(
+    kind: CalendarPeriod, at: datetime, tz: ZoneInfo
+) -> tuple[datetime, datetime, str]:
+    """The calendar window holding `at` in `tz`: (start, end) in UTC and a period key (the
+    local start date). Weeks start on Monday; local midnights are DST-correct."""
+    local = at.astimezone(tz).date()
+    if kind == "day":
+        first, after = local, local + timedelta(days=1)
+    elif kind == "week":
+        first = local - timedelta(days=local.weekday())
+        after = first + timedelta(days=7)
+    else:
+        first = local.replace(day=1)
+        after = first + timedelta(days=calendar.monthrange(first.year, first.month)[1])
+    return local_midnight(first, tz), local_midnight(after, tz), first.isoformat()

@@ -20,9 +20,11 @@ from events.models import (
     EventDetail,
     TimerFired,
 )
+from shared.domain.calendar_dates import calendar_window
 from shared.domain.config import ConfigSnapshot
 from shared.domain.decision import Decision, TraceLine, match_document, order_events
 from shared.domain.durations import format_duration
+from shared.domain.engagement import zone
 from shared.domain.profile import apply_event
 from shared.domain.rules import (
     AwardPointsAction,
@@ -124,10 +126,20 @@ class _Run(
         if limit is None:
             return False
         fires = self.state.rule_fires.get(rule_id, [])
-        since = self.event.occurred_at - limit.period if limit.period else None
-        recent = [t for t in fires if since is None or t > since]
+        at = self.event.occurred_at
+        if limit.per is not None:
+            # The player's local day (week, month) holding the event, DST-correct.
+            time_zone = self.state.profile.time_zone or "UTC"
+            start, end, _ = calendar_window(limit.per, at, zone(time_zone))
+            recent = [t for t in fires if start <= t < end]
+            period = f"{limit.per} in {time_zone}"
+        elif limit.period is not None:
+            since = at - limit.period
+            recent = [t for t in fires if t > since]
+            period = format_duration(limit.period)
+        else:
+            recent, period = fires, "ever"
         if len(recent) >= limit.per_player:
-            period = format_duration(limit.period) if limit.period else "ever"
             self.trace(
                 rule_id, f"matched, but its limit ({limit.per_player} per {period}) is reached"
             )

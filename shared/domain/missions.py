@@ -14,7 +14,6 @@ docs/missions.md and are the reason progress is keyed the way it is:
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -32,7 +31,7 @@ from pydantic import (
 )
 
 from events.models import DETAIL_MODELS, has_field
-from shared.domain.calendar_dates import local_midnight
+from shared.domain.calendar_dates import calendar_window
 from shared.domain.patterns import Matcher, compile_pattern
 from shared.domain.rules import (
     Action,
@@ -226,23 +225,6 @@ def percent(mission: Mission, progress: MissionProgress | None) -> int:
 
 
 # --- windows ---------------------------------------------------------------------------
-
-
-def calendar_window(
-    kind: Literal["day", "week", "month"], at: datetime, tz: ZoneInfo
-) -> tuple[datetime, datetime, str]:
-    """The calendar window holding `at` in `tz`: (start, end) in UTC and a period key (the
-    local start date). Weeks start on Monday; local midnights are DST-correct."""
-    local = at.astimezone(tz).date()
-    if kind == "day":
-        first, after = local, local + timedelta(days=1)
-    elif kind == "week":
-        first = local - timedelta(days=local.weekday())
-        after = first + timedelta(days=7)
-    else:
-        first = local.replace(day=1)
-        after = first + timedelta(days=calendar.monthrange(first.year, first.month)[1])
-    return local_midnight(first, tz), local_midnight(after, tz), first.isoformat()
 
 
 def run_window(

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from events.models import DETAIL_MODELS
+from shared.domain.calendar_dates import CalendarPeriod
 from shared.domain.durations import IsoDuration
 from shared.domain.patterns import Matcher, PatternIndex, compile_pattern
 
@@ -335,12 +336,28 @@ REWARD_ACTIONS = (AwardPointsAction, GrantBadgeAction, GrantSpinsAction, SendAct
 
 
 class Limit(BaseModel):
-    """At most `per_player` firings per player within `period` (event time); no period = ever."""
+    """At most `per_player` firings per player, by event time: per calendar `per` (day, week
+    from Monday, month) in the player's own time zone, or within any rolling `period`
+    (an ISO 8601 duration), or ever when neither is given.
+
+    "Once a day" is a calendar day (`"per": "day"`): what marketers mean, and what the
+    starter rules and playbooks use. A rolling `"period": "P1D"` means "at most once in any
+    24 hours", so a login at 21:00 and one at 08:00 the next day earn once.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     per_player: Annotated[int, Field(ge=1, le=10_000)]
+    per: CalendarPeriod | None = None
     period: IsoDuration | None = None
+
+    @model_validator(mode="after")
+    def _one_window(self) -> Limit:
+        if self.per is not None and self.period is not None:
+            raise ValueError(
+                "per: give a calendar 'per' (day, week, month) or a rolling 'period', not both"
+            )
+        return self
 
 
 class Rule(BaseModel):

@@ -1,11 +1,15 @@
 """The pure decision: points, sends, timers, limits, consent, replay determinism."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from shared.domain.decide import decide, decide_all
+from shared.domain.rules import Rule
 from shared.domain.state import CancelTimer, PlayerState, ScheduleTimer, SendMessage, schedule_name
 from tests.builders import (
     NUDGE_RULES,
@@ -73,6 +77,96 @@ def test_a_once_per_day_limit_counts_by_event_time():
     d = run(cfg, logged_in(at(hours=1)), logged_in(at(hours=5)), logged_in(at(hours=25, minutes=1)))
     assert d.state.points_balance == 20
     assert any("limit (1 per P1D) is reached" in str(t) for t in d.trace)
+
+
+def daily_login(limit):
+    return config(
+        {
+            "rule_id": "daily",
+            "on": ["player.logged_in"],
+            "then": [{"award_points": {"points": 10}}],
+            "limit": limit,
+        }
+    )
+
+
+KYIV = ZoneInfo("Europe/Kyiv")
+
+
+def kyiv(*args):
+    return datetime(*args, tzinfo=KYIV)
+
+
+def test_given_a_calendar_day_limit_then_21h_and_08h_next_morning_both_earn():
+    # Given a player in Kyiv (registered() sets Europe/Kyiv)
+    cfg = daily_login({"per_player": 1, "per": "day"})
+
+    # When they log in at 21:00, 23:30 and at 08:00 the next local day
+    d = run(
+        cfg,
+        registered(kyiv(2026, 11, 23, 20, 0)),
+        logged_in(kyiv(2026, 11, 23, 21, 0)),
+        logged_in(kyiv(2026, 11, 23, 23, 30)),
+        logged_in(kyiv(2026, 11, 24, 8, 0)),
+    )
+
+    # Then each local day earns once
+    assert d.state.points_balance == 20
+    assert any("limit (1 per day in Europe/Kyiv) is reached" in str(t) for t in d.trace)
+
+
+def test_given_a_rolling_day_limit_then_21h_and_08h_next_morning_earn_once():
+    cfg = daily_login({"per_player": 1, "period": "P1D"})
+
+    d = run(
+        cfg,
+        registered(kyiv(2026, 11, 23, 20, 0)),
+        logged_in(kyiv(2026, 11, 23, 21, 0)),
+        logged_in(kyiv(2026, 11, 24, 8, 0)),
+    )
+
+    assert d.state.points_balance == 10
+
+
+def test_the_calendar_day_is_the_players_local_day_not_utc():
+    # 23:30 and 00:30 Kyiv time are the same UTC day (21:30, 22:30 UTC) but two local days.
+    cfg = daily_login({"per_player": 1, "per": "day"})
+
+    d = run(
+        cfg,
+        registered(kyiv(2026, 11, 23, 20, 0)),
+        logged_in(kyiv(2026, 11, 23, 23, 30)),
+        logged_in(kyiv(2026, 11, 24, 0, 30)),
+    )
+
+    assert d.state.points_balance == 20
+
+
+def test_a_calendar_week_limit_starts_on_the_local_monday():
+    cfg = daily_login({"per_player": 1, "per": "week"})
+
+    d = run(
+        cfg,
+        registered(kyiv(2026, 11, 22, 10, 0)),
+        logged_in(kyiv(2026, 11, 22, 23, 0)),  # Sunday
+        logged_in(kyiv(2026, 11, 23, 0, 10)),  # Monday: a new week
+        logged_in(kyiv(2026, 11, 29, 23, 0)),  # Sunday of that week
+    )
+
+    assert d.state.points_balance == 20
+
+
+def test_a_limit_with_both_a_calendar_and_a_rolling_window_is_refused_with_the_field():
+    rule = {
+        "rule_id": "daily",
+        "on": ["player.logged_in"],
+        "then": [{"award_points": {"points": 10}}],
+        "limit": {"per_player": 1, "per": "day", "period": "P1D"},
+    }
+
+    with pytest.raises(ValidationError, match="per: give a calendar 'per'") as refused:
+        Rule.model_validate(rule)
+    assert refused.value.errors()[0]["loc"] == ("limit",)
 
 
 def test_a_lifetime_limit_keeps_only_what_it_needs_in_state():

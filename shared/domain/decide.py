@@ -156,6 +156,13 @@ class _Run(
         self.state.rule_fires[rule_id] = sorted(fires)[-limit.per_player :]
 
     def execute(self, rule: CompiledRule, actions: Sequence[Any], path: str) -> None:
+        outer, self.deliveries = self.deliveries, []
+        try:
+            self._execute(rule, actions, path)
+        finally:
+            self.deliveries = outer
+
+    def _execute(self, rule: CompiledRule, actions: Sequence[Any], path: str) -> None:
         for i, action in enumerate(actions):
             action_path = f"{path}{i}"
             match action:

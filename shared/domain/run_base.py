@@ -39,6 +39,10 @@ class RunBase:
     now: datetime
     state: PlayerState
     decision: Decision = field(init=False)
+    # When the messages of the action list being executed reach the player: now for a send,
+    # the end of quiet hours (or of a cap) for a deferred one. An offer those messages
+    # announce opens at the first of them, not before the player can know of it.
+    deliveries: list[datetime] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.decision = Decision(state=self.state)

@@ -130,6 +130,7 @@ class DeliveryMixin(RunBase):
                 at=self.now, channel=channel, template=template_id, category=template.category
             )
         )
+        self.deliveries.append(self.now)
         self.trace(rule_id, label)
         return True
 
@@ -137,6 +138,7 @@ class DeliveryMixin(RunBase):
         self, rule_id: str, template_id: str, channel: str, until: datetime, why: str, path: str
     ) -> None:
         """Hold a message until `until` with a one-time timer; gates are re-checked then."""
+        self.deliveries.append(until)
         timer = f"defer-{stable_id(self.event.event_id, rule_id, path)[:16]}"
         self.arm_timer(
             rule_id,

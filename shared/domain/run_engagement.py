@@ -128,9 +128,15 @@ class EngagementMixin(RunBase):
 
     def open_offer(self, rule: CompiledRule, action: OpenOfferAction, path: str) -> None:
         spec = action.open_offer
-        start = self.event.occurred_at
+        # "Come back within 2 hours" counts from when the message announcing it reaches the
+        # player (a send before it in the same action list), not from when the rule fired:
+        # a push held by quiet hours until 08:00 opens a window from 08:00.
+        start = min(self.deliveries) if self.deliveries else self.event.occurred_at
         self.state.engagement.offers[spec.offer] = Offer(
             multiplier=spec.multiplier, opened_at=start, until=start + spec.for_
         )
         until = (start + spec.for_).isoformat()
-        self.trace(rule.rule_id, f"offer {spec.offer}: points x{spec.multiplier} until {until}")
+        opens = "" if start == self.event.occurred_at else f" from {start.isoformat()}"
+        self.trace(
+            rule.rule_id, f"offer {spec.offer}: points x{spec.multiplier}{opens} until {until}"
+        )

@@ -310,3 +310,49 @@ def test_a_cascade_stops_once_the_first_message_was_opened():
     )
     assert sends(step) == []
     assert any("opened, stops here" in t.text for t in step.trace)
+
+
+# --- offers announced by a message open when it reaches the player -------------------------
+
+
+def offer_rule(*channels):
+    return {
+        "rule_id": "come-back",
+        "on": ["player.logged_in"],
+        "then": [
+            *({"send": {"template": "promo", "channel": c}} for c in channels),
+            {"open_offer": {"offer": "double", "multiplier": "2", "for": "PT2H"}},
+        ],
+    }
+
+
+def test_given_an_sms_held_by_quiet_hours_then_its_two_hour_offer_opens_when_it_is_sent():
+    # Given a login at 23:30 in Kyiv, inside quiet hours (21:00-09:00 local) for SMS
+    night = datetime(2026, 11, 24, 21, 30, tzinfo=UTC)
+    morning = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)  # 09:00 in Kyiv
+
+    # When the rule sends its SMS and opens a 2-hour offer
+    state, _ = run_at(cfg(offer_rule("sms")), player(night - timedelta(hours=1)), logged_in(night))
+
+    # Then the offer runs 09:00-11:00 local, the two hours the player really has
+    offer = state.engagement.offers["double"]
+    assert (offer.opened_at, offer.until) == (morning, morning + timedelta(hours=2))
+    assert not offer.open_at(night + timedelta(minutes=30))
+
+
+def test_given_one_message_sent_at_once_then_the_offer_opens_at_once():
+    night = datetime(2026, 11, 24, 21, 30, tzinfo=UTC)
+
+    state, _ = run_at(
+        cfg(offer_rule("sms", "email")), player(night - timedelta(hours=1)), logged_in(night)
+    )
+
+    assert state.engagement.offers["double"].opened_at == night
+
+
+def test_given_no_message_then_the_offer_opens_when_the_rule_fires():
+    cfg_no_send = cfg(offer_rule())
+
+    state, _ = run_at(cfg_no_send, player(), logged_in(NOON + timedelta(minutes=1)))
+
+    assert state.engagement.offers["double"].opened_at == NOON + timedelta(minutes=1)

@@ -749,6 +749,7 @@ def has_field(detail_type: str, name: str) -> bool:
     model = DETAIL_MODELS[detail_type]
     return name in model.model_fields or name in model.model_computed_fields
 
+
 INTERNAL_SOURCE = "engage.scheduler"
 """Source of timer events (EventBridge Scheduler puts them on the bus)."""
 

@@ -52,6 +52,7 @@ def _item(view: ItemView) -> s.ItemOut:
         updated_by=view.updated_by,
         enabled=view.enabled,
         problems=[s.FieldErrorOut(path=p.path, message=p.message) for p in view.problems],
+        warnings=[s.FieldErrorOut(path=w.path, message=w.message) for w in view.warnings],
     )
 
 

@@ -23,6 +23,7 @@ from shared.domain.game_config import GAME_KINDS
 from shared.domain.missions import Mission
 from shared.domain.rules import GrantBadgeAction, GrantSpinsAction, Rule, SendAction, walk_actions
 from shared.domain.segments import Segment
+from shared.domain.template_lint import template_warnings
 
 # Ids of existing items of a kind, for reference checks (loaded only when a kind needs them).
 ExistingIds = Callable[[str], set[str]]
@@ -38,6 +39,8 @@ class ConfigKind:
     item_id: Callable[[Any], str]
     can_enable: bool = False
     references: Callable[[Any, ExistingIds], list[FieldError]] | None = None
+    # What to tell the marketer about a valid item without refusing it (SMS segments...).
+    warnings: Callable[[Any], list[FieldError]] | None = None
 
 
 def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
@@ -117,11 +120,20 @@ RULE_KIND = ConfigKind(
     can_enable=True,
     references=_rule_references,
 )
+
+
+def _template_warnings(template: MessageTemplate) -> list[FieldError]:
+    return [
+        FieldError(w.field, w.message) for w in template_warnings(template.channel, template.parts)
+    ]
+
+
 TEMPLATE_KIND = ConfigKind(
     name=TEMPLATE,
     label="message template",
     validate=MessageTemplate.model_validate,
     item_id=_template_id,
+    warnings=_template_warnings,
 )
 
 SEGMENT_KIND = ConfigKind(

@@ -52,6 +52,7 @@ class ItemView:
     updated_by: str | None
     enabled: bool | None
     problems: list[FieldError] = field(default_factory=list)
+    warnings: list[FieldError] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -314,13 +315,16 @@ class ConfigAdmin:
     def _view(self, kind: ConfigKind, item: StoredItem) -> ItemView:
         body = item.body()
         problems: list[FieldError] = []
+        warnings: list[FieldError] = []
         if body is None:
             problems = [FieldError("(document)", "stored body is not a JSON object")]
         else:
             try:
-                validate_document(kind, body)
+                model = validate_document(kind, body)
             except Invalid as exc:
                 problems = exc.errors
+            else:
+                warnings = kind.warnings(model) if kind.warnings else []
         enabled = bool(body.get("enabled", True)) if kind.can_enable and body else None
         return ItemView(
             kind=kind.name,
@@ -331,6 +335,7 @@ class ConfigAdmin:
             updated_by=item.updated_by,
             enabled=enabled,
             problems=problems,
+            warnings=warnings,
         )
 
 

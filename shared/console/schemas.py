@@ -48,6 +48,8 @@ class ItemOut(BaseModel):
     updated_by: str | None
     enabled: bool | None
     problems: list[FieldErrorOut]
+    # Worth a look, not refused: SMS segments, push lengths.
+    warnings: list[FieldErrorOut] = Field(default_factory=list)
 
 
 class ItemsOut(BaseModel):

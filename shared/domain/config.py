@@ -26,6 +26,7 @@ from shared.domain.rules import (
     walk_actions,
 )
 from shared.domain.segments import CompiledSegment, Segment, compile_segments
+from shared.domain.template_lint import template_errors, template_warnings
 from shared.domain.templates import CompiledTemplate, TemplateError, parse_template
 from shared.domain.validation import describe_validation_error
 
@@ -79,7 +80,19 @@ class MessageTemplate(BaseModel):
                 raise ValueError(
                     f"{part}: unknown variables {unknown}; allowed: {sorted(TEMPLATE_VARIABLES)}"
                 )
+        errors = template_errors(self.channel, self.parts)
+        if errors:
+            raise ValueError("; ".join(str(e) for e in errors))
         return self
+
+    @property
+    def parts(self) -> tuple[tuple[str, str | None], ...]:
+        return (("subject", self.subject), ("text", self.text), ("html", self.html))
+
+    def warnings(self) -> list[str]:
+        """What a marketer should check that does not refuse the template (SMS segments,
+        push lengths): shown by the console when it is saved."""
+        return [str(w) for w in template_warnings(self.channel, self.parts)]
 
     @property
     def key(self) -> tuple[str, str, str]:

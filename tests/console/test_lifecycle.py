@@ -365,3 +365,25 @@ def test_a_published_change_reaches_the_engine_on_its_next_batch_and_an_unpublis
     log_in(2)
     # Then the next batch uses it
     assert points_of_last_login() == 99
+
+
+def test_a_template_with_another_tools_placeholder_is_refused_with_the_field(stack):
+    bad = call("POST", "/api/config/template", {"body": template(text="Hi *|FNAME|*")})
+
+    assert bad.status == 422
+    assert "write {{ first_name }}" in bad.field_errors["text"]
+
+
+def test_a_long_sms_template_is_saved_with_a_warning_about_its_segments(stack):
+    sms = {
+        "template_id": "promo",
+        "channel": "sms",
+        "text": "Hi {{ first_name }}, " + "a" * 200,
+    }
+
+    saved = call("POST", "/api/config/template", {"body": sms})
+
+    assert saved.status == 201
+    (warning,) = saved.json["warnings"]
+    assert warning["path"] == "text"
+    assert "2 segments" in warning["message"]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from events.models import PlayerRegistered
 from shared.domain.decide import decide_all
-from shared.domain.missions import calendar_window
+from shared.domain.calendar_dates import calendar_window
 from shared.domain.state import PlayerState
 from tests.builders import PLAYER, round_
 from tests.unit.test_missions import cfg, completions, explorer

@@ -182,6 +182,7 @@ function newItem() {
   $("editor-meta").textContent = "Not saved yet.";
   $("editor").value = JSON.stringify(skeleton(state.kind), null, 2);
   fieldErrors("editor-errors", null);
+  fieldErrors("editor-warnings", null);
   $("history").replaceChildren();
   show("toggle-enabled", false); show("delete", false); show("show-history", false);
   setupDryRun();
@@ -194,6 +195,7 @@ async function openItem(id) {
   $("editor-meta").textContent = `version ${item.version}, changed by ${item.updated_by || "?"} at ${item.updated_at || "?"}`;
   $("editor").value = JSON.stringify(item.body, null, 2);
   fieldErrors("editor-errors", item.problems.length ? { message: "The stored item has problems:", errors: item.problems } : null);
+  fieldErrors("editor-warnings", (item.warnings || []).length ? { message: "Worth a look before publishing:", errors: item.warnings } : null);
   $("history").replaceChildren();
   show("toggle-enabled", item.enabled !== null);
   $("toggle-enabled").textContent = item.enabled ? "Disable" : "Enable";

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events.models import PlayerRegistered
-from shared.domain.decide import decide_all
 from shared.domain.calendar_dates import calendar_window
+from shared.domain.decide import decide_all
 from shared.domain.state import PlayerState
 from tests.builders import PLAYER, round_
 from tests.unit.test_missions import cfg, completions, explorer

@@ -21,7 +21,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import wiring
 from shared.adapters.player_store import parse_outbox_image
+from shared.tz_database import require_tz_database
 
+require_tz_database()  # cold start: refuse to run without tz data
 logger = Logger(service="engage-dispatch")
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 

@@ -21,7 +21,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import wiring
 from shared.services.engine import InboundRecord
+from shared.tz_database import require_tz_database
 
+require_tz_database()  # cold start: refuse to run without tz data
 logger = Logger(service="engage-engine")
 processor = BatchProcessor(event_type=EventType.SQS)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,7 @@ from shared.clock import FixedClock
 from shared.domain.patterns import compile_pattern
 from shared.local.lambda_context import LambdaContext
 from shared.local.provision import LOCAL_CREDENTIALS, REGION, Resources
+from shared.metrics import RecordingMetrics
 from shared.services.dispatch import DispatchObserver
 from shared.services.engine import EngineObserver
 from shared.wiring import (
@@ -54,6 +56,11 @@ def parse_at(expression: str) -> datetime:
     return datetime.fromisoformat(inner).replace(tzinfo=UTC)
 
 
+# The handlers flush their own Powertools Metrics per invocation; locally the services report
+# to `LocalRuntime.metrics` (a recorder) instead, so that object stays empty: not worth a warning.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+
 class LocalRuntime:
     def __init__(
         self,
@@ -68,6 +75,8 @@ class LocalRuntime:
         self.resources = resources
         self.clock = clock
         self.meter = CapacityMeter()
+        # What engine and dispatch would emit to CloudWatch, kept in memory.
+        self.metrics = RecordingMetrics()
         self.clients = AwsClients(
             endpoint_url=endpoint, region=REGION, credentials=LOCAL_CREDENTIALS
         )
@@ -106,6 +115,7 @@ class LocalRuntime:
                 observer=engine_observer,
                 meter=self.meter,
                 on_config_problem=on_config_problem,
+                metrics=self.metrics,
             ),
             dispatch=build_dispatch(
                 resources.dispatch_settings(),
@@ -114,6 +124,7 @@ class LocalRuntime:
                 observer=dispatch_observer,
                 meter=self.meter,
                 on_config_problem=on_config_problem,
+                metrics=self.metrics,
             ),
         )
 
@@ -156,6 +167,7 @@ class LocalRuntime:
                 observer=self._dispatch_observer,
                 meter=self.meter,
                 on_config_problem=self._on_config_problem,
+                metrics=self.metrics,
             )
         )
         return server
@@ -215,7 +227,7 @@ class LocalRuntime:
         if not messages:
             return 0
         event = {"Records": [self._sqs_record(m) for m in messages]}
-        result = engine_handler(event, LambdaContext("engage-engine"))  # type: ignore[arg-type]
+        result = engine_handler(event, LambdaContext("engage-engine"))
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         for m in messages:
             if m["MessageId"] in failed:

@@ -12,12 +12,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from events.models import DETAIL_MODELS, INTERNAL_DETAIL_SOURCES, SCHEMA_VERSION, Envelope
+from events.models import (
+    DETAIL_MODELS,
+    INTERNAL_DETAIL_SOURCES,
+    PLATFORM_SENT_OPERATOR_TYPES,
+    PLATFORM_SOURCE_PREFIX,
+    SCHEMA_VERSION,
+    Envelope,
+)
 
 __all__ = [
     "ENVELOPE_DEF",
@@ -64,6 +72,17 @@ def _envelope_schema(detail_type: str) -> dict[str, Any]:
     properties["detail"] = {"$ref": "#"}
     if detail_type in INTERNAL_DETAIL_SOURCES:
         properties["source"] = {"const": INTERNAL_DETAIL_SOURCES[detail_type]}
+    else:
+        # An operator event: never under a platform source, but for the ones a platform
+        # function legitimately sends (events.models.PLATFORM_SENT_OPERATOR_TYPES).
+        operator: dict[str, Any] = {
+            **properties["source"],
+            "not": {"pattern": f"^{re.escape(PLATFORM_SOURCE_PREFIX)}"},
+        }
+        platform = PLATFORM_SENT_OPERATOR_TYPES.get(detail_type)
+        properties["source"] = (
+            {"anyOf": [{"const": platform}, operator]} if platform is not None else operator
+        )
     envelope["title"] = f"{detail_type} event"
     envelope["description"] = (
         "An EventBridge event carrying this detail, as a bus target receives it "

@@ -785,6 +785,30 @@ INTERNAL_DETAIL_SOURCES: dict[str, str] = {
 }
 """Detail-types operators may not send: only the platform's own source is accepted."""
 
+PLATFORM_SOURCE_PREFIX = "engage."
+"""Sources the platform's own publishers use; operators must use their own (casino.example)."""
+
+PLATFORM_SENT_OPERATOR_TYPES: dict[str, str] = {
+    "player.consent_changed": UNSUBSCRIBE_SOURCE,
+}
+"""The operator detail-types a platform source legitimately sends, and which one.
+
+Any other operator detail-type under an `engage.*` source is a forgery: a platform function
+(dispatch, feedback) must not be able to mint deposits or rounds with its own credentials.
+"""
+
+
+def source_problem(source: str, detail_type: str) -> str | None:
+    """Why this source may not send this detail-type, or None if it may."""
+    required = INTERNAL_DETAIL_SOURCES.get(detail_type)
+    if required is not None:
+        return None if source == required else f"{detail_type} may only come from {required}"
+    if source.startswith(PLATFORM_SOURCE_PREFIX) and (
+        PLATFORM_SENT_OPERATOR_TYPES.get(detail_type) != source
+    ):
+        return f"{detail_type} is an operator event; the platform source {source} may not send it"
+    return None
+
 
 class Envelope(BaseModel):
     """The EventBridge envelope as the engine receives it (extra AWS fields are allowed)."""
@@ -826,9 +850,9 @@ def parse_event(envelope: dict[str, Any]) -> EventDetail:
     model = DETAIL_MODELS.get(env.detail_type)
     if model is None:
         raise ContractError(f"detail-type: unknown {env.detail_type!r}")
-    required_source = INTERNAL_DETAIL_SOURCES.get(env.detail_type)
-    if required_source is not None and env.source != required_source:
-        raise ContractError(f"source: {model.detail_type} may only come from {required_source}")
+    problem = source_problem(env.source, env.detail_type)
+    if problem is not None:
+        raise ContractError(f"source: {problem}")
     try:
         return model.model_validate(env.detail)
     except ValueError as exc:

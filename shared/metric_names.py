@@ -1,26 +1,57 @@
-"""Names of the custom metrics the functions emit (CloudWatch namespace `Engage`).
+"""Every CloudWatch metric the functions emit: the one list the dashboard and alarms read.
 
-The one list both sides read: the functions emit these, the CDK dashboard and alarms chart
-and watch them, so a rename cannot silently leave an alarm on a metric nobody emits.
+Namespace `Engage` (POWERTOOLS_METRICS_NAMESPACE); Powertools adds the `service` dimension
+(engage-engine / engage-dispatch). Metrics not listed with a dimension carry only `service`.
 """
 
 from __future__ import annotations
 
-NAMESPACE = "Engage"
-SERVICE_DIMENSION = "service"
+from typing import Final
 
-# engine (service engage-engine)
-EVENTS_APPLIED = "EventsApplied"
-EVENTS_REFUSED = "EventsRefused"
-EVENTS_DUPLICATE = "EventsDuplicate"
-TIMERS_FIRED = "TimersFired"
-DECISION_LATENCY = "DecisionLatency"
+NAMESPACE: Final = "Engage"
+ENGINE_SERVICE: Final = "engage-engine"
+DISPATCH_SERVICE: Final = "engage-dispatch"
 
-# dispatch (service engage-dispatch)
-MESSAGES_SENT = "MessagesSent"
-MESSAGES_SUPPRESSED = "MessagesSuppressed"
-MESSAGES_FAILED = "MessagesFailed"
-TIMERS_ARMED = "TimersArmed"
-TIMERS_CANCELLED = "TimersCancelled"
-CHANNEL_DIMENSION = "Channel"
-REASON_DIMENSION = "Reason"
+# --- engine (Count unless noted) -----------------------------------------------------------
+EVENTS_APPLIED: Final = "EventsApplied"
+"""Events committed to a player (one per event, however many writes it implied)."""
+EVENTS_REFUSED: Final = "EventsRefused"
+"""Records parked in the engine DLQ (contract, forged source, transaction limit)."""
+EVENTS_DUPLICATE: Final = "EventsDuplicate"
+"""Events already applied before (redelivery, replay): ignored."""
+TIMERS_FIRED: Final = "TimersFired"
+"""engage.timer.fired events applied."""
+DECISION_LATENCY: Final = "DecisionLatency"
+"""Milliseconds: load, decide and commit for one player's events of a batch."""
+
+# --- dispatch (Count) ----------------------------------------------------------------------
+MESSAGES_SENT: Final = "MessagesSent"
+MESSAGES_SUPPRESSED: Final = "MessagesSuppressed"
+MESSAGES_FAILED: Final = "MessagesFailed"
+TIMERS_ARMED: Final = "TimersArmed"
+TIMERS_CANCELLED: Final = "TimersCancelled"
+
+# --- extra dimensions ----------------------------------------------------------------------
+CHANNEL: Final = "Channel"
+"""On MessagesSent and MessagesFailed: email, sms, push or inbox."""
+REASON: Final = "Reason"
+"""On MessagesSuppressed: one of SUPPRESSION_REASONS, never free text or ids."""
+
+SUPPRESSED_RG: Final = "ResponsibleGaming"
+SUPPRESSED_NO_CONSENT: Final = "ConsentWithdrawn"
+SUPPRESSION_REASONS: Final = (SUPPRESSED_RG, SUPPRESSED_NO_CONSENT)
+
+ENGINE_METRICS: Final = (
+    EVENTS_APPLIED,
+    EVENTS_REFUSED,
+    EVENTS_DUPLICATE,
+    TIMERS_FIRED,
+    DECISION_LATENCY,
+)
+DISPATCH_METRICS: Final = (
+    MESSAGES_SENT,
+    MESSAGES_SUPPRESSED,
+    MESSAGES_FAILED,
+    TIMERS_ARMED,
+    TIMERS_CANCELLED,
+)

@@ -23,6 +23,7 @@ from shared.adapters.scheduler import TimerScheduler
 from shared.adapters.secrets import read_key
 from shared.clock import Clock, SystemClock
 from shared.domain.unsubscribe import TokenSigner
+from shared.metrics import MetricsPort
 from shared.services.config_cache import ConfigCache
 from shared.services.deliverers import (
     Deliverer,
@@ -79,6 +80,7 @@ def build_engine(
     observer: EngineObserver | None = None,
     meter: CapacityMeter | None = None,
     on_config_problem: Any = None,
+    metrics: MetricsPort | None = None,
 ) -> EngineService:
     ddb = clients.client("dynamodb")
     return EngineService(
@@ -89,6 +91,7 @@ def build_engine(
         clock=clock,
         dedupe_for=timedelta(days=settings.dedupe_days),
         observer=observer,
+        metrics=metrics,
     )
 
 
@@ -99,6 +102,7 @@ def build_dispatch(
     observer: DispatchObserver | None = None,
     meter: CapacityMeter | None = None,
     on_config_problem: Any = None,
+    metrics: MetricsPort | None = None,
 ) -> DispatchService:
     ddb = clients.client("dynamodb")
     players = PlayerStore(settings.player_table, ddb, meter)
@@ -132,6 +136,7 @@ def build_dispatch(
         alerts=ComplianceAlerts(clients.client("sns"), settings.compliance_topic_arn),
         clock=clock,
         observer=observer,
+        metrics=metrics,
     )
 
 
@@ -181,6 +186,14 @@ def build_feedback(settings: FeedbackSettings, clients: AwsClients) -> FeedbackS
 _installed: dict[str, Any] = {}
 
 
+def _powertools(metrics: Any, service: str) -> MetricsPort | None:
+    if metrics is None:
+        return None
+    from shared.adapters.cloudwatch_metrics import PowertoolsMetrics
+
+    return PowertoolsMetrics(metrics, service)
+
+
 def install(
     *,
     engine: EngineService | None = None,
@@ -203,8 +216,10 @@ def reset() -> None:
     _installed.clear()
 
 
-def engine(logger: Any = None) -> EngineService:
+def engine(logger: Any = None, metrics: Any = None) -> EngineService:
+    """The engine; `metrics` is the handler's Powertools Metrics (flushed by log_metrics)."""
     if "engine" not in _installed:
+        from shared.metric_names import ENGINE_SERVICE
         from shared.observers import LoggingObserver
 
         observer = LoggingObserver(logger) if logger is not None else None
@@ -214,13 +229,16 @@ def engine(logger: Any = None) -> EngineService:
             AwsClients(),
             observer=observer,
             on_config_problem=observer.config_problem if observer else None,
+            metrics=_powertools(metrics, ENGINE_SERVICE),
         )
     service: EngineService = _installed["engine"]
     return service
 
 
-def dispatch(logger: Any = None) -> DispatchService:
+def dispatch(logger: Any = None, metrics: Any = None) -> DispatchService:
+    """Dispatch; `metrics` is the handler's Powertools Metrics (flushed by log_metrics)."""
     if "dispatch" not in _installed:
+        from shared.metric_names import DISPATCH_SERVICE
         from shared.observers import LoggingObserver
 
         observer = LoggingObserver(logger) if logger is not None else None
@@ -230,6 +248,7 @@ def dispatch(logger: Any = None) -> DispatchService:
             AwsClients(),
             observer=observer,
             on_config_problem=observer.config_problem if observer else None,
+            metrics=_powertools(metrics, DISPATCH_SERVICE),
         )
     service: DispatchService = _installed["dispatch"]
     return service

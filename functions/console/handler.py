@@ -14,7 +14,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.console import wiring
 from shared.console.api import handle
+from shared.tz_database import require_tz_database
 
+require_tz_database()  # cold start: refuse to run without tz data
 logger = Logger(service="engage-console")
 
 

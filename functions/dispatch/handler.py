@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -21,14 +21,20 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import wiring
 from shared.adapters.player_store import parse_outbox_image
+from shared.metric_names import DISPATCH_SERVICE
+from shared.tz_database import require_tz_database
 
-logger = Logger(service="engage-dispatch")
+require_tz_database()  # cold start: refuse to run without tz data
+logger = Logger(service=DISPATCH_SERVICE)
+# Namespace from POWERTOOLS_METRICS_NAMESPACE; flushed once per invocation by log_metrics.
+metrics = Metrics(service=DISPATCH_SERVICE)
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    service = wiring.dispatch(logger)
+    service = wiring.dispatch(logger, metrics)
 
     def perform(record: DynamoDBRecord) -> None:
         image = record.raw_event["dynamodb"]["NewImage"]

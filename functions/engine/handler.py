@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -20,9 +20,14 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import wiring
+from shared.metric_names import ENGINE_SERVICE
 from shared.services.engine import InboundRecord
+from shared.tz_database import require_tz_database
 
-logger = Logger(service="engage-engine")
+require_tz_database()  # cold start: refuse to run without tz data
+logger = Logger(service=ENGINE_SERVICE)
+# Namespace from POWERTOOLS_METRICS_NAMESPACE; flushed once per invocation by log_metrics.
+metrics = Metrics(service=ENGINE_SERVICE)
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
@@ -30,9 +35,10 @@ class RetryLater(Exception):
     """This record's player could not be written now; SQS will redeliver it."""
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    engine = wiring.engine(logger)
+    engine = wiring.engine(logger, metrics)
     records = [InboundRecord(r["messageId"], r["body"]) for r in event.get("Records", [])]
     outcome = engine.process(records)
 

@@ -13,7 +13,9 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import leaderboard_wiring
+from shared.tz_database import require_tz_database
 
+require_tz_database()  # cold start: refuse to run without tz data
 logger = Logger(service="engage-leaderboard-settle")
 
 

@@ -12,7 +12,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.player_api import wiring
 from shared.player_api.api import handle
+from shared.tz_database import require_tz_database
 
+require_tz_database()  # cold start: refuse to run without tz data
 logger = Logger(service="engage-player-api")
 
 

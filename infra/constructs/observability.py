@@ -28,6 +28,8 @@ from constructs import Construct
 
 from shared import metric_names as m
 
+# Powertools names the service dimension this (POWERTOOLS_SERVICE_NAME).
+SERVICE_DIMENSION = "service"
 PERIOD = Duration.minutes(5)
 # Dispatch reads a stream that keeps records 24 h: an hour behind is already an incident.
 ITERATOR_AGE_LIMIT = Duration.minutes(15)
@@ -183,7 +185,7 @@ class Observability(Construct):
             )
         self._alarm(
             "EmailSendFailures",
-            self._engage(m.MESSAGES_FAILED, "engage-dispatch", {m.CHANNEL_DIMENSION: "email"}),
+            self._engage(m.MESSAGES_FAILED, m.DISPATCH_SERVICE, {m.CHANNEL: "email"}),
             threshold=0,
             description=(
                 "Emails are failing to send (SES refused them): an unverified sender, the SES "
@@ -236,7 +238,7 @@ class Observability(Construct):
         return cloudwatch.Metric(
             namespace=m.NAMESPACE,
             metric_name=name,
-            dimensions_map={m.SERVICE_DIMENSION: service, **(extra or {})},
+            dimensions_map={SERVICE_DIMENSION: service, **(extra or {})},
             period=PERIOD,
             statistic=statistic,
         )
@@ -244,14 +246,14 @@ class Observability(Construct):
     # --- dashboard --------------------------------------------------------------------------
 
     def _dashboard(self, watched: Watched, stage: str) -> cloudwatch.Dashboard:
-        engine, dispatch = "engage-engine", "engage-dispatch"
+        engine, dispatch = m.ENGINE_SERVICE, m.DISPATCH_SERVICE
 
         def search(name: str, service: str, dimension: str) -> cloudwatch.MathExpression:
             # One line per channel or reason, whichever values the functions emit.
             return cloudwatch.MathExpression(
                 expression=(
-                    f"SEARCH('{{{m.NAMESPACE},{m.SERVICE_DIMENSION},{dimension}}} "
-                    f'MetricName="{name}" {m.SERVICE_DIMENSION}="{service}"\', \'Sum\', 300)'
+                    f"SEARCH('{{{m.NAMESPACE},{SERVICE_DIMENSION},{dimension}}} "
+                    f'MetricName="{name}" {SERVICE_DIMENSION}="{service}"\', \'Sum\', 300)'
                 ),
                 using_metrics={},
                 label=name,
@@ -301,17 +303,17 @@ class Observability(Construct):
         dashboard.add_widgets(
             cloudwatch.GraphWidget(
                 title="Messages sent per channel",
-                left=[search(m.MESSAGES_SENT, dispatch, m.CHANNEL_DIMENSION)],
+                left=[search(m.MESSAGES_SENT, dispatch, m.CHANNEL)],
                 width=8,
             ),
             cloudwatch.GraphWidget(
                 title="Messages suppressed per reason",
-                left=[search(m.MESSAGES_SUPPRESSED, dispatch, m.REASON_DIMENSION)],
+                left=[search(m.MESSAGES_SUPPRESSED, dispatch, m.REASON)],
                 width=8,
             ),
             cloudwatch.GraphWidget(
                 title="Messages failed per channel",
-                left=[search(m.MESSAGES_FAILED, dispatch, m.CHANNEL_DIMENSION)],
+                left=[search(m.MESSAGES_FAILED, dispatch, m.CHANNEL)],
                 width=8,
             ),
         )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,7 @@ from shared.clock import FixedClock
 from shared.domain.patterns import compile_pattern
 from shared.local.lambda_context import LambdaContext
 from shared.local.provision import LOCAL_CREDENTIALS, REGION, Resources
+from shared.metrics import RecordingMetrics
 from shared.services.dispatch import DispatchObserver
 from shared.services.engine import EngineObserver
 from shared.wiring import (
@@ -55,6 +57,11 @@ def parse_at(expression: str) -> datetime:
     return datetime.fromisoformat(inner).replace(tzinfo=UTC)
 
 
+# The handlers flush their own Powertools Metrics per invocation; locally the services report
+# to `LocalRuntime.metrics` (a recorder) instead, so that object stays empty: not worth a warning.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+
 class LocalRuntime:
     def __init__(
         self,
@@ -69,6 +76,8 @@ class LocalRuntime:
         self.resources = resources
         self.clock = clock
         self.meter = CapacityMeter()
+        # What engine and dispatch would emit to CloudWatch, kept in memory.
+        self.metrics = RecordingMetrics()
         self.clients = AwsClients(
             endpoint_url=endpoint, region=REGION, credentials=LOCAL_CREDENTIALS
         )
@@ -107,6 +116,7 @@ class LocalRuntime:
                 observer=engine_observer,
                 meter=self.meter,
                 on_config_problem=on_config_problem,
+                metrics=self.metrics,
             ),
             dispatch=build_dispatch(
                 resources.dispatch_settings(),
@@ -115,6 +125,7 @@ class LocalRuntime:
                 observer=dispatch_observer,
                 meter=self.meter,
                 on_config_problem=on_config_problem,
+                metrics=self.metrics,
             ),
         )
 
@@ -157,6 +168,7 @@ class LocalRuntime:
                 observer=self._dispatch_observer,
                 meter=self.meter,
                 on_config_problem=self._on_config_problem,
+                metrics=self.metrics,
             )
         )
         return server
@@ -216,7 +228,7 @@ class LocalRuntime:
         if not messages:
             return 0
         event = {"Records": [self._sqs_record(m) for m in messages]}
-        result = engine_handler(event, LambdaContext("engage-engine"))  # type: ignore[arg-type]
+        result = engine_handler(event, LambdaContext("engage-engine"))
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         for m in messages:
             if m["MessageId"] in failed:

@@ -27,6 +27,18 @@ from shared.domain.state import (
     stable_id,
 )
 from shared.errors import NotFoundError
+from shared.metric_names import (
+    CHANNEL,
+    MESSAGES_FAILED,
+    MESSAGES_SENT,
+    MESSAGES_SUPPRESSED,
+    REASON,
+    SUPPRESSED_NO_CONSENT,
+    SUPPRESSED_RG,
+    TIMERS_ARMED,
+    TIMERS_CANCELLED,
+)
+from shared.metrics import MetricsPort, RecordingMetrics
 from shared.services.config_cache import ConfigCache
 from shared.services.deliverers import Deliverer, PermanentDeliveryError, Rendered
 
@@ -72,7 +84,9 @@ class DispatchService:
         alerts: AlertPort,
         clock: Clock,
         observer: DispatchObserver | None = None,
+        metrics: MetricsPort | None = None,
     ) -> None:
+        self._metrics: MetricsPort = metrics if metrics is not None else RecordingMetrics()
         self._publisher = publisher
         self._alerts = alerts
         self._clock = clock
@@ -93,11 +107,13 @@ class DispatchService:
                     item.player_id, effect
                 )
                 self._mark(item.player_id, item.outbox_id, DONE, result)
+                self._metrics.count(TIMERS_ARMED)
             case CancelTimer():
                 result = f"schedule {effect.schedule_name}: " + self._timers.delete(
                     effect.schedule_name, effect.generation
                 )
                 self._mark(item.player_id, item.outbox_id, DONE, result)
+                self._metrics.count(TIMERS_CANCELLED)
             case PublishEvent():
                 result = self._publish(item, effect)
         self._observer.performed(item, result)
@@ -137,7 +153,7 @@ class DispatchService:
         self._mark(item.player_id, item.outbox_id, DONE, result)
         return result
 
-    def _rg_blocks(self, item: OutboxItem, effect: SendMessage) -> str | None:
+    def _rg_blocks(self, item: OutboxItem, effect: SendMessage) -> tuple[str, str] | None:
         """Consult the RG gate and consent again at send time: either may have changed."""
         if effect.category != "marketing":
             return None
@@ -156,6 +172,7 @@ class DispatchService:
             if verdict.allowed
             else verdict.reason or "responsible gaming"
         )
+        code = SUPPRESSED_NO_CONSENT if verdict.allowed else SUPPRESSED_RG
         self._players.put_audit(
             AuditEntry(
                 audit_id=stable_id(item.outbox_id, "dispatch-gate"),
@@ -170,7 +187,7 @@ class DispatchService:
                 retain_until=now + AUDIT_RETENTION,
             )
         )
-        return reason
+        return reason, code
 
     def _send(self, item: OutboxItem, effect: SendMessage) -> str:
         status = self._players.outbox_status(item.player_id, item.outbox_id)
@@ -178,26 +195,28 @@ class DispatchService:
             return f"{effect.channel} {effect.template}: already {status}"
         blocked = self._rg_blocks(item, effect)
         if blocked is not None:
-            result = f"{effect.channel} {effect.template}: suppressed at send time, {blocked}"
+            reason, code = blocked
+            result = f"{effect.channel} {effect.template}: suppressed at send time, {reason}"
             self._mark(item.player_id, item.outbox_id, SUPPRESSED, result)
+            self._metrics.count(MESSAGES_SUPPRESSED, dimension=(REASON, code))
             return result
         rendered = self.render(effect)
         label = f"{effect.channel} {effect.template}"
         if rendered is None:
-            result = f"{label}: template deleted before sending"
-            self._mark(item.player_id, item.outbox_id, FAILED, result)
-            return result
+            return self._failed(item, effect, f"{label}: template deleted before sending")
         deliverer = self._deliverers.get(effect.channel)
         if deliverer is None:
-            result = f"{label}: no {effect.channel} channel configured"
-            self._mark(item.player_id, item.outbox_id, FAILED, result)
-            return result
+            return self._failed(item, effect, f"{label}: no {effect.channel} channel configured")
         try:
             outcome = deliverer.deliver(item, effect, rendered, self._clock.now())
         except (PermanentDeliveryError, PermanentSendError) as exc:
-            result = f"{label}: refused ({exc})"
-            self._mark(item.player_id, item.outbox_id, FAILED, result)
-            return result
+            return self._failed(item, effect, f"{label}: refused ({exc})")
         result = f"{label}: {outcome}"
         self._mark(item.player_id, item.outbox_id, DONE, result)
+        self._metrics.count(MESSAGES_SENT, dimension=(CHANNEL, effect.channel))
+        return result
+
+    def _failed(self, item: OutboxItem, effect: SendMessage, result: str) -> str:
+        self._mark(item.player_id, item.outbox_id, FAILED, result)
+        self._metrics.count(MESSAGES_FAILED, dimension=(CHANNEL, effect.channel))
         return result

@@ -26,6 +26,7 @@ from events.models import (
     DepositReversed,
     EventDetail,
     SelfExcluded,
+    TimerFired,
     parse_event_json,
 )
 from shared.adapters.player_store import MAX_TRANSACTION_ITEMS, Commit, PlayerStore
@@ -35,6 +36,14 @@ from shared.domain.decide import Decision, decide, order_events
 from shared.domain.rg import RgThresholds, salvaged_event_id
 from shared.domain.state import AuditEntry, PlayerState, stable_id
 from shared.errors import ConflictError, ThrottledError
+from shared.metric_names import (
+    DECISION_LATENCY,
+    EVENTS_APPLIED,
+    EVENTS_DUPLICATE,
+    EVENTS_REFUSED,
+    TIMERS_FIRED,
+)
+from shared.metrics import MetricsPort, RecordingMetrics
 from shared.services.config_cache import ConfigCache
 
 MAX_ATTEMPTS = 5
@@ -134,8 +143,12 @@ class EngineService:
         dedupe_for: timedelta,
         observer: EngineObserver | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        metrics: MetricsPort | None = None,
+        stopwatch: Callable[[], float] = time.perf_counter,
     ) -> None:
         self._sleep = sleep
+        self._metrics: MetricsPort = metrics if metrics is not None else RecordingMetrics()
+        self._stopwatch = stopwatch
         self._players = players
         self._config = config
         self._dead_letters = dead_letters
@@ -234,6 +247,7 @@ class EngineService:
 
     def _refuse(self, record: InboundRecord, reason: str, outcome: BatchOutcome) -> None:
         self._observer.refused(record.message_id, reason)
+        self._metrics.count(EVENTS_REFUSED)
         outcome.refused[record.message_id] = reason
         try:
             self._dead_letters.send(record.body, reason, record.message_id)
@@ -249,9 +263,11 @@ class EngineService:
         config: ConfigSnapshot,
         outcome: BatchOutcome,
     ) -> None:
+        started = self._stopwatch()
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 self._try_apply(player_id, pendings, config, outcome)
+                self._metrics.milliseconds(DECISION_LATENCY, (self._stopwatch() - started) * 1000.0)
                 return
             except ConflictError as exc:
                 # Another batch wrote this player meanwhile: reload and decide again.
@@ -278,6 +294,7 @@ class EngineService:
         seen = sorted(loaded.seen_event_ids & events.keys())
         if seen:
             self._observer.duplicates(player_id, seen)
+            self._metrics.count(EVENTS_DUPLICATE, len(seen))
         fresh = order_events(p.event for p in pendings if p.event.event_id not in seen)
         if not fresh:
             return
@@ -294,16 +311,33 @@ class EngineService:
                 continue
             if 1 + len(chunk_events) + chunk.write_count + writes > MAX_TRANSACTION_ITEMS:
                 # Rare: many events for one player in one batch. Commit what fits, go on.
-                state = self._commit(player_id, state.version, chunk, chunk_events)
+                state = self._commit(
+                    player_id,
+                    state.version,
+                    chunk,
+                    chunk_events,
+                    [events[i].event for i in chunk_events],
+                )
                 chunk, chunk_events = Decision(state=state), []
                 step = decide(state, event, config, now)
             chunk.extend(step)
             chunk_events.append(event.event_id)
         if chunk_events:
-            self._commit(player_id, state.version, chunk, chunk_events)
+            self._commit(
+                player_id,
+                state.version,
+                chunk,
+                chunk_events,
+                [events[i].event for i in chunk_events],
+            )
 
     def _commit(
-        self, player_id: str, version: int, decision: Decision, event_ids: list[str]
+        self,
+        player_id: str,
+        version: int,
+        decision: Decision,
+        event_ids: list[str],
+        decision_events: Sequence[EventDetail],
     ) -> PlayerState:
         self._players.commit(
             Commit(
@@ -320,6 +354,10 @@ class EngineService:
             dedupe_for=self._dedupe_for,
         )
         self._observer.decided(player_id, decision)
+        self._metrics.count(EVENTS_APPLIED, len(event_ids))
+        fired = sum(1 for e in decision_events if isinstance(e, TimerFired))
+        if fired:
+            self._metrics.count(TIMERS_FIRED, fired)
         return decision.state.model_copy(update={"version": version + 1})
 
     def _refuse_event(self, pending: _Pending, reason: str, outcome: BatchOutcome) -> None:

@@ -382,6 +382,18 @@ def test_an_invalid_sample_whose_mistake_a_schema_can_express_is_refused_by_the_
     assert not _validator(detail_type, envelope=True).is_valid(event)
 
 
+def test_an_operator_envelope_schema_refuses_a_platform_source():
+    event = _load(SAMPLES / "invalid" / "deposit-from-platform-source.json")["event"]
+    assert not _validator("wallet.deposit_succeeded", envelope=True).is_valid(event)
+
+
+def test_the_consent_envelope_schema_allows_the_unsubscribe_route_and_operators():
+    sample = _load(SAMPLES / "valid" / "player.consent_changed.json")
+    validator = _validator("player.consent_changed", envelope=True)
+    assert validator.is_valid({**sample, "source": "engage.unsubscribe"})
+    assert not validator.is_valid({**sample, "source": "engage.ses"})
+
+
 def test_the_timer_envelope_schema_only_allows_the_internal_source():
     event = _load(SAMPLES / "invalid" / "timer-from-operator-source.json")["event"]
     assert not _validator("engage.timer.fired", envelope=True).is_valid(event)

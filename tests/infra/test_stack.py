@@ -142,8 +142,10 @@ def test_code_asset_holds_only_the_runtime_packages(synth):
 
     top_level = {p.name for p in asset_dir.iterdir()}
     files = [p for p in asset_dir.rglob("*") if p.is_file()]
-    assert top_level == {"functions", "shared", "events"}
+    # The runtime packages, and the tz database (Lambda's image has none for zoneinfo).
+    assert top_level == {"functions", "shared", "events", "tzdata"}
     assert all((asset_dir / pkg / "__init__.py").is_file() for pkg in top_level)
+    assert not (asset_dir / "shared" / "local").exists()
     assert not [p for p in files if "__pycache__" in p.parts or p.suffix == ".pyc"]
 
 

@@ -26,6 +26,7 @@ ENV = {
     "sms_provider": "ENGAGE_SMS_PROVIDER",
     "sms_origination_identity": "ENGAGE_SMS_ORIGINATION_IDENTITY",
     "push_application_id": "ENGAGE_PUSH_APPLICATION_ID",
+    "push_sns_applications": "ENGAGE_PUSH_SNS_APPLICATIONS",
 }
 
 
@@ -80,6 +81,9 @@ class DispatchSettings(BaseModel):
     # SNS: an optional origination number (+...) or sender id.
     sms_origination_identity: OptionalText = None
     push_application_id: OptionalText = None
+    # Push through SNS mobile push instead: "ios=<platform application ARN>,android=<ARN>"
+    # (the local runtime uses it over moto, which implements SNS platform endpoints).
+    push_sns_applications: OptionalText = None
 
     @model_validator(mode="after")
     def _eum_needs_an_identity(self) -> DispatchSettings:

@@ -144,7 +144,11 @@ def mobile_deliverers(
     settings: DispatchSettings, clients: AwsClients, players: PlayerStore
 ) -> dict[str, Deliverer]:
     """SMS and push deliverers, only for the channels the deployment configured."""
-    from shared.adapters.push import PinpointPushSender
+    from shared.adapters.push import (
+        PinpointPushSender,
+        SnsPushSender,
+        parse_platform_applications,
+    )
     from shared.adapters.sms import EumSmsSender, SnsSmsSender
     from shared.services.deliverers_mobile import PushDeliverer, SmsDeliverer
 
@@ -160,6 +164,13 @@ def mobile_deliverers(
     if settings.push_application_id:
         found["push"] = PushDeliverer(
             PinpointPushSender(clients.client("pinpoint"), settings.push_application_id),
+            players,
+        )
+    elif settings.push_sns_applications:
+        found["push"] = PushDeliverer(
+            SnsPushSender(
+                clients.client("sns"), parse_platform_applications(settings.push_sns_applications)
+            ),
             players,
         )
     return found

@@ -114,6 +114,20 @@ class PinpointPushSender:
         return PushResult(delivered=delivered, dead_tokens=dead, retry_tokens=retry)
 
 
+def parse_platform_applications(text: str) -> dict[str, str]:
+    """ "ios=<arn>,android=<arn>" -> {"ios": arn, "android": arn}; refuses anything else."""
+    applications: dict[str, str] = {}
+    for pair in (p.strip() for p in text.split(",") if p.strip()):
+        platform, sep, arn = pair.partition("=")
+        if not sep or platform.strip() not in CHANNEL_TYPES or not arn.strip().startswith("arn:"):
+            raise ValueError(
+                f"push SNS applications: {pair!r} is not <platform>=<platform application ARN> "
+                f"with a platform of {sorted(CHANNEL_TYPES)}"
+            )
+        applications[platform.strip()] = arn.strip()
+    return applications
+
+
 class SnsPushSender:
     """Alternative: SNS mobile push through platform applications (APNs, FCM) per platform.
 

@@ -11,7 +11,7 @@ from typing import Any
 from shared.domain.config import ConfigProblem
 from shared.domain.decide import Decision
 from shared.domain.state import OutboxItem
-from shared.local.embedded import Embedded, load_starter_config, sent_emails
+from shared.local.embedded import Embedded, load_starter_config, sent_emails, sent_push
 from shared.local.runtime import FiredTimer
 
 START = datetime.fromisoformat("2026-11-24T09:00:00+00:00")
@@ -292,6 +292,10 @@ def run_demo(out: Printer = print, embedded: Embedded | None = None) -> DemoResu
     out(f"\nEmails accepted by (local) SES: {len(emails)}")
     for mail in emails:
         out(f"  - subject: {mail['subject']!r}")
+    pushes = sent_push(embedded)
+    out(f"Push notifications accepted by (local) SNS: {len(pushes)}")
+    for push in pushes:
+        out(f"  - {push['platform']}: {push['title']!r}")
     return DemoResult(recorder=recorder, embedded=embedded)
 
 
@@ -312,7 +316,10 @@ def _game_layer(
         clients=runtime.clients,
         clock=embedded.clock,
     )
-    chapter("Dan deposits big: points, Gold tier at once (celebrated by email and inbox), a badge")
+    chapter(
+        "Dan deposits big: points, Gold tier at once (celebrated by email and push; the inbox "
+        "copy meets his 3-a-day marketing cap), a badge"
+    )
     send(
         envelope(
             "player.registered",
@@ -325,7 +332,20 @@ def _game_layer(
                 "country": "UA",
                 "first_name": "Dan",
                 "email": "dan@example.org",
-                "consents": {"email": True},
+                "consents": {"email": True, "push": True},
+            },
+        )
+    )
+    # His phone's app registers its push token (pushes go through SNS on moto locally).
+    send(
+        envelope(
+            "player.device_registered",
+            {
+                "player_id": DAN,
+                "event_id": "device-dan-1",
+                "occurred_at": _at(now()),
+                "device_token": "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90",
+                "platform": "ios",
             },
         )
     )

@@ -114,6 +114,25 @@ def sent_emails(embedded: Embedded) -> list[dict[str, Any]]:
     ]
 
 
+def sent_push(embedded: Embedded) -> list[dict[str, str]]:
+    """What moto's SNS accepted as mobile push, per endpoint (the local push provider)."""
+    from moto.backends import get_backend
+
+    backend = get_backend("sns")[ACCOUNT][REGION]
+    sent = []
+    for endpoint in backend.platform_endpoints.values():
+        for message in endpoint.messages.values():
+            fcm = json.loads(json.loads(message)["GCM"])["notification"]
+            sent.append(
+                {
+                    "platform": "ios" if endpoint.application.platform == "APNS" else "android",
+                    "title": fcm["title"],
+                    "body": fcm["body"],
+                }
+            )
+    return sent
+
+
 def sent_sms(embedded: Embedded) -> list[dict[str, str]]:
     """What moto's SNS accepted as SMS (the local SMS provider is SNS)."""
     from moto.backends import get_backend

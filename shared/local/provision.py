@@ -45,6 +45,9 @@ class Resources:
     # Fields with defaults stay last. moto's SNS accepts SMS publishes (read back from its
     # backend), so the local demo can send SMS; push has no moto support and stays off.
     sms_provider: str | None = "sns"
+    # Push goes through moto's SNS mobile push (platform applications per platform), so the
+    # demo and the console show push deliveries too.
+    push_sns_applications: str | None = None
 
     def engine_settings(self) -> EngineSettings:
         return EngineSettings.model_validate(asdict(self))
@@ -162,6 +165,16 @@ def provision(clients: AwsClients, unsubscribe_base_url: str = LOCAL_UNSUBSCRIBE
         Attributes={"RawMessageDelivery": "true"},
     )
 
+    push_applications = ",".join(
+        f"{platform}="
+        + sns.create_platform_application(
+            Name=f"{PREFIX}-{platform}",
+            Platform=service,
+            Attributes={"PlatformCredential": "local", "PlatformPrincipal": "local"},
+        )["PlatformApplicationArn"]
+        for platform, service in (("ios", "APNS"), ("android", "GCM"))
+    )
+
     ses = clients.client("sesv2")
     ses.create_email_identity(EmailIdentity=EMAIL_FROM)
     ses.create_configuration_set(ConfigurationSetName=PREFIX)
@@ -187,4 +200,5 @@ def provision(clients: AwsClients, unsubscribe_base_url: str = LOCAL_UNSUBSCRIBE
         compliance_queue_url=alerts_url,
         unsubscribe_base_url=unsubscribe_base_url,
         unsubscribe_secret_arn=secret_arn,
+        push_sns_applications=push_applications,
     )

@@ -165,3 +165,20 @@ def test_given_a_disabled_sns_endpoint_when_pushed_then_the_token_is_dead(client
     result = send(sender, IOS)
 
     assert (result.delivered, result.dead_tokens) == ([], [IOS.token])
+
+
+def test_platform_applications_are_read_from_their_setting():
+    from shared.adapters.push import parse_platform_applications
+
+    assert parse_platform_applications("ios=arn:aws:sns:eu-west-1:1:app/APNS/x, android=arn:a") == {
+        "ios": "arn:aws:sns:eu-west-1:1:app/APNS/x",
+        "android": "arn:a",
+    }
+
+
+@pytest.mark.parametrize("bad", ["ios", "watch=arn:x", "ios=not-an-arn"])
+def test_a_malformed_platform_application_setting_is_refused(bad):
+    from shared.adapters.push import parse_platform_applications
+
+    with pytest.raises(ValueError, match="platform application ARN"):
+        parse_platform_applications(bad)

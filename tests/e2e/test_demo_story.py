@@ -10,7 +10,7 @@ import pytest
 from shared import wiring
 from shared.domain.state import CancelTimer, ScheduleTimer, SendMessage
 from shared.local.demo import ANNA, BEN, CARA, DAN, START, DemoResult, run_demo
-from shared.local.embedded import Embedded, sent_emails
+from shared.local.embedded import Embedded, sent_emails, sent_push
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class DemoRun:
     result: DemoResult
     lines: list[str]
     emails: list[dict[str, Any]]
+    pushes: list[dict[str, str]]
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,12 @@ def demo(moto_server) -> Iterator[DemoRun]:
     server, endpoint = moto_server
     lines: list[str] = []
     result = run_demo(out=lines.append, embedded=Embedded.on(server, endpoint, START))
-    yield DemoRun(result=result, lines=lines, emails=sent_emails(result.embedded))
+    yield DemoRun(
+        result=result,
+        lines=lines,
+        emails=sent_emails(result.embedded),
+        pushes=sent_push(result.embedded),
+    )
     wiring.reset()
 
 
@@ -79,7 +85,10 @@ def test_the_demo_game_layer_pays_each_reward_once_and_keeps_the_ledger_whole(de
     assert any("a retried request: same answer" in line for line in lines)
     # Anna's losing round scored nothing, so she is not placed and wins no prize.
     assert all(line.rule_id != "board.weekly-big-wins" for line in players.ledger(ANNA))
-    assert [m.subject for m in players.inbox(DAN)] == ["New status: gold"]
+    # The deposit thanks and the Gold email and push are three marketing messages that day
+    # (the welcome is a service message): the inbox copy meets the 3-a-day cap.
+    assert players.inbox(DAN) == []
+    assert any("frequency cap" in a.reason for a in players.audit(DAN))
 
 
 def test_the_demo_emails_really_reach_ses_rendered_with_fallbacks(demo):
@@ -145,3 +154,18 @@ def test_the_self_excluded_player_gets_no_marketing_thank_you_either(demo):
     assert [m["subject"] for m in demo.emails if m["to"] == ["cara@example.org"]] == [
         "Welcome, Cara!"
     ]
+
+
+def test_the_gold_celebration_reaches_dans_phone_by_push_through_the_local_provider(demo):
+    # The local runtime delivers push through SNS mobile push on moto, so the story shows
+    # what AWS would do instead of "no push channel configured".
+    assert demo.pushes == [
+        {"platform": "ios", "title": demo.pushes[0]["title"], "body": demo.pushes[0]["body"]}
+    ]
+    assert "gold" in (demo.pushes[0]["title"] + demo.pushes[0]["body"]).lower()
+    statuses = [
+        status
+        for item, status, _ in demo.result.embedded.runtime.players.outbox(DAN)
+        if getattr(item.effect, "channel", None) == "push"
+    ]
+    assert statuses == ["done"]

@@ -1,0 +1,362 @@
+"""Many event patterns compiled into one automaton, so matching costs what the event
+costs, not what the rule count costs (the aws/event-ruler approach).
+
+How it works:
+
+* Every pattern is expanded into plain conjunctions: ``$or`` at any level multiplies out
+  (compile_pattern already refuses patterns that expand past 1,000), nested objects
+  become dotted field paths, so a conjunction is a list of (field path, condition).
+* All conjunctions share one trie. Its conditions are ordered by field path, paths that
+  many rules pin to exact values first (game, category, outcome...), so the first steps
+  are dictionary look-ups that leave few branches alive. Identical conditions share a
+  node, whichever rule wrote them.
+* A node keeps, per field path, the conditions that continue from it, grouped by how
+  they are looked up: exact strings and numbers in one dict (5 == 5.0 == Decimal("5")),
+  null/true/false apart (True == 1 in a dict), equals-ignore-case by lower-cased text,
+  prefixes and suffixes by their text (one slice per distinct length), exists and
+  exists:false as "has a leaf" / "has none". What is left (numeric ranges, anything-but,
+  prefix/suffix ignoring case, wildcard, cidr, the rare mixed list) is evaluated per
+  distinct condition at that node: once per event for all rules that share it.
+* An event is flattened once into path -> leaves for the paths the patterns use (arrays
+  are flattened, as the reference matcher does), then walked through the trie.
+
+Array consistency: patterns.Matcher requires the fields of one nested pattern to match
+inside the same element of an array of objects. The flattened view cannot see that, and
+it only ever answers too much there (every condition it checks is a relaxation), so when
+a walk passes through an array holding two or more objects the automaton's hits are
+confirmed with the rules' own Matcher. That is the only per-rule work, and it costs per
+hit, not per rule. Answers are identical to patterns.Matcher on every document (the
+differential property test in tests/unit/test_pattern_automaton.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Final, Generic, TypeVar
+
+from shared.domain.patterns import (
+    Matcher,
+    _compile_operator,
+    _exact,
+    _flatten,
+    _Leaf,
+    _Nested,
+    _Node,
+    _objects,
+    _Or,
+    _render,
+)
+
+__all__ = ["PatternAutomaton"]
+
+T = TypeVar("T")
+
+ValueTest = Callable[[Any], bool]
+Condition = tuple[str, _Leaf]  # (path key, leaf)
+
+_SCALAR_TYPES: Final = frozenset({str, int, float, Decimal, bool, type(None)})
+_NO_LEAVES: Final[list[Any]] = []
+
+
+class _Step:
+    """The conditions on one field path that continue from one node."""
+
+    __slots__ = (
+        "absent",
+        "children",
+        "exact",
+        "exists",
+        "generic",
+        "literals",
+        "lowered",
+        "path",
+        "prefix_lengths",
+        "prefixes",
+        "suffix_lengths",
+        "suffixes",
+    )
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.children: dict[str, _State] = {}  # condition key -> node after it
+        self.exact: dict[Hashable, list[_State]] = {}
+        self.literals: dict[int, list[_State]] = {}  # id(None/True/False) -> nodes
+        self.lowered: dict[str, list[_State]] = {}
+        self.prefixes: dict[str, list[_State]] = {}
+        self.prefix_lengths: tuple[int, ...] = ()
+        self.suffixes: dict[str, list[_State]] = {}
+        self.suffix_lengths: tuple[int, ...] = ()
+        self.generic: list[tuple[ValueTest, _State]] = []
+        self.exists: list[_State] = []
+        self.absent: list[_State] = []
+
+    def child(self, leaf: _Leaf) -> _State:
+        key = _render(leaf.source)
+        found = self.children.get(key)
+        if found is not None:
+            return found
+        state = _State()
+        self.children[key] = state
+        for alternative in leaf.source:
+            self._add(alternative, state)
+        return state
+
+    def _add(self, alternative: Any, state: _State) -> None:
+        if isinstance(alternative, str):
+            self.exact.setdefault(alternative, []).append(state)
+            return
+        if alternative is None or isinstance(alternative, bool):
+            self.literals.setdefault(id(alternative), []).append(state)
+            return
+        if not isinstance(alternative, Mapping):
+            number = _exact(alternative)
+            assert number is not None  # compile_pattern accepted it
+            self.exact.setdefault(number, []).append(state)
+            return
+        ((name, arg),) = alternative.items()
+        if name == "exists":
+            (self.exists if arg else self.absent).append(state)
+        elif name == "equals-ignore-case":
+            self.lowered.setdefault(arg.lower(), []).append(state)
+        elif name == "prefix" and isinstance(arg, str):
+            self.prefixes.setdefault(arg, []).append(state)
+            self.prefix_lengths = tuple(sorted({len(p) for p in self.prefixes}))
+        elif name == "suffix" and isinstance(arg, str):
+            self.suffixes.setdefault(arg, []).append(state)
+            self.suffix_lengths = tuple(sorted({len(s) for s in self.suffixes}))
+        else:
+            # compile_pattern validated it, so this cannot raise.
+            self.generic.append((_compile_operator(name, arg, "match"), state))
+
+    def reached(self, leaves: Sequence[Any], out: list[_State]) -> None:
+        """Append the nodes whose condition holds for these leaves (duplicates allowed)."""
+        if not leaves:
+            out.extend(self.absent)
+            return
+        out.extend(self.exists)
+        exact, generic = self.exact, self.generic
+        for value in leaves:
+            if isinstance(value, str):
+                hit = exact.get(value)
+                if hit is not None:
+                    out.extend(hit)
+                if self.lowered:
+                    hit = self.lowered.get(value.lower())
+                    if hit is not None:
+                        out.extend(hit)
+                if self.prefix_lengths:
+                    size = len(value)
+                    for length in self.prefix_lengths:
+                        if length > size:
+                            break
+                        hit = self.prefixes.get(value[:length])
+                        if hit is not None:
+                            out.extend(hit)
+                if self.suffix_lengths:
+                    size = len(value)
+                    for length in self.suffix_lengths:
+                        if length > size:
+                            break
+                        hit = self.suffixes.get(value[size - length :])
+                        if hit is not None:
+                            out.extend(hit)
+            elif value is None or value is True or value is False:
+                hit = self.literals.get(id(value))
+                if hit is not None:
+                    out.extend(hit)
+            elif exact:
+                number = _exact(value)
+                if number is not None:
+                    hit = exact.get(number)
+                    if hit is not None:
+                        out.extend(hit)
+            for test, state in generic:
+                if test(value):
+                    out.append(state)
+
+
+class _State:
+    """A trie node: the rules whose conjunction ends here, and the steps onwards."""
+
+    __slots__ = ("_by_path", "rules", "steps")
+
+    def __init__(self) -> None:
+        self.rules: list[int] = []
+        self.steps: list[_Step] = []
+        self._by_path: dict[str, _Step] = {}
+
+    def step(self, path: str) -> _Step:
+        found = self._by_path.get(path)
+        if found is None:
+            found = self._by_path[path] = _Step(path)
+            self.steps.append(found)
+        return found
+
+
+# --- patterns to conjunctions ------------------------------------------------------
+
+
+def _conjunctions(node: _Node) -> list[list[Condition]]:
+    """The pattern as an OR of ANDs of (path key, leaf); nested objects become paths."""
+    result: list[list[Condition]] = [[]]
+    for check in node.checks:
+        if isinstance(check, _Leaf):
+            options = [[(_path_key(check.path), check)]]
+        elif isinstance(check, _Nested):
+            options = _conjunctions(check.node)
+        else:
+            assert isinstance(check, _Or)
+            options = [c for branch in check.branches for c in _conjunctions(branch)]
+        result = [left + right for left in result for right in options]
+    return result
+
+
+def _path_key(path: tuple[str, ...]) -> str:
+    # One string per field path: unambiguous whatever the keys hold, and a str caches
+    # its hash (a tuple does not), which the per-event look-ups benefit from.
+    return json.dumps(path)
+
+
+def _pure_exact(leaf: _Leaf) -> bool:
+    return leaf.anchor is not None
+
+
+# --- document flattening -----------------------------------------------------------
+
+# key -> (path key when some pattern tests a leaf here, the keys below)
+_PathTree = dict[str, tuple[str | None, "_PathTree"]]
+
+
+def _walk(obj: Mapping[str, Any], tree: _PathTree, out: dict[str, list[Any]]) -> bool:
+    """Collect the leaves at every pattern path under obj into out; True when it went
+    through an array holding two or more objects (array consistency not guaranteed)."""
+    tangled = False
+    for key, (path, below) in tree.items():
+        value = obj.get(key, _NO_LEAVES)
+        if value is _NO_LEAVES:
+            continue
+        if path is not None:
+            if type(value) in _SCALAR_TYPES:
+                leaves = out.get(path)
+                if leaves is None:
+                    out[path] = [value]
+                else:
+                    leaves.append(value)
+            elif isinstance(value, list | tuple):
+                flat = _flatten(value, [])
+                if flat:
+                    out.setdefault(path, []).extend(flat)
+            elif not isinstance(value, Mapping):
+                out.setdefault(path, []).append(value)
+        if below:
+            if type(value) is dict or isinstance(value, Mapping):
+                tangled = _walk(value, below, out) or tangled
+            elif isinstance(value, list | tuple):
+                objects = _objects(value, [])
+                if len(objects) > 1:
+                    tangled = True
+                for item in objects:
+                    _walk(item, below, out)
+    return tangled
+
+
+# --- the automaton -----------------------------------------------------------------
+
+
+class PatternAutomaton(Generic[T]):
+    """All patterns of, say, one detail-type in one trie; matching(doc) returns the
+    items whose pattern matches doc, in the order they were given, exactly as
+    evaluating each Matcher would."""
+
+    def __init__(self, items: Iterable[tuple[T, Matcher]]) -> None:
+        self._items: list[T] = []
+        self._checks: list[Callable[[Mapping[str, Any], Mapping[str, Any]], bool]] = []
+        expanded: list[list[list[Condition]]] = []
+        for item, matcher in items:
+            self._items.append(item)
+            self._checks.append(matcher._match)
+            expanded.append(_conjunctions(matcher._root))
+
+        # Paths that many conjunctions pin to exact values go first: their dict look-up
+        # prunes the most.
+        pinned: dict[str, int] = {}
+        for conjunctions in expanded:
+            for conjunction in conjunctions:
+                for path, leaf in conjunction:
+                    if _pure_exact(leaf):
+                        pinned[path] = pinned.get(path, 0) + 1
+        paths = sorted(
+            {path for cs in expanded for c in cs for path, _ in c},
+            key=lambda p: (-pinned.get(p, 0), p),
+        )
+        rank = {path: i for i, path in enumerate(paths)}
+
+        self._root = _State()
+        self._states = 1
+        for position, conjunctions in enumerate(expanded):
+            for conjunction in conjunctions:
+                self._insert(position, conjunction, rank)
+        self._tree = _path_tree(tuple(json.loads(p)) for p in paths)
+
+    def _insert(self, position: int, conjunction: list[Condition], rank: dict[str, int]) -> None:
+        keyed = {(path, _render(leaf.source)): (path, leaf) for path, leaf in conjunction}
+        state = self._root
+        for key in sorted(keyed, key=lambda k: (rank[k[0]], k[1])):
+            path, leaf = keyed[key]
+            step = state.step(path)
+            before = len(step.children)
+            state = step.child(leaf)
+            self._states += len(step.children) - before
+        if not state.rules or state.rules[-1] != position:
+            state.rules.append(position)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def states(self) -> int:
+        """Trie nodes (a measure of how much the patterns share)."""
+        return self._states
+
+    def matching(self, doc: Mapping[str, Any]) -> list[T]:
+        """Items whose pattern matches doc, in the order they were given (stable)."""
+        leaves: dict[str, list[Any]] = {}
+        tangled = _walk(doc, self._tree, leaves)
+        hits: set[int] = set()
+        stack = [self._root]
+        seen: set[int] = set()
+        reached: list[_State] = []
+        get = leaves.get
+        while stack:
+            state = stack.pop()
+            if state.rules:
+                hits.update(state.rules)
+            for step in state.steps:
+                step.reached(get(step.path, _NO_LEAVES), reached)
+            if reached:
+                for child in reached:
+                    marker = id(child)
+                    if marker not in seen:
+                        seen.add(marker)
+                        stack.append(child)
+                reached.clear()
+        if tangled:
+            checks = self._checks
+            hits = {i for i in hits if checks[i](doc, doc)}
+        items = self._items
+        return [items[i] for i in sorted(hits)]
+
+
+def _path_tree(paths: Iterable[tuple[str, ...]]) -> _PathTree:
+    tree: _PathTree = {}
+    for keys in paths:
+        level = tree
+        for depth, key in enumerate(keys):
+            here, below = level.get(key, (None, {}))
+            if depth == len(keys) - 1:
+                here = _path_key(keys)
+            level[key] = (here, below)
+            level = below
+    return tree

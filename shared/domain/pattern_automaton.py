@@ -54,10 +54,17 @@ __all__ = ["PatternAutomaton"]
 T = TypeVar("T")
 
 ValueTest = Callable[[Any], bool]
-Condition = tuple[str, _Leaf]  # (path key, leaf)
+# (path key, the alternatives one leaf of the pattern lists, or one of them)
+Condition = tuple[str, list[Any]]
+# A rule's alternatives are split into conjunctions of their own while it yields at most
+# this many; past it a leaf keeps its list (one node per distinct list).
+_SPLIT_LIMIT: Final = 256
 
 _SCALAR_TYPES: Final = frozenset({str, int, float, Decimal, bool, type(None)})
 _NO_LEAVES: Final[list[Any]] = []
+_INFINITY: Final = Decimal("Infinity")
+Exact = int | Decimal
+Reach = Callable[[Sequence[Any], list["_State"]], None]
 
 
 class _Step:
@@ -74,6 +81,7 @@ class _Step:
         "path",
         "prefix_lengths",
         "prefixes",
+        "ranges",
         "suffix_lengths",
         "suffixes",
     )
@@ -88,18 +96,20 @@ class _Step:
         self.prefix_lengths: tuple[int, ...] = ()
         self.suffixes: dict[str, list[_State]] = {}
         self.suffix_lengths: tuple[int, ...] = ()
+        # (low, low included, high, high included, node), by low: a value stops the scan
+        # at the first range that starts above it.
+        self.ranges: list[tuple[Exact, bool, Exact, bool, _State]] = []
         self.generic: list[tuple[ValueTest, _State]] = []
         self.exists: list[_State] = []
         self.absent: list[_State] = []
 
-    def child(self, leaf: _Leaf) -> _State:
-        key = _render(leaf.source)
+    def child(self, key: str, alternatives: list[Any]) -> _State:
         found = self.children.get(key)
         if found is not None:
             return found
         state = _State()
         self.children[key] = state
-        for alternative in leaf.source:
+        for alternative in alternatives:
             self._add(alternative, state)
         return state
 
@@ -123,6 +133,9 @@ class _Step:
         elif name == "prefix" and isinstance(arg, str):
             self.prefixes.setdefault(arg, []).append(state)
             self.prefix_lengths = tuple(sorted({len(p) for p in self.prefixes}))
+        elif name == "numeric":
+            self.ranges.append((*_bounds(arg), state))
+            self.ranges.sort(key=lambda r: (r[0], not r[1]))
         elif name == "suffix" and isinstance(arg, str):
             self.suffixes.setdefault(arg, []).append(state)
             self.suffix_lengths = tuple(sorted({len(s) for s in self.suffixes}))
@@ -130,62 +143,132 @@ class _Step:
             # compile_pattern validated it, so this cannot raise.
             self.generic.append((_compile_operator(name, arg, "match"), state))
 
-    def reached(self, leaves: Sequence[Any], out: list[_State]) -> None:
-        """Append the nodes whose condition holds for these leaves (duplicates allowed)."""
-        if not leaves:
-            out.extend(self.absent)
-            return
-        out.extend(self.exists)
-        exact, generic = self.exact, self.generic
-        for value in leaves:
-            if isinstance(value, str):
-                hit = exact.get(value)
-                if hit is not None:
-                    out.extend(hit)
-                if self.lowered:
-                    hit = self.lowered.get(value.lower())
+    def compile(self) -> Reach:
+        """A function appending the nodes whose condition holds for the leaves at this
+        path (duplicates allowed), built once the trie is complete: it closes over only
+        the look-ups this step has, so the per-event work skips the empty ones."""
+        exists, exact, literals = tuple(self.exists), self.exact, self.literals
+        lowered, prefixes, suffixes = self.lowered, self.prefixes, self.suffixes
+        prefix_lengths, suffix_lengths = self.prefix_lengths, self.suffix_lengths
+        ranges, generic = tuple(self.ranges), tuple(self.generic)
+        text_lookups = bool(lowered or prefixes or suffixes)
+        numbers = bool(exact or ranges)
+
+        if not (literals or text_lookups or ranges or generic or exists):
+
+            def exact_only(leaves: Sequence[Any], out: list[_State]) -> None:
+                for value in leaves:
+                    kind = type(value)
+                    if kind is str or kind is int:
+                        hit = exact.get(value)
+                    elif value is None or value is True or value is False:
+                        continue
+                    else:
+                        number = _exact(value)
+                        hit = None if number is None else exact.get(number)
                     if hit is not None:
                         out.extend(hit)
-                if self.prefix_lengths:
-                    size = len(value)
-                    for length in self.prefix_lengths:
-                        if length > size:
-                            break
-                        hit = self.prefixes.get(value[:length])
-                        if hit is not None:
-                            out.extend(hit)
-                if self.suffix_lengths:
-                    size = len(value)
-                    for length in self.suffix_lengths:
-                        if length > size:
-                            break
-                        hit = self.suffixes.get(value[size - length :])
-                        if hit is not None:
-                            out.extend(hit)
-            elif value is None or value is True or value is False:
-                hit = self.literals.get(id(value))
-                if hit is not None:
-                    out.extend(hit)
-            elif exact:
-                number = _exact(value)
-                if number is not None:
-                    hit = exact.get(number)
+
+            return exact_only
+
+        def reach(leaves: Sequence[Any], out: list[_State]) -> None:
+            out.extend(exists)
+            for value in leaves:
+                if isinstance(value, str):
+                    hit = exact.get(value)
                     if hit is not None:
                         out.extend(hit)
-            for test, state in generic:
-                if test(value):
-                    out.append(state)
+                    if text_lookups:
+                        _text_lookups(
+                            value, lowered, prefixes, prefix_lengths, suffixes, suffix_lengths, out
+                        )
+                elif value is None or value is True or value is False:
+                    hit = literals.get(id(value))
+                    if hit is not None:
+                        out.extend(hit)
+                elif numbers:
+                    number = value if type(value) is int else _exact(value)
+                    if number is not None:
+                        hit = exact.get(number)
+                        if hit is not None:
+                            out.extend(hit)
+                        for low, low_in, high, high_in, state in ranges:
+                            if number < low:
+                                break
+                            if (number > low or low_in) and (
+                                number < high or (high_in and number == high)
+                            ):
+                                out.append(state)
+                for test, state in generic:
+                    if test(value):
+                        out.append(state)
+
+        return reach
+
+
+def _text_lookups(
+    value: str,
+    lowered: dict[str, list[_State]],
+    prefixes: dict[str, list[_State]],
+    prefix_lengths: tuple[int, ...],
+    suffixes: dict[str, list[_State]],
+    suffix_lengths: tuple[int, ...],
+    out: list[_State],
+) -> None:
+    if lowered:
+        hit = lowered.get(value.lower())
+        if hit is not None:
+            out.extend(hit)
+    size = len(value)
+    for length in prefix_lengths:
+        if length > size:
+            break
+        hit = prefixes.get(value[:length])
+        if hit is not None:
+            out.extend(hit)
+    for length in suffix_lengths:
+        if length > size:
+            break
+        hit = suffixes.get(value[size - length :])
+        if hit is not None:
+            out.extend(hit)
+
+
+def _bounds(arg: list[Any]) -> tuple[Exact, bool, Exact, bool]:
+    """A validated numeric expression as (low, included, high, included). Open ends are
+    infinities compared strictly, as patterns._range_test does (so Decimal Infinity is
+    above [">", 5]'s range too)."""
+    numbers = [_exact(x) for x in arg[1::2]]
+    assert all(n is not None for n in numbers)  # compile_pattern accepted them
+    if len(arg) == 4:
+        return numbers[0], arg[0] == ">=", numbers[1], arg[2] == "<="  # type: ignore[return-value]
+    op, bound = arg[0], numbers[0]
+    assert bound is not None
+    if op == "=":
+        return bound, True, bound, True
+    if op in (">", ">="):
+        return bound, op == ">=", _INFINITY, False
+    return -_INFINITY, False, bound, op == "<="
 
 
 class _State:
     """A trie node: the rules whose conjunction ends here, and the steps onwards."""
 
-    __slots__ = ("_by_path", "rules", "steps")
+    __slots__ = ("_by_path", "calls", "rules", "steps")
 
     def __init__(self) -> None:
         self.rules: list[int] = []
         self.steps: list[_Step] = []
         self._by_path: dict[str, _Step] = {}
+        # (path, how its conditions are looked up, nodes reached when it has no leaf)
+        self.calls: tuple[tuple[str, Reach, tuple[_State, ...]], ...] = ()
+
+    def finish(self) -> None:
+        """Freeze this node and those below for matching."""
+        self.calls = tuple((step.path, step.compile(), tuple(step.absent)) for step in self.steps)
+        for step in self.steps:
+            for child in step.children.values():
+                child.finish()
 
     def step(self, path: str) -> _Step:
         found = self._by_path.get(path)
@@ -198,17 +281,30 @@ class _State:
 # --- patterns to conjunctions ------------------------------------------------------
 
 
-def _conjunctions(node: _Node) -> list[list[Condition]]:
-    """The pattern as an OR of ANDs of (path key, leaf); nested objects become paths."""
+def _expand(root: _Node) -> list[list[Condition]]:
+    """The pattern as an OR of ANDs of conditions. A leaf's alternatives are ORed, so
+    they are split into conjunctions of their own when that stays small: then
+    {"game": ["a", "b"], ...} shares the node game = "a" with every other rule on "a",
+    instead of owning a node for the list ["a", "b"]."""
+    split = _conjunctions(root, split=True)
+    return split if len(split) <= _SPLIT_LIMIT else _conjunctions(root, split=False)
+
+
+def _conjunctions(node: _Node, *, split: bool) -> list[list[Condition]]:
+    """OR of ANDs of (path key, alternatives); nested objects become paths."""
     result: list[list[Condition]] = [[]]
     for check in node.checks:
         if isinstance(check, _Leaf):
-            options = [[(_path_key(check.path), check)]]
+            path = _path_key(check.path)
+            if split:
+                options = [[(path, [alternative])] for alternative in check.source]
+            else:
+                options = [[(path, check.source)]]
         elif isinstance(check, _Nested):
-            options = _conjunctions(check.node)
+            options = _conjunctions(check.node, split=split)
         else:
             assert isinstance(check, _Or)
-            options = [c for branch in check.branches for c in _conjunctions(branch)]
+            options = [c for b in check.branches for c in _conjunctions(b, split=split)]
         result = [left + right for left in result for right in options]
     return result
 
@@ -219,8 +315,11 @@ def _path_key(path: tuple[str, ...]) -> str:
     return json.dumps(path)
 
 
-def _pure_exact(leaf: _Leaf) -> bool:
-    return leaf.anchor is not None
+def _pure_exact(alternatives: list[Any]) -> bool:
+    return all(
+        isinstance(a, str) or (_exact(a) is not None and not isinstance(a, bool))
+        for a in alternatives
+    )
 
 
 # --- document flattening -----------------------------------------------------------
@@ -277,15 +376,15 @@ class PatternAutomaton(Generic[T]):
         for item, matcher in items:
             self._items.append(item)
             self._checks.append(matcher._match)
-            expanded.append(_conjunctions(matcher._root))
+            expanded.append(_expand(matcher._root))
 
         # Paths that many conjunctions pin to exact values go first: their dict look-up
         # prunes the most.
         pinned: dict[str, int] = {}
         for conjunctions in expanded:
             for conjunction in conjunctions:
-                for path, leaf in conjunction:
-                    if _pure_exact(leaf):
+                for path, alternatives in conjunction:
+                    if _pure_exact(alternatives):
                         pinned[path] = pinned.get(path, 0) + 1
         paths = sorted(
             {path for cs in expanded for c in cs for path, _ in c},
@@ -298,16 +397,17 @@ class PatternAutomaton(Generic[T]):
         for position, conjunctions in enumerate(expanded):
             for conjunction in conjunctions:
                 self._insert(position, conjunction, rank)
+        self._root.finish()
         self._tree = _path_tree(tuple(json.loads(p)) for p in paths)
 
     def _insert(self, position: int, conjunction: list[Condition], rank: dict[str, int]) -> None:
-        keyed = {(path, _render(leaf.source)): (path, leaf) for path, leaf in conjunction}
+        # Keyed by text: a condition written twice in one conjunction is one step.
+        keyed = {(path, _render(alternatives)): alternatives for path, alternatives in conjunction}
         state = self._root
-        for key in sorted(keyed, key=lambda k: (rank[k[0]], k[1])):
-            path, leaf = keyed[key]
+        for path, text in sorted(keyed, key=lambda k: (rank[k[0]], k[1])):
             step = state.step(path)
             before = len(step.children)
-            state = step.child(leaf)
+            state = step.child(text, keyed[path, text])
             self._states += len(step.children) - before
         if not state.rules or state.rules[-1] != position:
             state.rules.append(position)
@@ -326,27 +426,29 @@ class PatternAutomaton(Generic[T]):
         tangled = _walk(doc, self._tree, leaves)
         hits: set[int] = set()
         stack = [self._root]
-        seen: set[int] = set()
         reached: list[_State] = []
         get = leaves.get
         while stack:
             state = stack.pop()
             if state.rules:
                 hits.update(state.rules)
-            for step in state.steps:
-                step.reached(get(step.path, _NO_LEAVES), reached)
+            several = False
+            for path, reach, absent in state.calls:
+                found = get(path)  # never an empty list: _walk only files leaves it found
+                if found is not None:
+                    reach(found, reached)
+                    several = several or len(found) > 1
+                elif absent:
+                    reached.extend(absent)
             if reached:
-                for child in reached:
-                    marker = id(child)
-                    if marker not in seen:
-                        seen.add(marker)
-                        stack.append(child)
+                # A node has one parent, so only several leaves at one path can reach it
+                # twice (an array [5, 6] against >= 1): walk it once.
+                stack.extend(dict.fromkeys(reached) if several else reached)
                 reached.clear()
         if tangled:
             checks = self._checks
             hits = {i for i in hits if checks[i](doc, doc)}
-        items = self._items
-        return [items[i] for i in sorted(hits)]
+        return list(map(self._items.__getitem__, sorted(hits)))
 
 
 def _path_tree(paths: Iterable[tuple[str, ...]]) -> _PathTree:

@@ -26,7 +26,8 @@ from pydantic import (
 
 from events.models import DETAIL_MODELS
 from shared.domain.durations import IsoDuration
-from shared.domain.patterns import Matcher, PatternIndex, compile_pattern
+from shared.domain.pattern_automaton import PatternAutomaton
+from shared.domain.patterns import Matcher, compile_pattern
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
 
@@ -408,7 +409,8 @@ _MATCH_ALL = object()
 
 
 class RuleSet:
-    """Enabled rules, compiled and indexed by detail-type (then by the pattern index)."""
+    """Enabled rules, compiled and indexed by detail-type, then the conditions of one
+    detail-type compiled together into one PatternAutomaton."""
 
     def __init__(self, rules: Iterable[CompiledRule]) -> None:
         ordered = sorted(
@@ -424,7 +426,7 @@ class RuleSet:
                     self._unconditional.setdefault(detail_type, []).append(r)
                 else:
                     conditional.setdefault(detail_type, []).append((r, r.matcher))
-        self._index = {t: PatternIndex(items) for t, items in conditional.items()}
+        self._index = {t: PatternAutomaton(items) for t, items in conditional.items()}
 
     def __len__(self) -> int:
         return len(self._by_id)

@@ -171,6 +171,25 @@ class _Step:
 
             return exact_only
 
+        if not (exact or literals or text_lookups or generic or exists):
+
+            def ranges_only(leaves: Sequence[Any], out: list[_State]) -> None:
+                for value in leaves:
+                    kind = type(value)
+                    if kind is not int and (kind is not Decimal or value.is_nan()):
+                        value = _exact(value)
+                        if value is None:
+                            continue
+                    for low, low_in, high, high_in, state in ranges:
+                        if value < low:
+                            break
+                        if (value > low or low_in) and (
+                            value < high or (high_in and value == high)
+                        ):
+                            out.append(state)
+
+            return ranges_only
+
         def reach(leaves: Sequence[Any], out: list[_State]) -> None:
             out.extend(exists)
             for value in leaves:
@@ -324,40 +343,49 @@ def _pure_exact(alternatives: list[Any]) -> bool:
 
 # --- document flattening -----------------------------------------------------------
 
-# key -> (path key when some pattern tests a leaf here, the keys below)
-_PathTree = dict[str, tuple[str | None, "_PathTree"]]
+
+# One level of the pattern paths: (key, path key) for the leaves patterns test here, and
+# (key, level below) for the objects they descend into.
+class _Level:
+    __slots__ = ("branches", "leaves")
+
+    def __init__(self) -> None:
+        self.leaves: list[tuple[str, str]] = []
+        self.branches: dict[str, _Level] = {}
 
 
-def _walk(obj: Mapping[str, Any], tree: _PathTree, out: dict[str, list[Any]]) -> bool:
-    """Collect the leaves at every pattern path under obj into out; True when it went
-    through an array holding two or more objects (array consistency not guaranteed)."""
-    tangled = False
-    for key, (path, below) in tree.items():
+def _walk(obj: Mapping[str, Any], level: _Level, out: dict[str, list[Any]], merge: bool) -> bool:
+    """File the leaves at every pattern path under obj into out; True when it went
+    through an array holding two or more objects (array consistency not guaranteed).
+    merge: below an array, where several objects add to the same path."""
+    for key, path in level.leaves:
         value = obj.get(key, _NO_LEAVES)
         if value is _NO_LEAVES:
             continue
-        if path is not None:
-            if type(value) in _SCALAR_TYPES:
-                leaves = out.get(path)
-                if leaves is None:
-                    out[path] = [value]
-                else:
-                    leaves.append(value)
-            elif isinstance(value, list | tuple):
-                flat = _flatten(value, [])
-                if flat:
-                    out.setdefault(path, []).extend(flat)
-            elif not isinstance(value, Mapping):
-                out.setdefault(path, []).append(value)
-        if below:
-            if type(value) is dict or isinstance(value, Mapping):
-                tangled = _walk(value, below, out) or tangled
-            elif isinstance(value, list | tuple):
-                objects = _objects(value, [])
-                if len(objects) > 1:
-                    tangled = True
-                for item in objects:
-                    _walk(item, below, out)
+        if type(value) in _SCALAR_TYPES:
+            value = [value]
+        elif isinstance(value, list | tuple):
+            value = _flatten(value, [])
+            if not value:
+                continue
+        elif isinstance(value, Mapping):
+            continue  # an object is no leaf
+        else:
+            value = [value]
+        if merge and path in out:
+            out[path].extend(value)
+        else:
+            out[path] = value
+    tangled = False
+    for key, below in level.branches.items():
+        value = obj.get(key)
+        if type(value) is dict or isinstance(value, Mapping):
+            tangled = _walk(value, below, out, merge) or tangled
+        elif isinstance(value, list | tuple):
+            objects = _objects(value, [])
+            tangled = tangled or len(objects) > 1
+            for item in objects:
+                tangled = _walk(item, below, out, True) or tangled
     return tangled
 
 
@@ -423,15 +451,15 @@ class PatternAutomaton(Generic[T]):
     def matching(self, doc: Mapping[str, Any]) -> list[T]:
         """Items whose pattern matches doc, in the order they were given (stable)."""
         leaves: dict[str, list[Any]] = {}
-        tangled = _walk(doc, self._tree, leaves)
-        hits: set[int] = set()
+        tangled = _walk(doc, self._tree, leaves, False)
+        hits: list[list[int]] = []
         stack = [self._root]
         reached: list[_State] = []
         get = leaves.get
         while stack:
             state = stack.pop()
             if state.rules:
-                hits.update(state.rules)
+                hits.append(state.rules)
             several = False
             for path, reach, absent in state.calls:
                 found = get(path)  # never an empty list: _walk only files leaves it found
@@ -445,20 +473,21 @@ class PatternAutomaton(Generic[T]):
                 # twice (an array [5, 6] against >= 1): walk it once.
                 stack.extend(dict.fromkeys(reached) if several else reached)
                 reached.clear()
+        if not hits:
+            return []
+        # A node's rules are in given order without repeats; only several need merging.
+        positions = hits[0] if len(hits) == 1 else sorted(set().union(*hits))
         if tangled:
             checks = self._checks
-            hits = {i for i in hits if checks[i](doc, doc)}
-        return list(map(self._items.__getitem__, sorted(hits)))
+            positions = [i for i in positions if checks[i](doc, doc)]
+        return list(map(self._items.__getitem__, positions))
 
 
-def _path_tree(paths: Iterable[tuple[str, ...]]) -> _PathTree:
-    tree: _PathTree = {}
+def _path_tree(paths: Iterable[tuple[str, ...]]) -> _Level:
+    root = _Level()
     for keys in paths:
-        level = tree
-        for depth, key in enumerate(keys):
-            here, below = level.get(key, (None, {}))
-            if depth == len(keys) - 1:
-                here = _path_key(keys)
-            level[key] = (here, below)
-            level = below
-    return tree
+        level = root
+        for key in keys[:-1]:
+            level = level.branches.setdefault(key, _Level())
+        level.leaves.append((keys[-1], _path_key(keys)))
+    return root

@@ -76,6 +76,7 @@ class _Step:
         "exact",
         "exists",
         "generic",
+        "lists",
         "literals",
         "lowered",
         "path",
@@ -89,6 +90,8 @@ class _Step:
     def __init__(self, path: str) -> None:
         self.path = path
         self.children: dict[str, _State] = {}  # condition key -> node after it
+        # Some condition kept a list of alternatives: one leaf may reach its node twice.
+        self.lists = False
         self.exact: dict[Hashable, list[_State]] = {}
         self.literals: dict[int, list[_State]] = {}  # id(None/True/False) -> nodes
         self.lowered: dict[str, list[_State]] = {}
@@ -109,6 +112,7 @@ class _Step:
             return found
         state = _State()
         self.children[key] = state
+        self.lists = self.lists or len(alternatives) > 1
         for alternative in alternatives:
             self._add(alternative, state)
         return state
@@ -279,12 +283,15 @@ class _State:
         self.rules: list[int] = []
         self.steps: list[_Step] = []
         self._by_path: dict[str, _Step] = {}
-        # (path, how its conditions are looked up, nodes reached when it has no leaf)
-        self.calls: tuple[tuple[str, Reach, tuple[_State, ...]], ...] = ()
+        # (path, how its conditions are looked up, nodes reached when it has no leaf,
+        # whether one leaf may reach a node twice)
+        self.calls: tuple[tuple[str, Reach, tuple[_State, ...], bool], ...] = ()
 
     def finish(self) -> None:
         """Freeze this node and those below for matching."""
-        self.calls = tuple((step.path, step.compile(), tuple(step.absent)) for step in self.steps)
+        self.calls = tuple(
+            (step.path, step.compile(), tuple(step.absent), step.lists) for step in self.steps
+        )
         for step in self.steps:
             for child in step.children.values():
                 child.finish()
@@ -454,25 +461,24 @@ class PatternAutomaton(Generic[T]):
         tangled = _walk(doc, self._tree, leaves, False)
         hits: list[list[int]] = []
         stack = [self._root]
-        reached: list[_State] = []
-        get = leaves.get
+        pop, push, get = stack.pop, stack.extend, leaves.get
         while stack:
-            state = stack.pop()
+            state = pop()
             if state.rules:
                 hits.append(state.rules)
-            several = False
-            for path, reach, absent in state.calls:
+            for path, reach, absent, lists in state.calls:
                 found = get(path)  # never an empty list: _walk only files leaves it found
-                if found is not None:
+                if found is None:
+                    if absent:
+                        push(absent)
+                elif len(found) == 1 and not lists:
+                    reach(found, stack)  # one leaf, one alternative per node: no repeats
+                else:
+                    # Several leaves (an array [5, 6] against >= 1), or a list of
+                    # alternatives ("", "a" as prefixes), can reach one node twice.
+                    reached: list[_State] = []
                     reach(found, reached)
-                    several = several or len(found) > 1
-                elif absent:
-                    reached.extend(absent)
-            if reached:
-                # A node has one parent, so only several leaves at one path can reach it
-                # twice (an array [5, 6] against >= 1): walk it once.
-                stack.extend(dict.fromkeys(reached) if several else reached)
-                reached.clear()
+                    push(dict.fromkeys(reached))
         if not hits:
             return []
         # A node's rules are in given order without repeats; only several need merging.

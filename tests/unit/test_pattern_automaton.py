@@ -103,6 +103,24 @@ def test_given_rules_sharing_a_condition_when_compiled_then_they_share_its_node(
     assert rules.matching({"game": "g1", "stake": 6}) == list(range(50))
 
 
+def test_given_alternatives_multiplying_past_the_split_limit_when_matched_then_once_each() -> None:
+    # 20 x 20 alternatives = 400 conjunctions: the lists stay whole, and a value that
+    # fits two alternatives of one list ("", "a" as prefixes) still yields the rule once.
+    many = {"a": [f"v{i}" for i in range(20)], "b": [{"prefix": ""}, {"prefix": "a"}, *range(18)]}
+    rules = automaton(many, {"a": ["v3"]})
+    assert rules.matching({"a": "v3", "b": "ab"}) == [0, 1]
+    assert rules.matching({"a": "v3", "b": 17}) == [0, 1]
+    assert rules.matching({"a": "v3", "b": 18}) == [1]
+
+
+def test_given_an_open_range_when_the_value_is_decimal_infinity_then_it_answers_as_matcher() -> (
+    None
+):
+    pattern = {"n": [{"numeric": [">", 5]}]}
+    doc = {"n": Decimal("Infinity")}
+    assert automaton(pattern).matching(doc) == one_by_one([pattern], doc)
+
+
 def test_given_arbitrary_items_when_compiled_then_they_are_returned_as_given() -> None:
     rule = object()
     rules = PatternAutomaton([(rule, compile_pattern({"a": ["x"]}))])

@@ -34,6 +34,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal
+from itertools import chain
+from operator import itemgetter
 from typing import Any, Final, Generic, TypeVar
 
 from shared.domain.patterns import (
@@ -277,24 +279,28 @@ def _bounds(arg: list[Any]) -> tuple[Exact, bool, Exact, bool]:
 class _State:
     """A trie node: the rules whose conjunction ends here, and the steps onwards."""
 
-    __slots__ = ("_by_path", "calls", "rules", "steps")
+    __slots__ = ("_by_path", "calls", "rules", "shared", "steps")
 
     def __init__(self) -> None:
-        self.rules: list[int] = []
+        self.rules: list[int] = []  # rules ending here and nowhere else, in given order
+        self.shared: list[int] = []  # rules that end at other nodes too (split, $or)
         self.steps: list[_Step] = []
         self._by_path: dict[str, _Step] = {}
         # (path, how its conditions are looked up, nodes reached when it has no leaf,
         # whether one leaf may reach a node twice)
         self.calls: tuple[tuple[str, Reach, tuple[_State, ...], bool], ...] = ()
 
-    def finish(self) -> None:
-        """Freeze this node and those below for matching."""
+    def finish(self, ends: dict[int, int]) -> None:
+        """Freeze this node and those below for matching; ends counts the nodes each
+        rule ends at (one event can reach several of them: those need deduplicating)."""
+        self.shared = [r for r in self.rules if ends[r] > 1]
+        self.rules = [r for r in self.rules if ends[r] == 1]
         self.calls = tuple(
             (step.path, step.compile(), tuple(step.absent), step.lists) for step in self.steps
         )
         for step in self.steps:
             for child in step.children.values():
-                child.finish()
+                child.finish(ends)
 
     def step(self, path: str) -> _Step:
         found = self._by_path.get(path)
@@ -432,7 +438,14 @@ class PatternAutomaton(Generic[T]):
         for position, conjunctions in enumerate(expanded):
             for conjunction in conjunctions:
                 self._insert(position, conjunction, rank)
-        self._root.finish()
+        ends: dict[int, int] = {}
+        stack = [self._root]
+        while stack:
+            state = stack.pop()
+            for rule in state.rules:
+                ends[rule] = ends.get(rule, 0) + 1
+            stack.extend(c for step in state.steps for c in step.children.values())
+        self._root.finish(ends)
         self._tree = _path_tree(tuple(json.loads(p)) for p in paths)
 
     def _insert(self, position: int, conjunction: list[Condition], rank: dict[str, int]) -> None:
@@ -460,12 +473,15 @@ class PatternAutomaton(Generic[T]):
         leaves: dict[str, list[Any]] = {}
         tangled = _walk(doc, self._tree, leaves, False)
         hits: list[list[int]] = []
+        shared: list[list[int]] = []
         stack = [self._root]
         pop, push, get = stack.pop, stack.extend, leaves.get
         while stack:
             state = pop()
             if state.rules:
                 hits.append(state.rules)
+            if state.shared:
+                shared.append(state.shared)
             for path, reach, absent, lists in state.calls:
                 found = get(path)  # never an empty list: _walk only files leaves it found
                 if found is None:
@@ -479,14 +495,23 @@ class PatternAutomaton(Generic[T]):
                     reached: list[_State] = []
                     reach(found, reached)
                     push(dict.fromkeys(reached))
-        if not hits:
+        if shared:
+            # Timsort merges the already sorted runs in about linear time.
+            positions = sorted(chain(*hits, set().union(*shared)))
+        elif len(hits) > 1:
+            positions = sorted(chain.from_iterable(hits))
+        elif hits:
+            positions = hits[0]
+        else:
             return []
-        # A node's rules are in given order without repeats; only several need merging.
-        positions = hits[0] if len(hits) == 1 else sorted(set().union(*hits))
         if tangled:
             checks = self._checks
             positions = [i for i in positions if checks[i](doc, doc)]
-        return list(map(self._items.__getitem__, positions))
+            if not positions:
+                return []
+        if len(positions) == 1:
+            return [self._items[positions[0]]]
+        return list(itemgetter(*positions)(self._items))
 
 
 def _path_tree(paths: Iterable[tuple[str, ...]]) -> _Level:

@@ -436,11 +436,14 @@ class RuleSet:
 
     def matching(self, detail_type: str, doc: Mapping[str, Any]) -> list[CompiledRule]:
         """Rules for this detail-type whose condition holds for doc, by priority then id."""
-        hits = list(self._unconditional.get(detail_type, ()))
+        unconditional = self._unconditional.get(detail_type)
         index = self._index.get(detail_type)
-        if index is not None:
-            hits.extend(index.matching(doc))
-        hits.sort(key=lambda r: self._rank[r.rule_id])
+        if index is None:
+            return list(unconditional or ())
+        hits = index.matching(doc)  # in the order given: priority, then id
+        if unconditional:
+            hits.extend(unconditional)
+            hits.sort(key=lambda r: self._rank[r.rule_id])
         return hits
 
     def candidates(self, detail_type: str) -> list[CompiledRule]:

@@ -13,7 +13,10 @@ Semantics follow the AWS documentation and AWS's reference matcher (aws/event-ru
   condition matches an array when any element matches. An array of objects under a
   nested pattern matches when one element matches that whole sub-pattern.
 * ``exists`` is about leaves: ``null`` is a present leaf; an absent key, an object and
-  an empty array have no leaf, so ``{"exists": false}`` matches them.
+  an empty array have no leaf, so ``{"exists": false}`` matches them. Absence is judged on
+  the whole document, not per array element: under an array of objects,
+  ``{"exists": false}`` holds only when no element has a leaf at that path (as AWS
+  flattens the event to field paths before matching).
 * Numbers are compared by value and exactly: int, float and ``Decimal`` mix freely
   (5 == 5.0 == Decimal("5")), floats count as the decimal they print as (0.1 is 1/10),
   and booleans are never numbers. AWS rounds to six decimal places; this is stricter.
@@ -22,8 +25,12 @@ Semantics follow the AWS documentation and AWS's reference matcher (aws/event-ru
   equals-ignore-case, wildcard, cidr) never match non-strings.
 * Invalid patterns are rejected up front with the same rules AWS applies: empty objects
   and lists, unknown operators, one operator per object, numeric bounds within
-  ±5e9 and written lower bound first, anything-but lists of one type, wildcards without
-  ``**`` or stray backslashes, operator names as field names inside ``$or``.
+  ±5e9 and written lower bound first with the lower bound below the upper one (a point
+  range like ``[">=", 5, "<=", 5]`` is refused: write ``["=", 5]``), anything-but lists of
+  one type, wildcards without ``**`` or stray backslashes, CIDR blocks that name a network
+  (a prefix length, and not a single address: no ``/32`` or ``/128``), operator names as
+  field names inside ``$or``, and patterns whose ``$or`` lists expand to more than 1,000
+  combinations (the product, over sibling ``$or`` lists, of their branch counts).
 """
 
 from __future__ import annotations
@@ -57,6 +64,8 @@ OPERATORS: Final = frozenset(
 )
 # AWS keeps numeric patterns within this range (event-ruler's ComparableNumber).
 NUMERIC_LIMIT: Final = Decimal("5e9")
+# AWS refuses patterns whose $or lists expand to more than this (InvalidEventPatternException).
+MAX_COMBINATIONS: Final = 1_000
 _LOWER_OPS: Final = {">": False, ">=": True}  # value: bound included
 _UPPER_OPS: Final = {"<": False, "<=": True}
 
@@ -201,7 +210,9 @@ def _render(value: Any) -> str:
 # matching is the hot path (rules x events), and closures over locals skip the attribute
 # lookups and method binding a plain method would repeat on every call.
 
-Check = Callable[[Mapping[str, Any]], bool]
+# A check gets the object it looks at and the whole document: exists:false under an
+# array of objects is judged on the whole document (see the module docstring).
+Check = Callable[[Mapping[str, Any], Mapping[str, Any]], bool]
 
 # The exact types of JSON-like leaves: one set lookup instead of an isinstance chain.
 _SCALAR_TYPES: Final = frozenset({str, int, float, Decimal, bool, type(None)})
@@ -210,14 +221,14 @@ _SCALAR_TYPES: Final = frozenset({str, int, float, Decimal, bool, type(None)})
 class _Leaf:
     """One field compared against a list of alternatives."""
 
-    __slots__ = ("anchor", "doc_path", "key", "matches", "rank", "source")
+    __slots__ = ("anchor", "doc_path", "key", "matches", "path", "rank", "source")
     matches: Check
     rank: int
 
     def __init__(
         self,
         key: str,
-        doc_path: str,
+        path: tuple[str, ...],
         source: list[Any],
         test: ValueTest,
         *,
@@ -226,39 +237,49 @@ class _Leaf:
         anchor: frozenset[Hashable] | None,
     ) -> None:
         self.key = key
-        self.doc_path = doc_path
+        self.path = path
+        self.doc_path = ".".join(path)
         self.source = source
         self.anchor = anchor
         # Exact values are the cheapest test and usually the most selective: try them first.
         self.rank = 0 if anchor is not None else 1
-        self.matches = _leaf_matcher(key, test, exists=exists, absent_ok=absent_ok)
+        self.matches = _leaf_matcher(key, test, exists=exists, absent_ok=absent_ok, path=path)
 
-    def explain(self, obj: Mapping[str, Any]) -> str | None:
-        if self.matches(obj):
+    def explain(self, obj: Mapping[str, Any], root: Mapping[str, Any]) -> str | None:
+        if self.matches(obj, root):
             return None
         value = obj.get(self.key, _MISSING)
         return f"{self.doc_path}: {_show(value)} does not match {_show(self.source)}"
 
 
-def _leaf_matcher(key: str, test: ValueTest, *, exists: bool, absent_ok: bool) -> Check:
+def _leaf_matcher(
+    key: str, test: ValueTest, *, exists: bool, absent_ok: bool, path: tuple[str, ...]
+) -> Check:
     scalar_test = _always if exists else test
     scalar_types, missing = _SCALAR_TYPES, _MISSING  # closure cells are cheaper than globals
 
-    def other(value: Any) -> bool:
+    def absent(root: Mapping[str, Any]) -> bool:
+        # Absent here; below the top level another array element may still hold a leaf
+        # at this path, and then the field exists (AWS judges the flattened document).
+        if not absent_ok:
+            return False
+        return len(path) == 1 or next(_values_at(root, path), missing) is missing
+
+    def other(value: Any, root: Mapping[str, Any]) -> bool:
         if isinstance(value, list | tuple):
             leaves = _flatten(value, [])
             if not leaves:
-                return absent_ok
+                return absent(root)
             return exists or any(map(test, leaves))
         if value is _MISSING or isinstance(value, Mapping):
-            return absent_ok
+            return absent(root)
         return scalar_test(value)
 
-    def matches(obj: Mapping[str, Any]) -> bool:
+    def matches(obj: Mapping[str, Any], root: Mapping[str, Any]) -> bool:
         value = obj.get(key, missing)
         if type(value) in scalar_types:
             return scalar_test(value)
-        return other(value)
+        return other(value, root)
 
     return matches
 
@@ -287,32 +308,32 @@ class _Nested:
                 return found
         return [_EMPTY]
 
-    def explain(self, obj: Mapping[str, Any]) -> str | None:
-        if self.matches(obj):
+    def explain(self, obj: Mapping[str, Any], root: Mapping[str, Any]) -> str | None:
+        if self.matches(obj, root):
             return None
         targets = self._targets(obj)
-        reason = self.node.explain(targets[0])
+        reason = self.node.explain(targets[0], root)
         if len(targets) > 1:
             return f"{self.doc_path}: no array element matches (first: {reason})"
         return reason
 
 
 def _nested_matcher(key: str, inner: Check) -> Check:
-    def other(value: Any) -> bool:
+    def other(value: Any, root: Mapping[str, Any]) -> bool:
         if isinstance(value, Mapping):
-            return inner(value)
+            return inner(value, root)
         if isinstance(value, list | tuple):
             found = _objects(value, [])
             if found:
-                return any(map(inner, found))
+                return any(inner(item, root) for item in found)
         # Nothing to descend into: every field below is absent (only exists:false holds).
-        return inner(_EMPTY)
+        return inner(_EMPTY, root)
 
-    def matches(obj: Mapping[str, Any]) -> bool:
+    def matches(obj: Mapping[str, Any], root: Mapping[str, Any]) -> bool:
         value = obj.get(key)
         if type(value) is dict:
-            return inner(value)
-        return other(value)
+            return inner(value, root)
+        return other(value, root)
 
     return matches
 
@@ -327,10 +348,10 @@ class _Or:
         self.rank = 2
         self.matches = _any_check(tuple(branch.matches for branch in branches))
 
-    def explain(self, obj: Mapping[str, Any]) -> str | None:
-        if self.matches(obj):
+    def explain(self, obj: Mapping[str, Any], root: Mapping[str, Any]) -> str | None:
+        if self.matches(obj, root):
             return None
-        reasons = (branch.explain(obj) for branch in self.branches)
+        reasons = (branch.explain(obj, root) for branch in self.branches)
         return "no $or branch matches: " + " | ".join(r for r in reasons if r)
 
 
@@ -347,9 +368,9 @@ class _Node:
         ordered = sorted(checks, key=lambda check: check.rank)
         self.matches = _all_check(tuple(check.matches for check in ordered))
 
-    def explain(self, obj: Mapping[str, Any]) -> str | None:
+    def explain(self, obj: Mapping[str, Any], root: Mapping[str, Any]) -> str | None:
         for check in self.checks:
-            reason = check.explain(obj)
+            reason = check.explain(obj, root)
             if reason is not None:
                 return reason
         return None
@@ -370,12 +391,12 @@ def _all_check(checks: tuple[Check, ...]) -> Check:
         return checks[0]
     if len(checks) == 2:
         first, second = checks
-        return lambda obj: first(obj) and second(obj)
+        return lambda obj, root: first(obj, root) and second(obj, root)
 
-    def all_hold(obj: Mapping[str, Any]) -> bool:
+    def all_hold(obj: Mapping[str, Any], root: Mapping[str, Any]) -> bool:
         # A plain loop, not all(<genexpr>): no generator object per call on the hot path.
         for check in checks:  # noqa: SIM110
-            if not check(obj):
+            if not check(obj, root):
                 return False
         return True
 
@@ -385,11 +406,11 @@ def _all_check(checks: tuple[Check, ...]) -> Check:
 def _any_check(checks: tuple[Check, ...]) -> Check:
     if len(checks) == 2:
         first, second = checks
-        return lambda obj: first(obj) or second(obj)
+        return lambda obj, root: first(obj, root) or second(obj, root)
 
-    def any_holds(obj: Mapping[str, Any]) -> bool:
+    def any_holds(obj: Mapping[str, Any], root: Mapping[str, Any]) -> bool:
         for check in checks:  # noqa: SIM110
-            if check(obj):
+            if check(obj, root):
                 return True
         return False
 
@@ -407,12 +428,12 @@ class Matcher:
         self.source = source
 
     def matches(self, doc: Mapping[str, Any]) -> bool:
-        return self._match(doc)
+        return self._match(doc, doc)
 
     def explain(self, doc: Mapping[str, Any]) -> str | None:
         """None when it matches, else a short human reason for the first failing field,
         e.g. "player.deposit_count: 2 does not match [0]"."""
-        return self._root.explain(doc)
+        return self._root.explain(doc, doc)
 
     def anchors(self) -> list[tuple[tuple[str, ...], frozenset[Hashable]]]:
         """(field path, exact values) pairs, one of which any matching doc must contain."""
@@ -430,7 +451,26 @@ def compile_pattern(pattern: Mapping[str, Any], *, path: str = "match") -> Match
     if not isinstance(pattern, Mapping):
         raise PatternError(path, f"a pattern must be an object, got {_show(pattern)}")
     root = _compile_object(pattern, path, (), in_or=False)
+    combinations = _combinations(root)
+    if combinations > MAX_COMBINATIONS:
+        raise PatternError(
+            path,
+            f"its $or lists expand to {combinations:,} combinations; EventBridge allows at "
+            f"most {MAX_COMBINATIONS:,} (use fewer $or lists or fewer branches)",
+        )
     return Matcher(root, _copy(pattern))
+
+
+def _combinations(node: _Node) -> int:
+    """How many plain patterns the $or lists expand to: sibling $or lists multiply, the
+    branches of one $or add up."""
+    total = 1
+    for check in node.checks:
+        if isinstance(check, _Or):
+            total *= sum(_combinations(branch) for branch in check.branches)
+        elif isinstance(check, _Nested):
+            total *= _combinations(check.node)
+    return total
 
 
 def _copy(value: Any) -> Any:
@@ -465,7 +505,7 @@ def _compile_object(
             node = _compile_object(value, here, (*doc_path, key), in_or=in_or)
             checks.append(_Nested(key, ".".join((*doc_path, key)), node))
         elif isinstance(value, list):
-            checks.append(_compile_leaf(key, value, here, ".".join((*doc_path, key))))
+            checks.append(_compile_leaf(key, value, here, (*doc_path, key)))
         else:
             raise PatternError(here, f"must be a list of values or an object, got {_show(value)}")
     return _Node(tuple(checks))
@@ -484,7 +524,7 @@ def _compile_or(value: Any, path: str, doc_path: tuple[str, ...]) -> _Or:
     return _Or(tuple(branches))
 
 
-def _compile_leaf(key: str, alternatives: list[Any], path: str, doc_path: str) -> _Leaf:
+def _compile_leaf(key: str, alternatives: list[Any], path: str, doc_path: tuple[str, ...]) -> _Leaf:
     if not alternatives:
         raise PatternError(path, "empty lists are not allowed")
     strings: set[str] = set()
@@ -729,6 +769,12 @@ def _numeric_test(arg: Any, path: str) -> ValueTest:
             )
         if low > high or (low == high and not (_LOWER_OPS[low_op] and _UPPER_OPS[high_op])):
             raise PatternError(path, f"the range {low_op} {low} and {high_op} {high} is empty")
+        if low == high:
+            # AWS: the lower bound must be below the upper one, even when both are included.
+            raise PatternError(
+                path,
+                f'the range {low_op} {low} and {high_op} {high} is one point; use ["=", {low}]',
+            )
         return _range_test(low, _LOWER_OPS[low_op], high, _UPPER_OPS[high_op])
 
     ((op, bound),) = bounds
@@ -765,6 +811,17 @@ def _cidr_test(arg: Any, path: str) -> ValueTest:
         network = ipaddress.ip_network(text, strict=False)
     except ValueError as exc:
         raise PatternError(path, f"not a valid IP network: {exc}") from None
+    # AWS wants a network: a prefix length, and not one that covers a single address.
+    if "/" not in text:
+        raise PatternError(
+            path, f"{_show(text)} has no prefix length; write a block like 10.0.0.0/24"
+        )
+    if network.prefixlen == network.max_prefixlen:
+        raise PatternError(
+            path,
+            f"/{network.prefixlen} is a single address; match it as a string, or use a "
+            "shorter prefix",
+        )
 
     def test(value: Any) -> bool:
         if not isinstance(value, str):
@@ -844,8 +901,8 @@ class PatternIndex(Generic[T]):
     def matching(self, doc: Mapping[str, Any]) -> list[T]:
         """Items whose pattern matches doc, in the order they were given (stable)."""
         checks = self._checks
-        hits = [i for i in self._anchored(doc) if checks[i](doc)]
-        hits.extend(i for i in self._scan if checks[i](doc))
+        hits = [i for i in self._anchored(doc) if checks[i](doc, doc)]
+        hits.extend(i for i in self._scan if checks[i](doc, doc))
         hits.sort()
         return [self._items[i] for i in hits]
 

@@ -27,7 +27,8 @@ from pydantic import (
 from events.models import DETAIL_MODELS
 from shared.domain.calendar_dates import CalendarPeriod
 from shared.domain.durations import IsoDuration
-from shared.domain.patterns import Matcher, PatternIndex, compile_pattern
+from shared.domain.pattern_automaton import PatternAutomaton
+from shared.domain.patterns import Matcher, compile_pattern
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
 
@@ -425,7 +426,8 @@ _MATCH_ALL = object()
 
 
 class RuleSet:
-    """Enabled rules, compiled and indexed by detail-type (then by the pattern index)."""
+    """Enabled rules, compiled and indexed by detail-type, then the conditions of one
+    detail-type compiled together into one PatternAutomaton."""
 
     def __init__(self, rules: Iterable[CompiledRule]) -> None:
         ordered = sorted(
@@ -441,7 +443,7 @@ class RuleSet:
                     self._unconditional.setdefault(detail_type, []).append(r)
                 else:
                     conditional.setdefault(detail_type, []).append((r, r.matcher))
-        self._index = {t: PatternIndex(items) for t, items in conditional.items()}
+        self._index = {t: PatternAutomaton(items) for t, items in conditional.items()}
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -451,11 +453,14 @@ class RuleSet:
 
     def matching(self, detail_type: str, doc: Mapping[str, Any]) -> list[CompiledRule]:
         """Rules for this detail-type whose condition holds for doc, by priority then id."""
-        hits = list(self._unconditional.get(detail_type, ()))
+        unconditional = self._unconditional.get(detail_type)
         index = self._index.get(detail_type)
-        if index is not None:
-            hits.extend(index.matching(doc))
-        hits.sort(key=lambda r: self._rank[r.rule_id])
+        if index is None:
+            return list(unconditional or ())
+        hits = index.matching(doc)  # in the order given: priority, then id
+        if unconditional:
+            hits.extend(unconditional)
+            hits.sort(key=lambda r: self._rank[r.rule_id])
         return hits
 
     def candidates(self, detail_type: str) -> list[CompiledRule]:

@@ -470,6 +470,28 @@ def test_given_exists_false_or_a_value_when_the_field_has_another_value_then_no_
     assert not field([{"exists": False}, "gold"], "silver")
 
 
+def test_given_exists_false_under_an_array_of_objects_when_one_element_has_it_then_no_match() -> (
+    None
+):
+    # AWS flattens the event: a.b exists (in the first element), so exists:false fails.
+    pattern = {"a": {"b": [{"exists": False}]}}
+    assert not matches(pattern, {"a": [{"b": 1}, {"c": 1}]})
+
+
+def test_given_exists_false_under_an_array_of_objects_when_no_element_has_it_then_it_matches() -> (
+    None
+):
+    pattern = {"a": {"b": [{"exists": False}]}}
+    assert matches(pattern, {"a": [{"c": 1}, {"c": 2}]})
+
+
+def test_given_exists_false_beside_a_value_when_another_element_has_the_field_then_no_match() -> (
+    None
+):
+    pattern = {"a": {"c": [1], "b": [{"exists": False}]}}
+    assert not matches(pattern, {"a": [{"c": 1}, {"b": 2}]})
+
+
 # --- cidr --------------------------------------------------------------------------------
 
 
@@ -659,6 +681,19 @@ P = "match.player.deposit_count"
         ({"player": {"deposit_count": [{"wildcard": "a\\b"}]}}, f"{P}[0].wildcard", "backslash"),
         ({"player": {"deposit_count": [{"wildcard": "a\\"}]}}, f"{P}[0].wildcard", "backslash"),
         ({"player": {"deposit_count": [{"cidr": "10.0.0.0/33"}]}}, f"{P}[0].cidr", "IP network"),
+        ({"player": {"deposit_count": [{"cidr": "10.0.0.0"}]}}, f"{P}[0].cidr", "prefix length"),
+        ({"player": {"deposit_count": [{"cidr": "10.0.0.1/32"}]}}, f"{P}[0].cidr", "single"),
+        ({"player": {"deposit_count": [{"cidr": "::1/128"}]}}, f"{P}[0].cidr", "single"),
+        (
+            {"player": {"deposit_count": [{"numeric": [">=", 5, "<=", 5]}]}},
+            f"{P}[0].numeric",
+            "one point",
+        ),
+        (
+            {f"k{i}": {"$or": [{"x": [b]} for b in range(6)]} for i in range(4)},
+            "match",
+            "1,296 combinations",
+        ),
         ({"player": {"deposit_count": [float("nan")]}}, f"{P}[0]", "finite"),
         ({"$or": [{"player": {"x": ["a"]}}]}, "match.$or", "at least two"),
         ({"$or": {"player": {"x": ["a"]}}}, "match.$or", "at least two"),
@@ -680,6 +715,12 @@ def test_given_an_invalid_pattern_when_compiled_then_the_error_names_the_exact_p
     assert caught.value.path == path
     assert message in caught.value.message
     assert str(caught.value) == f"{path}: {caught.value.message}"
+
+
+def test_given_or_lists_expanding_to_exactly_a_thousand_combinations_then_it_compiles() -> None:
+    # 10 x 10 x 10 = 1,000: the limit itself is allowed.
+    pattern = {f"k{i}": {"$or": [{"x": [b]} for b in range(10)]} for i in range(3)}
+    assert compile_pattern(pattern).matches({"k0": {"x": 1}, "k1": {"x": 2}, "k2": {"x": 3}})
 
 
 def test_given_a_non_object_pattern_when_compiled_then_it_is_rejected_at_the_root() -> None:

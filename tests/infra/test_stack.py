@@ -129,14 +129,15 @@ def test_every_function_ships_the_same_single_code_asset(synth):
     assert len(synth.resources("AWS::Lambda::Function")) == 7
 
 
-def test_code_asset_holds_only_the_runtime_packages(synth):
+def test_code_asset_holds_only_the_runtime_packages_and_tzdata(synth):
     _, props = function(synth, ENGINE_HANDLER)
     asset_dir = synth.assembly_dir / f"asset.{props['Code']['S3Key'].removesuffix('.zip')}"
 
     top_level = {p.name for p in asset_dir.iterdir()}
     files = [p for p in asset_dir.rglob("*") if p.is_file()]
-    assert top_level == {"functions", "shared", "events"}
+    assert top_level == {"functions", "shared", "events", "tzdata"}
     assert all((asset_dir / pkg / "__init__.py").is_file() for pkg in top_level)
+    assert not (asset_dir / "shared" / "local").exists()
     assert not [p for p in files if "__pycache__" in p.parts or p.suffix == ".pyc"]
 
 

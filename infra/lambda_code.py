@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,17 +99,28 @@ def _sources(repo_root: Path) -> list[tuple[Path, Path]]:
 
 
 def stage_runtime(repo_root: Path = REPO_ROOT, build_dir: Path = BUILD_DIR) -> Path:
-    """Copy what the functions need into build_dir (replacing what was there); return it.
+    """Make build_dir hold exactly what the functions need; return it.
 
-    Files are copied by content only (no timestamps), so the same sources give the same
-    asset hash on every synth.
+    A sync, not a fresh copy: files whose bytes already match are left alone and anything
+    else in build_dir is removed, so a re-synth with no code change writes nothing. Only
+    paths and bytes count (no timestamps), so the same sources give the same asset hash.
     """
+    wanted = {relative: source for source, relative in _sources(repo_root)}
     if build_dir.exists():
-        shutil.rmtree(build_dir)
-    for source, relative in _sources(repo_root):
+        for dirpath, _, filenames in os.walk(build_dir, topdown=False):
+            here = Path(dirpath)
+            for name in filenames:
+                if (here / name).relative_to(build_dir) not in wanted:
+                    (here / name).unlink()
+            if here != build_dir and not any(here.iterdir()):
+                here.rmdir()
+    for relative, source in wanted.items():
+        data = source.read_bytes()
         target = build_dir / relative
+        if target.is_file() and target.read_bytes() == data:
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        target.write_bytes(data)
     return build_dir
 
 

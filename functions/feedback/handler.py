@@ -25,7 +25,9 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import wiring
+from shared.tz_database import require_tz_database
 
+require_tz_database()  # cold start: refuse to run without tz data
 logger = Logger(service="engage-feedback")
 processor = BatchProcessor(event_type=EventType.SQS)
 

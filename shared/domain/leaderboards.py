@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -209,6 +209,30 @@ def period_at(window: Window, at: datetime) -> Period | None:
         after = (first + timedelta(days=32)).replace(day=1)
         key = first.strftime("%Y-%m")
     return Period(key, local_midnight(first, zone), local_midnight(after, zone))
+
+
+def period_key_problem(window: Window, key: str) -> str | None:
+    """Why `key` cannot name a period of this window (None if it can): what period_at makes."""
+    if window.every is None:
+        assert window.starts_at is not None
+        fixed = window.starts_at.astimezone(UTC).strftime("%Y%m%dT%H%M")
+        return None if key == fixed else f"this board has one period, {fixed}"
+    if window.every == "month":
+        try:
+            date.fromisoformat(f"{key}-01")
+        except ValueError:
+            return "a monthly board's period is YYYY-MM"
+        return None if len(key) == 7 else "a monthly board's period is YYYY-MM"
+    dated = "a daily or weekly board's period is a date, YYYY-MM-DD"
+    try:
+        day = date.fromisoformat(key)
+    except ValueError:
+        return dated
+    if len(key) != 10:
+        return dated
+    if window.every == "week" and day.weekday() != 0:
+        return "a weekly board's period is the date of its Monday"
+    return None
 
 
 def closed_periods(window: Window, now: datetime, grace: timedelta, back: int = 3) -> list[Period]:

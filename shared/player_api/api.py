@@ -18,8 +18,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from shared.console.http import refused_at_the_door, with_security_headers
 from shared.domain.state import InboxMessage
 from shared.player_api import schemas as s
+from shared.player_api.answers import documented
 from shared.player_api.cursors import BadCursor
-from shared.player_api.params import NotFound, PlayerIdPath
+from shared.player_api.params import BadRequest, NotFound, PlayerIdPath, UnknownPlayer
 from shared.player_api.services import PlayerApiServices
 
 OPENAPI_PATH = "/v1/openapi.json"
@@ -59,6 +60,14 @@ def create_app(services: PlayerApiServices) -> APIGatewayHttpResolver:
     def bad_cursor(exc: BadCursor) -> Response[str]:
         return _error(400, "bad_request", str(exc))
 
+    @app.exception_handler(BadRequest)  # type: ignore[untyped-decorator]
+    def bad_request(exc: BadRequest) -> Response[str]:
+        return _error(400, "bad_request", str(exc))
+
+    @app.exception_handler(UnknownPlayer)  # type: ignore[untyped-decorator]
+    def unknown_player(exc: UnknownPlayer) -> Response[str]:
+        return _error(404, "unknown_player", str(exc))
+
     @app.not_found
     def not_found(_: Exception) -> Response[str]:
         return _error(404, "not_found", "no such route")
@@ -68,7 +77,7 @@ def create_app(services: PlayerApiServices) -> APIGatewayHttpResolver:
         return Response(
             status_code=200,
             content_type="application/json",
-            body=app.get_openapi_json_schema(title="engage player API", version="1"),
+            body=documented(app.get_openapi_json_schema(title="engage player API", version="1")),
         )
 
     @app.get("/v1/players/<player_id>/inbox")
@@ -102,9 +111,10 @@ def create_app(services: PlayerApiServices) -> APIGatewayHttpResolver:
     def summary(player_id: PlayerIdPath) -> s.SummaryOut:
         """Points, lifecycle stage, segments and unread count (no contact data)."""
         found = services.inbox.summary(player_id)
+        if not found.known:
+            raise UnknownPlayer(player_id)
         return s.SummaryOut(
             player_id=player_id,
-            known=found.known,
             points_balance=found.points_balance,
             lifecycle_stage=found.lifecycle_stage,
             segments=found.segments,

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from shared.adapters.leaderboard_store import LeaderboardStore
 from shared.clock import Clock
-from shared.domain.leaderboards import Leaderboard, period_at
-from shared.player_api.params import NotFound
+from shared.domain.leaderboards import Leaderboard, period_at, period_key_problem
+from shared.player_api.params import BadRequest, NotFound
 from shared.services.config_cache import ConfigCache
 
 
@@ -26,6 +26,9 @@ class PlayerLeaderboards:
 
     def period(self, board: Leaderboard, period: str | None) -> tuple[str, datetime | None]:
         if period is not None:
+            problem = period_key_problem(board.window, period)
+            if problem is not None:
+                raise BadRequest(f"period {period!r}: {problem}")
             return period, None
         current = period_at(board.window, self.clock.now())
         if current is None and board.window.starts_at is not None:

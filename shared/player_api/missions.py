@@ -9,7 +9,7 @@ from shared.clock import Clock
 from shared.domain.engagement import zone
 from shared.domain.game_config import GameConfig
 from shared.domain.mission_views import MissionView, mission_view
-from shared.domain.state import PlayerState
+from shared.player_api.params import UnknownPlayer
 
 
 class PlayerMissions:
@@ -21,7 +21,9 @@ class PlayerMissions:
         self._clock = clock
 
     def list(self, player_id: str) -> list[MissionView]:
-        state = self._players.state(player_id) or PlayerState.new(player_id)
+        state = self._players.state(player_id)
+        if state is None:
+            raise UnknownPlayer(player_id)
         tz = zone(state.profile.time_zone)
         now = self._clock.now()
         missions = self._game().missions

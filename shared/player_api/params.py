@@ -30,3 +30,14 @@ PlayerIdPath = Annotated[
 
 class NotFound(Exception):
     """No such thing (message, program, board ...): answered 404 with the reason."""
+
+
+class UnknownPlayer(NotFound):
+    """The engine has never seen this player: answered 404 `unknown_player`."""
+
+    def __init__(self, player_id: str) -> None:
+        super().__init__(f"no player {player_id!r} (no event of theirs was applied yet)")
+
+
+class BadRequest(Exception):
+    """A parameter that passed its pattern but means nothing here: answered 400."""

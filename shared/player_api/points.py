@@ -11,6 +11,7 @@ from shared.domain.badges import Badge
 from shared.domain.state import LedgerEntry, PlayerState
 from shared.domain.tiers import TierProgress, progress
 from shared.player_api.cursors import decode_cursor, encode_cursor
+from shared.player_api.params import UnknownPlayer
 from shared.services.config_cache import ConfigCache
 
 
@@ -60,7 +61,9 @@ class PlayerPoints:
         program = self._config.current().game.tiers
         if program is None:
             return None
-        state = self._state(player_id) or PlayerState.new(player_id)
+        state = self._state(player_id)
+        if state is None:
+            raise UnknownPlayer(player_id)
         return progress(program, state.tier, self._clock.now())
 
     def badges(self, player_id: str) -> list[HeldBadge]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.player_api.params import NotFound, PlayerIdPath
+from shared.player_api.params import NotFound, PlayerIdPath, UnknownPlayer
 from shared.player_api.schemas import MAX_PAGE_SIZE
 
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ class _Out(BaseModel):
 
 class BalanceOut(_Out):
     player_id: str
-    known: bool
     balance: int = Field(description="Spendable points.")
     owed: int = Field(description="Clawed-back points not yet covered; repaid by future earns.")
     next_expiry: datetime | None = Field(description="When the earliest points lapse, if any.")
@@ -78,9 +77,10 @@ def register(app: APIGatewayHttpResolver, services: PlayerApiServices) -> None:
     def balance(player_id: PlayerIdPath) -> BalanceOut:
         """Spendable balance, clawback debt and the next expiry."""
         found = points.balance(player_id)
+        if not found.known:
+            raise UnknownPlayer(player_id)
         return BalanceOut(
             player_id=player_id,
-            known=found.known,
             balance=found.balance,
             owed=found.owed,
             next_expiry=found.next_expiry,

@@ -45,7 +45,6 @@ class ReadOut(_Out):
 
 class SummaryOut(_Out):
     player_id: str
-    known: bool = Field(description="False if the engine has never seen this player.")
     points_balance: int
     lifecycle_stage: str | None
     segments: list[str]

@@ -84,6 +84,17 @@ def test_staging_twice_gives_the_same_bytes_so_the_asset_hash_is_stable(asset, t
     assert content_digest(again) == content_digest(asset)
 
 
+def test_restaging_removes_what_no_longer_belongs_and_restores_what_was_changed(tmp_path):
+    build = stage_runtime(build_dir=tmp_path / "asset")
+    expected = content_digest(build)
+    (build / "shared" / "stale.py").write_text("left over from an older synth")
+    (build / "shared" / "local").mkdir()
+    (build / "shared" / "local" / "cli.py").write_text("never shipped")
+    (build / "events" / "models.py").write_text("edited by hand")
+    stage_runtime(build_dir=build)
+    assert content_digest(build) == expected
+
+
 def test_every_handler_imports_from_the_asset_and_loads_the_assets_tzdata(
     asset, site_without_tzdata
 ):

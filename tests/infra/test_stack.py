@@ -136,7 +136,7 @@ def test_every_function_ships_the_same_single_code_asset(synth):
     assert len(synth.resources("AWS::Lambda::Function")) == 7
 
 
-def test_code_asset_holds_only_the_runtime_packages(synth):
+def test_code_asset_holds_only_the_runtime_packages_and_tzdata(synth):
     _, props = function(synth, ENGINE_HANDLER)
     asset_dir = synth.assembly_dir / f"asset.{props['Code']['S3Key'].removesuffix('.zip')}"
 

@@ -46,6 +46,24 @@ def stack(moto_server):
     wiring.reset()
 
 
+def seen(embedded: Embedded, player_id: str = PLAYER) -> None:
+    """Make the engine know the player: one login applied through the real handlers."""
+    embedded.runtime.put_events(
+        [
+            {
+                "source": "casino.example",
+                "detail-type": "player.logged_in",
+                "detail": {
+                    "player_id": player_id,
+                    "event_id": f"login-{player_id}",
+                    "occurred_at": embedded.clock.now().isoformat(),
+                },
+            }
+        ]
+    )
+    embedded.runtime.pump()
+
+
 def deliver(
     embedded: Embedded,
     message_id: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .conftest import PLAYER, call, deliver
+from .conftest import PLAYER, call, deliver, seen
 
 INBOX = f"/v1/players/{PLAYER}/inbox"
 
@@ -126,6 +126,7 @@ def test_given_no_iam_verified_caller_then_401_before_any_route_runs(stack):
 
 
 def test_the_summary_counts_unread_live_messages_and_has_no_contact_data(stack):
+    seen(stack)
     deliver(stack, "a")
     deliver(stack, "b")
     call("POST", f"{INBOX}/a/read")
@@ -135,9 +136,8 @@ def test_the_summary_counts_unread_live_messages_and_has_no_contact_data(stack):
     assert answer.status == 200
     assert answer.json == {
         "player_id": PLAYER,
-        "known": False,
         "points_balance": 0,
-        "lifecycle_stage": None,
+        "lifecycle_stage": "new",
         "segments": [],
         "unread_count": 1,
     }

@@ -95,3 +95,15 @@ def test_the_routes_are_in_the_openapi_document(boards):
     paths = call("GET", "/v1/openapi.json").json["paths"]
     assert "/v1/leaderboards/{board_id}" in paths
     assert "/v1/players/{player_id}/leaderboards/{board_id}" in paths
+
+
+@pytest.mark.parametrize("period", ["yesterday", "2026-13-01", "2026-11", "20261124"])
+def test_a_period_that_cannot_name_one_of_the_boards_periods_is_a_400(boards, period):
+    for path in ("/v1/leaderboards/daily-wins", "/v1/players/p-a/leaderboards/daily-wins"):
+        answer = call("GET", path, query={"period": period})
+        assert (answer.status, answer.json["error"]) == (400, "bad_request"), (path, period)
+
+
+def test_a_well_formed_past_period_is_answered_even_if_nobody_scored(boards):
+    answer = call("GET", "/v1/leaderboards/daily-wins", query={"period": "2020-01-01"})
+    assert (answer.status, answer.json["entries"]) == (200, [])

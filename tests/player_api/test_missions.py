@@ -5,7 +5,7 @@ from datetime import timedelta
 from shared.local.embedded import load_starter_config
 from tests.e2e.test_invariants import registered
 from tests.e2e.test_missions import joined, played
-from tests.player_api.conftest import call
+from tests.player_api.conftest import call, seen
 
 
 def test_given_a_player_who_joined_and_played_two_games_then_the_mission_is_at_66_percent(stack):
@@ -29,8 +29,9 @@ def test_given_a_player_who_joined_and_played_two_games_then_the_mission_is_at_6
     assert mission["window_ends_at"].startswith("2026-11-29T22:00:00")  # Monday 00:00 in Kyiv
 
 
-def test_given_an_unknown_player_then_opt_in_missions_show_as_not_joined(stack):
+def test_given_a_player_who_joined_nothing_then_opt_in_missions_show_as_not_joined(stack):
     load_starter_config(stack.runtime.config, stack.clock.now())
+    seen(stack, "nobody")
 
     answer = call("GET", "/v1/players/nobody/missions")
 

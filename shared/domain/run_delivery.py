@@ -35,7 +35,8 @@ class DeliveryMixin(RunBase):
 
     def send(self, rule: CompiledRule, action: SendAction, path: str) -> None:
         spec = action.send
-        self.deliver(rule.rule_id, spec.template, spec.channel, path, on_cap=spec.on_cap)
+        template = self.template_for(rule.rule_id, spec.template)
+        self.deliver(rule.rule_id, template, spec.channel, path, on_cap=spec.on_cap)
 
     def _address(self, channel: str) -> tuple[str | None, list[str], str | None]:
         """(to, devices, why not) for a channel: email and phone, device tokens, or nothing."""
@@ -74,6 +75,10 @@ class DeliveryMixin(RunBase):
             return False
         marketing = template.category == "marketing"
         if marketing and not self.offer_allowed("marketing_message", rule_id, label, path):
+            return False
+        if marketing and self.withheld(
+            rule_id, f"send:{template_id}:{channel}", path, reward=False
+        ):
             return False
         # The in-app inbox is part of the product the player opened: no channel consent.
         if marketing and channel != "inbox" and not getattr(profile.consents, channel, False):
@@ -158,7 +163,8 @@ class DeliveryMixin(RunBase):
 
     def cascade(self, rule: CompiledRule, action: CascadeAction, path: str) -> None:
         spec = action.cascade
-        self.cascade_from(rule.rule_id, spec.template, list(spec.channels), spec.wait, path)
+        template = self.template_for(rule.rule_id, spec.template)
+        self.cascade_from(rule.rule_id, template, list(spec.channels), spec.wait, path)
 
     def cascade_from(
         self, rule_id: str, template_id: str, channels: list[str], wait: timedelta, path: str
@@ -169,6 +175,16 @@ class DeliveryMixin(RunBase):
             if why_not is not None:
                 self.trace(rule_id, f"cascade {template_id}: {channel} skipped ({why_not})")
                 continue
+            # Held out once, as the channel it would have gone to: no step, no next timer.
+            template = self.config.template(template_id, channel, self.state.profile.locale)
+            if (
+                template is not None
+                and template.category == "marketing"
+                and self.withheld(
+                    rule_id, f"send:{template_id}:{channel}", f"{path}.{channel}", reward=False
+                )
+            ):
+                return
             if self.deliver(rule_id, template_id, channel, f"{path}.{channel}") and channels:
                 timer = f"cascade-{stable_id(self.event.event_id, rule_id, path)[:14]}"
                 self.arm_timer(

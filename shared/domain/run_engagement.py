@@ -128,6 +128,8 @@ class EngagementMixin(RunBase):
 
     def open_offer(self, rule: CompiledRule, action: OpenOfferAction, path: str) -> None:
         spec = action.open_offer
+        if self.withheld(rule.rule_id, f"open_offer:{spec.offer}", path, reward=True):
+            return
         start = self.event.occurred_at
         self.state.engagement.offers[spec.offer] = Offer(
             multiplier=spec.multiplier, opened_at=start, until=start + spec.for_

@@ -146,3 +146,8 @@ def assign(
     ):
         return previous
     return Assignment(experiment=experiment.experiment_id, arm=draw(experiment, rule_id, player_id))
+
+
+# Variant's `then` is the rules' Action union; rules.py resolves it on import (it imports
+# this module first, so this import finds it half-loaded and only ensures it completes).
+import shared.domain.rules  # noqa: E402, F401

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import pytest
@@ -89,12 +90,11 @@ def _awarded(stack: Any, players: Sequence[str]) -> int:
 def _campaign_race(stack: Any) -> tuple[list[str], int]:
     players = [f"p-{i}" for i in range(RACERS)]
     engines = _engines(stack, RACERS)
-    race(
-        [
-            lambda i=i: _until_done(engines[i], InboundRecord(f"m-{i}", deposit(players[i], "d")))
-            for i in range(RACERS)
-        ]
-    )
+    calls: list[Callable[[], None]] = [
+        partial(_until_done, engines[i], InboundRecord(f"m-{i}", deposit(players[i], "d")))
+        for i in range(RACERS)
+    ]
+    race(calls)
     key = rule_budget_key("deposit-bonus", "2026-11-24")
     used = GamePools(stack.resources.player_table, stack.runtime.clients.client("dynamodb"))
     return players, used.usage([key])[key]
@@ -122,7 +122,7 @@ def test_given_claims_without_their_condition_then_the_same_race_overspends(stac
     conditioned = game_pools.claim_write
 
     def unconditioned(table: str, claim: Any) -> dict[str, Any]:
-        write = conditioned(table, claim)
+        write: dict[str, Any] = conditioned(table, claim)
         del write["Update"]["ConditionExpression"]
         del write["Update"]["ExpressionAttributeValues"][":most"]
         return write

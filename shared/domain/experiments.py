@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from shared.domain.rules import Action
 
 HOLDOUT = "holdout"
+# The arm of the players not held out from an experiment that has no variants.
+BASE = "base"
 # 2**64 buckets: fine enough that a percentage with two decimals is exact in practice.
 _SCALE = 2**64
 
@@ -74,8 +76,8 @@ class Variant(BaseModel):
     @field_validator("variant")
     @classmethod
     def _not_reserved(cls, value: str) -> str:
-        if value == HOLDOUT:
-            raise ValueError(f"{HOLDOUT!r} is reserved for the held-out players")
+        if value in (HOLDOUT, BASE):
+            raise ValueError(f"{value!r} is reserved (held-out players, or no variants)")
         return value
 
 
@@ -103,6 +105,11 @@ class Experiment(BaseModel):
     def variant(self, variant_id: str) -> Variant | None:
         return next((v for v in self.variants if v.variant == variant_id), None)
 
+    def has_arm(self, arm: str) -> bool:
+        if arm == HOLDOUT:
+            return True
+        return self.variant(arm) is not None if self.variants else arm == BASE
+
 
 class Assignment(BaseModel):
     """Which arm of a rule's experiment a player is in: a variant id, or "holdout"."""
@@ -117,8 +124,10 @@ def draw(experiment: Experiment, rule_id: str, player_id: str) -> str:
     """The arm a player falls in under the experiment's *current* holdout and weights."""
     u = unit_bucket(rule_id, experiment.experiment_id, player_id)
     held = experiment.holdout_percent / 100
-    if u < held or not experiment.variants:
+    if u < held:
         return HOLDOUT
+    if not experiment.variants:
+        return BASE
     # Rescale the rest of [0, 1) onto the variants' cumulative weights.
     return _by_weight(experiment.variants, (u - held) / (1 - held))
 
@@ -142,7 +151,7 @@ def assign(
     if (
         previous is not None
         and previous.experiment == experiment.experiment_id
-        and (previous.arm == HOLDOUT or experiment.variant(previous.arm) is not None)
+        and experiment.has_arm(previous.arm)
     ):
         return previous
     return Assignment(experiment=experiment.experiment_id, arm=draw(experiment, rule_id, player_id))

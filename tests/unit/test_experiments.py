@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.domain.experiments import (
+    BASE,
     HOLDOUT,
     Experiment,
     ExperimentSettings,
@@ -88,3 +89,9 @@ def test_arms_follow_the_weights_and_the_holdout_percentage():
     assert 3700 <= arms.count(HOLDOUT) <= 4300  # 20 %
     assert 11_400 <= arms.count("v0") <= 12_600  # 75 % of the other 80 %
     assert 3700 <= arms.count("v1") <= 4300
+
+
+def test_without_variants_the_players_not_held_out_get_the_rule_as_written():
+    exp = Experiment.model_validate({"experiment_id": "e1", "holdout_percent": "10"})
+    arms = {draw(exp, "rule", f"p-{i}") for i in range(200)}
+    assert arms == {HOLDOUT, BASE}

@@ -299,3 +299,33 @@ def test_a_held_out_player_never_receives_a_held_out_message_or_reward(
             "grant_badge",
             "open_offer",
         }
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    player=st.from_regex(r"p-[a-z0-9]{1,8}", fullmatch=True),
+    before=st.lists(st.integers(1, 50), min_size=2, max_size=2),
+    after=st.lists(st.integers(1, 50), min_size=2, max_size=2),
+    holdouts=st.tuples(st.sampled_from(["0", "20", "60"]), st.sampled_from(["0", "20", "60"])),
+)
+def test_re_entering_a_rule_after_its_weights_were_edited_never_moves_the_player(
+    player: str, before: list[int], after: list[int], holdouts: tuple[str, str]
+) -> None:
+    def version(weights: list[int], holdout: str) -> ConfigSnapshot:
+        variants = [
+            {"variant": "a", "weight": weights[0]},
+            {"variant": "b", "weight": weights[1], "templates": {"promo": "promo-b"}},
+        ]
+        experiment = {"experiment_id": "x", "holdout_percent": holdout, "variants": variants}
+        return cfg({**PROMO, "experiment": experiment})
+
+    first = decide(
+        start(player), deposit(at(hours=1), player=player), version(before, holdouts[0]), T0
+    )
+    again = decide(
+        first.state, deposit(at(hours=2), player=player), version(after, holdouts[1]), T0
+    )
+
+    assert again.state.experiments == first.state.experiments
+    variants = {o.variant for o in first.outbox + again.outbox if o.rule_id == "promo"}
+    assert variants <= {first.state.experiments["promo"].arm}

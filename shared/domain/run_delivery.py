@@ -76,10 +76,6 @@ class DeliveryMixin(RunBase):
         marketing = template.category == "marketing"
         if marketing and not self.offer_allowed("marketing_message", rule_id, label, path):
             return False
-        if marketing and self.withheld(
-            rule_id, f"send:{template_id}:{channel}", path, reward=False
-        ):
-            return False
         # The in-app inbox is part of the product the player opened: no channel consent.
         if marketing and channel != "inbox" and not getattr(profile.consents, channel, False):
             self.suppress(rule_id, label, f"no {channel} consent", path)
@@ -114,6 +110,11 @@ class DeliveryMixin(RunBase):
             if quiet is not None:
                 self.defer(rule_id, template_id, channel, quiet, "quiet hours", path)
                 return True
+        # Held out last: only a message that would really have gone now is "would have".
+        if marketing and self.withheld(
+            rule_id, f"send:{template_id}:{channel}", path, reward=False
+        ):
+            return False
         values = match_document(self.event, self.state)["player"]
         variables = {name: values.get(name) for name in sorted(TEMPLATE_VARIABLES)}
         self._outbox(

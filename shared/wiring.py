@@ -17,6 +17,7 @@ from shared.adapters.capacity import CapacityMeter
 from shared.adapters.config_store import ConfigStore
 from shared.adapters.dead_letters import SqsDeadLetters
 from shared.adapters.email_ses import SesEmailSender
+from shared.adapters.game_pools import GamePools
 from shared.adapters.player_store import PlayerStore
 from shared.adapters.publisher import ComplianceAlerts, EventPublisher
 from shared.adapters.scheduler import TimerScheduler
@@ -92,6 +93,7 @@ def build_engine(
         dedupe_for=timedelta(days=settings.dedupe_days),
         observer=observer,
         metrics=metrics,
+        pools=GamePools(settings.player_table, ddb),
     )
 
 

@@ -4,6 +4,7 @@ Items on the player table:
 - `pk` = "POOL#wheel#<wheel_id>", `sk` = "STOCK#<prize_id>"       times the prize was paid
 - `pk` = "POOL#wheel#<wheel_id>", `sk` = "BUDGET#<period key>"    budget units paid in a period
 - `pk` = "POOL#store#<item_id>",  `sk` = "STOCK"                  units of the item sold
+- `pk` = "POOL#rule#<rule_id>",    `sk` = "BUDGET#<period key>"    a rule's campaign budget used
 - `pk` = "PLAYER#<id>",           `sk` = "SPIN#<request_id>"      what a spin drew and paid
 - `pk` = "PLAYER#<id>",           `sk` = "PURCHASE#<request_id>"  what a purchase bought
 
@@ -45,6 +46,10 @@ def wheel_budget_key(wheel_id: str, period: str) -> PoolKey:
 
 def store_stock_key(item_id: str) -> PoolKey:
     return (f"POOL#store#{item_id}", "STOCK")
+
+
+def rule_budget_key(rule_id: str, period: str) -> PoolKey:
+    return (f"POOL#rule#{rule_id}", f"BUDGET#{period}")
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,10 @@ class DryRunResult:
     suppressions: list[str]
     other_rules: list[str]
     notes: list[str] = field(default_factory=list)
+    # The player's arm of the draft's experiment ("holdout" included), None without one.
+    variant: str | None = None
+    # What the player would have received but is held out from: "<reason>: <would>".
+    held_out: list[str] = field(default_factory=list)
 
 
 def parse_sample_event(envelope: Mapping[str, Any], player_id: str) -> EventDetail:
@@ -109,6 +113,7 @@ def dry_run(
     template_items: Sequence[Mapping[str, Any]],
     policy_items: Sequence[Mapping[str, Any]] = (),
     segment_items: Sequence[Mapping[str, Any]] = (),
+    experiment_items: Sequence[Mapping[str, Any]] = (),
     config_version: int,
     now: datetime,
 ) -> DryRunResult:
@@ -121,7 +126,15 @@ def dry_run(
     event = parse_sample_event(envelope, player_id)
     draft_body = {**draft, "enabled": True}
     rules = [r for r in rule_items if r.get("rule_id") != rule.rule_id] + [draft_body]
-    config = build_config(config_version, rules, template_items, policy_items, segment_items)
+    config = build_config(
+        config_version,
+        rules,
+        template_items,
+        policy_items,
+        segment_items,
+        # The control group, so a dry-run for one of its players shows it held out.
+        game_items={"experiments": experiment_items} if experiment_items else None,
+    )
     own = [p for p in config.problems if p.kind == "rule" and p.item_id == rule.rule_id]
     if own:
         raise Invalid("the draft rule cannot run", [FieldError("rule", p.reason) for p in own])
@@ -189,4 +202,10 @@ def dry_run(
         suppressions=[t.text for t in mine if any(m in t.text for m in _SUPPRESSION_MARKERS)],
         other_rules=sorted({t.rule_id for t in decision.trace if t.rule_id} - {rule.rule_id}),
         notes=notes,
+        variant=arm.arm if (arm := decision.state.experiments.get(rule.rule_id)) else None,
+        held_out=[
+            f"{a.reason}: {a.inputs.get('would', '')}"
+            for a in decision.audit
+            if a.category == "held_out" and a.rule_id == rule.rule_id
+        ],
     )

@@ -21,7 +21,14 @@ from shared.console.errors import FieldError, Invalid
 from shared.domain.config import MessageTemplate, parse_rule
 from shared.domain.game_config import GAME_KINDS
 from shared.domain.missions import Mission
-from shared.domain.rules import GrantBadgeAction, GrantSpinsAction, Rule, SendAction, walk_actions
+from shared.domain.rules import (
+    GrantBadgeAction,
+    GrantSpinsAction,
+    Rule,
+    SendAction,
+    variant_template_problems,
+    walk_rule,
+)
 from shared.domain.segments import Segment
 from shared.domain.template_lint import template_warnings
 
@@ -75,14 +82,18 @@ def validate_document(kind: ConfigKind, body: Mapping[str, Any], prefix: str = "
 def _rule_references(rule: Rule, existing: ExistingIds) -> list[FieldError]:
     # Template items are stored as "<template_id>#<channel>#<locale>"; any locale will do.
     templates = {"#".join(item_id.split("#")[:2]) for item_id in existing(TEMPLATE)}
-    errors = []
-    for path, action in walk_actions(rule.then):
+    known = {(t.split("#")[0], t.split("#")[-1]) for t in templates}
+    errors = [
+        FieldError(*problem.split(": ", 1)) for problem in variant_template_problems(rule, known)
+    ]
+    for where, path, action in walk_rule(rule):
+        at = f"{where}.{path}"
         if isinstance(action, SendAction):
             wanted = f"{action.send.template}#{action.send.channel}"
             if wanted not in templates:
                 errors.append(
                     FieldError(
-                        f"then.{path}.send.template",
+                        f"{at}.send.template",
                         f"no {action.send.channel} template {action.send.template!r} exists; "
                         "create the template first",
                     )
@@ -92,7 +103,7 @@ def _rule_references(rule: Rule, existing: ExistingIds) -> list[FieldError]:
         ):
             errors.append(
                 FieldError(
-                    f"then.{path}.grant_badge.badge",
+                    f"{at}.grant_badge.badge",
                     f"no badge {action.grant_badge.badge!r} exists; create the badge first",
                 )
             )
@@ -101,7 +112,7 @@ def _rule_references(rule: Rule, existing: ExistingIds) -> list[FieldError]:
         ):
             errors.append(
                 FieldError(
-                    f"then.{path}.grant_spins.wheel",
+                    f"{at}.grant_spins.wheel",
                     f"no wheel {action.grant_spins.wheel!r} exists; create the wheel first",
                 )
             )
@@ -198,6 +209,7 @@ _GAME_LABELS = {
     "leaderboard": "leaderboard",
     "wheel": "wheel",
     "store_item": "reward-store item",
+    "experiments": "control group",
 }
 
 

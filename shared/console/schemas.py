@@ -150,6 +150,8 @@ class DryRunOut(BaseModel):
     suppressions: list[str]
     other_rules: list[str]
     notes: list[str]
+    variant: str | None = None
+    held_out: list[str] = []
 
 
 class DevLoginIn(_In):

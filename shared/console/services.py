@@ -40,6 +40,7 @@ class DryRuns:
             # segments what the player belongs to.
             policy_items=[i.body() or {} for i in self._config.items(POLICY)],
             segment_items=[i.body() or {} for i in self._config.items(SEGMENT)],
+            experiment_items=[i.body() or {} for i in self._config.items("experiments")],
             config_version=self._config.published_version(),
             now=self._clock.now(),
         )

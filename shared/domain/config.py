@@ -23,7 +23,8 @@ from shared.domain.rules import (
     SendAction,
     Slug,
     compile_rule,
-    walk_actions,
+    variant_template_problems,
+    walk_rule,
 )
 from shared.domain.segments import CompiledSegment, Segment, compile_segments
 from shared.domain.template_lint import template_errors, template_warnings
@@ -219,11 +220,12 @@ def build_config(
             problems.append(ConfigProblem("rule", item_id, describe_validation_error(exc)))
             continue
         missing = [
-            f"then.{path}.send.template: no {a.send.channel} template {a.send.template!r}"
-            for path, a in walk_actions(rule.then)
+            f"{where}.{path}.send.template: no {a.send.channel} template {a.send.template!r}"
+            for where, path, a in walk_rule(rule)
             if isinstance(a, SendAction)
             and not any(k[0] == a.send.template and k[1] == a.send.channel for k in templates)
         ]
+        missing += variant_template_problems(rule, {k[:2] for k in templates})
         missing += game_references(rule, game)
         if missing:
             problems.append(ConfigProblem("rule", item_id, "; ".join(missing)))

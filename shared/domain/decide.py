@@ -8,7 +8,7 @@ decision replayable and testable.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -20,6 +20,7 @@ from events.models import (
     EventDetail,
     TimerFired,
 )
+from shared.domain.budgets import BudgetClaim
 from shared.domain.calendar_dates import calendar_window
 from shared.domain.config import ConfigSnapshot
 from shared.domain.decision import Decision, TraceLine, match_document, order_events
@@ -39,8 +40,10 @@ from shared.domain.rules import (
     SendAction,
 )
 from shared.domain.run_base import RunBase
+from shared.domain.run_budgets import BudgetsMixin
 from shared.domain.run_delivery import DeliveryMixin
 from shared.domain.run_engagement import EngagementMixin
+from shared.domain.run_experiments import ExperimentsMixin
 from shared.domain.run_leaderboards import LeaderboardsMixin
 from shared.domain.run_missions import MissionsMixin
 from shared.domain.run_points import PointsMixin
@@ -57,20 +60,48 @@ __all__ = ["Decision", "TraceLine", "decide", "decide_all", "match_document", "o
 
 
 def decide_all(
-    state: PlayerState, events: Sequence[EventDetail], config: ConfigSnapshot, now: datetime
+    state: PlayerState,
+    events: Sequence[EventDetail],
+    config: ConfigSnapshot,
+    now: datetime,
+    pools: Mapping[tuple[str, str], int] | None = None,
 ) -> Decision:
     """Apply a player's events in event-time order, folding one Decision."""
     total = Decision(state=state)
     for event in order_events(events):
-        total.extend(decide(total.state, event, config, now))
+        total.extend(decide(total.state, event, config, now, with_claims(pools, total.claims)))
     return total
 
 
+def with_claims(
+    pools: Mapping[tuple[str, str], int] | None, claims: Sequence[BudgetClaim]
+) -> dict[tuple[str, str], int]:
+    """Budget usage as read, plus what earlier steps of the same commit already claimed."""
+    used = dict(pools or {})
+    for claim in claims:
+        used[claim.key] = used.get(claim.key, 0) + claim.amount
+    return used
+
+
 def decide(
-    state: PlayerState, event: EventDetail, config: ConfigSnapshot, now: datetime
+    state: PlayerState,
+    event: EventDetail,
+    config: ConfigSnapshot,
+    now: datetime,
+    pools: Mapping[tuple[str, str], int] | None = None,
 ) -> Decision:
-    """Decide what one event does for one player."""
-    run = _Run(event=event, config=config, now=now, state=state.model_copy(deep=True))
+    """Decide what one event does for one player.
+
+    `pools` is the campaign budget usage the caller read ((rule, period) -> units paid);
+    it only steers the decision: the claims it returns are checked again at commit.
+    """
+    run = _Run(
+        event=event,
+        config=config,
+        now=now,
+        state=state.model_copy(deep=True),
+        pools=dict(pools or {}),
+    )
     loss_streak_before = run.state.profile.loss_streak
     run.state.profile = apply_event(run.state.profile, event)
     run.observe_rg(loss_streak_before)
@@ -88,7 +119,7 @@ def decide(
         if run.limit_reached(rule.rule.limit, rule.rule_id):
             continue
         run.record_fire(rule.rule_id)
-        run.execute(rule, rule.rule.then, path="")
+        run.execute(rule, run.actions_for(rule), path="")
     # Said only for operator events: platform-made ones usually have no rule, by design.
     if not matched and not run.decision.trace and event.detail_type not in INTERNAL_DETAIL_SOURCES:
         run.trace(None, "profile updated; no rule matched")
@@ -106,6 +137,8 @@ class _Run(
     MissionsMixin,
     WheelsMixin,
     LeaderboardsMixin,
+    ExperimentsMixin,
+    BudgetsMixin,
     RunBase,
 ):
     """An event's decision: rule execution and limits here, each concern in its mixin."""
@@ -204,6 +237,10 @@ class _Run(
             return
         if not self.offer_allowed("bonus", rule.rule_id, f"award {points} points", path):
             return
+        if self.withheld(rule.rule_id, f"award_points:{points}", path, reward=True):
+            return
+        if not self.within_budget(rule.rule_id, f"award {points} points", path, points=points):
+            return
         self.credit(rule.rule_id, points, path, spec.reason or rule.rule_id)
         self.trace(rule.rule_id, f"+{points} points (balance {self.state.points_balance})")
 
@@ -218,6 +255,8 @@ class _Run(
         # Conservative: gamification is engagement marketing, so an excluded player gets
         # no badge either (audited like a refused bonus).
         if not self.offer_allowed("bonus", rule_id, f"grant badge {badge}", path):
+            return
+        if self.withheld(rule_id, f"grant_badge:{badge}", path, reward=True):
             return
         self.state.badges[badge] = self.event.occurred_at
         self.trace(rule_id, f"badge {badge} granted")

@@ -11,6 +11,7 @@ from typing import Any
 from events.models import (
     EventDetail,
 )
+from shared.domain.budgets import BudgetClaim, merge_claims
 from shared.domain.leaderboards import BoardEntry
 from shared.domain.state import (
     AuditEntry,
@@ -44,6 +45,8 @@ class Decision:
     audit: list[AuditEntry] = field(default_factory=list)
     # Leaderboard entries to upsert; one per (board, period, player), the latest wins.
     board_entries: list[BoardEntry] = field(default_factory=list)
+    # Campaign budget units to claim in the commit, one claim per pool.
+    claims: list[BudgetClaim] = field(default_factory=list)
 
     def extend(self, step: Decision) -> None:
         """Append a later step's writes (its state replaces ours)."""
@@ -56,6 +59,7 @@ class Decision:
         later = {e.key for e in step.board_entries}
         self.board_entries = [e for e in self.board_entries if e.key not in later]
         self.board_entries += step.board_entries
+        self.claims = merge_claims(self.claims, step.claims)
 
     @property
     def write_count(self) -> int:
@@ -67,6 +71,7 @@ class Decision:
             + len(self.outbox)
             + len(self.audit)
             + len(self.board_entries)
+            + len(self.claims)
         )
 
 

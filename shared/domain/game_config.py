@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from shared.domain.badges import Badge
+from shared.domain.experiments import ExperimentSettings
 from shared.domain.leaderboards import Leaderboard
 from shared.domain.missions import Mission
 from shared.domain.points import PointsPolicy
@@ -20,7 +21,7 @@ from shared.domain.rules import (
     GrantSpinsAction,
     JoinMissionAction,
     Rule,
-    walk_actions,
+    walk_rule,
 )
 from shared.domain.tiers import TierProgram
 from shared.domain.validation import describe_validation_error
@@ -35,6 +36,8 @@ GAME_KINDS: dict[str, tuple[type[BaseModel], str]] = {
     "leaderboard": (Leaderboard, "board_id"),
     "wheel": (Wheel, "wheel_id"),
     "store_item": (StoreItem, "item_id"),
+    # The global control group (one item, id "experiments"): docs/experiments-and-budgets.md.
+    "experiments": (ExperimentSettings, "policy_id"),
 }
 
 
@@ -49,6 +52,7 @@ class GameConfig:
     leaderboards: Mapping[str, Leaderboard] = field(default_factory=dict)
     wheels: Mapping[str, Wheel] = field(default_factory=dict)
     store: Mapping[str, StoreItem] = field(default_factory=dict)
+    experiments: ExperimentSettings = field(default_factory=ExperimentSettings)
 
 
 @dataclass(frozen=True)
@@ -61,20 +65,19 @@ class GameProblem:
 def game_references(rule: Rule, game: GameConfig) -> list[str]:
     """A rule's references to game items that do not exist (each 'path: reason')."""
     missing = []
-    for path, action in walk_actions(rule.then):
+    for where, path, action in walk_rule(rule):
+        at = f"{where}.{path}"
         if isinstance(action, GrantBadgeAction) and action.grant_badge.badge not in game.badges:
-            missing.append(f"then.{path}.grant_badge.badge: no badge {action.grant_badge.badge!r}")
+            missing.append(f"{at}.grant_badge.badge: no badge {action.grant_badge.badge!r}")
         if isinstance(action, GrantSpinsAction) and action.grant_spins.wheel not in game.wheels:
-            missing.append(f"then.{path}.grant_spins.wheel: no wheel {action.grant_spins.wheel!r}")
+            missing.append(f"{at}.grant_spins.wheel: no wheel {action.grant_spins.wheel!r}")
         if isinstance(action, JoinMissionAction):
             wanted = action.join_mission.mission
             mission = game.missions.get(wanted)
             if mission is None:
-                missing.append(f"then.{path}.join_mission.mission: no mission {wanted!r}")
+                missing.append(f"{at}.join_mission.mission: no mission {wanted!r}")
             elif mission.enrollment != "opt_in":
-                missing.append(
-                    f"then.{path}.join_mission.mission: {wanted!r} is automatic, not opt-in"
-                )
+                missing.append(f"{at}.join_mission.mission: {wanted!r} is automatic, not opt-in")
     return missing
 
 
@@ -156,5 +159,6 @@ def build_game_config(
         leaderboards=valid["leaderboard"],
         wheels=valid["wheel"],
         store=valid["store_item"],
+        experiments=valid["experiments"].get("experiments", ExperimentSettings()),
     )
     return _drop_dangling(game, problems), problems

@@ -25,8 +25,10 @@ from pydantic import (
 )
 
 from events.models import DETAIL_MODELS
+from shared.domain.budgets import RuleBudget
 from shared.domain.calendar_dates import CalendarPeriod
 from shared.domain.durations import IsoDuration
+from shared.domain.experiments import Experiment, Variant
 from shared.domain.pattern_automaton import PatternAutomaton
 from shared.domain.patterns import Matcher, compile_pattern
 
@@ -333,6 +335,8 @@ Action = Annotated[
     ),
 ]
 Schedule.model_rebuild()
+Variant.model_rebuild(_types_namespace={"Action": Action})
+Experiment.model_rebuild()
 REWARD_ACTIONS = (AwardPointsAction, GrantBadgeAction, GrantSpinsAction, SendAction)
 
 
@@ -372,20 +376,47 @@ class Rule(BaseModel):
     match: Condition = None
     then: list[Action] = Field(min_length=1, max_length=10)
     limit: Limit | None = None
+    # False: part of the loyalty program's base (e.g. points per deposit), not a campaign;
+    # the global control group still gets its rewards (its messages follow their template).
+    marketing: bool = True
+    # Variants and a holdout (docs/experiments-and-budgets.md).
+    experiment: Experiment | None = None
+    # What the rule's rewards may cost per period, in total and per player.
+    budget: RuleBudget | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Rule:
-        for path, action in walk_actions(self.then):
+        timers: dict[str, str] = {}
+        for where, path, action in walk_rule(self):
             if isinstance(action, AwardPointsAction) and action.award_points.of:
                 amount_field = action.award_points.of
                 lacking = [t for t in self.on if amount_field not in DETAIL_MODELS[t].model_fields]
                 if lacking and not path.count(".then."):
                     raise ValueError(
-                        f"then.{path}.award_points.of: {lacking} events have no {amount_field!r}"
+                        f"{where}.{path}.award_points.of: {lacking} events have no {amount_field!r}"
                     )
             if path.count(".then.") >= MAX_NESTING:
-                raise ValueError(f"then.{path}: timers nest at most {MAX_NESTING} deep")
+                raise ValueError(f"{where}.{path}: timers nest at most {MAX_NESTING} deep")
+            if isinstance(action, ScheduleAction):
+                # A fired timer finds its actions by name: one name, one meaning per rule.
+                name = action.schedule.timer
+                if name in timers:
+                    raise ValueError(
+                        f"{where}.{path}.schedule.timer: {name!r} is also armed at {timers[name]}"
+                    )
+                timers[name] = f"{where}.{path}"
         return self
+
+
+def walk_rule(rule: Rule) -> Iterable[tuple[str, str, Any]]:
+    """(where, path, action) over a rule's `then` and every variant's own `then`;
+    `f"{where}.{path}"` is the action's field path in the rule document."""
+    for path, action in walk_actions(rule.then):
+        yield "then", path, action
+    if rule.experiment is not None:
+        for i, variant in enumerate(rule.experiment.variants):
+            for path, action in walk_actions(variant.then or ()):
+                yield f"experiment.variants.{i}.then", path, action
 
 
 def walk_actions(actions: Iterable[Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
@@ -411,7 +442,7 @@ class CompiledRule:
 def compile_rule(rule: Rule) -> CompiledRule:
     """Compile a validated rule's patterns once."""
     timers: dict[str, tuple[Schedule, Matcher | None]] = {}
-    for _, action in walk_actions(rule.then):
+    for _, _, action in walk_rule(rule):
         if isinstance(action, ScheduleAction):
             spec = action.schedule
             timers[spec.timer] = (spec, compile_pattern(spec.if_) if spec.if_ else None)
@@ -466,3 +497,33 @@ class RuleSet:
     def candidates(self, detail_type: str) -> list[CompiledRule]:
         """All enabled rules listening to this detail-type (for explanations)."""
         return [r for r in self._by_id.values() if detail_type in r.rule.on]
+
+
+def sent_channels(actions: Iterable[Any]) -> dict[str, set[str]]:
+    """Template id -> the channels these actions (and their timers) may send it on."""
+    out: dict[str, set[str]] = {}
+    for _, action in walk_actions(actions):
+        if isinstance(action, SendAction):
+            out.setdefault(action.send.template, set()).add(action.send.channel)
+        elif isinstance(action, CascadeAction):
+            out.setdefault(action.cascade.template, set()).update(action.cascade.channels)
+    return out
+
+
+def variant_template_problems(rule: Rule, known: set[tuple[str, str]]) -> list[str]:
+    """A variant's template overrides that swap a template the rule never sends, or name a
+    template missing for a channel the rule sends it on (each 'path: reason')."""
+    if rule.experiment is None:
+        return []
+    sends = sent_channels(rule.then)
+    problems = []
+    for i, variant in enumerate(rule.experiment.variants):
+        for original, replacement in sorted(variant.templates.items()):
+            at = f"experiment.variants.{i}.templates.{original}"
+            if original not in sends:
+                problems.append(f"{at}: the rule sends no template {original!r}")
+                continue
+            lacking = sorted(c for c in sends[original] if (replacement, c) not in known)
+            if lacking:
+                problems.append(f"{at}: no {'/'.join(lacking)} template {replacement!r}")
+    return problems

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +38,8 @@ class RunBase:
     config: ConfigSnapshot
     now: datetime
     state: PlayerState
+    # Campaign budget usage the engine read: (rule id, period) -> units already paid.
+    pools: Mapping[tuple[str, str], int] = field(default_factory=dict)
     decision: Decision = field(init=False)
     # When the messages of the action list being executed reach the player: now for a send,
     # the end of quiet hours (or of a cap) for a deferred one. An offer those messages
@@ -92,6 +94,7 @@ class RunBase:
                 rule_id=rule_id,
                 created_at=self.now,
                 effect=effect,
+                variant=self.variant_of(rule_id),
             )
         )
 
@@ -149,4 +152,18 @@ class RunBase:
         raise NotImplementedError
 
     def grant_badge(self, rule_id: str, badge: str, path: str) -> None:
+        raise NotImplementedError
+
+    def variant_of(self, rule_id: str) -> str | None:
+        raise NotImplementedError
+
+    def template_for(self, rule_id: str, template_id: str) -> str:
+        raise NotImplementedError
+
+    def withheld(self, rule_id: str, would: str, path: str, *, reward: bool) -> bool:
+        raise NotImplementedError
+
+    def within_budget(
+        self, rule_id: str, label: str, path: str, *, points: int = 0, spins: int = 0
+    ) -> bool:
         raise NotImplementedError

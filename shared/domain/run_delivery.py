@@ -35,7 +35,8 @@ class DeliveryMixin(RunBase):
 
     def send(self, rule: CompiledRule, action: SendAction, path: str) -> None:
         spec = action.send
-        self.deliver(rule.rule_id, spec.template, spec.channel, path, on_cap=spec.on_cap)
+        template = self.template_for(rule.rule_id, spec.template)
+        self.deliver(rule.rule_id, template, spec.channel, path, on_cap=spec.on_cap)
 
     def _address(self, channel: str) -> tuple[str | None, list[str], str | None]:
         """(to, devices, why not) for a channel: email and phone, device tokens, or nothing."""
@@ -109,6 +110,11 @@ class DeliveryMixin(RunBase):
             if quiet is not None:
                 self.defer(rule_id, template_id, channel, quiet, "quiet hours", path)
                 return True
+        # Held out last: only a message that would really have gone now is "would have".
+        if marketing and self.withheld(
+            rule_id, f"send:{template_id}:{channel}", path, reward=False
+        ):
+            return False
         values = match_document(self.event, self.state)["player"]
         variables = {name: values.get(name) for name in sorted(TEMPLATE_VARIABLES)}
         self._outbox(
@@ -160,7 +166,8 @@ class DeliveryMixin(RunBase):
 
     def cascade(self, rule: CompiledRule, action: CascadeAction, path: str) -> None:
         spec = action.cascade
-        self.cascade_from(rule.rule_id, spec.template, list(spec.channels), spec.wait, path)
+        template = self.template_for(rule.rule_id, spec.template)
+        self.cascade_from(rule.rule_id, template, list(spec.channels), spec.wait, path)
 
     def cascade_from(
         self, rule_id: str, template_id: str, channels: list[str], wait: timedelta, path: str
@@ -171,6 +178,16 @@ class DeliveryMixin(RunBase):
             if why_not is not None:
                 self.trace(rule_id, f"cascade {template_id}: {channel} skipped ({why_not})")
                 continue
+            # Held out once, as the channel it would have gone to: no step, no next timer.
+            template = self.config.template(template_id, channel, self.state.profile.locale)
+            if (
+                template is not None
+                and template.category == "marketing"
+                and self.withheld(
+                    rule_id, f"send:{template_id}:{channel}", f"{path}.{channel}", reward=False
+                )
+            ):
+                return
             if self.deliver(rule_id, template_id, channel, f"{path}.{channel}") and channels:
                 timer = f"cascade-{stable_id(self.event.event_id, rule_id, path)[:14]}"
                 self.arm_timer(

@@ -128,6 +128,8 @@ class EngagementMixin(RunBase):
 
     def open_offer(self, rule: CompiledRule, action: OpenOfferAction, path: str) -> None:
         spec = action.open_offer
+        if self.withheld(rule.rule_id, f"open_offer:{spec.offer}", path, reward=True):
+            return
         # "Come back within 2 hours" counts from when the message announcing it reaches the
         # player (a send before it in the same action list), not from when the rule fired:
         # a push held by quiet hours until 08:00 opens a window from 08:00.

@@ -82,6 +82,7 @@ class PointsMixin(RunBase):
                     expires_at=expires_at if move.kind == "earn" else None,
                     source=source if move.kind == "earn" or move.ref != "owed" else None,
                     reversible_until=reversible_until if move.kind == "earn" else None,
+                    variant=self.variant_of(rule_id),
                 )
             )
         self.decision.ledger += lines

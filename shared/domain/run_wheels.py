@@ -44,9 +44,13 @@ class WheelsMixin(RunBase):
         label = f"{spec.count} spin(s) of {spec.wheel}"
         if not self.offer_allowed("bonus", rule_id, label, path):
             return
+        if self.withheld(rule_id, f"grant_spins:{spec.wheel}:{spec.count}", path, reward=True):
+            return
         held = rewards.spins.setdefault(spec.wheel, [])
         room = MAX_LIVE_SPINS - len(held)
         count = min(spec.count, room)
+        if count > 0 and not self.within_budget(rule_id, label, path, spins=count):
+            count = 0
         for i in range(count):
             held.append(
                 SpinGrant(

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.domain.delivery import DeliveryLog
 from shared.domain.engagement import Engagement
+from shared.domain.experiments import Assignment
 from shared.domain.game_rewards import Rewards
 from shared.domain.leaderboards import BoardScore
 from shared.domain.missions import MissionProgress
@@ -76,6 +77,11 @@ class PlayerState(BaseModel):
     rewards: Rewards = Field(default_factory=Rewards)
     # "<board>#<period>" -> the player's score there (pruned a while after the close).
     boards: dict[str, BoardScore] = Field(default_factory=dict)
+    # Rule id -> the player's arm of its experiment, recorded at the first firing so later
+    # weight edits never move the player (docs/experiments-and-budgets.md).
+    experiments: dict[str, Assignment] = Field(default_factory=dict)
+    # "<rule>#<period>" -> units of the rule's per-player budget used (current periods only).
+    budget_used: dict[str, int] = Field(default_factory=dict)
     version: int = 0
 
     @classmethod
@@ -112,6 +118,8 @@ class LedgerEntry(BaseModel):
     # an earn is reversible until `reversible_until`.
     source: str | None = None
     reversible_until: datetime | None = None
+    # The experiment variant the award came from (None: the rule has no experiment).
+    variant: str | None = None
 
     @property
     def reversible_record(self) -> bool:
@@ -211,7 +219,14 @@ Effect = Annotated[
 ]
 
 AuditCategory = Literal[
-    "suppression", "deferral", "flag", "exclusion", "timer_cancelled", "rg_event_refused"
+    "suppression",
+    "deferral",
+    "flag",
+    "exclusion",
+    "timer_cancelled",
+    "rg_event_refused",
+    # A marketing effect a control-group or holdout player would have received.
+    "held_out",
 ]
 
 
@@ -243,3 +258,5 @@ class OutboxItem(BaseModel):
     rule_id: str
     created_at: datetime
     effect: Effect
+    # The experiment variant the effect came from (None: the rule has no experiment).
+    variant: str | None = None

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from shared.domain.config import build_config
 from shared.domain.engagement import AT_RISK_TIMER, LAPSED_TIMER
-from shared.domain.rules import ScheduleAction, walk_actions
+from shared.domain.rules import ScheduleAction, walk_rule
 
 PLAYBOOK_NAMES = (
     "welcome",
@@ -119,7 +119,7 @@ def check_playbooks(playbooks: Sequence[Playbook]) -> None:
         compiled = snapshot.rules.get(rule_id)
         if compiled is None:
             continue
-        for _, action in walk_actions(compiled.rule.then):
+        for _, _, action in walk_rule(compiled.rule):
             if not isinstance(action, ScheduleAction):
                 continue
             timer = action.schedule.timer

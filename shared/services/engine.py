@@ -29,10 +29,12 @@ from events.models import (
     TimerFired,
     parse_event_json,
 )
+from shared.adapters.game_pools import Claim, PoolKey, rule_budget_key
 from shared.adapters.player_store import MAX_TRANSACTION_ITEMS, Commit, PlayerStore
 from shared.clock import Clock
+from shared.domain.budgets import BudgetClaim
 from shared.domain.config import ConfigSnapshot
-from shared.domain.decide import Decision, decide, order_events
+from shared.domain.decide import Decision, decide, order_events, with_claims
 from shared.domain.rg import RgThresholds, salvaged_event_id
 from shared.domain.state import AuditEntry, PlayerState, stable_id
 from shared.errors import ConflictError, ThrottledError
@@ -84,6 +86,12 @@ class InboundRecord:
     body: str
 
 
+class PoolUsagePort(Protocol):
+    """What counted pools (here: rules' campaign budgets) have paid so far."""
+
+    def usage(self, keys: Sequence[PoolKey]) -> dict[PoolKey, int]: ...
+
+
 class DeadLetterPort(Protocol):
     def send(self, body: str, reason: str, source_message_id: str) -> None: ...
 
@@ -132,6 +140,17 @@ class _Pending:
     message_ids: list[str]
 
 
+@dataclass
+class _Plan:
+    """A player's decided chunks (each one transaction) and the events refused as too big."""
+
+    chunks: list[tuple[Decision, list[str]]] = field(default_factory=list)
+    too_big: list[tuple[str, str]] = field(default_factory=list)
+
+    def claims(self) -> list[BudgetClaim]:
+        return [c for decision, _ in self.chunks for c in decision.claims]
+
+
 class EngineService:
     def __init__(
         self,
@@ -145,10 +164,14 @@ class EngineService:
         sleep: Callable[[float], None] = time.sleep,
         metrics: MetricsPort | None = None,
         stopwatch: Callable[[], float] = time.perf_counter,
+        pools: PoolUsagePort | None = None,
     ) -> None:
         self._sleep = sleep
         self._metrics: MetricsPort = metrics if metrics is not None else RecordingMetrics()
         self._stopwatch = stopwatch
+        # Without a reader every pool is assumed unused: the claims' condition still holds
+        # the limit, a full pool just costs a failed commit and a retry.
+        self._pools = pools
         self._players = players
         self._config = config
         self._dead_letters = dead_letters
@@ -299,37 +322,56 @@ class EngineService:
         if not fresh:
             return
         now = self._clock.now()
-        state = loaded.state
+        usage: dict[tuple[str, str], int] = {}
+        plan = self._plan(loaded.state, fresh, config, now, usage)
+        # Decide again with the budget pools' usage once the decision shows which it claims
+        # (a reward that no longer fits is then suppressed instead of failing the commit).
+        for _ in range(3):
+            unread = sorted({c.key for c in plan.claims()} - usage.keys())
+            if not unread or self._pools is None:
+                break
+            read = self._pools.usage([rule_budget_key(*key) for key in unread])
+            usage.update({key: read.get(rule_budget_key(*key), 0) for key in unread})
+            plan = self._plan(loaded.state, fresh, config, now, usage)
+        for event_id, reason in plan.too_big:
+            self._refuse_event(events[event_id], reason, outcome)
+        version = loaded.state.version
+        for decision, event_ids in plan.chunks:
+            self._commit(
+                player_id, version, decision, event_ids, [events[i].event for i in event_ids]
+            )
+            version += 1
+
+    def _plan(
+        self,
+        state: PlayerState,
+        fresh: Sequence[EventDetail],
+        config: ConfigSnapshot,
+        now: datetime,
+        usage: Mapping[tuple[str, str], int],
+    ) -> _Plan:
+        """Decide every fresh event, cut into chunks that each fit one transaction."""
+        plan = _Plan()
         chunk = Decision(state=state)
         chunk_events: list[str] = []
         for event in fresh:
-            step = decide(chunk.state, event, config, now)
+            # Earlier chunks' claims are committed before this one: count them as used.
+            claimed = with_claims(usage, [*plan.claims(), *chunk.claims])
+            step = decide(chunk.state, event, config, now, claimed)
             writes = 1 + step.write_count
             if writes >= MAX_TRANSACTION_ITEMS:
                 reason = f"{event.detail_type}: implies {writes} writes, over the transaction limit"
-                self._refuse_event(events[event.event_id], reason, outcome)
+                plan.too_big.append((event.event_id, reason))
                 continue
             if 1 + len(chunk_events) + chunk.write_count + writes > MAX_TRANSACTION_ITEMS:
                 # Rare: many events for one player in one batch. Commit what fits, go on.
-                state = self._commit(
-                    player_id,
-                    state.version,
-                    chunk,
-                    chunk_events,
-                    [events[i].event for i in chunk_events],
-                )
-                chunk, chunk_events = Decision(state=state), []
-                step = decide(state, event, config, now)
+                plan.chunks.append((chunk, chunk_events))
+                chunk, chunk_events = Decision(state=chunk.state), []
             chunk.extend(step)
             chunk_events.append(event.event_id)
         if chunk_events:
-            self._commit(
-                player_id,
-                state.version,
-                chunk,
-                chunk_events,
-                [events[i].event for i in chunk_events],
-            )
+            plan.chunks.append((chunk, chunk_events))
+        return plan
 
     def _commit(
         self,
@@ -348,6 +390,10 @@ class EngineService:
                 ledger=decision.ledger,
                 outbox=decision.outbox,
                 audit=decision.audit,
+                claims=[
+                    Claim(rule_budget_key(c.rule_id, c.period), c.amount, c.limit)
+                    for c in decision.claims
+                ],
                 boards=decision.board_entries,
             ),
             now=self._clock.now(),

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
-from events.models import RewardPurchased, WheelSpun
+from events.models import EventDetail, RewardPurchased, WheelSpun
 from shared.adapters.game_pools import (
     PURCHASE_PREFIX,
     SPIN_PREFIX,
@@ -29,6 +29,7 @@ from shared.adapters.game_pools import (
     GamePools,
     PoolKey,
     Record,
+    rule_budget_key,
     store_stock_key,
     wheel_budget_key,
     wheel_stock_key,
@@ -257,7 +258,7 @@ class GameCommands:
             prize_id=prize.prize_id,
             spin_id=request_id,
         )
-        decision = decide(state, event, config, now)
+        decision = self._decide(state, event, config, now)
         after = decision.state.rewards
         if any(g.grant_id == oldest.grant_id for g in after.spins.get(wheel_id, [])):
             raise RuntimeError(f"spin {request_id} was not applied: {decision.trace}")
@@ -329,7 +330,7 @@ class GameCommands:
             price=item.price,
             purchase_id=request_id,
         )
-        decision = decide(state, event, config, now)
+        decision = self._decide(state, event, config, now)
         if not any(line.kind == "spend" for line in decision.ledger):
             raise RuntimeError(f"purchase {request_id} was not applied: {decision.trace}")
         record = PurchaseRecord(
@@ -348,6 +349,17 @@ class GameCommands:
             state, decision, event_id, claims, PURCHASE_PREFIX + request_id, record, config
         )
         return record
+
+    def _decide(
+        self, state: PlayerState, event: EventDetail, config: ConfigSnapshot, now: datetime
+    ) -> Decision:
+        """Decide, then again with the usage of the rule budgets the decision claims."""
+        decision = decide(state, event, config, now)
+        if not decision.claims:
+            return decision
+        keys = {c.key: rule_budget_key(c.rule_id, c.period) for c in decision.claims}
+        read = self._pools.usage(list(keys.values()))
+        return decide(state, event, config, now, {k: read.get(v, 0) for k, v in keys.items()})
 
     def _commit(
         self,
@@ -370,7 +382,14 @@ class GameCommands:
                 ledger=decision.ledger,
                 outbox=decision.outbox,
                 audit=decision.audit,
-                claims=claims,
+                # Rules that fire on the spin or purchase may claim their campaign budgets.
+                claims=[
+                    *claims,
+                    *(
+                        Claim(rule_budget_key(c.rule_id, c.period), c.amount, c.limit)
+                        for c in decision.claims
+                    ),
+                ],
                 records=[Record(record_sk, record.model_dump_json(), now + retention)],
             ),
             now=now,

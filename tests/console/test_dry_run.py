@@ -187,3 +187,30 @@ def test_the_player_id_must_be_an_id(stack, player_id):
 
     assert answer.status == 422
     assert "body.player_id" in answer.field_errors
+
+
+def test_a_dry_run_shows_the_players_variant_of_the_drafts_experiment(stack):
+    register(stack)
+    draft = nudge_rule(experiment={"experiment_id": "welcome", "variants": [{"variant": "only"}]})
+
+    answer = dry_run({"rule": draft, "event": deposit(), "player_id": PLAYER})
+
+    assert answer.status == 200, answer.text
+    assert answer.json["variant"] == "only"
+    assert answer.json["held_out"] == []
+
+
+def test_a_dry_run_for_a_rule_holdout_player_shows_what_they_would_have_received(stack):
+    register(stack)
+    draft = nudge_rule(experiment={"experiment_id": "welcome", "holdout_percent": "90"})
+    # This player's bucket falls in the 90 % (the rest would get the rule as written).
+
+    answer = dry_run({"rule": draft, "event": deposit(), "player_id": PLAYER})
+
+    assert answer.status == 200, answer.text
+    assert answer.json["variant"] == "holdout"
+    assert answer.json["points"] == 0
+    assert answer.json["held_out"] == [
+        "rule_holdout: award_points:50",
+        "rule_holdout: send:deposit-nudge:email",
+    ]

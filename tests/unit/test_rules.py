@@ -139,3 +139,44 @@ def test_template_locale_falls_back_to_language_then_default():
 def test_a_template_with_an_unknown_variable_is_refused():
     snapshot = build_config(1, [], [template("t", subject="Hi {{ password }}")])
     assert "unknown variables ['password']" in str(snapshot.problems[0])
+
+
+def _timer(name: str) -> dict[str, object]:
+    return {"schedule": {"timer": name, "after": "PT1H", "then": [{"award_points": {"points": 1}}]}}
+
+
+def test_a_timer_name_armed_by_the_rule_and_a_variant_is_refused_at_the_variants_path():
+    variants = [{"variant": "b", "then": [_timer("later")]}]
+    reason = refusal(
+        {
+            **BASE,
+            "then": [_timer("later")],
+            "experiment": {"experiment_id": "x", "variants": variants},
+        }
+    )
+    assert "experiment.variants.0.then.0.schedule.timer: 'later' is also armed at then.0" in reason
+
+
+def test_a_variants_own_timer_is_compiled_so_its_fire_finds_the_actions():
+    variants = [{"variant": "b", "then": [_timer("b-later")]}]
+    snapshot = build_config(
+        1, [{**BASE, "experiment": {"experiment_id": "x", "variants": variants}}], []
+    )
+    compiled = snapshot.rules.get("r1")
+    assert compiled is not None
+    assert set(compiled.timers) == {"b-later"}
+
+
+def test_a_variant_template_missing_for_the_rules_channel_is_a_config_problem():
+    rule = {
+        **BASE,
+        "then": [{"send": {"template": "hello"}}],
+        "experiment": {
+            "experiment_id": "x",
+            "variants": [{"variant": "b", "templates": {"hello": "hello-b"}}],
+        },
+    }
+    snapshot = build_config(1, [rule], [template("hello")])
+    assert [p.reason for p in snapshot.problems] == [
+        "experiment.variants.0.templates.hello: no email template 'hello-b'"
+    ]

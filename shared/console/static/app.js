@@ -303,6 +303,8 @@ async function dryRun() {
     out.append(el("p", { id: "dry-verdict", class: r.matched ? "ok" : "error" },
       r.matched ? `Matched: ${r.rule_id} would fire for ${r.player_id}.` : `Not matched: ${r.failed_condition}`));
     for (const n of r.notes) out.append(el("p", { class: "muted" }, n));
+    if (r.variant) out.append(el("p", { id: "dry-variant" }, r.variant === "holdout" ? "Experiment arm: holdout (gets none of this rule's marketing or rewards)" : `Experiment arm: ${r.variant}`));
+    if (r.held_out && r.held_out.length) out.append(el("h4", {}, "Held out (would have received)"), el("ul", { id: "dry-held-out" }, r.held_out.map((h) => el("li", {}, h))));
     if (r.actions.length) out.append(el("h4", {}, "Actions"), el("ul", { id: "dry-actions" }, r.actions.map((a) => el("li", {}, a))));
     if (r.suppressions.length) out.append(el("h4", {}, "Suppressed"), el("ul", { class: "errors" }, r.suppressions.map((s) => el("li", {}, s))));
     for (const m of r.messages) {

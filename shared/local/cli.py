@@ -41,6 +41,7 @@ from pydantic import ValidationError
 
 SES_KINDS = ("delivery", "open", "click", "bounce", "soft-bounce", "complaint")
 STATE_FILE = Path(".engage/local.json")
+LAKE_DIR = Path(".engage/lake")
 DEFAULT_PORT = 4577
 
 
@@ -57,10 +58,17 @@ def _fail(message: str) -> int:
 
 
 def cmd_demo(_: argparse.Namespace) -> int:
+    import shutil
+
+    from shared.adapters.lake_files import LocalLake
     from shared.local.demo import run_demo
 
-    result = run_demo()
+    # The demo's story starts from an empty stack, so its lake starts empty too.
+    shutil.rmtree(LAKE_DIR, ignore_errors=True)
+    lake = LocalLake(LAKE_DIR)
+    result = run_demo(lake=lake)
     result.embedded.stop()
+    print(f"\nEvent lake: {len(lake.files())} Parquet files in {LAKE_DIR} (try `engage report`)")
     return 0
 
 
@@ -96,6 +104,7 @@ def cmd_rules_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    from shared.adapters.lake_files import LocalLake
     from shared.clock import FixedClock, SystemClock
     from shared.local.demo import StoryRecorder
     from shared.local.embedded import Embedded, load_starter_config
@@ -105,7 +114,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     recorder = StoryRecorder(
         embedded.clock.now, lambda line: print(line, flush=True), start=embedded.clock.now()
     )
-    embedded.attach(recorder)
+    embedded.attach(recorder, lake=LocalLake(LAKE_DIR))
     runtime = embedded.runtime
     if not args.empty:
         version = load_starter_config(runtime.config, embedded.clock.now())

@@ -26,6 +26,7 @@ from pydantic import (
 
 from events.models import DETAIL_MODELS
 from shared.domain.durations import IsoDuration
+from shared.domain.goals import Goal
 from shared.domain.patterns import Matcher, PatternIndex, compile_pattern
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
@@ -354,6 +355,7 @@ class Rule(BaseModel):
     match: Condition = None
     then: list[Action] = Field(min_length=1, max_length=10)
     limit: Limit | None = None
+    goal: Goal | None = None  # what counts as this campaign converting (reports, attribution)
 
     @model_validator(mode="after")
     def _consistent(self) -> Rule:

@@ -72,6 +72,46 @@ def cmd_demo(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from shared.adapters.lake_files import LocalLake
+    from shared.domain.rules import Rule
+    from shared.reports.figures import build_report
+    from shared.reports.render import text_lines, write_html
+
+    lake = LocalLake(args.lake)
+    if not lake.files():
+        return _fail(f"no lake files under {args.lake} (run `engage demo` or `engage up`)")
+    rules = _load_json(args.rules) if args.rules else starter_items_for_report()
+    goals = {
+        rule.rule_id: rule.goal
+        for rule in (Rule.model_validate(item) for item in rules)
+        if rule.goal is not None
+    }
+    db = lake.connect()
+    first, last = db.execute("SELECT min(dt), max(dt) FROM events").fetchone() or (None, None)
+    date_from = date.fromisoformat(args.date_from or first or "1970-01-01")
+    date_to = date.fromisoformat(args.date_to or last or "1970-01-01")
+    report = build_report(
+        lambda text: db.execute(text).fetchall(),
+        goals,
+        date_from,
+        date_to,
+        progress=lambda step: print(f"... {step}", file=sys.stderr, flush=True),
+    )
+    print("\n".join(text_lines(report)))
+    page = write_html(report, Path(args.out))
+    print(f"\nHTML report with charts: {page}")
+    return 0
+
+
+def starter_items_for_report() -> list[dict[str, Any]]:
+    from shared.local.embedded import starter_items
+
+    return starter_items("rules.json")
+
+
 # --- validate -----------------------------------------------------------------------------
 
 
@@ -428,6 +468,13 @@ def build_parser() -> argparse.ArgumentParser:
     advance.add_argument("duration")
     advance.set_defaults(func=cmd_advance)
     sub.add_parser("dlq", help="show refused events and why").set_defaults(func=cmd_dlq)
+    report = sub.add_parser("report", help="KPIs, attribution and charts from the event lake")
+    report.add_argument("--lake", default=str(LAKE_DIR))
+    report.add_argument("--rules", help="rules JSON (for goals); default: the starter rules")
+    report.add_argument("--from", dest="date_from", help="first UTC day (default: lake's first)")
+    report.add_argument("--to", dest="date_to", help="last UTC day (default: lake's last)")
+    report.add_argument("--out", default=".engage/report", help="folder for report.html")
+    report.set_defaults(func=cmd_report)
     feedback = sub.add_parser("ses-feedback", help="play SES feedback on a sent email")
     feedback.add_argument("kind", choices=sorted(SES_KINDS))
     feedback.add_argument("player_id")

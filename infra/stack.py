@@ -14,6 +14,7 @@ from infra.constructs.console import Console
 from infra.constructs.email import Email
 from infra.constructs.feedback import EmailFeedback
 from infra.constructs.functions import ENGINE_TIMEOUT, EngageFunctions
+from infra.constructs.lake import Lake
 from infra.constructs.leaderboards import Leaderboards
 from infra.constructs.player_api import PlayerApi
 from infra.constructs.scheduling import Scheduling
@@ -65,6 +66,8 @@ class EngageStack(Stack):
         self.leaderboards = Leaderboards(
             self, "Leaderboards", config=config, bus=self.bus, tables=self.tables
         )
+        # The event lake (issue 13): S3 + Glue + Athena, written by Firehose.
+        self.lake = Lake(self, "Lake", config=config, bus=self.bus, tables=self.tables)
         self._outputs()
 
     def _outputs(self) -> None:

@@ -52,6 +52,15 @@ EXPECTED_ACKNOWLEDGMENTS = {
     "Engage/Feedback/DeadLetterQueue": {"AwsSolutions-SQS3"},
     "Engage/Feedback/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
     "Engage/Feedback/Function/Function": {"AwsSolutions-L1"},
+    # The event lake: the access-log bucket itself, the writer's DLQ, Firehose writing its
+    # computed keys into the lake bucket, and the two functions' X-Ray/runtime pins.
+    "Engage/Lake/AccessLogs": {"AwsSolutions-S1"},
+    "Engage/Lake/WriterDeadLetterQueue": {"AwsSolutions-SQS3"},
+    "Engage/Lake/FirehoseRole": {"AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/*]"},
+    "Engage/Lake/Transform/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
+    "Engage/Lake/Transform/Function/Function": {"AwsSolutions-L1"},
+    "Engage/Lake/Writer/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
+    "Engage/Lake/Writer/Function/Function": {"AwsSolutions-L1"},
 }
 
 

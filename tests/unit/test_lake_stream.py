@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from shared.adapters.lake_firehose import FirehoseLake, transform_records
 from shared.adapters.lake_stream import rows_from_record
@@ -29,7 +30,7 @@ ITEM = OutboxItem(
 )
 
 
-def _outbox(event_name: str, status: str) -> dict:
+def _outbox(event_name: str, status: str) -> dict[str, Any]:
     return {
         "eventName": event_name,
         "dynamodb": {
@@ -65,7 +66,7 @@ def test_the_state_item_is_no_lake_row():
     assert rows_from_record(record) == []
 
 
-def _firehose_event(*details: dict) -> dict:
+def _firehose_event(*details: dict[str, Any]) -> dict[str, Any]:
     return {
         "records": [
             {

@@ -53,7 +53,11 @@ def history(n: int, rng: random.Random) -> list[LakeRow]:
             if kind in ("wallet.deposit_succeeded", "shop.purchase")
             else None
         )
-        detail = {"player_id": player, "event_id": f"e{i}", "occurred_at": at.isoformat() + "Z"}
+        detail: dict[str, object] = {
+            "player_id": player,
+            "event_id": f"e{i}",
+            "occurred_at": at.isoformat() + "Z",
+        }
         if amount:
             detail |= {"amount": amount, "currency": "EUR"}
         rows.append(
@@ -120,13 +124,19 @@ def history(n: int, rng: random.Random) -> list[LakeRow]:
 
 def athena_estimates(root: Path) -> list[tuple[str, int]]:
     """Per query: compressed bytes of the columns it names, over the files of its tables."""
-    meta = duckdb.sql(
-        f"SELECT file_name, path_in_schema AS col, sum(total_compressed_size) AS bytes "
-        f"FROM parquet_metadata('{root}/type=*/dt=*/*.parquet') GROUP BY ALL"
-    ).fetchall()
+    meta = (
+        duckdb.connect()
+        .execute(
+            f"SELECT file_name, path_in_schema AS col, sum(total_compressed_size) AS bytes "
+            f"FROM parquet_metadata('{root}/type=*/dt=*/*.parquet') GROUP BY ALL"
+        )
+        .fetchall()
+    )
     sizes: dict[tuple[str, str], int] = {}
     for file_name, col, size in meta:
-        kind = re.search(r"type=(\w+)", file_name).group(1)
+        found = re.search(r"type=(\w+)", file_name)
+        assert found is not None
+        kind = found.group(1)
         sizes[(kind, col)] = sizes.get((kind, col), 0) + int(size)
     out = []
     for name in NAMES:
@@ -160,7 +170,7 @@ def main() -> None:
             kind = path.parent.parent.name.removeprefix("type=")
             by_kind[kind] = by_kind.get(kind, 0) + path.stat().st_size
         total = sum(by_kind.values())
-        counts = {k: sum(1 for r in rows if r.kind == k) for k in COLUMNS}
+        counts: dict[str, int] = {k: sum(1 for r in rows if r.kind == k) for k in COLUMNS}
         print(f"wrote {len(rows):,} rows in {write_s:.1f} s ({len(lake.files())} files)")
         for kind, size in sorted(by_kind.items()):
             print(

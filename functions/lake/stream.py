@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.adapters.lake_firehose import FirehoseLake
 from shared.adapters.lake_stream import rows_from_records
@@ -20,14 +21,21 @@ logger = Logger(service="engage-lake")
 _lake: FirehoseLake | None = None
 
 
+class LakeSettings(BaseModel):
+    """The writer's environment, validated once per cold start (no silent defaults)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    decisions_stream: str = Field(alias="ENGAGE_LAKE_DECISIONS_STREAM", min_length=1)
+    deliveries_stream: str = Field(alias="ENGAGE_LAKE_DELIVERIES_STREAM", min_length=1)
+
+
 def _built() -> FirehoseLake:
     global _lake
     if _lake is None:
+        settings = LakeSettings.model_validate(dict(os.environ))
         _lake = FirehoseLake(
-            {
-                "decisions": os.environ["ENGAGE_LAKE_DECISIONS_STREAM"],
-                "deliveries": os.environ["ENGAGE_LAKE_DELIVERIES_STREAM"],
-            },
+            {"decisions": settings.decisions_stream, "deliveries": settings.deliveries_stream},
             boto3.client("firehose"),
         )
     return _lake

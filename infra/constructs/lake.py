@@ -356,8 +356,10 @@ class Lake(Construct):
                 data_format_conversion_configuration=P.DataFormatConversionConfigurationProperty(
                     enabled=True,
                     input_format_configuration=P.InputFormatConfigurationProperty(
+                        # Hive's JSON SerDe parses timestamps with java.sql.Timestamp.valueOf
+                        # by default, the "YYYY-MM-DD HH:MM:SS[.f]" form the rows are written in.
                         deserializer=P.DeserializerProperty(
-                            open_x_json_ser_de=P.OpenXJsonSerDeProperty()
+                            hive_json_ser_de=P.HiveJsonSerDeProperty()
                         )
                     ),
                     output_format_configuration=P.OutputFormatConfigurationProperty(

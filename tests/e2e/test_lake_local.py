@@ -73,3 +73,28 @@ def test_each_queued_email_has_a_delivery_outcome(demo_lake):
     ).fetchall()
 
     assert missing == []
+
+
+def test_engage_report_prints_the_demos_campaign_figures_and_writes_html_with_charts(
+    demo_lake, tmp_path, capsys
+):
+    from shared.local.cli import main
+
+    code = main(["report", "--lake", str(demo_lake.root), "--out", str(tmp_path / "report")])
+
+    out = capsys.readouterr()
+    assert code == 0
+    # Four players registered and got the welcome email; three of them then deposited.
+    assert "welcome-email: reach 4; sends email 4; conversions 3" in out.out
+    assert "... query campaign_reach" in out.err
+    assert (tmp_path / "report" / "report.html").is_file()
+    assert (tmp_path / "report" / "revenue_by_campaign.svg").is_file()
+
+
+def test_engage_report_says_so_when_there_is_no_lake(tmp_path, capsys):
+    from shared.local.cli import main
+
+    code = main(["report", "--lake", str(tmp_path / "none")])
+
+    assert code != 0
+    assert "no lake files" in capsys.readouterr().err

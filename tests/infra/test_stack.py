@@ -126,7 +126,10 @@ def test_every_function_ships_the_same_single_code_asset(synth):
     assert unsubscribe["Code"] == feedback["Code"] == engine["Code"] == player_api["Code"]
     _, settle = function(synth, "functions.leaderboard_settle.handler.handler")
     assert settle["Code"] == engine["Code"]
-    assert len(synth.resources("AWS::Lambda::Function")) == 7
+    _, lake_transform = function(synth, "functions.lake.firehose.handler")
+    _, lake_writer = function(synth, "functions.lake.stream.handler")
+    assert lake_transform["Code"] == lake_writer["Code"] == engine["Code"]
+    assert len(synth.resources("AWS::Lambda::Function")) == 9
 
 
 def test_code_asset_holds_only_the_runtime_packages(synth):
@@ -266,8 +269,9 @@ def test_every_queue_is_encrypted_and_refuses_plain_http(synth, template):
     queues = synth.resources("AWS::SQS::Queue")
     policies = synth.resources("AWS::SQS::QueuePolicy").values()
 
-    # engine queue, its DLQ, rule-delivery DLQ, dispatch DLQ, SES feedback rule DLQ
-    assert len(queues) == 5
+    # engine queue, its DLQ, rule-delivery DLQ, dispatch DLQ, SES feedback rule DLQ, lake
+    # writer DLQ
+    assert len(queues) == 6
     for queue_id, queue in queues.items():
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
         denies = [

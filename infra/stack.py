@@ -14,6 +14,7 @@ from infra.constructs.console import Console
 from infra.constructs.email import Email
 from infra.constructs.feedback import EmailFeedback
 from infra.constructs.functions import ENGINE_TIMEOUT, EngageFunctions
+from infra.constructs.lake import Lake
 from infra.constructs.leaderboards import Leaderboards
 from infra.constructs.observability import Observability, Watched
 from infra.constructs.player_api import PlayerApi
@@ -79,6 +80,8 @@ class EngageStack(Stack):
             stage=config.stage,
             alarm_email=config.alarm_email,
         )
+        # The event lake (issue 13): S3 + Glue + Athena, written by Firehose.
+        self.lake = Lake(self, "Lake", config=config, bus=self.bus, tables=self.tables)
         self._outputs()
 
     def _watched(self) -> Watched:

@@ -282,6 +282,15 @@ def create_app(services: ConsoleServices) -> APIGatewayHttpResolver:
         users().disable(unquote(username))
         return s.UserChangedOut(username=unquote(username), role=None, enabled=False)
 
+    reports = services.reports
+    if reports is not None:
+
+        @app.get("/api/reports")
+        def report() -> dict[str, Any]:
+            """Campaign and player KPIs from the event lake."""
+            reader()
+            return reports()
+
     @app.get("/api/players/<player_id>")
     def player(player_id: str) -> dict[str, Any]:
         reader()

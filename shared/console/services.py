@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,3 +56,5 @@ class ConsoleServices:
     dev_login: DevLogin | None = None
     # Console users (admins only); None where there is no user pool to manage.
     users: CognitoUsers | None = None
+    # The Reports tab's figures (JSON); None where no event lake is wired (see docs/reports.md).
+    reports: Callable[[], dict[str, Any]] | None = None

@@ -29,6 +29,7 @@ from shared.domain.budgets import RuleBudget
 from shared.domain.calendar_dates import CalendarPeriod
 from shared.domain.durations import IsoDuration
 from shared.domain.experiments import Experiment, Variant
+from shared.domain.goals import Goal
 from shared.domain.pattern_automaton import PatternAutomaton
 from shared.domain.patterns import Matcher, compile_pattern
 
@@ -383,6 +384,7 @@ class Rule(BaseModel):
     experiment: Experiment | None = None
     # What the rule's rewards may cost per period, in total and per player.
     budget: RuleBudget | None = None
+    goal: Goal | None = None  # what counts as this campaign converting (reports, attribution)
 
     @model_validator(mode="after")
     def _consistent(self) -> Rule:

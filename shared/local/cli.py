@@ -41,6 +41,7 @@ from pydantic import ValidationError
 
 SES_KINDS = ("delivery", "open", "click", "bounce", "soft-bounce", "complaint")
 STATE_FILE = Path(".engage/local.json")
+LAKE_DIR = Path(".engage/lake")
 DEFAULT_PORT = 4577
 
 
@@ -57,11 +58,58 @@ def _fail(message: str) -> int:
 
 
 def cmd_demo(_: argparse.Namespace) -> int:
+    import shutil
+
+    from shared.adapters.lake_files import LocalLake
     from shared.local.demo import run_demo
 
-    result = run_demo()
+    # The demo's story starts from an empty stack, so its lake starts empty too.
+    shutil.rmtree(LAKE_DIR, ignore_errors=True)
+    lake = LocalLake(LAKE_DIR)
+    result = run_demo(lake=lake)
     result.embedded.stop()
+    print(f"\nEvent lake: {len(lake.files())} Parquet files in {LAKE_DIR} (try `engage report`)")
     return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from shared.adapters.lake_files import LocalLake
+    from shared.domain.rules import Rule
+    from shared.reports.figures import build_report
+    from shared.reports.render import text_lines, write_html
+
+    lake = LocalLake(args.lake)
+    if not lake.files():
+        return _fail(f"no lake files under {args.lake} (run `engage demo` or `engage up`)")
+    rules = _load_json(args.rules) if args.rules else starter_items_for_report()
+    goals = {
+        rule.rule_id: rule.goal
+        for rule in (Rule.model_validate(item) for item in rules)
+        if rule.goal is not None
+    }
+    db = lake.connect()
+    first, last = db.execute("SELECT min(dt), max(dt) FROM events").fetchone() or (None, None)
+    date_from = date.fromisoformat(args.date_from or first or "1970-01-01")
+    date_to = date.fromisoformat(args.date_to or last or "1970-01-01")
+    report = build_report(
+        lambda text: db.execute(text).fetchall(),
+        goals,
+        date_from,
+        date_to,
+        progress=lambda step: print(f"... {step}", file=sys.stderr, flush=True),
+    )
+    print("\n".join(text_lines(report)))
+    page = write_html(report, Path(args.out))
+    print(f"\nHTML report with charts: {page}")
+    return 0
+
+
+def starter_items_for_report() -> list[dict[str, Any]]:
+    from shared.local.embedded import starter_items
+
+    return starter_items("rules.json")
 
 
 # --- validate -----------------------------------------------------------------------------
@@ -96,6 +144,7 @@ def cmd_rules_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    from shared.adapters.lake_files import LocalLake
     from shared.clock import FixedClock, SystemClock
     from shared.local.demo import StoryRecorder
     from shared.local.embedded import Embedded, load_starter_config
@@ -105,7 +154,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     recorder = StoryRecorder(
         embedded.clock.now, lambda line: print(line, flush=True), start=embedded.clock.now()
     )
-    embedded.attach(recorder)
+    embedded.attach(recorder, lake=LocalLake(LAKE_DIR))
     runtime = embedded.runtime
     if not args.empty:
         version = load_starter_config(runtime.config, embedded.clock.now())
@@ -434,6 +483,13 @@ def build_parser() -> argparse.ArgumentParser:
     advance.add_argument("duration")
     advance.set_defaults(func=cmd_advance)
     sub.add_parser("dlq", help="show refused events and why").set_defaults(func=cmd_dlq)
+    report = sub.add_parser("report", help="KPIs, attribution and charts from the event lake")
+    report.add_argument("--lake", default=str(LAKE_DIR))
+    report.add_argument("--rules", help="rules JSON (for goals); default: the starter rules")
+    report.add_argument("--from", dest="date_from", help="first UTC day (default: lake's first)")
+    report.add_argument("--to", dest="date_to", help="last UTC day (default: lake's last)")
+    report.add_argument("--out", default=".engage/report", help="folder for report.html")
+    report.set_defaults(func=cmd_report)
     feedback = sub.add_parser("ses-feedback", help="play SES feedback on a sent email")
     feedback.add_argument("kind", choices=sorted(SES_KINDS))
     feedback.add_argument("player_id")

@@ -10,6 +10,8 @@ with array claims flattened to "[a b]" exactly as API Gateway passes them.
 from __future__ import annotations
 
 import threading
+from datetime import date
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -91,4 +93,37 @@ def start_local_console(runtime: LocalRuntime, port: int = 0) -> ConsoleServer:
         dev_login=DevLogin(SystemClock()),
         user_pool_id=provision_console_users(runtime.clients),
     )
+    if runtime.lake is not None:
+        services.reports = partial(local_report, runtime)
     return ConsoleServer(services, port).start()
+
+
+def local_report(runtime: LocalRuntime) -> dict[str, Any]:
+    """The report over the runtime's lake, with the goals of the rules in the config table."""
+    from pydantic import ValidationError
+
+    from shared.domain.rules import Rule
+    from shared.reports.figures import build_report
+    from shared.reports.json_view import report_json
+
+    lake = runtime.lake
+    assert lake is not None
+    goals = {}
+    for raw in runtime.config.raw_items("rule"):
+        try:
+            rule = Rule.model_validate(raw)
+        except ValidationError:
+            continue  # reported where config is validated; a report only needs the good ones
+        if rule.goal is not None:
+            goals[rule.rule_id] = rule.goal
+    db = lake.connect()
+    first, last = db.execute("SELECT min(dt), max(dt) FROM events").fetchone() or (None, None)
+    if first is None:
+        return {"from": None, "to": None, "campaigns": [], "kpis": {}, "retention": {}}
+    report = build_report(
+        lambda text: db.execute(text).fetchall(),
+        goals,
+        date.fromisoformat(first),
+        date.fromisoformat(last),
+    )
+    return report_json(report)

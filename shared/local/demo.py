@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shared.adapters.lake_files import LocalLake
 from shared.domain.config import ConfigProblem
 from shared.domain.decide import Decision
 from shared.domain.state import OutboxItem
@@ -92,14 +93,16 @@ class DemoResult:
     embedded: Embedded
 
 
-def run_demo(out: Printer = print, embedded: Embedded | None = None) -> DemoResult:
+def run_demo(
+    out: Printer = print, embedded: Embedded | None = None, lake: LocalLake | None = None
+) -> DemoResult:
     """Play the story; print it; return what happened for tests to assert on."""
     # The story below says what the handlers did; their own INFO logs (JSON lines meant for
     # CloudWatch) would only interleave with it. Set POWERTOOLS_LOG_LEVEL to see them.
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     embedded = embedded or Embedded.start(START)
     recorder = StoryRecorder(embedded.clock.now, out)
-    embedded.attach(recorder)
+    embedded.attach(recorder, lake=lake)
     runtime = embedded.runtime
     out(
         f"Local engage stack on moto at {embedded.endpoint} "

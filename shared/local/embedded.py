@@ -11,6 +11,7 @@ from importlib import resources as package_files
 from typing import Any
 
 from shared.adapters.config_store import ConfigStore
+from shared.adapters.lake_files import LocalLake
 from shared.clock import FixedClock
 from shared.domain.game_config import GAME_KINDS
 from shared.local.provision import LOCAL_CREDENTIALS, REGION, Resources, provision
@@ -58,7 +59,7 @@ class Embedded:
         runtime = LocalRuntime(endpoint, resources, clock)
         return cls(server, endpoint, resources, clock, runtime)
 
-    def attach(self, recorder: Any) -> None:
+    def attach(self, recorder: Any, lake: LocalLake | None = None) -> None:
         """Rebuild the runtime's services so `recorder` observes engine, dispatch and timers."""
         self.runtime = LocalRuntime(
             self.endpoint,
@@ -67,6 +68,7 @@ class Embedded:
             engine_observer=recorder,
             dispatch_observer=recorder,
             on_config_problem=recorder.config_problem,
+            lake=lake or self.runtime.lake,
         )
         self.runtime.on_fire = recorder.timer_fired
 

@@ -25,8 +25,11 @@ from events.routing import OUTBOX_STREAM_FILTER
 from shared import wiring
 from shared.adapters.capacity import CapacityMeter
 from shared.adapters.config_store import ConfigStore
+from shared.adapters.lake_files import LocalLake
+from shared.adapters.lake_stream import rows_from_records
 from shared.adapters.player_store import PlayerStore
 from shared.clock import FixedClock
+from shared.domain.lake import event_row
 from shared.domain.patterns import compile_pattern
 from shared.local.lambda_context import LambdaContext
 from shared.local.provision import LOCAL_CREDENTIALS, REGION, Resources
@@ -71,8 +74,11 @@ class LocalRuntime:
         engine_observer: EngineObserver | None = None,
         dispatch_observer: DispatchObserver | None = None,
         on_config_problem: Callable[[Any], None] | None = None,
+        lake: LocalLake | None = None,
     ) -> None:
         self.endpoint = endpoint
+        # Where the lake rows of what the pipeline handled go (None: no lake is kept).
+        self.lake = lake
         self.resources = resources
         self.clock = clock
         self.meter = CapacityMeter()
@@ -211,6 +217,8 @@ class LocalRuntime:
                 step = self._drain_queue() + self._drain_stream()
                 handled += step
                 if step == 0:
+                    if self.lake is not None:
+                        self.lake.flush()
                     return handled
         raise RuntimeError(f"local pipeline still busy after {max_rounds} rounds")
 
@@ -243,7 +251,20 @@ class LocalRuntime:
                 sqs.delete_message(
                     QueueUrl=self.resources.engine_queue_url, ReceiptHandle=m["ReceiptHandle"]
                 )
+                self._to_lake_event(m["Body"])
         return len(messages)
+
+    def _to_lake_event(self, body: str) -> None:
+        # Only what the engine accepted: a refused event goes to the DLQ, not the lake.
+        if self.lake is None:
+            return
+        envelope = json.loads(body)
+        try:
+            row = event_row(envelope)
+        except (KeyError, ValueError, TypeError):
+            # Malformed: the engine sent it to the DLQ with its reason; it is no lake event.
+            return
+        self.lake.add([row])
 
     def _sqs_record(self, message: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -275,6 +296,8 @@ class LocalRuntime:
             )
             resp = streams.get_records(ShardIterator=iterator, Limit=1000)
             self._iterators[shard_id] = resp.get("NextShardIterator") or iterator
+            if self.lake is not None:
+                self.lake.add(rows_from_records(resp.get("Records", [])))
             for record in resp.get("Records", []):
                 record.setdefault("eventSourceARN", arn)
                 record.setdefault("eventSource", "aws:dynamodb")

@@ -54,6 +54,15 @@ _ACKNOWLEDGMENTS = {
     "{stack}/Scheduling/TimerDeadLetterQueue": {"AwsSolutions-SQS3"},
     "{stack}/Feedback/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
     "{stack}/Feedback/Function/Function": {"AwsSolutions-L1"},
+    # The event lake: the access-log bucket itself, the writer's DLQ, Firehose writing its
+    # computed keys into the lake bucket, and the two functions' X-Ray/runtime pins.
+    "{stack}/Lake/AccessLogs": {"AwsSolutions-S1"},
+    "{stack}/Lake/WriterDeadLetterQueue": {"AwsSolutions-SQS3"},
+    "{stack}/Lake/FirehoseRole": {"AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/*]"},
+    "{stack}/Lake/Transform/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
+    "{stack}/Lake/Transform/Function/Function": {"AwsSolutions-L1"},
+    "{stack}/Lake/Writer/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
+    "{stack}/Lake/Writer/Function/Function": {"AwsSolutions-L1"},
 }
 
 

@@ -133,7 +133,10 @@ def test_every_function_ships_the_same_single_code_asset(synth):
     assert unsubscribe["Code"] == feedback["Code"] == engine["Code"] == player_api["Code"]
     _, settle = function(synth, "functions.leaderboard_settle.handler.handler")
     assert settle["Code"] == engine["Code"]
-    assert len(synth.resources("AWS::Lambda::Function")) == 7
+    _, lake_transform = function(synth, "functions.lake.firehose.handler")
+    _, lake_writer = function(synth, "functions.lake.stream.handler")
+    assert lake_transform["Code"] == lake_writer["Code"] == engine["Code"]
+    assert len(synth.resources("AWS::Lambda::Function")) == 9
 
 
 def test_code_asset_holds_only_the_runtime_packages_and_tzdata(synth):
@@ -349,8 +352,8 @@ def test_every_queue_is_encrypted_and_refuses_plain_http(synth, template):
     policies = synth.resources("AWS::SQS::QueuePolicy").values()
 
     # engine queue, its DLQ, rule-delivery DLQ, dispatch DLQ, timer DLQ, SES feedback queue
-    # and its DLQ
-    assert len(queues) == 7
+    # and its DLQ, lake writer DLQ
+    assert len(queues) == 8
     for queue_id, queue in queues.items():
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
         denies = [

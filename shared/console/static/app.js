@@ -132,7 +132,7 @@ async function start() {
   $("who").textContent = `${state.me.user} (${state.me.role || "no role"})`;
   const tabs = $("tabs");
   tabs.replaceChildren();
-  const entries = [...state.kinds.map((k) => [`kind:${k.name}`, `${k.label[0].toUpperCase()}${k.label.slice(1)}s`]), ["publish", "Publish"], ["player", "Player"]];
+  const entries = [...state.kinds.map((k) => [`kind:${k.name}`, `${k.label[0].toUpperCase()}${k.label.slice(1)}s`]), ["publish", "Publish"], ["player", "Player"], ["reports", "Reports"]];
   if (state.me.role === "admin") entries.push(["users", "Users"]);
   for (const [key, label] of entries) tabs.append(el("button", { type: "button", id: `tab-${key.replace(":", "-")}`, on: { click: () => openTab(key) } }, label));
   for (const id of ["save", "new-item", "toggle-enabled", "delete", "publish"]) $(id).disabled = !state.me.can_write;
@@ -142,11 +142,61 @@ async function start() {
 async function openTab(key) {
   state.tab = key;
   for (const button of $("tabs").children) button.setAttribute("aria-selected", String(button.id === `tab-${key.replace(":", "-")}`));
-  show("config-view", key.startsWith("kind:")); show("publish-view", key === "publish"); show("player-view", key === "player"); show("users-view", key === "users");
+  show("config-view", key.startsWith("kind:")); show("publish-view", key === "publish"); show("player-view", key === "player"); show("users-view", key === "users"); show("reports-view", key === "reports");
   notice("");
   if (key.startsWith("kind:")) { state.kind = state.kinds.find((k) => `kind:${k.name}` === key); newItem(); await loadList(); }
   if (key === "publish") await loadPublications();
   if (key === "users") await loadUsers();
+  if (key === "reports") await loadReports();
+}
+
+// --- reports ---------------------------------------------------------------------------
+
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  node.append(...children);
+  return node;
+}
+
+function revenueChart(campaigns) {
+  const rows = campaigns.filter((c) => c.revenue > 0 || c.conversions > 0);
+  const max = Math.max(1, ...rows.map((c) => c.revenue));
+  const chart = svg("svg", { id: "revenue-chart", width: 620, height: 24 * rows.length + 10, role: "img", "aria-label": "attributed revenue by campaign" });
+  rows.forEach((c, i) => {
+    const y = 5 + 24 * i;
+    chart.append(svg("text", { x: 0, y: y + 15, "font-size": 12 }, c.rule_id));
+    chart.append(svg("rect", { x: 200, y, width: Math.max(1, 320 * c.revenue / max), height: 18, fill: "#3b7dd8" }));
+    chart.append(svg("text", { x: 205 + 320 * c.revenue / max, y: y + 14, "font-size": 12 }, c.revenue.toFixed(2)));
+  });
+  return chart;
+}
+
+const pct = (x) => `${(100 * x).toFixed(1)}%`;
+
+async function loadReports() {
+  $("reports-error").textContent = "";
+  try {
+    const r = await api("GET", "/api/reports");
+    $("reports-range").textContent = r.from ? `UTC days ${r.from} to ${r.to}` : "The event lake is empty.";
+    const sends = (c) => Object.entries(c.sends).map(([ch, n]) => `${ch} ${n}`).join(", ");
+    const supp = (c) => Object.entries(c.suppressions).map(([why, n]) => `${why} ${n}`).join(", ");
+    const uplift = (c) => (c.uplift ? `${pct(c.uplift.difference)} [${c.uplift.low === null ? "?" : pct(c.uplift.low)}, ${c.uplift.high === null ? "?" : pct(c.uplift.high)}]` : "");
+    const campaigns = table(["campaign", "reach", "sends", "suppressions", "conversions", "revenue", "uplift vs holdout", "bonus points"],
+      r.campaigns.map((c) => [c.rule_id, c.reach, sends(c), supp(c), c.conversions, c.revenue.toFixed(2), uplift(c), c.points_awarded]));
+    campaigns.id = "report-campaigns";
+    const k = r.kpis;
+    const kpis = Object.keys(k).length ? table(["KPI", "value"], [
+      ["churn rate", pct(k.churn_rate)], ["CLV", k.clv.toFixed(2)], ["redemption rate", pct(k.redemption_rate)],
+      ["unsubscribe rate", pct(k.unsubscribe_rate)], ["reactivation conversion", pct(k.reactivation_rate)],
+      ["loyalty participation", pct(k.loyalty_participation)],
+    ]) : el("p", {}, "");
+    kpis.id = "report-kpis";
+    $("reports").replaceChildren(el("h3", {}, "Campaigns"), campaigns, el("h3", {}, "Attributed revenue (last touch)"), revenueChart(r.campaigns), el("h3", {}, "Players"), kpis);
+  } catch (err) {
+    $("reports-error").textContent = describe(err);
+  }
 }
 
 // --- config items ----------------------------------------------------------------------

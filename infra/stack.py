@@ -73,6 +73,8 @@ class EngageStack(Stack):
             tables=self.tables,
             scheduling=self.scheduling,
         )
+        # The event lake (issue 13): S3 + Glue + Athena, written by Firehose.
+        self.lake = Lake(self, "Lake", config=config, bus=self.bus, tables=self.tables)
         self.observability = Observability(
             self,
             "Observability",
@@ -80,8 +82,6 @@ class EngageStack(Stack):
             stage=config.stage,
             alarm_email=config.alarm_email,
         )
-        # The event lake (issue 13): S3 + Glue + Athena, written by Firehose.
-        self.lake = Lake(self, "Lake", config=config, bus=self.bus, tables=self.tables)
         self._outputs()
 
     def _watched(self) -> Watched:
@@ -95,6 +95,8 @@ class EngageStack(Stack):
                 ("Console", self.console.function.function),
                 ("PlayerApi", self.player_api.function.function),
                 ("LeaderboardSettle", self.leaderboards.settle.function),
+                ("LakeTransform", self.lake.transform.function),
+                ("LakeWriter", self.lake.writer.function),
             ],
             dead_letter_queues=[
                 (
@@ -126,10 +128,16 @@ class EngageStack(Stack):
                     self.scheduling.dead_letter_queue,
                     "timers Scheduler could not deliver to the bus (nudges never sent)",
                 ),
+                (
+                    "LakeWriterDeadLetterQueue",
+                    self.lake.writer_dead_letter_queue,
+                    "stream batches the lake writer gave up on (shard ranges; the records stay "
+                    "in the stream 24 h): reports will miss those decisions until replayed",
+                ),
             ],
             stream_function=functions.dispatch.function,
             bus=self.bus.bus,
-            bus_rules=[("ToEngine", self.bus.rule)],
+            bus_rules=[("ToEngine", self.bus.rule), ("ToLake", self.lake.events_rule)],
             default_bus_rules=[("SesToFeedback", self.feedback.rule)],
             apis=[
                 ("Console", self.console.api),

@@ -112,7 +112,8 @@ class Lake(Construct):
             ],
             removal_policy=removal,
         )
-        self.database_name = "engage_lake"
+        # Glue database names are account-wide: one per stage, so dev and prod can coexist.
+        self.database_name = f"engage_lake_{config.stage}"
         self.database = glue.CfnDatabase(
             self,
             "Database",
@@ -204,7 +205,9 @@ class Lake(Construct):
         )
         self.streams = {kind: self._stream(kind) for kind in KINDS}
 
-        events.Rule(
+        # No DLQ option for a Firehose target: a failed delivery is alarmed
+        # (ToLakeFailedInvocations), and the bus archive still holds the event for a replay.
+        self.events_rule = events.Rule(
             self,
             "ToLake",
             event_bus=bus.bus,

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import duckdb
 import pytest
 
+from shared import wiring
 from shared.adapters.lake_files import LocalLake
 from shared.domain.lake import COLUMNS, looks_like_pii
-from shared.local.demo import run_demo
+from shared.local.demo import START, run_demo
+from shared.local.embedded import Embedded
 
 
-@pytest.fixture
-def demo_lake(stack, tmp_path):
-    lake = LocalLake(tmp_path / "lake")
-    run_demo(out=lambda _: None, embedded=stack, lake=lake)
-    return lake
+@pytest.fixture(scope="module")
+def demo_lake(moto_server, tmp_path_factory) -> Iterator[LocalLake]:
+    """The demo story played once for the module, with the lake on; tests only read it."""
+    server, endpoint = moto_server
+    lake = LocalLake(tmp_path_factory.mktemp("lake") / "lake")
+    run_demo(out=lambda _: None, embedded=Embedded.on(server, endpoint, START), lake=lake)
+    yield lake
+    wiring.reset()
 
 
 def test_the_demo_leaves_hive_partitioned_parquet_files_of_each_kind(demo_lake):

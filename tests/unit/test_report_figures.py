@@ -21,8 +21,9 @@ RULES = ["r-a", "r-b"]
 GOALS = {r: Goal(on=["wallet.deposit_succeeded"], window=timedelta(days=5)) for r in RULES}
 ACTIVITY = {"player.logged_in", "wallet.deposit_succeeded"}
 
-# A coarse grid of instants over two weeks, so touches collide (ties) and windows overlap.
-moments = st.integers(min_value=0, max_value=28).map(lambda m: START + timedelta(hours=12 * m))
+# A coarse grid of instants over four weeks, so touches collide (ties), windows overlap and
+# some players go quiet for the 14 days that make a send a reactivation attempt.
+moments = st.integers(min_value=0, max_value=56).map(lambda m: START + timedelta(hours=12 * m))
 
 
 @st.composite
@@ -97,9 +98,36 @@ def histories(draw):
                     reason=draw(st.sampled_from(["no email consent", "control_group"])),
                 )
             )
+    # A player going quiet around the 14-day line before a marketing send, and maybe coming
+    # back around the 7-day line after it: the reactivation figure's boundaries.
+    for n in range(draw(st.integers(0, 2))):
+        player = draw(st.sampled_from(PLAYERS))
+        quiet_from = draw(st.integers(0, 10))
+        sent = quiet_from + draw(st.integers(26, 30))  # 13 to 15 days later (half-days)
+        rows.append(_event(f"q-{n}", player, "player.logged_in", _half_day(quiet_from)))
+        rows.append(
+            DecisionRow(
+                f"qsend:{n}",
+                player,
+                f"qtrig-{n}",
+                draw(st.sampled_from(RULES)),
+                _half_day(sent),
+                "send",
+                channel="email",
+                template="t",
+                category="marketing",
+            )
+        )
+        if draw(st.booleans()):
+            back = sent + draw(st.integers(12, 17))  # 6 to 8.5 days after the send
+            rows.append(_event(f"qb-{n}", player, "player.logged_in", _half_day(back)))
     # At-least-once delivery: some rows arrive twice.
     rows += draw(st.lists(st.sampled_from(rows), max_size=3)) if rows else []
     return rows
+
+
+def _half_day(n: int) -> datetime:
+    return START + timedelta(hours=12 * n)
 
 
 def _event(event_id, player, kind, at, amount=None, **detail):
@@ -187,6 +215,33 @@ def _reference(rows):
     )
     earners = {d.player_id for d in decisions if d.action == "ledger" and d.category == "earn"}
     out["participants"] = len(set(active_days) & earners)
+    # Retention: registration week (Monday) -> {-1: size, n: active in week n after}.
+    reg_day: dict[str, date] = {}
+    for e in events:
+        if e.detail_type == "player.registered":
+            day = e.occurred_at.date()
+            reg_day[e.player_id] = min(day, reg_day.get(e.player_id, day))
+    retention: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for player, first in reg_day.items():
+        cohort = (first - timedelta(days=first.weekday())).isoformat()
+        retention[cohort][-1].add(player)
+        for day in active_days.get(player, ()):
+            if day >= first:
+                retention[cohort][(day - first).days // 7].add(player)
+    out["retention"] = {c: {w: len(p) for w, p in weeks.items()} for c, weeks in retention.items()}
+    # Reactivation: a marketing send 14+ days after the player's last activity; reactivated
+    # when they are active again within 7 days of it.
+    lapsed, back = set(), set()
+    for player, sent_at in marketed.items():
+        days = active_days.get(player, set())
+        for day in {t.date() for t in sent_at}:
+            before = [d for d in days if d < day]
+            after = [d for d in days if d >= day]
+            if before and (day - max(before)).days >= 14:
+                lapsed.add(player)
+                if after and (min(after) - day).days <= 7:
+                    back.add(player)
+    out["lapsed"], out["back"] = len(lapsed), len(back)
     return out
 
 
@@ -228,3 +283,5 @@ def test_report_figures_equal_an_independent_computation_over_the_raw_rows(rows)
     assert (report.points_awarded, report.points_redeemed) == (ref["awarded"], ref["redeemed"])
     assert (report.marketed, report.unsubscribed) == (ref["marketed"], ref["unsubscribed"])
     assert report.loyalty_participants == ref["participants"]
+    assert report.retention == ref["retention"]
+    assert (report.lapsed_targeted, report.reactivated) == (ref["lapsed"], ref["back"])

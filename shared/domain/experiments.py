@@ -14,11 +14,10 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared.domain.actions import Action
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-    # Resolved by rules.py (Variant.model_rebuild) once its Action union exists.
-    from shared.domain.rules import Action
 
 HOLDOUT = "holdout"
 # The arm of the players not held out from an experiment that has no variants.
@@ -155,8 +154,3 @@ def assign(
     ):
         return previous
     return Assignment(experiment=experiment.experiment_id, arm=draw(experiment, rule_id, player_id))
-
-
-# Variant's `then` is the rules' Action union; rules.py resolves it on import (it imports
-# this module first, so this import finds it half-loaded and only ensures it completes).
-import shared.domain.rules  # noqa: E402, F401

@@ -99,7 +99,7 @@ def decide(
         event=event,
         config=config,
         now=now,
-        state=state.model_copy(deep=True),
+        state=state.working_copy(),
         pools=dict(pools or {}),
     )
     loss_streak_before = run.state.profile.loss_streak

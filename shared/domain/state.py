@@ -88,6 +88,20 @@ class PlayerState(BaseModel):
     def new(cls, player_id: str) -> PlayerState:
         return cls(profile=Profile(player_id=player_id))
 
+    def working_copy(self) -> PlayerState:
+        """An independent copy for a decision to change.
+
+        Through JSON rather than `model_copy(deep=True)`: pydantic-core serializes and
+        validates in Rust, about 5x cheaper than Python's deepcopy of the model tree, which
+        was half the cost of a decision (benchmarks/decide_throughput.py). The state must
+        survive that round trip anyway (it is stored as JSON); the one field left out of
+        the JSON, the wallet's reversible earns (REV# items, loaded per batch), is carried
+        over by hand. Earnings are frozen, so copying their lists is enough.
+        """
+        copy = type(self).model_validate_json(self.model_dump_json())
+        copy.wallet.reversible = {k: list(v) for k, v in self.wallet.reversible.items()}
+        return copy
+
 
 LedgerKind = Literal["earn", "spend", "expire", "reverse"]
 

@@ -113,7 +113,7 @@ def dry_run(
     template_items: Sequence[Mapping[str, Any]],
     policy_items: Sequence[Mapping[str, Any]] = (),
     segment_items: Sequence[Mapping[str, Any]] = (),
-    experiment_items: Sequence[Mapping[str, Any]] = (),
+    game_items: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
     config_version: int,
     now: datetime,
 ) -> DryRunResult:
@@ -132,8 +132,10 @@ def dry_run(
         template_items,
         policy_items,
         segment_items,
-        # The control group, so a dry-run for one of its players shows it held out.
-        game_items={"experiments": experiment_items} if experiment_items else None,
+        # Every game item the engine compiles (wheels, badges, missions, boards, tiers, the
+        # control group...): a draft that grants spins of the "daily" wheel must find it,
+        # and a control-group player must show as held out.
+        game_items=game_items,
     )
     own = [p for p in config.problems if p.kind == "rule" and p.item_id == rule.rule_id]
     if own:

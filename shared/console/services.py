@@ -16,6 +16,7 @@ from shared.console.lifecycle import ConfigAdmin
 from shared.console.players import PlayerLookup
 from shared.console.store import ConsoleConfigStore
 from shared.console.users import CognitoUsers
+from shared.domain.game_config import GAME_KINDS
 
 
 class DryRuns:
@@ -40,7 +41,9 @@ class DryRuns:
             # segments what the player belongs to.
             policy_items=[i.body() or {} for i in self._config.items(POLICY)],
             segment_items=[i.body() or {} for i in self._config.items(SEGMENT)],
-            experiment_items=[i.body() or {} for i in self._config.items("experiments")],
+            game_items={
+                kind: [i.body() or {} for i in self._config.items(kind)] for kind in GAME_KINDS
+            },
             config_version=self._config.published_version(),
             now=self._clock.now(),
         )

@@ -214,3 +214,19 @@ def test_a_dry_run_for_a_rule_holdout_player_shows_what_they_would_have_received
         "rule_holdout: award_points:50",
         "rule_holdout: send:deposit-nudge:email",
     ]
+
+
+def test_a_draft_granting_spins_of_an_existing_wheel_dry_runs_with_the_spins(stack):
+    # The starter config has a "daily" wheel: the dry-run compiles game items like the engine
+    register(stack)
+    draft = rule(
+        "spin-after-deposit",
+        on=["wallet.deposit_succeeded"],
+        then=[{"grant_spins": {"wheel": "daily", "count": 1}}],
+    )
+
+    answer = dry_run({"rule": draft, "event": deposit(), "player_id": PLAYER})
+
+    assert answer.status == 200, answer.text
+    assert "+1 spin(s) of daily" in answer.json["actions"]
+    assert not [a for a in answer.json["actions"] if "no such enabled wheel" in a]

@@ -166,7 +166,9 @@ def dry_run(
         if o.rule_id == rule.rule_id
     ]
     points = sum(e.points for e in decision.ledger if e.rule_id == rule.rule_id)
-    sent_now = {e["template"] for e in effects if e.get("kind") == "send"}
+    # By template AND channel: an email sent and a push of the same template suppressed are
+    # two different answers.
+    sent_now = {(e["template"], e["channel"]) for e in effects if e.get("kind") == "send"}
     values = {name: doc["player"].get(name) for name in sorted(TEMPLATE_VARIABLES)}
     messages = []
     for path, action in walk_actions(rule.then):
@@ -185,7 +187,7 @@ def dry_run(
                 template=action.send.template,
                 channel=action.send.channel,
                 on_timer=".then." in path,
-                would_send_now=action.send.template in sent_now,
+                would_send_now=(action.send.template, action.send.channel) in sent_now,
                 variants=variants,
             )
         )

@@ -230,3 +230,25 @@ def test_a_draft_granting_spins_of_an_existing_wheel_dry_runs_with_the_spins(sta
     assert answer.status == 200, answer.text
     assert "+1 spin(s) of daily" in answer.json["actions"]
     assert not [a for a in answer.json["actions"] if "no such enabled wheel" in a]
+
+
+def test_an_email_sent_and_a_push_suppressed_of_one_template_are_told_apart(stack):
+    # Given a player with email consent and no push consent (register() turns push off)
+    register(stack)
+    draft = rule(
+        "gold-news",
+        on=["wallet.deposit_succeeded"],
+        then=[
+            {"send": {"template": "tier-up", "channel": "email"}},
+            {"send": {"template": "tier-up", "channel": "push"}},
+        ],
+    )
+
+    answer = dry_run({"rule": draft, "event": deposit(), "player_id": PLAYER})
+
+    # Then the email would go now and the push would not, and only the push is suppressed
+    assert answer.status == 200, answer.text
+    now = {m["channel"]: m["would_send_now"] for m in answer.json["messages"]}
+    assert now == {"email": True, "push": False}
+    assert [s for s in answer.json["suppressions"] if "push" in s]
+    assert not [s for s in answer.json["suppressions"] if "by email" in s]

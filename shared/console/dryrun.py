@@ -45,6 +45,9 @@ class MessagePreview:
     on_timer: bool
     would_send_now: bool
     variants: list[RenderedVariant]
+    # For a message on a timer: why the timer's `if` fails for this player right now (it is
+    # checked again when the timer fires); None when it holds or there is none.
+    timer_condition_fails: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,9 +174,18 @@ def dry_run(
     sent_now = {(e["template"], e["channel"]) for e in effects if e.get("kind") == "send"}
     values = {name: doc["player"].get(name) for name in sorted(TEMPLATE_VARIABLES)}
     messages = []
+    actions_at = dict(walk_actions(rule.then))
     for path, action in walk_actions(rule.then):
         if not isinstance(action, SendAction):
             continue
+        timer_fails = None
+        if ".then." in path:
+            # The innermost timer holding this send, and its `if` against the profile now.
+            timer_action = actions_at.get(path.rsplit(".then.", 1)[0])
+            timer = getattr(getattr(timer_action, "schedule", None), "timer", None)
+            condition = compiled.timers.get(timer) if compiled and timer else None
+            if condition is not None and condition[1] is not None:
+                timer_fails = condition[1].explain(doc)
         variants = []
         for (tpl_id, channel, locale), tpl in sorted(config.templates.items()):
             if tpl_id == action.send.template and channel == action.send.channel:
@@ -189,6 +201,7 @@ def dry_run(
                 on_timer=".then." in path,
                 would_send_now=(action.send.template, action.send.channel) in sent_now,
                 variants=variants,
+                timer_condition_fails=timer_fails,
             )
         )
     return DryRunResult(

@@ -133,6 +133,7 @@ class MessagePreviewOut(BaseModel):
     on_timer: bool
     would_send_now: bool
     variants: list[RenderedVariantOut]
+    timer_condition_fails: str | None = None
 
 
 class DryRunOut(BaseModel):

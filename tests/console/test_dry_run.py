@@ -252,3 +252,56 @@ def test_an_email_sent_and_a_push_suppressed_of_one_template_are_told_apart(stac
     assert now == {"email": True, "push": False}
     assert [s for s in answer.json["suppressions"] if "push" in s]
     assert not [s for s in answer.json["suppressions"] if "by email" in s]
+
+
+def test_a_message_on_a_timer_says_when_the_timers_condition_fails_for_the_player_now(stack):
+    # Given a player who has deposited once, and a draft whose timer only sends if they
+    # still have no deposit
+    register(stack)
+    draft = rule(
+        "late-nudge",
+        on=["wallet.deposit_succeeded"],
+        then=[
+            {
+                "schedule": {
+                    "timer": "late-nudge-3d",
+                    "after": "P3D",
+                    "if": {"player": {"deposit_count": [0]}},
+                    "then": [{"send": {"template": "deposit-nudge", "channel": "email"}}],
+                }
+            }
+        ],
+    )
+
+    answer = dry_run({"rule": draft, "event": deposit(), "player_id": PLAYER})
+
+    # Then the preview says the timer's `if` fails for them now, with the reason
+    assert answer.status == 200, answer.text
+    (message,) = answer.json["messages"]
+    assert message["on_timer"] is True
+    assert message["would_send_now"] is False
+    assert "deposit_count" in message["timer_condition_fails"]
+
+
+def test_a_message_on_a_timer_whose_condition_holds_has_no_failure(stack):
+    register(stack)
+    draft = rule(
+        "late-hello",
+        on=["wallet.deposit_succeeded"],
+        then=[
+            {
+                "schedule": {
+                    "timer": "late-hello-3d",
+                    "after": "P3D",
+                    "if": {"player": {"deposit_count": [1]}},
+                    "then": [{"send": {"template": "deposit-nudge", "channel": "email"}}],
+                }
+            }
+        ],
+    )
+
+    answer = dry_run({"rule": draft, "event": deposit(), "player_id": PLAYER})
+
+    assert answer.status == 200, answer.text
+    (message,) = answer.json["messages"]
+    assert message["timer_condition_fails"] is None

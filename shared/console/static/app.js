@@ -360,6 +360,7 @@ async function dryRun() {
     for (const m of r.messages) {
       out.append(el("div", { class: "card" },
         el("strong", {}, `${m.template} by ${m.channel}`), m.on_timer ? " (when its timer fires)" : "", m.would_send_now ? " — would be sent now" : "",
+        m.timer_condition_fails ? el("p", { class: "errors" }, `Its timer's condition fails for this player now (checked again when it fires): ${m.timer_condition_fails}`) : "",
         m.variants.map((v) => el("div", {}, el("span", { class: "badge" }, v.locale), " ", el("strong", { class: "subject" }, v.subject), el("pre", {}, v.text)))));
     }
     if (r.other_rules.length) out.append(el("p", { class: "muted" }, `Other rules this event triggers: ${r.other_rules.join(", ")}`));

@@ -35,6 +35,14 @@ TEMPLATE = "template"
 POLICY = "policy"
 SEGMENT = "segment"
 META_KEY = {"pk": {"S": "meta"}, "sk": {"S": "published"}}
+# The console's audit trail and publication records (shared/console/store.py writes them).
+AUDIT_PREFIX = "AUDIT#"
+PUBLISH_PK = "PUBLISH"
+
+
+def version_key(version: int) -> str:
+    """Sort key of a version: zero-padded so versions order numerically."""
+    return f"v{version:010d}"
 
 
 def _json_default(value: Any) -> Any:
@@ -88,6 +96,85 @@ class ConfigStore:
                     body = {"_unreadable": item["sk"]["S"]}
                 out.append(body if isinstance(body, dict) else {"_unreadable": item["sk"]["S"]})
         return out
+
+    # --- what a publication made live ---------------------------------------------------
+
+    def publication_items(self, version: int) -> dict[str, dict[str, int]] | None:
+        """{kind: {item_id: item version}} a console publish recorded for `version`, or None
+        when none was recorded (config written by `engage seed` or `rules load`)."""
+        try:
+            resp = self._ddb.get_item(
+                TableName=self._table,
+                Key={"pk": {"S": PUBLISH_PK}, "sk": {"S": version_key(version)}},
+                ConsistentRead=True,
+                ReturnConsumedCapacity="TOTAL",
+            )
+        except ClientError as exc:
+            raise translate_throttle(exc) from exc
+        self._meter.record_read("publication", resp.get("ConsumedCapacity"))
+        item = resp.get("Item")
+        if not item:
+            return None
+        items: dict[str, dict[str, int]] = json.loads(item["items"]["S"])
+        return items
+
+    def live_items(self, kind: str, versions: Mapping[str, int]) -> list[dict[str, Any]]:
+        """Bodies of the items of `kind` at the versions a publication made live.
+
+        An item saved since (a draft) is read at its published version from the audit
+        trail; an item created since is not live yet and is left out. So the engine runs
+        exactly what was published, never what was merely saved.
+        """
+        out: list[dict[str, Any]] = []
+        stored: dict[str, dict[str, Any]] = {}
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :k",
+            "ExpressionAttributeValues": {":k": {"S": kind}},
+            "ReturnConsumedCapacity": "TOTAL",
+        }
+        for resp in query_pages(self._query, **kwargs):
+            self._meter.record_read("config_items", resp.get("ConsumedCapacity"))
+            for item in resp.get("Items", []):
+                stored[item["sk"]["S"]] = item
+        for item_id, version in sorted(versions.items()):
+            item = stored.get(item_id)
+            if item is not None and int(item.get("version", {}).get("N", "0")) == version:
+                text: str | None = item["body"]["S"]
+            else:
+                text = self._audited_body(kind, item_id, version)
+            if text is None:
+                out.append({"_unreadable": f"{item_id} v{version}: not in the audit trail"})
+                continue
+            try:
+                body = json.loads(text, parse_float=Decimal)
+            except ValueError:
+                body = None
+            out.append(body if isinstance(body, dict) else {"_unreadable": item_id})
+        return out
+
+    def _audited_body(self, kind: str, item_id: str, version: int) -> str | None:
+        # Entry v holds the body as `after`; a version written outside the console (the
+        # starter set) was recorded as `before` by the next console change.
+        resp = self._query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :v AND :next",
+            ExpressionAttributeValues={
+                ":pk": {"S": f"{AUDIT_PREFIX}{kind}#{item_id}"},
+                ":v": {"S": version_key(version)},
+                ":next": {"S": version_key(version + 1)},
+            },
+            ConsistentRead=True,
+            ReturnConsumedCapacity="TOTAL",
+        )
+        self._meter.record_read("config_audit", resp.get("ConsumedCapacity"))
+        for item in resp.get("Items", []):
+            entry_version = int(item["version"]["N"])
+            if entry_version == version and "after" in item:
+                return str(item["after"]["S"])
+            if entry_version == version + 1 and "before" in item:
+                return str(item["before"]["S"])
+        return None
 
     def _query(self, **kwargs: Any) -> Any:
         try:

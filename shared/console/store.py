@@ -21,15 +21,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 
-from shared.adapters.config_store import META_KEY
+from shared.adapters.config_store import AUDIT_PREFIX, META_KEY, PUBLISH_PK, version_key
 from shared.adapters.dynamo_query import query_pages
 from shared.errors import ConflictError, ThrottledError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-AUDIT_PREFIX = "AUDIT#"
-PUBLISH_PK = "PUBLISH"
 _THROTTLE_CODES = {
     "ProvisionedThroughputExceededException",
     "ThrottlingException",
@@ -38,11 +36,6 @@ _THROTTLE_CODES = {
 }
 
 Action = Literal["create", "update", "enable", "disable", "delete", "rollback"]
-
-
-def _vkey(version: int) -> str:
-    # Zero-padded so the sort key orders versions numerically.
-    return f"v{version:010d}"
 
 
 @dataclass(frozen=True)
@@ -155,7 +148,7 @@ class ConsoleConfigStore:
             item_write = {"Put": {**put, **_expect(change)}}
         audit: dict[str, Any] = {
             "pk": {"S": f"{AUDIT_PREFIX}{change.kind}#{change.item_id}"},
-            "sk": {"S": _vkey(change.new_version)},
+            "sk": {"S": version_key(change.new_version)},
             "kind": {"S": change.kind},
             "item_id": {"S": change.item_id},
             "version": {"N": str(change.new_version)},
@@ -202,8 +195,8 @@ class ConsoleConfigStore:
             KeyConditionExpression="pk = :pk AND sk BETWEEN :v AND :next",
             ExpressionAttributeValues={
                 ":pk": {"S": f"{AUDIT_PREFIX}{kind}#{item_id}"},
-                ":v": {"S": _vkey(version)},
-                ":next": {"S": _vkey(version + 1)},
+                ":v": {"S": version_key(version)},
+                ":next": {"S": version_key(version + 1)},
             },
             ConsistentRead=True,
         )
@@ -248,7 +241,7 @@ class ConsoleConfigStore:
         version = expected + 1
         record: dict[str, Any] = {
             "pk": {"S": PUBLISH_PK},
-            "sk": {"S": _vkey(version)},
+            "sk": {"S": version_key(version)},
             "config_version": {"N": str(version)},
             "items": {"S": json.dumps(items, sort_keys=True)},
             "actor": {"S": actor},
@@ -274,7 +267,7 @@ class ConsoleConfigStore:
         resp = self._call(
             self._ddb.get_item,
             TableName=self._table,
-            Key={"pk": {"S": PUBLISH_PK}, "sk": {"S": _vkey(version)}},
+            Key={"pk": {"S": PUBLISH_PK}, "sk": {"S": version_key(version)}},
             ConsistentRead=True,
         )
         item = resp.get("Item")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
+from typing import Any
 
 from shared.adapters.config_store import POLICY, RULE, SEGMENT, TEMPLATE, ConfigStore
 from shared.domain.config import ConfigProblem, ConfigSnapshot, build_config
@@ -23,9 +24,20 @@ class ConfigCache:
     def current(self) -> ConfigSnapshot:
         version = self._store.published_version()
         if self._snapshot is None or self._snapshot.version != version:
-            rules, templates = self._store.raw_items(RULE), self._store.raw_items(TEMPLATE)
-            policies, segments = self._store.raw_items(POLICY), self._store.raw_items(SEGMENT)
-            game = {kind: self._store.raw_items(kind) for kind in GAME_KINDS}
+            # What the publication made live, not what is stored now: a rule saved since is
+            # a draft until the next publish. Console publishes record the item versions of
+            # the kinds the console manages; config written by `engage seed` or `rules
+            # load`, and kinds the console does not manage (policies), are live as stored.
+            live = self._store.publication_items(version) if version else None
+
+            def items(kind: str) -> list[dict[str, Any]]:
+                if live is None or kind not in live:
+                    return self._store.raw_items(kind)
+                return self._store.live_items(kind, live[kind])
+
+            rules, templates = items(RULE), items(TEMPLATE)
+            policies, segments = items(POLICY), items(SEGMENT)
+            game = {kind: items(kind) for kind in GAME_KINDS}
             # Compiling thousands of rules allocates many small objects; the cyclic GC would
             # spend most of the compile time scanning them (measured ~85% at 10k rules).
             collecting = gc.isenabled()

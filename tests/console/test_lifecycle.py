@@ -387,3 +387,31 @@ def test_a_long_sms_template_is_saved_with_a_warning_about_its_segments(stack):
     (warning,) = saved.json["warnings"]
     assert warning["path"] == "text"
     assert "2 segments" in warning["message"]
+
+
+def test_the_engine_runs_the_published_version_never_a_draft_saved_since(stack):
+    # Given a rule published at 5 points, then edited to 500 and a new rule saved, unpublished
+    from shared.adapters.config_store import ConfigStore
+    from shared.services.config_cache import ConfigCache
+
+    call("POST", "/api/config/rule", {"body": rule(then=[{"award_points": {"points": 5}}])})
+    published = call("POST", "/api/publish", {"expected_version": 1})
+    assert published.status == 200, published.text
+    call(
+        "PUT",
+        "/api/config/rule/vip-login",
+        {"version": 1, "body": rule(then=[{"award_points": {"points": 500}}])},
+    )
+    call("POST", "/api/config/rule", {"body": rule("draft-only")})
+
+    # When an engine loads the config
+    ddb = stack.runtime.clients.client("dynamodb")
+    snapshot = ConfigCache(ConfigStore(stack.resources.config_table, ddb)).current()
+
+    # Then it runs what was published: 5 points, and no draft rule
+    live = snapshot.rules.get("vip-login")
+    assert live is not None
+    assert live.rule.then[0].award_points.points == 5
+    assert snapshot.rules.get("draft-only") is None
+    # and the starter rules (live as the seed stored them, then republished) are all there
+    assert snapshot.rules.get("welcome-email") is not None

@@ -19,10 +19,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from events.models import TimeZone
+from shared.domain.calendar_dates import BudgetPeriod, budget_period_key
 from shared.domain.engagement import zone
 
 BudgetUnit = Literal["points", "spins", "money"]
-BudgetPeriod = Literal["none", "day", "week", "month"]
 Units = Annotated[int, Field(ge=1, le=10_000_000_000)]
 
 
@@ -61,15 +61,7 @@ class RuleBudget(BaseModel):
 
     def period_key(self, at: datetime) -> str:
         """The budget period `at` falls in (local calendar of `time_zone`)."""
-        local = at.astimezone(zone(self.time_zone)).date()
-        if self.period == "day":
-            return local.isoformat()
-        if self.period == "week":
-            year, week, _ = local.isocalendar()
-            return f"{year}-W{week:02d}"
-        if self.period == "month":
-            return f"{local.year}-{local.month:02d}"
-        return "all"
+        return budget_period_key(self.period, at, zone(self.time_zone))
 
 
 def player_budget_key(rule_id: str, period: str) -> str:

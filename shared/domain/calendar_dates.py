@@ -54,3 +54,20 @@ def calendar_window(
         first = local.replace(day=1)
         after = first + timedelta(days=calendar.monthrange(first.year, first.month)[1])
     return local_midnight(first, tz), local_midnight(after, tz), first.isoformat()
+
+
+BudgetPeriod = Literal["none", "day", "week", "month"]
+
+
+def budget_period_key(period: BudgetPeriod, at: datetime, zone: ZoneInfo) -> str:
+    """The budget period `at` falls in, as a stable key, in the local calendar of `zone`:
+    the day, the ISO week, the month, or "all" for a budget that never resets."""
+    local = at.astimezone(zone).date()
+    if period == "day":
+        return local.isoformat()
+    if period == "week":
+        year, week, _ = local.isocalendar()
+        return f"{year}-W{week:02d}"
+    if period == "month":
+        return f"{local.year}-{local.month:02d}"
+    return "all"

@@ -16,11 +16,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from events.models import TimeZone
+from shared.domain.calendar_dates import BudgetPeriod, budget_period_key
 from shared.domain.engagement import zone
 from shared.domain.rules import GrantSpins, Slug
 
 Label = Annotated[str, Field(min_length=1, max_length=80)]
-BudgetPeriod = Literal["none", "day", "week", "month"]
 
 
 class Prize(BaseModel):
@@ -77,15 +77,7 @@ class Budget(BaseModel):
 
     def period_key(self, at: datetime) -> str:
         """The budget period `at` falls in, as a stable key (local calendar of `time_zone`)."""
-        local = at.astimezone(zone(self.time_zone)).date()
-        if self.period == "day":
-            return local.isoformat()
-        if self.period == "week":
-            year, week, _ = local.isocalendar()
-            return f"{year}-W{week:02d}"
-        if self.period == "month":
-            return f"{local.year}-{local.month:02d}"
-        return "all"
+        return budget_period_key(self.period, at, zone(self.time_zone))
 
 
 class Wheel(BaseModel):

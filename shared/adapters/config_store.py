@@ -8,7 +8,7 @@ when `meta/published.config_version` changes, so a publish takes effect on the n
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -43,6 +43,41 @@ PUBLISH_PK = "PUBLISH"
 def version_key(version: int) -> str:
     """Sort key of a version: zero-padded so versions order numerically."""
     return f"v{version:010d}"
+
+
+def audited_body(
+    query: Callable[..., Any], table: str, kind: str, item_id: str, version: int
+) -> str | None:
+    """The body an item had at `version`, from its audit trail (`query` is a DynamoDB
+    Query call). Entry v holds it as `after`; a version written outside the console (the
+    starter set, `engage rules load`) was recorded as `before` by the next console change.
+    """
+    resp = query(
+        TableName=table,
+        KeyConditionExpression="pk = :pk AND sk BETWEEN :v AND :next",
+        ExpressionAttributeValues={
+            ":pk": {"S": f"{AUDIT_PREFIX}{kind}#{item_id}"},
+            ":v": {"S": version_key(version)},
+            ":next": {"S": version_key(version + 1)},
+        },
+        ConsistentRead=True,
+    )
+    for item in resp.get("Items", []):
+        entry_version = int(item["version"]["N"])
+        if entry_version == version and "after" in item:
+            return str(item["after"]["S"])
+        if entry_version == version + 1 and "before" in item:
+            return str(item["before"]["S"])
+    return None
+
+
+def _body(text: str, item_id: str) -> dict[str, Any]:
+    """A stored body as a JSON object, or a marker the config loader reports as unreadable."""
+    try:
+        body = json.loads(text, parse_float=Decimal)
+    except ValueError:
+        body = None
+    return body if isinstance(body, dict) else {"_unreadable": item_id}
 
 
 def _json_default(value: Any) -> Any:
@@ -80,22 +115,21 @@ class ConfigStore:
 
     def raw_items(self, kind: str) -> list[dict[str, Any]]:
         """Bodies of all items of a kind, as stored (may be invalid: the caller validates)."""
-        out: list[dict[str, Any]] = []
+        return [_body(i.get("body", {}).get("S", ""), i["sk"]["S"]) for i in self._stored(kind)]
+
+    def _stored(self, kind: str) -> list[dict[str, Any]]:
+        """Every item of a kind, as DynamoDB returns it."""
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :k",
             "ExpressionAttributeValues": {":k": {"S": kind}},
             "ReturnConsumedCapacity": "TOTAL",
         }
+        items: list[dict[str, Any]] = []
         for resp in query_pages(self._query, **kwargs):
             self._meter.record_read("config_items", resp.get("ConsumedCapacity"))
-            for item in resp.get("Items", []):
-                try:
-                    body = json.loads(item["body"]["S"], parse_float=Decimal)
-                except (KeyError, ValueError):
-                    body = {"_unreadable": item["sk"]["S"]}
-                out.append(body if isinstance(body, dict) else {"_unreadable": item["sk"]["S"]})
-        return out
+            items += resp.get("Items", [])
+        return items
 
     # --- what a publication made live ---------------------------------------------------
 
@@ -125,56 +159,24 @@ class ConfigStore:
         trail; an item created since is not live yet and is left out. So the engine runs
         exactly what was published, never what was merely saved.
         """
+        stored = {item["sk"]["S"]: item for item in self._stored(kind)}
         out: list[dict[str, Any]] = []
-        stored: dict[str, dict[str, Any]] = {}
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :k",
-            "ExpressionAttributeValues": {":k": {"S": kind}},
-            "ReturnConsumedCapacity": "TOTAL",
-        }
-        for resp in query_pages(self._query, **kwargs):
-            self._meter.record_read("config_items", resp.get("ConsumedCapacity"))
-            for item in resp.get("Items", []):
-                stored[item["sk"]["S"]] = item
         for item_id, version in sorted(versions.items()):
             item = stored.get(item_id)
             if item is not None and int(item.get("version", {}).get("N", "0")) == version:
-                text: str | None = item["body"]["S"]
+                text: str | None = item.get("body", {}).get("S", "")
             else:
-                text = self._audited_body(kind, item_id, version)
+                text = audited_body(self._query_metered, self._table, kind, item_id, version)
             if text is None:
                 out.append({"_unreadable": f"{item_id} v{version}: not in the audit trail"})
-                continue
-            try:
-                body = json.loads(text, parse_float=Decimal)
-            except ValueError:
-                body = None
-            out.append(body if isinstance(body, dict) else {"_unreadable": item_id})
+            else:
+                out.append(_body(text, item_id))
         return out
 
-    def _audited_body(self, kind: str, item_id: str, version: int) -> str | None:
-        # Entry v holds the body as `after`; a version written outside the console (the
-        # starter set) was recorded as `before` by the next console change.
-        resp = self._query(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk AND sk BETWEEN :v AND :next",
-            ExpressionAttributeValues={
-                ":pk": {"S": f"{AUDIT_PREFIX}{kind}#{item_id}"},
-                ":v": {"S": version_key(version)},
-                ":next": {"S": version_key(version + 1)},
-            },
-            ConsistentRead=True,
-            ReturnConsumedCapacity="TOTAL",
-        )
+    def _query_metered(self, **kwargs: Any) -> Any:
+        resp = self._query(ReturnConsumedCapacity="TOTAL", **kwargs)
         self._meter.record_read("config_audit", resp.get("ConsumedCapacity"))
-        for item in resp.get("Items", []):
-            entry_version = int(item["version"]["N"])
-            if entry_version == version and "after" in item:
-                return str(item["after"]["S"])
-            if entry_version == version + 1 and "before" in item:
-                return str(item["before"]["S"])
-        return None
+        return resp
 
     def _query(self, **kwargs: Any) -> Any:
         try:

@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 
-from shared.adapters.config_store import AUDIT_PREFIX, META_KEY, PUBLISH_PK, version_key
+from shared.adapters.config_store import (
+    AUDIT_PREFIX,
+    META_KEY,
+    PUBLISH_PK,
+    audited_body,
+    version_key,
+)
 from shared.adapters.dynamo_query import query_pages
 from shared.errors import ConflictError, ThrottledError
 
@@ -184,29 +190,14 @@ class ConsoleConfigStore:
         return [_audit_entry(i) for i in items]
 
     def audited_body(self, kind: str, item_id: str, version: int) -> str | None:
-        """The body the item had at `version`, from the audit trail.
-
-        Entry v holds it as `after`; for a version written outside the console (the
-        starter set, `engage rules load`) the next console change recorded it as `before`.
-        """
-        resp = self._call(
-            self._ddb.query,
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk AND sk BETWEEN :v AND :next",
-            ExpressionAttributeValues={
-                ":pk": {"S": f"{AUDIT_PREFIX}{kind}#{item_id}"},
-                ":v": {"S": version_key(version)},
-                ":next": {"S": version_key(version + 1)},
-            },
-            ConsistentRead=True,
+        """The body the item had at `version`, from the audit trail."""
+        return audited_body(
+            lambda **kwargs: self._call(self._ddb.query, **kwargs),
+            self._table,
+            kind,
+            item_id,
+            version,
         )
-        for item in resp.get("Items", []):
-            entry = _audit_entry(item)
-            if entry.version == version and entry.after is not None:
-                return entry.after
-            if entry.version == version + 1 and entry.before is not None:
-                return entry.before
-        return None
 
     # --- publications -------------------------------------------------------------------
 

@@ -7,9 +7,11 @@ from typing import Any
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from events.models import INTERNAL_DETAIL_SOURCES
 from events.routing import BUS_RULE_PATTERN
 from infra.constructs.queues import MAX_RETENTION, dead_letter_queue, encrypted_queue
 from infra.nag import acknowledge
@@ -97,4 +99,20 @@ class EngageBus(Construct):
                     max_event_age=Duration.hours(24),
                 )
             ],
+        )
+
+    def grant_put_internal_events(self, role: iam.IRole, source: str) -> None:
+        """PutEvents on this bus, only as `source` and only the platform detail-types that
+        belong to it (events.models.INTERNAL_DETAIL_SOURCES): a platform function cannot
+        put an operator's player event (a deposit) with its own credentials."""
+        detail_types = sorted(t for t, owner in INTERNAL_DETAIL_SOURCES.items() if owner == source)
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["events:PutEvents"],
+                resources=[self.bus.event_bus_arn],
+                conditions={
+                    "StringEquals": {"events:source": source},
+                    "ForAllValues:StringEquals": {"events:detail-type": detail_types},
+                },
+            )
         )

@@ -18,13 +18,12 @@ from __future__ import annotations
 from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from events.models import DETAIL_MODELS, FEEDBACK_SOURCE, INTERNAL_DETAIL_SOURCES
+from events.models import FEEDBACK_SOURCE
 from infra.config import StackConfig
 from infra.constructs.bus import EngageBus
 from infra.constructs.email import Email
@@ -46,9 +45,6 @@ FEEDBACK_EVENTS = (
     ses.EmailSendingEvent.CLICK,
     ses.EmailSendingEvent.BOUNCE,
     ses.EmailSendingEvent.COMPLAINT,
-)
-MESSAGE_DETAIL_TYPES = sorted(
-    name for name in DETAIL_MODELS if INTERNAL_DETAIL_SOURCES.get(name) == FEEDBACK_SOURCE
 )
 
 
@@ -79,16 +75,7 @@ class EmailFeedback(Construct):
             },
         )
         # Only message events, only with the feedback source: it cannot fake player events.
-        self.function.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["events:PutEvents"],
-                resources=[bus.bus.event_bus_arn],
-                conditions={
-                    "StringEquals": {"events:source": FEEDBACK_SOURCE},
-                    "ForAllValues:StringEquals": {"events:detail-type": MESSAGE_DETAIL_TYPES},
-                },
-            )
-        )
+        bus.grant_put_internal_events(self.function.role, FEEDBACK_SOURCE)
 
         # One dead-letter queue for both ways a feedback event can fail: EventBridge could not
         # put it into the queue (the rule target's DLQ), or the function failed it five times

@@ -9,7 +9,7 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
-from events.models import ENGINE_SOURCE, INTERNAL_DETAIL_SOURCES
+from events.models import ENGINE_SOURCE
 from events.routing import OUTBOX_STREAM_FILTER
 from infra.config import LOG_RETENTION_NAMES, StackConfig
 from infra.constructs.bus import EngageBus
@@ -36,10 +36,6 @@ DISPATCH_RETRY_ATTEMPTS = 5
 POWERTOOLS_LAYER_ACCOUNT = "017000801446"
 POWERTOOLS_LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python313-arm64"
 METRICS_NAMESPACE = "Engage"
-# The derived events dispatch publishes for the engine (tier changed, segment entered, ...).
-ENGINE_DETAIL_TYPES = sorted(
-    name for name, source in INTERNAL_DETAIL_SOURCES.items() if source == ENGINE_SOURCE
-)
 
 _XRAY_REASON = (
     "X-Ray tracing (Tracing.ACTIVE): xray:PutTraceSegments and xray:PutTelemetryRecords "
@@ -316,16 +312,7 @@ class EngageFunctions(Construct):
         tables.grant_config_read(self.dispatch.role)
         # Only the derived events the engine decides, only as the engine's source: without
         # the condition dispatch could put a `wallet.deposit_succeeded` and mint bonuses.
-        self.dispatch.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["events:PutEvents"],
-                resources=[bus.bus.event_bus_arn],
-                conditions={
-                    "StringEquals": {"events:source": ENGINE_SOURCE},
-                    "ForAllValues:StringEquals": {"events:detail-type": ENGINE_DETAIL_TYPES},
-                },
-            )
-        )
+        bus.grant_put_internal_events(self.dispatch.role, ENGINE_SOURCE)
         scheduling.grant_manage_schedules(self.dispatch.role)
         email.grant_send(self.dispatch.role)
         grant_mobile_send(self.dispatch.role, config)

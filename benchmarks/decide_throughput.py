@@ -99,28 +99,18 @@ def player_events(i: int, days: int, rng: random.Random) -> list[EventDetail]:
         if rng.random() < 0.3:
             at += timedelta(minutes=2)
             amount = Decimal(rng.choice((10, 20, 50, 100, 250)))
-            if rng.random() < 0.15:
-                events.append(
-                    DepositFailed(
-                        player_id=player,
-                        event_id=f"{player}-df{n}",
-                        occurred_at=at,
-                        deposit_id=f"{player}-d{n}",
-                        amount=amount,
-                        currency="EUR",
-                    )
+            failed = rng.random() < 0.15
+            deposit = DepositFailed if failed else DepositSucceeded
+            events.append(
+                deposit(
+                    player_id=player,
+                    event_id=f"{player}-{'df' if failed else 'd'}{n}",
+                    occurred_at=at,
+                    deposit_id=f"{player}-d{n}",
+                    amount=amount,
+                    currency="EUR",
                 )
-            else:
-                events.append(
-                    DepositSucceeded(
-                        player_id=player,
-                        event_id=f"{player}-d{n}",
-                        occurred_at=at,
-                        deposit_id=f"{player}-d{n}",
-                        amount=amount,
-                        currency="EUR",
-                    )
-                )
+            )
         category = rng.choices([c for c, _ in CATEGORIES], [w for _, w in CATEGORIES])[0]
         for k in range(rng.randint(3, 12)):
             stake = Decimal(rng.choice((1, 2, 5)))

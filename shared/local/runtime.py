@@ -267,17 +267,14 @@ class LocalRuntime:
         self.lake.add([row])
 
     def _sqs_record(self, message: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "messageId": message["MessageId"],
-            "receiptHandle": message["ReceiptHandle"],
-            "body": message["Body"],
-            "attributes": message.get("Attributes", {}),
-            "messageAttributes": {},
-            "md5OfBody": message.get("MD5OfBody", ""),
-            "eventSource": "aws:sqs",
-            "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:engine",
-            "awsRegion": REGION,
-        }
+        return sqs_record(
+            message["MessageId"],
+            message["ReceiptHandle"],
+            message["Body"],
+            queue="engine",
+            attributes=message.get("Attributes", {}),
+            md5=message.get("MD5OfBody", ""),
+        )
 
     def _drain_stream(self) -> int:
         from functions.dispatch.handler import handler as dispatch_handler
@@ -405,24 +402,36 @@ class LocalRuntime:
         return read_dead_letters(self.clients, self.resources)
 
 
+def sqs_record(
+    message_id: str,
+    receipt_handle: str,
+    body: str,
+    *,
+    queue: str,
+    attributes: dict[str, Any] | None = None,
+    md5: str = "",
+) -> dict[str, Any]:
+    """One record of an SQS event, shaped as Lambda's event source mapping delivers it."""
+    return {
+        "messageId": message_id,
+        "receiptHandle": receipt_handle,
+        "body": body,
+        "attributes": attributes or {},
+        "messageAttributes": {},
+        "md5OfBody": md5,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:{queue}",
+        "awsRegion": REGION,
+    }
+
+
 def sqs_batch(*bodies: str) -> dict[str, Any]:
-    """An SQS event as Lambda delivers it, one record per body (ids derived from the body)."""
+    """An SQS event of the feedback queue, one record per body (ids derived from the body)."""
     records = []
     for body in bodies:
         digest = hashlib.sha256(body.encode()).hexdigest()
-        records.append(
-            {
-                "messageId": digest[:32],
-                "receiptHandle": digest,
-                "body": body,
-                "attributes": {},
-                "messageAttributes": {},
-                "md5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
-                "eventSource": "aws:sqs",
-                "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:feedback",
-                "awsRegion": REGION,
-            }
-        )
+        md5 = hashlib.md5(body.encode(), usedforsecurity=False).hexdigest()
+        records.append(sqs_record(digest[:32], digest, body, queue="feedback", md5=md5))
     return {"Records": records}
 
 

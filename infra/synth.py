@@ -14,7 +14,7 @@ from pathlib import Path
 from infra.app import build_app
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# A sender that passes prod's placeholder check; scans never deploy it.
+# A sender that passes prod's placeholder check; scans and the infra tests never deploy it.
 SCAN_SENDER = "noreply@mail.casino-operator.io"
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from infra.synth import SCAN_SENDER
+
 # jsii prints a banner on every start under Node 20; the tests have nothing to add to it.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
@@ -17,7 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 NAG_PLUGIN = "AwsSolutions"
 # The session's stack is a production stage: what must hold is checked where it matters most
 # (data retained, deletion protection, a sender that can be verified).
-PROD_CONTEXT = {"stage": "prod", "email_from": "noreply@mail.casino-operator.io"}
+PROD_CONTEXT = {"stage": "prod", "email_from": SCAN_SENDER}
 
 
 def cdk_json_context() -> dict[str, Any]:

@@ -21,9 +21,14 @@ RULES = ["r-a", "r-b"]
 GOALS = {r: Goal(on=["wallet.deposit_succeeded"], window=timedelta(days=5)) for r in RULES}
 ACTIVITY = {"player.logged_in", "wallet.deposit_succeeded"}
 
+
 # A coarse grid of instants over four weeks, so touches collide (ties), windows overlap and
 # some players go quiet for the 14 days that make a send a reactivation attempt.
-moments = st.integers(min_value=0, max_value=56).map(lambda m: START + timedelta(hours=12 * m))
+def _half_day(n: int) -> datetime:
+    return START + timedelta(hours=12 * n)
+
+
+moments = st.integers(min_value=0, max_value=56).map(_half_day)
 
 
 @st.composite
@@ -124,10 +129,6 @@ def histories(draw):
     # At-least-once delivery: some rows arrive twice.
     rows += draw(st.lists(st.sampled_from(rows), max_size=3)) if rows else []
     return rows
-
-
-def _half_day(n: int) -> datetime:
-    return START + timedelta(hours=12 * n)
 
 
 def _event(event_id, player, kind, at, amount=None, **detail):

@@ -75,6 +75,8 @@ class EngageStack(Stack):
         )
         # The event lake (issue 13): S3 + Glue + Athena, written by Firehose.
         self.lake = Lake(self, "Lake", config=config, bus=self.bus, tables=self.tables)
+        # The console's Reports tab queries the lake through Athena.
+        self.lake.grant_reports(self.console.function)
         self.observability = Observability(
             self,
             "Observability",

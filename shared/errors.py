@@ -15,3 +15,7 @@ class NotFoundError(Exception):
 
 class TooLargeError(Exception):
     """One event implies more writes than fit in a single DynamoDB transaction."""
+
+
+class QueryFailedError(Exception):
+    """A lake query failed or was cancelled by its engine; the message carries its reason."""

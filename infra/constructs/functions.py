@@ -109,7 +109,7 @@ def powertools_layer_arn(scope: Construct, version: int) -> str:
     )
 
 
-class _PythonFunction(Construct):
+class AppFunction(Construct):
     """A function with its own role (no managed policies) and its own log group."""
 
     def __init__(
@@ -169,13 +169,13 @@ def app_function(
     timeout: Duration,
     removal: RemovalPolicy,
     environment: dict[str, str],
-) -> _PythonFunction:
+) -> AppFunction:
     """One more function of the app: the shared code asset, the Powertools layer, the common
     environment, its own role and log group (children of `scope`: PowertoolsLayer, Function)."""
     layer = lambda_.LayerVersion.from_layer_version_arn(
         scope, "PowertoolsLayer", powertools_layer_arn(scope, config.powertools_layer_version)
     )
-    return _PythonFunction(
+    return AppFunction(
         scope,
         "Function",
         handler=handler,
@@ -223,7 +223,7 @@ class EngageFunctions(Construct):
         # Logs outlive the stack like the data does, unless this is a throw-away stack.
         log_removal = config.removal_policy
 
-        self.engine = _PythonFunction(
+        self.engine = AppFunction(
             self,
             "Engine",
             handler="functions.engine.handler.handler",
@@ -276,7 +276,7 @@ class EngageFunctions(Construct):
             "This queue is itself a dead-letter queue: the on-failure destination of the "
             "dispatch function's DynamoDB stream event source mapping.",
         )
-        self.dispatch = _PythonFunction(
+        self.dispatch = AppFunction(
             self,
             "Dispatch",
             handler="functions.dispatch.handler.handler",

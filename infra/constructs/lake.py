@@ -28,16 +28,25 @@ from constructs import Construct
 from events.routing import BUS_RULE_PATTERN
 from infra.config import StackConfig
 from infra.constructs.bus import EngageBus, event_pattern
-from infra.constructs.functions import app_function
+from infra.constructs.functions import AppFunction, app_function
 from infra.constructs.queues import dead_letter_queue
 from infra.constructs.tables import Tables
 from infra.nag import acknowledge
+from shared.console.settings import CONSOLE_ENV
 from shared.domain.lake import COLUMNS, KINDS, PARTITION_COLUMN, LakeKind
 
 # Lake files: a year hot, then Intelligent-Tiering; kept two years (a backtest window).
 LAKE_RETENTION = Duration.days(730)
 TIERING_AFTER = Duration.days(90)
 ATHENA_RESULTS_PREFIX = "athena-results/"
+# What the report needs of Athena: start its queries, follow them, read their results.
+REPORT_ATHENA_ACTIONS = (
+    "athena:StartQueryExecution",
+    "athena:GetQueryExecution",
+    "athena:BatchGetQueryExecution",
+    "athena:GetQueryResults",
+    "athena:StopQueryExecution",
+)
 ATHENA_RESULTS_RETENTION = Duration.days(7)
 # A runaway query stops here (10 GB, $0.05 at $5/TB); reports read far less (docs/reports.md).
 BYTES_SCANNED_CUTOFF = 10 * 1024**3
@@ -263,6 +272,67 @@ class Lake(Construct):
                 filters=[lambda_.FilterCriteria.filter(f) for f in STREAM_FILTERS],
             )
         )
+
+    def grant_reports(self, function: AppFunction) -> None:
+        """Let `function` run the report's queries (the console's Reports tab): queries in this
+        workgroup only, read access to this database's tables and the lake files, and the
+        workgroup's result prefix, which Athena writes with the caller's credentials."""
+        role = function.role
+        arn = f"arn:{Aws.PARTITION}"
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=list(REPORT_ATHENA_ACTIONS),
+                resources=[
+                    f"{arn}:athena:{Aws.REGION}:{Aws.ACCOUNT_ID}:workgroup/{self.workgroup.ref}"
+                ],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["glue:GetDatabase", "glue:GetTable", "glue:GetTables"],
+                resources=[
+                    f"{arn}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}:catalog",
+                    f"{arn}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}:database/{self.database_name}",
+                    *(
+                        f"{arn}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}:table/"
+                        f"{self.database_name}/{kind}"
+                        for kind in KINDS
+                    ),
+                ],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetBucketLocation", "s3:ListBucket"],
+                resources=[self.bucket.bucket_arn],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"], resources=[self.bucket.arn_for_objects("type=*")]
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+                resources=[self.bucket.arn_for_objects(f"{ATHENA_RESULTS_PREFIX}*")],
+            )
+        )
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/type=*]",
+            "The report reads the lake's Parquet files, whose keys Firehose derives from each "
+            "record's day (type=<kind>/dt=<day>/...): the objects under the lake prefix of this "
+            "bucket, read-only.",
+        )
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/{ATHENA_RESULTS_PREFIX}*]",
+            "Athena writes each query's result under the workgroup's result prefix with a key "
+            "it picks at run time (the query id), using the caller's credentials.",
+        )
+        function.function.add_environment(CONSOLE_ENV["lake_workgroup"], self.workgroup.ref)
+        function.function.add_environment(CONSOLE_ENV["lake_database"], self.database_name)
 
     def _table(self, kind: LakeKind) -> glue.CfnTable:
         location = f"s3://{self.bucket.bucket_name}/type={kind}/"

@@ -24,7 +24,7 @@ from infra.config import LOG_RETENTION_NAMES, StackConfig
 from infra.constructs.bus import EngageBus
 from infra.constructs.console import CONSOLE_LOG_IDENTITY
 from infra.constructs.functions import (
-    _PythonFunction,
+    AppFunction,
     app_function,
 )
 from infra.constructs.http_api import logged_http_api
@@ -120,7 +120,7 @@ class Unsubscribe(Construct):
             description="One-click unsubscribe route (every marketing email links here)",
         )
 
-    def wire_dispatch(self, dispatch: _PythonFunction) -> None:
+    def wire_dispatch(self, dispatch: AppFunction) -> None:
         """Dispatch signs the links it puts in marketing emails: URL and key."""
         dispatch.function.add_environment(ENV["unsubscribe_base_url"], self.url)
         dispatch.function.add_environment(ENV["unsubscribe_secret_arn"], self.secret.secret_arn)

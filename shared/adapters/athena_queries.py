@@ -11,10 +11,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from shared.errors import QueryFailedError
+
 FINAL = {"SUCCEEDED", "FAILED", "CANCELLED"}
+# BatchGetQueryExecution takes at most 50 ids.
+BATCH = 50
 
 
-class AthenaQueryError(RuntimeError):
+class AthenaQueryError(QueryFailedError):
     """A query that Athena failed or cancelled, with Athena's reason."""
 
 
@@ -50,34 +54,65 @@ class AthenaQueries:
         self._poll = poll_seconds
         self._max_polls = max_polls
         self.bytes_scanned = 0
+        self._counted: set[str] = set()
 
     def run(self, sql: str) -> list[tuple[Any, ...]]:
-        query_id = self._athena.start_query_execution(
+        query_id = self.start(sql)
+        self._wait(query_id)
+        return self.results(query_id)
+
+    def start(self, sql: str) -> str:
+        """Start `sql` and return its execution id without waiting for it."""
+        started = self._athena.start_query_execution(
             QueryString=sql,
             WorkGroup=self._workgroup,
             QueryExecutionContext={"Database": self._database},
-        )["QueryExecutionId"]
-        self._wait(query_id)
-        return self._results(query_id)
+        )
+        return str(started["QueryExecutionId"])
+
+    def states(self, query_ids: list[str]) -> dict[str, str]:
+        """The state of each query (QUEUED, RUNNING, SUCCEEDED, ...), 50 ids per call.
+
+        A failed or cancelled one raises with Athena's reason; the bytes scanned by each
+        query that succeeded are added to `bytes_scanned` once.
+        """
+        found: dict[str, str] = {}
+        for i in range(0, len(query_ids), BATCH):
+            answer = self._athena.batch_get_query_execution(
+                QueryExecutionIds=query_ids[i : i + BATCH]
+            )
+            if answer.get("UnprocessedQueryExecutionIds"):
+                bad = answer["UnprocessedQueryExecutionIds"][0]
+                raise AthenaQueryError(
+                    f"query {bad.get('QueryExecutionId')}: {bad.get('ErrorMessage', 'unknown')}"
+                )
+            for execution in answer["QueryExecutions"]:
+                query_id = execution["QueryExecutionId"]
+                found[query_id] = self._settle(query_id, execution)
+        return found
+
+    def _settle(self, query_id: str, execution: dict[str, Any]) -> str:
+        state = str(execution["Status"]["State"])
+        if state in FINAL and state != "SUCCEEDED":
+            reason = execution["Status"].get("StateChangeReason", state)
+            raise AthenaQueryError(f"query {query_id} {state.lower()}: {reason}")
+        if state == "SUCCEEDED" and query_id not in self._counted:
+            self._counted.add(query_id)
+            self.bytes_scanned += int(execution.get("Statistics", {}).get("DataScannedInBytes", 0))
+        return state
 
     def _wait(self, query_id: str) -> None:
         for _ in range(self._max_polls):
             execution = self._athena.get_query_execution(QueryExecutionId=query_id)[
                 "QueryExecution"
             ]
-            state = execution["Status"]["State"]
-            if state in FINAL:
-                if state != "SUCCEEDED":
-                    reason = execution["Status"].get("StateChangeReason", state)
-                    raise AthenaQueryError(f"query {query_id} {state.lower()}: {reason}")
-                self.bytes_scanned += int(
-                    execution.get("Statistics", {}).get("DataScannedInBytes", 0)
-                )
+            if self._settle(query_id, execution) == "SUCCEEDED":
                 return
             self._sleep(self._poll)
         raise AthenaQueryError(f"query {query_id} still running after {self._max_polls} polls")
 
-    def _results(self, query_id: str) -> list[tuple[Any, ...]]:
+    def results(self, query_id: str) -> list[tuple[Any, ...]]:
+        """The rows of a query that succeeded, typed by Athena's column types."""
         rows: list[tuple[Any, ...]] = []
         token: str | None = None
         first = True

@@ -7,6 +7,7 @@ the role); locally the dev-login adapter fills the same claims. No claims means 
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import Annotated, Any
 from urllib.parse import unquote
@@ -286,10 +287,17 @@ def create_app(services: ConsoleServices) -> APIGatewayHttpResolver:
     if reports is not None:
 
         @app.get("/api/reports")
-        def report() -> dict[str, Any]:
-            """Campaign and player KPIs from the event lake."""
+        def report(
+            date_from: Annotated[str | None, Query(alias="from", max_length=10)] = None,
+            date_to: Annotated[str | None, Query(alias="to", max_length=10)] = None,
+            run: Annotated[str | None, Query(max_length=8192)] = None,
+        ) -> Response[str]:
+            """Campaign and player KPIs from the event lake: 200 with the figures, or 202
+            `running` with a `run` token to ask again with (docs/reports.md)."""
             reader()
-            return reports()
+            answer = reports.answer(date_from, date_to, run)
+            status = 202 if answer["status"] == "running" else 200
+            return Response(status, "application/json", json.dumps(answer))
 
     @app.get("/api/players/<player_id>")
     def player(player_id: str) -> dict[str, Any]:

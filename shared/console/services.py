@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.adapters.config_store import POLICY, RULE, SEGMENT, TEMPLATE
 from shared.adapters.player_store import PlayerStore
@@ -17,6 +17,9 @@ from shared.console.players import PlayerLookup
 from shared.console.store import ConsoleConfigStore
 from shared.console.users import CognitoUsers
 from shared.domain.game_config import GAME_KINDS
+
+if TYPE_CHECKING:
+    from shared.console.reports import ReportSource
 
 
 class DryRuns:
@@ -59,5 +62,5 @@ class ConsoleServices:
     dev_login: DevLogin | None = None
     # Console users (admins only); None where there is no user pool to manage.
     users: CognitoUsers | None = None
-    # The Reports tab's figures (JSON); None where no event lake is wired (see docs/reports.md).
-    reports: Callable[[], dict[str, Any]] | None = None
+    # The Reports tab's source; None where no event lake is wired (see docs/reports.md).
+    reports: ReportSource | None = None

@@ -21,6 +21,10 @@ CONSOLE_ENV = {
     "auth_client_id": "ENGAGE_CONSOLE_AUTH_CLIENT_ID",
     # The pool admins manage console users in.
     "user_pool_id": "ENGAGE_CONSOLE_USER_POOL_ID",
+    # The event lake's Athena workgroup and Glue database, for the Reports tab (optional:
+    # without them the tab says no lake is wired).
+    "lake_workgroup": "ENGAGE_LAKE_WORKGROUP",
+    "lake_database": "ENGAGE_LAKE_DATABASE",
 }
 
 
@@ -32,6 +36,8 @@ class ConsoleSettings(BaseModel):
     auth_domain: str = Field(min_length=3, pattern=r"^[A-Za-z0-9.-]+$")
     auth_client_id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9]+$")
     user_pool_id: str = Field(min_length=1, pattern=r"^[\w-]+_[0-9a-zA-Z]+$")
+    lake_workgroup: str | None = Field(default=None, min_length=1, pattern=r"^[\w.-]+$")
+    lake_database: str | None = Field(default=None, min_length=1, pattern=r"^[a-z0-9_]+$")
 
 
 def console_settings(environ: Mapping[str, str]) -> ConsoleSettings:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from shared.adapters.config_store import RULE
 from shared.adapters.player_store import PlayerStore
 from shared.clock import Clock, SystemClock
 from shared.console.cognito import CognitoSignIn
@@ -36,10 +37,23 @@ def build_console(
     dev_login: DevLogin | None = None,
     user_pool_id: str | None = None,
     player_sections: tuple[PlayerSection, ...] = (),
+    lake: tuple[str, str] | None = None,
 ) -> ConsoleServices:
+    """`lake` is the event lake's (Athena workgroup, Glue database) for the Reports tab."""
     ddb = clients.client("dynamodb")
     players = PlayerStore(player_table, ddb)
     config = ConsoleConfigStore(config_table, ddb)
+    reports = None
+    if lake is not None:
+        from shared.adapters.athena_queries import AthenaQueries
+        from shared.console.reports import AthenaReports, rule_goals
+
+        workgroup, database = lake
+        reports = AthenaReports(
+            AthenaQueries(workgroup, database, clients.client("athena")),
+            goals=lambda: rule_goals(item.body() or {} for item in config.items(RULE)),
+            clock=clock,
+        )
     return ConsoleServices(
         config=ConfigAdmin(config, clock),
         players=PlayerLookup(players, (audit_section(players), *player_sections)),
@@ -47,6 +61,7 @@ def build_console(
         sign_in=sign_in,
         dev_login=dev_login,
         users=CognitoUsers(user_pool_id, clients.client("cognito-idp")) if user_pool_id else None,
+        reports=reports,
     )
 
 
@@ -73,6 +88,11 @@ def services() -> ConsoleServices:
             clock=SystemClock(),
             sign_in=CognitoSignIn(settings.auth_domain, settings.auth_client_id),
             user_pool_id=settings.user_pool_id,
+            lake=(
+                (settings.lake_workgroup, settings.lake_database)
+                if settings.lake_workgroup and settings.lake_database
+                else None
+            ),
         )
     built = _installed["services"]
     assert isinstance(built, ConsoleServices)

@@ -10,13 +10,12 @@ with array claims flattened to "[a b]" exactly as API Gateway passes them.
 from __future__ import annotations
 
 import threading
-from datetime import date
-from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
 from shared.console import wiring as console_wiring
 from shared.console.devlogin import DevLogin, as_authorizer_claims
+from shared.console.reports import DuckDbReports, rule_goals
 from shared.console.roles import Role
 from shared.console.services import ConsoleServices
 from shared.local.http_gateway import LocalHttpServer, http_api_event, plain_response
@@ -94,36 +93,9 @@ def start_local_console(runtime: LocalRuntime, port: int = 0) -> ConsoleServer:
         user_pool_id=provision_console_users(runtime.clients),
     )
     if runtime.lake is not None:
-        services.reports = partial(local_report, runtime)
+        lake = runtime.lake
+        services.reports = DuckDbReports(
+            connect=lake.connect,
+            goals=lambda: rule_goals(runtime.config.raw_items("rule")),
+        )
     return ConsoleServer(services, port).start()
-
-
-def local_report(runtime: LocalRuntime) -> dict[str, Any]:
-    """The report over the runtime's lake, with the goals of the rules in the config table."""
-    from pydantic import ValidationError
-
-    from shared.domain.rules import Rule
-    from shared.reports.figures import build_report
-    from shared.reports.json_view import report_json
-
-    lake = runtime.lake
-    assert lake is not None
-    goals = {}
-    for raw in runtime.config.raw_items("rule"):
-        try:
-            rule = Rule.model_validate(raw)
-        except ValidationError:
-            continue  # reported where config is validated; a report only needs the good ones
-        if rule.goal is not None:
-            goals[rule.rule_id] = rule.goal
-    db = lake.connect()
-    first, last = db.execute("SELECT min(dt), max(dt) FROM events").fetchone() or (None, None)
-    if first is None:
-        return {"from": None, "to": None, "campaigns": [], "kpis": {}, "retention": {}}
-    report = build_report(
-        lambda text: db.execute(text).fetchall(),
-        goals,
-        date.fromisoformat(first),
-        date.fromisoformat(last),
-    )
-    return report_json(report)

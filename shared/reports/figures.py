@@ -12,7 +12,7 @@ from typing import Any
 
 from shared.domain.attribution import Candidate, Touch, attribute, converted
 from shared.domain.goals import Goal
-from shared.reports.queries import sql
+from shared.reports.queries import GOAL_QUERIES, NAMES, sql
 from shared.reports.uplift import Uplift
 
 Executor = Callable[[str], list[tuple[Any, ...]]]
@@ -90,6 +90,23 @@ def _at(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
+def report_plan(goals: Mapping[str, Goal], date_from: date, date_to: date) -> dict[str, str]:
+    """The report's queries, name -> SQL text, for [date_from, date_to] (UTC days, inclusive).
+
+    All of them are known before any runs, so an engine that can run queries side by side
+    (Athena) starts them all at once; the attribution queries are needed only with goals.
+    """
+    plan = {name: sql(name, date_from, date_to) for name in NAMES if name not in GOAL_QUERIES}
+    if goals:
+        goal_types = sorted({t for goal in goals.values() for t in goal.on})
+        plan["touches"] = sql("touches", date_from, date_to)
+        plan["conversion_candidates"] = sql(
+            "conversion_candidates", date_from, date_to, goal_types=goal_types
+        )
+        plan["holdouts"] = sql("holdouts", date_from, date_to)
+    return plan
+
+
 def build_report(
     run: Executor,
     goals: Mapping[str, Goal],
@@ -97,12 +114,26 @@ def build_report(
     date_to: date,
     progress: Progress = lambda _: None,
 ) -> Report:
-    """Every figure of the report for [date_from, date_to] (UTC days, inclusive)."""
+    """Every figure of the report for [date_from, date_to], running its queries one by one."""
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    for name, text in report_plan(goals, date_from, date_to).items():
+        progress(f"query {name}")
+        rows[name] = run(text)
+    return assemble_report(rows, goals, date_from, date_to, progress)
+
+
+def assemble_report(
+    rows: Mapping[str, list[tuple[Any, ...]]],
+    goals: Mapping[str, Goal],
+    date_from: date,
+    date_to: date,
+    progress: Progress = lambda _: None,
+) -> Report:
+    """The report from the rows of every query of `report_plan` (by name)."""
     report = Report(date_from, date_to)
 
-    def query(name: str, **extra: Any) -> list[tuple[Any, ...]]:
-        progress(f"query {name}")
-        return run(sql(name, date_from, date_to, **extra))
+    def query(name: str) -> list[tuple[Any, ...]]:
+        return rows[name]
 
     for rule_id, reach in query("campaign_reach"):
         _campaign(report, rule_id).reach = int(reach)
@@ -135,7 +166,6 @@ def _attribution(
     if not goals:
         return
     touches = [Touch(p, r, _at(at)) for p, r, _event, at in query("touches")]
-    goal_types = sorted({t for goal in goals.values() for t in goal.on})
     candidates = [
         Candidate(
             p,
@@ -145,7 +175,7 @@ def _attribution(
             float(amount) if amount is not None else None,
             json.loads(detail, parse_float=Decimal),
         )
-        for p, e, t, at, amount, detail in query("conversion_candidates", goal_types=goal_types)
+        for p, e, t, at, amount, detail in query("conversion_candidates")
     ]
     candidates.sort(key=lambda c: (c.occurred_at, c.event_id))
     progress(f"attributing {len(candidates)} candidate conversions to {len(touches)} touches")

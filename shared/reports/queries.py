@@ -31,6 +31,8 @@ NAMES = (
     "reactivation",
     "loyalty",
 )
+# Attribution's queries: run only when some rule has a goal.
+GOAL_QUERIES = frozenset({"touches", "conversion_candidates", "holdouts"})
 
 
 def _in_list(values: tuple[str, ...] | list[str]) -> str:

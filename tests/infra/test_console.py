@@ -151,3 +151,32 @@ def test_the_console_manages_users_of_its_own_pool_only(synth):
     for statement in idp:
         assert statement["Resource"] == {"Fn::GetAtt": [pool_id, "Arn"]}
         assert not [a for a in as_list(statement["Action"]) if "*" in a or "Delete" in a]
+
+
+def test_the_reports_tab_may_query_the_lake_workgroup_and_read_the_lake_only(synth):
+    _, props = function(synth, CONSOLE_HANDLER)
+    env = props["Environment"]["Variables"]
+    workgroup_id = logical_id_of(synth, "AWS::Athena::WorkGroup", "Lake")
+    statements = role_statements(synth, props)
+
+    athena = [s for s in statements if "athena:" in json.dumps(s["Action"])]
+    s3 = [s for s in statements if "s3:" in json.dumps(s["Action"])]
+    glue = [s for s in statements if "glue:" in json.dumps(s["Action"])]
+
+    assert env[CONSOLE_ENV["lake_workgroup"]] == {"Ref": workgroup_id}
+    assert env[CONSOLE_ENV["lake_database"]].startswith("engage_lake_")
+    [query] = athena
+    assert set(as_list(query["Action"])) == {
+        "athena:StartQueryExecution",
+        "athena:GetQueryExecution",
+        "athena:BatchGetQueryExecution",
+        "athena:GetQueryResults",
+        "athena:StopQueryExecution",
+    }
+    assert workgroup_id in json.dumps(query["Resource"])
+    [catalog] = glue
+    assert set(as_list(catalog["Action"])) == {"glue:GetDatabase", "glue:GetTable", "glue:GetTables"}
+    # Lake files are read-only; only Athena's result prefix is written.
+    [write] = [s for s in s3 if "s3:PutObject" in as_list(s["Action"])]
+    assert "athena-results/*" in json.dumps(write["Resource"])
+    assert not [s for s in s3 if "s3:DeleteObject" in as_list(s["Action"])]

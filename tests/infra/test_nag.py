@@ -32,7 +32,11 @@ _ACKNOWLEDGMENTS = {
     "{stack}/Console/Api/GET--static--{name}": {"AwsSolutions-APIG4"},
     "{stack}/Console/Api/GET--console-config.json": {"AwsSolutions-APIG4"},
     "{stack}/Console/Api/POST--auth--token": {"AwsSolutions-APIG4"},
-    "{stack}/Console/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
+    "{stack}/Console/Function/Role": {
+        "AwsSolutions-IAM5[Resource::*]",
+        "AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/type=*]",
+        "AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/athena-results/*]",
+    },
     "{stack}/Console/Function/Function": {"AwsSolutions-L1"},
     # One-click unsubscribe: public by RFC 8058 (the signed token is the authorization), and a
     # signing key that must not rotate under links already sent.

@@ -178,7 +178,18 @@ const pct = (x) => `${(100 * x).toFixed(1)}%`;
 async function loadReports() {
   $("reports-error").textContent = "";
   try {
-    const r = await api("GET", "/api/reports");
+    const query = new URLSearchParams();
+    if ($("report-from").value) query.set("from", $("report-from").value);
+    if ($("report-to").value) query.set("to", $("report-to").value);
+    // In AWS the report's queries run side by side on Athena: a 202 says "running", and the
+    // same request with its run token picks them up again until they are done.
+    let r = await api("GET", `/api/reports?${query}`);
+    while (r.status === "running") {
+      $("reports-range").textContent = `Running the report's queries: ${r.done} of ${r.total} done…`;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      query.set("run", r.run);
+      r = await api("GET", `/api/reports?${query}`);
+    }
     $("reports-range").textContent = r.from ? `UTC days ${r.from} to ${r.to}` : "The event lake is empty.";
     const sends = (c) => Object.entries(c.sends).map(([ch, n]) => `${ch} ${n}`).join(", ");
     const supp = (c) => Object.entries(c.suppressions).map(([why, n]) => `${why} ${n}`).join(", ");
@@ -484,6 +495,7 @@ async function boot() {
   $("publish").addEventListener("click", publish);
   $("player-form").addEventListener("submit", lookUpPlayer);
   $("invite-form").addEventListener("submit", invite);
+  $("report-range-form").addEventListener("submit", (e) => { e.preventDefault(); loadReports(); });
   state.config = await (await fetch("/console-config.json")).json();
   try { await finishCognitoSignIn(); } catch (err) { $("login-error").textContent = describe(err); }
   if (sessionStorage.getItem(TOKEN_KEY)) await start(); else showLogin();

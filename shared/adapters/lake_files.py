@@ -91,7 +91,9 @@ def attach_views(db: duckdb.DuckDBPyConnection, root: Path) -> None:
             names = ", ".join([*COLUMNS[kind], PARTITION_COLUMN])
             db.execute(
                 f"CREATE OR REPLACE VIEW {kind} AS SELECT {names} FROM read_parquet("  # noqa: S608
-                f"'{pattern}', hive_partitioning = true, hive_types = {{'dt': VARCHAR}})"
+                f"'{pattern}', hive_partitioning = true, hive_types = {{'dt': VARCHAR}}, "
+                # Files written before a column was added read it as NULL.
+                "union_by_name = true)"
             )
         else:
             columns = ", ".join(

@@ -1,6 +1,6 @@
 """The Reports tab's source: the same report locally (DuckDB, at once) and in AWS (Athena).
 
-In AWS a report is 11 to 14 Athena queries, and one Athena query takes seconds; run one after
+In AWS a report is 12 to 15 Athena queries, and one Athena query takes seconds; run one after
 the other they would not fit API Gateway's 30 s. So the first request *starts* every query
 of the report side by side and answers `running` with a run token; the page asks again with
 the token until every query has succeeded, and the answer that finds them done assembles the
@@ -19,19 +19,17 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol
 
-from pydantic import ValidationError
-
 from shared.clock import Clock
 from shared.console.errors import ConsoleError
-from shared.domain.goals import Goal
 from shared.errors import QueryFailedError
 from shared.reports.figures import assemble_report, build_report, report_plan
 from shared.reports.json_view import report_json
+from shared.reports.rule_inputs import ReportRules
 
 # The default range: the last 30 UTC days, today included.
 DEFAULT_DAYS = 30
@@ -50,22 +48,6 @@ class ReportFailed(ConsoleError):
 
     status = 502
     code = "report_failed"
-
-
-def rule_goals(rule_bodies: Iterable[Mapping[str, Any]]) -> dict[str, Goal]:
-    """rule id -> goal of every valid rule that declares one (invalid ones are reported where
-    config is validated; a report only needs the good ones)."""
-    from shared.domain.rules import Rule
-
-    goals: dict[str, Goal] = {}
-    for body in rule_bodies:
-        try:
-            rule = Rule.model_validate(body)
-        except ValidationError:
-            continue
-        if rule.goal is not None:
-            goals[rule.rule_id] = rule.goal
-    return goals
 
 
 def report_range(date_from: str | None, date_to: str | None, today: date) -> tuple[date, date]:
@@ -131,7 +113,7 @@ class AthenaReports:
     """Starts a report's queries on Athena, and assembles the report when they are done."""
 
     queries: Queries
-    goals: Callable[[], Mapping[str, Goal]]
+    rules: Callable[[], ReportRules]
     clock: Clock
     # How long one request waits for the queries before answering `running` (API Gateway
     # gives 30 s; a quick report is answered by the first request).
@@ -141,8 +123,8 @@ class AthenaReports:
 
     def answer(self, date_from: str | None, date_to: str | None, run: str | None) -> dict[str, Any]:
         first, last = report_range(date_from, date_to, self.clock.now().date())
-        goals = self.goals()
-        plan = report_plan(goals, first, last)
+        rules = self.rules()
+        plan = report_plan(rules.goals, first, last)
         digest = _digest(plan)
         token = _decode(run) if run else None
         if token is None or token.get("digest") != digest or set(token["queries"]) != set(plan):
@@ -172,7 +154,7 @@ class AthenaReports:
             self.sleep(self.poll_seconds)
             waited += self.poll_seconds
         rows = {name: self.queries.results(query_id) for name, query_id in ids.items()}
-        report = assemble_report(rows, goals, first, last)
+        report = assemble_report(rows, rules.goals, first, last, budgets=rules.budgets)
         return {
             "status": "done",
             **report_json(report),
@@ -185,7 +167,7 @@ class DuckDbReports:
     """The local source: the runtime's lake on embedded DuckDB, answered at once."""
 
     connect: Callable[[], Any]
-    goals: Callable[[], Mapping[str, Goal]]
+    rules: Callable[[], ReportRules]
 
     def answer(self, date_from: str | None, date_to: str | None, run: str | None) -> dict[str, Any]:
         del run  # nothing runs in the background locally
@@ -195,6 +177,15 @@ class DuckDbReports:
             empty: dict[str, Any] = {"campaigns": [], "kpis": {}, "retention": {}}
             return {"status": "done", "from": None, "to": None, **empty}
         # Locally the default range is the whole lake, not the last 30 days of a clock.
-        start, end = report_range(date_from or first, date_to or last, date.fromisoformat(str(last)))
-        report = build_report(lambda text: db.execute(text).fetchall(), self.goals(), start, end)
+        start, end = report_range(
+            date_from or first, date_to or last, date.fromisoformat(str(last))
+        )
+        rules = self.rules()
+        report = build_report(
+            lambda text: db.execute(text).fetchall(),
+            rules.goals,
+            start,
+            end,
+            budgets=rules.budgets,
+        )
         return {"status": "done", **report_json(report)}

@@ -46,12 +46,13 @@ def build_console(
     reports = None
     if lake is not None:
         from shared.adapters.athena_queries import AthenaQueries
-        from shared.console.reports import AthenaReports, rule_goals
+        from shared.console.reports import AthenaReports
+        from shared.reports.rule_inputs import report_rules
 
         workgroup, database = lake
         reports = AthenaReports(
             AthenaQueries(workgroup, database, clients.client("athena")),
-            goals=lambda: rule_goals(item.body() or {} for item in config.items(RULE)),
+            rules=lambda: report_rules(item.body() or {} for item in config.items(RULE)),
             clock=clock,
         )
     return ConsoleServices(

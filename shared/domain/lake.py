@@ -51,12 +51,14 @@ DECISION_COLUMNS: dict[str, str] = {
     "event_id": "VARCHAR",
     "rule_id": "VARCHAR",
     "occurred_at": "TIMESTAMP",
-    # ledger | send | suppression | held_out | deferral | flag | exclusion | ...
+    # ledger | send | suppression | held_out | bonus_granted | deferral | flag | exclusion | ...
     "action": "VARCHAR",
     "channel": "VARCHAR",
     "template": "VARCHAR",
     "category": "VARCHAR",
     "points": "BIGINT",
+    # Spins granted (a `bonus_granted` audit row): the other bonus a campaign costs.
+    "spins": "BIGINT",
     "reason": "VARCHAR",
     "variant": "VARCHAR",
     "would": "VARCHAR",
@@ -153,6 +155,7 @@ class DecisionRow:
     template: str | None = None
     category: str | None = None
     points: int | None = None
+    spins: int | None = None
     reason: str | None = None
     variant: str | None = None
     would: str | None = None
@@ -245,6 +248,7 @@ def audit_row(entry: AuditEntry) -> DecisionRow:
         rule_id=entry.rule_id,
         occurred_at=_utc(entry.occurred_at),
         action=entry.category,
+        spins=int(entry.inputs["spins"]) if entry.inputs.get("spins", "").isdigit() else None,
         reason=_text(reason_code(entry.reason)),
         variant=_text(entry.inputs.get("variant")),
         would=_text(entry.inputs.get("would")),

@@ -64,6 +64,14 @@ class WheelsMixin(RunBase):
             )
         if not held:
             del rewards.spins[spec.wheel]
+        if count > 0:
+            self.audit(
+                "bonus_granted",
+                f"{label}: granted",
+                rule_id,
+                {"spins": str(count), "wheel": spec.wheel},
+                key=path,
+            )
         capped = ""
         if count < spec.count:
             capped = f" ({spec.count - count} over the cap of {MAX_LIVE_SPINS} not granted)"

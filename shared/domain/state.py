@@ -241,11 +241,15 @@ AuditCategory = Literal[
     "rg_event_refused",
     # A marketing effect a control-group or holdout player would have received.
     "held_out",
+    # Spins granted as a bonus: a wheel's spins live in the state, so without this record
+    # the lake (and a regulator asking for a player's bonus history) would not see them.
+    "bonus_granted",
 ]
 
 
 class AuditEntry(BaseModel):
-    """Why something did not happen, or what RG noticed: kept per player for compliance."""
+    """Why something did not happen, what RG noticed, or a bonus that is not a ledger line
+    (spins): kept per player for compliance."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

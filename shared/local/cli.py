@@ -76,29 +76,25 @@ def cmd_report(args: argparse.Namespace) -> int:
     from datetime import date
 
     from shared.adapters.lake_files import LocalLake
-    from shared.domain.rules import Rule
     from shared.reports.figures import build_report
     from shared.reports.render import text_lines, write_html
+    from shared.reports.rule_inputs import report_rules
 
     lake = LocalLake(args.lake)
     if not lake.files():
         return _fail(f"no lake files under {args.lake} (run `engage demo` or `engage up`)")
-    rules = _load_json(args.rules) if args.rules else starter_items_for_report()
-    goals = {
-        rule.rule_id: rule.goal
-        for rule in (Rule.model_validate(item) for item in rules)
-        if rule.goal is not None
-    }
+    rules = report_rules(_load_json(args.rules) if args.rules else starter_items_for_report())
     db = lake.connect()
     first, last = db.execute("SELECT min(dt), max(dt) FROM events").fetchone() or (None, None)
     date_from = date.fromisoformat(args.date_from or first or "1970-01-01")
     date_to = date.fromisoformat(args.date_to or last or "1970-01-01")
     report = build_report(
         lambda text: db.execute(text).fetchall(),
-        goals,
+        rules.goals,
         date_from,
         date_to,
         progress=lambda step: print(f"... {step}", file=sys.stderr, flush=True),
+        budgets=rules.budgets,
     )
     print("\n".join(text_lines(report)))
     page = write_html(report, Path(args.out))

@@ -15,12 +15,13 @@ from urllib.parse import urlsplit
 
 from shared.console import wiring as console_wiring
 from shared.console.devlogin import DevLogin, as_authorizer_claims
-from shared.console.reports import DuckDbReports, rule_goals
+from shared.console.reports import DuckDbReports
 from shared.console.roles import Role
 from shared.console.services import ConsoleServices
 from shared.local.http_gateway import LocalHttpServer, http_api_event, plain_response
 from shared.local.lambda_context import LambdaContext
 from shared.local.runtime import LocalRuntime
+from shared.reports.rule_inputs import report_rules
 from shared.wiring import AwsClients
 
 API_PREFIX = "/api/"
@@ -96,6 +97,6 @@ def start_local_console(runtime: LocalRuntime, port: int = 0) -> ConsoleServer:
         lake = runtime.lake
         services.reports = DuckDbReports(
             connect=lake.connect,
-            goals=lambda: rule_goals(runtime.config.raw_items("rule")),
+            rules=lambda: report_rules(runtime.config.raw_items("rule")),
         )
     return ConsoleServer(services, port).start()

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from shared.domain.attribution import Candidate, Touch, attribute, converted
+from shared.domain.budgets import RuleBudget
 from shared.domain.goals import Goal
 from shared.reports.queries import GOAL_QUERIES, NAMES, sql
 from shared.reports.uplift import Uplift
@@ -31,10 +33,26 @@ class Campaign:
     sends: dict[str, int] = field(default_factory=dict)
     suppressions: dict[str, int] = field(default_factory=dict)
     points_awarded: int = 0
+    spins_granted: int = 0
+    # Bonus money in minor units (cents), valued as the rule's money budget values a point
+    # and a spin; None when the rule has no money budget to say what a point is worth.
+    bonus_money: int | None = None
     conversions: int = 0
     revenue: float = 0.0
     first_touch_conversions: int = 0
     uplift: Uplift | None = None
+    # Each budget period that ran out in the range, in order.
+    budget_exhausted: list[BudgetExhausted] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BudgetExhausted:
+    """A budget period in which the rule's budget refused rewards."""
+
+    reason: str  # budget_campaign (the pool ran out) | budget_player (players hit their cap)
+    period: str | None  # the budget's period ("2026-10-05", "2026-W41", ...); None: no budget now
+    first_refused_at: datetime  # UTC: when it ran out
+    refusals: int
 
 
 @dataclass
@@ -113,13 +131,14 @@ def build_report(
     date_from: date,
     date_to: date,
     progress: Progress = lambda _: None,
+    budgets: Mapping[str, RuleBudget] | None = None,
 ) -> Report:
     """Every figure of the report for [date_from, date_to], running its queries one by one."""
     rows: dict[str, list[tuple[Any, ...]]] = {}
     for name, text in report_plan(goals, date_from, date_to).items():
         progress(f"query {name}")
         rows[name] = run(text)
-    return assemble_report(rows, goals, date_from, date_to, progress)
+    return assemble_report(rows, goals, date_from, date_to, progress, budgets)
 
 
 def assemble_report(
@@ -128,7 +147,10 @@ def assemble_report(
     date_from: date,
     date_to: date,
     progress: Progress = lambda _: None,
+    budgets: Mapping[str, RuleBudget] | None = None,
 ) -> Report:
+    """The report from the rows of every query of `report_plan` (by name); `budgets` are the
+    rules' budgets, which value bonus money and say which period a refusal fell in."""
     """The report from the rows of every query of `report_plan` (by name)."""
     report = Report(date_from, date_to)
 
@@ -141,8 +163,10 @@ def assemble_report(
         _campaign(report, rule_id).sends[channel] = int(sends)
     for rule_id, action, reason, times in query("campaign_suppressions"):
         _campaign(report, rule_id).suppressions[f"{action}:{reason}"] = int(times)
-    for rule_id, points in query("campaign_bonus"):
-        _campaign(report, rule_id).points_awarded = int(points or 0)
+    for rule_id, points, spins in query("campaign_bonus"):
+        campaign = _campaign(report, rule_id)
+        campaign.points_awarded, campaign.spins_granted = int(points or 0), int(spins or 0)
+    _budgets(report, query("budget_refusals"), budgets or {})
     _attribution(report, query, goals, progress)
     for cohort, week, active in query("retention"):
         report.retention.setdefault(str(cohort), {})[int(week)] = int(active)
@@ -155,6 +179,32 @@ def assemble_report(
     ((report.lapsed_targeted, report.reactivated),) = query("reactivation")
     ((report.loyalty_active, report.loyalty_participants),) = query("loyalty")
     return report
+
+
+def _budgets(
+    report: Report, refusals: list[tuple[Any, ...]], budgets: Mapping[str, RuleBudget]
+) -> None:
+    for rule_id, campaign in report.campaigns.items():
+        budget = budgets.get(rule_id)
+        if budget is not None and budget.unit == "money":
+            campaign.bonus_money = math.ceil(
+                campaign.points_awarded * budget.point_value
+                + campaign.spins_granted * budget.spin_value
+            )
+    # Hourly buckets -> budget periods: the first refusal of a period is when it ran out.
+    periods: dict[tuple[str, str, str | None], list[Any]] = {}
+    for rule_id, reason, _hour, first_at, count in refusals:
+        at = _at(first_at).replace(tzinfo=UTC)
+        budget = budgets.get(rule_id)
+        key = (rule_id, str(reason), budget.period_key(at) if budget else None)
+        seen = periods.setdefault(key, [at, 0])
+        seen[0], seen[1] = min(seen[0], at), seen[1] + int(count)
+    for (rule_id, reason, period), (at, count) in sorted(
+        periods.items(), key=lambda kv: (kv[0][0], kv[1][0], kv[0][1])
+    ):
+        _campaign(report, rule_id).budget_exhausted.append(
+            BudgetExhausted(reason, period, at, count)
+        )
 
 
 def _attribution(

@@ -31,6 +31,17 @@ def report_json(report: Report) -> dict[str, Any]:
                 "first_touch_conversions": c.first_touch_conversions,
                 "revenue": round(c.revenue, 2),
                 "points_awarded": c.points_awarded,
+                "spins_granted": c.spins_granted,
+                "bonus_money": c.bonus_money,
+                "budget_exhausted": [
+                    {
+                        "reason": run.reason,
+                        "period": run.period,
+                        "at": run.first_refused_at.isoformat(),
+                        "refusals": run.refusals,
+                    }
+                    for run in c.budget_exhausted
+                ],
                 "uplift": uplift,
             }
         )

@@ -20,6 +20,7 @@ NAMES = (
     "campaign_sends",
     "campaign_suppressions",
     "campaign_bonus",
+    "budget_refusals",
     "touches",
     "holdouts",
     "conversion_candidates",

@@ -5,7 +5,14 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from shared.reports.figures import Report
+from shared.reports.figures import Campaign, Report
+
+
+def _bonus(c: Campaign) -> str:
+    parts = [f"{c.points_awarded} points", f"{c.spins_granted} spins"]
+    if c.bonus_money is not None:
+        parts.append(f"worth {c.bonus_money / 100:.2f} in bonus money")
+    return ", ".join(parts)
 
 
 def text_lines(report: Report) -> list[str]:
@@ -16,8 +23,13 @@ def text_lines(report: Report) -> list[str]:
         out.append(
             f"{c.rule_id}: reach {c.reach}; sends {sends}; conversions {c.conversions} "
             f"(first touch {c.first_touch_conversions}); revenue {c.revenue:.2f}; "
-            f"bonus {c.points_awarded} points"
+            f"bonus {_bonus(c)}"
         )
+        for run in c.budget_exhausted:
+            out.append(
+                f"    {run.reason} ran out {run.first_refused_at:%Y-%m-%d %H:%M} UTC"
+                f"{f' (period {run.period})' if run.period else ''}: {run.refusals} refused"
+            )
         for reason, n in sorted(c.suppressions.items()):
             out.append(f"    {reason}: {n}")
         if c.uplift is not None:

@@ -27,13 +27,18 @@ from shared.console.reports import (
 )
 from shared.domain.goals import Goal
 from shared.domain.lake import DecisionRow, EventRow
+from shared.reports.rule_inputs import ReportRules
 
 DAY = datetime(2026, 10, 5, 9)
 GOALS = {"welcome": Goal(on=["wallet.deposit_succeeded"], window=timedelta(days=3))}
 
 
 def _event(event_id: str, player: str, kind: str, at: datetime, amount: float | None = None):
-    detail = {"player_id": player, "event_id": event_id, "occurred_at": at.isoformat()}
+    detail: dict[str, object] = {
+        "player_id": player,
+        "event_id": event_id,
+        "occurred_at": at.isoformat(),
+    }
     if amount is not None:
         detail["amount"] = amount
     return EventRow(
@@ -95,8 +100,9 @@ class FakeAthena:
         self.queries: dict[str, dict[str, Any]] = {}
         self.calls: list[str] = []
 
-    def start_query_execution(self, QueryString, WorkGroup, QueryExecutionContext):  # noqa: N803
-        assert WorkGroup == "wg" and QueryExecutionContext == {"Database": "engage_lake_test"}
+    def start_query_execution(self, QueryString, WorkGroup, QueryExecutionContext):
+        assert WorkGroup == "wg"
+        assert QueryExecutionContext == {"Database": "engage_lake_test"}
         self.calls.append("start")
         query_id = str(uuid.uuid4())
         self.queries[query_id] = {"sql": QueryString, "polls": 0}
@@ -117,7 +123,7 @@ class FakeAthena:
             "Statistics": {"DataScannedInBytes": 1000},
         }
 
-    def batch_get_query_execution(self, QueryExecutionIds):  # noqa: N803
+    def batch_get_query_execution(self, QueryExecutionIds):
         assert len(QueryExecutionIds) <= 50
         self.calls.append("poll")
         return {
@@ -125,10 +131,10 @@ class FakeAthena:
             "UnprocessedQueryExecutionIds": [],
         }
 
-    def get_query_execution(self, QueryExecutionId):  # noqa: N803
+    def get_query_execution(self, QueryExecutionId):
         return {"QueryExecution": self._execution(QueryExecutionId)}
 
-    def get_query_results(self, QueryExecutionId, NextToken=None):  # noqa: N803
+    def get_query_results(self, QueryExecutionId, NextToken=None):
         cursor = self._db.execute(self.queries[QueryExecutionId]["sql"])
         names = [d[0] for d in cursor.description]
         kinds = [_TYPES.get(str(d[1]), str(d[1]).lower()) for d in cursor.description]
@@ -165,7 +171,7 @@ class FakeAthena:
 def _athena_reports(fake: FakeAthena, goals=GOALS, wait: float = 8.0) -> AthenaReports:
     return AthenaReports(
         AthenaQueries("wg", "engage_lake_test", fake),
-        goals=lambda: goals,
+        rules=lambda: ReportRules(goals),
         clock=FixedClock(datetime(2026, 10, 20, tzinfo=UTC)),
         wait_seconds=wait,
         sleep=lambda _: None,
@@ -176,16 +182,19 @@ def test_athena_and_duckdb_give_the_same_report_and_athena_starts_every_query_be
     fake = FakeAthena(lake, polls_until_done=2)
 
     athena = _athena_reports(fake).answer(None, None, None)
-    local = DuckDbReports(lake.connect, lambda: GOALS).answer("2026-09-21", "2026-10-20", None)
+    local = DuckDbReports(lake.connect, lambda: ReportRules(GOALS)).answer(
+        "2026-09-21", "2026-10-20", None
+    )
 
     assert athena["status"] == local["status"] == "done"
     assert athena.pop("bytes_scanned") == 1000 * len(fake.queries)
     assert athena == local
     [welcome] = athena["campaigns"]
-    assert welcome["reach"] == 6 and welcome["conversions"] == 3
+    assert welcome["reach"] == 6
+    assert welcome["conversions"] == 3
     assert welcome["points_awarded"] == 300
     starts = fake.calls.index("poll")
-    assert fake.calls[:starts] == ["start"] * len(fake.queries) == ["start"] * 14
+    assert fake.calls[:starts] == ["start"] * len(fake.queries) == ["start"] * 15
 
 
 def test_a_slow_report_answers_running_with_a_token_and_the_next_request_finishes_it(lake):
@@ -198,10 +207,11 @@ def test_a_slow_report_answers_running_with_a_token_and_the_next_request_finishe
     third.pop("bytes_scanned")
 
     assert first["status"] == second["status"] == "running"
-    assert (first["done"], first["total"]) == (0, 14)
-    assert third["status"] == "done" and third["campaigns"][0]["reach"] == 6
+    assert (first["done"], first["total"]) == (0, 15)
+    assert third["status"] == "done"
+    assert third["campaigns"][0]["reach"] == 6
     # The token carried the queries across requests: none was started twice.
-    assert len(fake.queries) == 14
+    assert len(fake.queries) == 15
 
 
 def test_a_token_for_another_range_or_other_goals_starts_the_report_again(lake):
@@ -209,13 +219,13 @@ def test_a_token_for_another_range_or_other_goals_starts_the_report_again(lake):
     running = _athena_reports(fake, wait=0.0).answer("2026-10-01", "2026-10-10", None)
 
     _athena_reports(fake, wait=0.0).answer("2026-10-01", "2026-10-11", running["run"])
-    assert len(fake.queries) == 28
+    assert len(fake.queries) == 30
     _athena_reports(fake, goals={}, wait=0.0).answer("2026-10-01", "2026-10-10", running["run"])
-    assert len(fake.queries) == 28 + 11  # without goals there is no attribution to query
+    assert len(fake.queries) == 30 + 12  # without goals there is no attribution to query
 
 
 def test_a_failed_query_fails_the_report_with_athenas_reason(lake):
-    fake = FakeAthena(lake, fail="Per campaign: points awarded")
+    fake = FakeAthena(lake, fail="Per campaign: the bonus it paid")
 
     with pytest.raises(ReportFailed, match="HIVE_BAD_DATA: boom") as failed:
         _athena_reports(fake).answer(None, None, None)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import math
 import tempfile
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared.adapters.lake_files import LocalLake
+from shared.domain.budgets import RuleBudget
 from shared.domain.goals import Goal
 from shared.domain.lake import DecisionRow, EventRow, LakeRow
 from shared.reports.figures import build_report
@@ -20,6 +24,20 @@ PLAYERS = [f"p{i}" for i in range(4)]
 RULES = ["r-a", "r-b"]
 GOALS = {r: Goal(on=["wallet.deposit_succeeded"], window=timedelta(days=5)) for r in RULES}
 ACTIVITY = {"player.logged_in", "wallet.deposit_succeeded"}
+# Money budgets per local day in a zone whose midnight is not UTC's: refusals are assigned
+# to the budget's own day, and bonus money is valued by the budget (a point 2.5, a spin 40 cents).
+BUDGET_ZONE = ZoneInfo("Europe/Berlin")
+BUDGETS = {
+    r: RuleBudget(
+        unit="money",
+        campaign=10_000,
+        period="day",
+        time_zone="Europe/Berlin",
+        point_value=Decimal("2.5"),
+        spin_value=Decimal(40),
+    )
+    for r in RULES
+}
 
 
 # A coarse grid of instants over four weeks, so touches collide (ties), windows overlap and
@@ -56,7 +74,9 @@ def histories(draw):
             )
         )
     for n in range(draw(st.integers(4, 12))):
-        action = draw(st.sampled_from(["send", "send", "ledger", "suppression", "held_out"]))
+        action = draw(
+            st.sampled_from(["send", "send", "ledger", "suppression", "held_out", "bonus_granted"])
+        )
         player, rule, at = (
             draw(st.sampled_from(PLAYERS)),
             draw(st.sampled_from(RULES)),
@@ -91,7 +111,7 @@ def histories(draw):
                     points=points,
                 )
             )
-        else:
+        elif action == "bonus_granted":
             rows.append(
                 DecisionRow(
                     f"audit:{n}",
@@ -100,7 +120,25 @@ def histories(draw):
                     rule,
                     at,
                     action,
-                    reason=draw(st.sampled_from(["no email consent", "control_group"])),
+                    spins=draw(st.integers(1, 5)),
+                    reason="granted",
+                )
+            )
+        else:
+            reasons = ["no email consent", "control_group"]
+            if action == "suppression":
+                reasons += ["budget_campaign", "budget_player"]
+            # Refusals at any minute, so hour buckets and local-midnight periods both matter.
+            refused_at = at + timedelta(minutes=draw(st.integers(0, 12 * 60 - 1)))
+            rows.append(
+                DecisionRow(
+                    f"audit:{n}",
+                    player,
+                    f"trig-{n}",
+                    rule,
+                    refused_at,
+                    action,
+                    reason=draw(st.sampled_from(reasons)),
                 )
             )
     # A player going quiet around the 14-day line before a marketing send, and maybe coming
@@ -154,12 +192,21 @@ def _reference(rows):
         "sends": defaultdict(int),
         "supp": defaultdict(int),
         "bonus": defaultdict(int),
+        "spins": defaultdict(int),
+        "ran_out": {},
         "conv": defaultdict(int),
         "rev": defaultdict(float),
     }
     for d in decisions:
-        if d.action in ("send", "ledger"):
+        if d.action in ("send", "ledger", "bonus_granted"):
             out["reach"][d.rule_id].add(d.player_id)
+        if d.action == "bonus_granted":
+            out["spins"][d.rule_id] += d.spins
+        if d.action == "suppression" and d.reason.startswith("budget_"):
+            # The budget's own period: the local (Europe/Berlin) day of the refusal.
+            at = d.occurred_at.replace(tzinfo=UTC).astimezone(BUDGET_ZONE)
+            run = out["ran_out"].setdefault((d.rule_id, d.reason, at.date().isoformat()), [at, 0])
+            run[0], run[1] = min(run[0], at), run[1] + 1
         if d.action == "send":
             out["sends"][(d.rule_id, d.channel)] += 1
         if d.action in ("suppression", "held_out"):
@@ -255,7 +302,11 @@ def test_report_figures_equal_an_independent_computation_over_the_raw_rows(rows)
         lake.flush()
         db = lake.connect()
         report = build_report(
-            lambda q: db.execute(q).fetchall(), GOALS, date(2026, 9, 1), date(2026, 12, 1)
+            lambda q: db.execute(q).fetchall(),
+            GOALS,
+            date(2026, 9, 1),
+            date(2026, 12, 1),
+            budgets=BUDGETS,
         )
     ref = _reference(rows)
 
@@ -263,6 +314,20 @@ def test_report_figures_equal_an_independent_computation_over_the_raw_rows(rows)
         campaign = report.campaigns.get(rule)
         assert (campaign.reach if campaign else 0) == len(ref["reach"][rule])
         assert (campaign.points_awarded if campaign else 0) == ref["bonus"][rule]
+        assert (campaign.spins_granted if campaign else 0) == ref["spins"][rule]
+        if campaign:
+            money = BUDGETS[rule].point_value * ref["bonus"][rule]
+            money += BUDGETS[rule].spin_value * ref["spins"][rule]
+            assert campaign.bonus_money == math.ceil(money)
+        ran_out = {
+            (run.reason, run.period): (run.first_refused_at, run.refusals)
+            for run in (campaign.budget_exhausted if campaign else [])
+        }
+        assert ran_out == {
+            (reason, period): (at.astimezone(UTC), n)
+            for (r, reason, period), (at, n) in ref["ran_out"].items()
+            if r == rule
+        }
         assert (campaign.conversions if campaign else 0) == ref["conv"][rule]
         assert abs((campaign.revenue if campaign else 0) - ref["rev"][rule]) < 1e-6
         for channel in ("email", "push"):

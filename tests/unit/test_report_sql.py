@@ -23,6 +23,7 @@ COMMON = {
     "IF",
     "MAX",
     "MIN",
+    "OR",
     "SUM",
     "TIMESTAMP_TRUNC",
 }

@@ -194,8 +194,10 @@ async function loadReports() {
     const sends = (c) => Object.entries(c.sends).map(([ch, n]) => `${ch} ${n}`).join(", ");
     const supp = (c) => Object.entries(c.suppressions).map(([why, n]) => `${why} ${n}`).join(", ");
     const uplift = (c) => (c.uplift ? `${pct(c.uplift.difference)} [${c.uplift.low === null ? "?" : pct(c.uplift.low)}, ${c.uplift.high === null ? "?" : pct(c.uplift.high)}]` : "");
-    const campaigns = table(["campaign", "reach", "sends", "suppressions", "conversions", "revenue", "uplift vs holdout", "bonus points"],
-      r.campaigns.map((c) => [c.rule_id, c.reach, sends(c), supp(c), c.conversions, c.revenue.toFixed(2), uplift(c), c.points_awarded]));
+    const bonus = (c) => `${c.points_awarded} points, ${c.spins_granted} spins${c.bonus_money === null ? "" : ` (${(c.bonus_money / 100).toFixed(2)})`}`;
+    const ranOut = (c) => c.budget_exhausted.map((b) => `${b.reason === "budget_campaign" ? "budget" : "player cap"} ${b.period ?? ""} at ${b.at.slice(0, 16).replace("T", " ")} (${b.refusals} refused)`).join("; ");
+    const campaigns = table(["campaign", "reach", "sends", "suppressions", "conversions", "revenue", "uplift vs holdout", "bonus cost", "budget ran out"],
+      r.campaigns.map((c) => [c.rule_id, c.reach, sends(c), supp(c), c.conversions, c.revenue.toFixed(2), uplift(c), bonus(c), ranOut(c)]));
     campaigns.id = "report-campaigns";
     const k = r.kpis;
     const kpis = Object.keys(k).length ? table(["KPI", "value"], [

@@ -56,7 +56,9 @@ def test_the_player_view_includes_the_audit_trail_of_suppressions(stack):
     stack.runtime.put_events([registered, envelope("player.logged_in")])
     stack.runtime.pump()
 
-    # Then the console shows why nothing was sent
+    # Then the console shows why nothing was sent, and the starter's daily login spin
     audit = call("GET", f"/api/players/{PLAYER}", role="viewer").json["sections"]["audit"]
-    assert [(a["category"], a["rule_id"]) for a in audit] == [("suppression", "login-promo")]
-    assert "consent" in audit[0]["reason"]
+    found = sorted((a["category"], a["rule_id"]) for a in audit)
+    assert found == [("bonus_granted", "daily-login-spin"), ("suppression", "login-promo")]
+    [suppressed] = [a for a in audit if a["category"] == "suppression"]
+    assert "consent" in suppressed["reason"]

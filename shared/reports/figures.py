@@ -151,7 +151,6 @@ def assemble_report(
 ) -> Report:
     """The report from the rows of every query of `report_plan` (by name); `budgets` are the
     rules' budgets, which value bonus money and say which period a refusal fell in."""
-    """The report from the rows of every query of `report_plan` (by name)."""
     report = Report(date_from, date_to)
 
     def query(name: str) -> list[tuple[Any, ...]]:

@@ -59,12 +59,14 @@ def contact_keys(events: Iterable[EventDetail]) -> list[str]:
 
 @dataclass(frozen=True)
 class ContactClaim:
-    """Make `player_id` the owner of a contact nobody owned (written put-if-absent)."""
+    """Make `player_id` the owner of a contact nobody owned (written put-if-absent), or,
+    with `previous`, move it from the player merged into `player_id`."""
 
     key: str
     channel: ContactChannel
     player_id: str
     at: datetime
+    previous: str | None = None
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,7 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 
 def _check_email(value: str) -> str:
+    value = value.strip()  # a stray space from a form is not a different address
     if len(value) > 254 or not _EMAIL.match(value):
         raise ValueError("not an email address")
     return value

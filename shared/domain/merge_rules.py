@@ -17,7 +17,8 @@ from events.models import Consents
 from shared.domain.delivery import DeliveryLog
 from shared.domain.game_rewards import Rewards
 from shared.domain.missions import MissionProgress
-from shared.domain.points import Wallet
+from shared.domain.points import Lot, Wallet
+from shared.domain.points import _order as _lot_order
 from shared.domain.profile import (
     MAX_DEVICES,
     MAX_RATED_SUBJECTS,
@@ -184,10 +185,12 @@ def rg(into: RgStatus, other: RgStatus) -> RgStatus:
 
 
 def wallet(into: Wallet, other: Wallet) -> Wallet:
-    """Both sides' lots (each keeps its expiry) and both debts."""
+    """Both sides' lots (each keeps its expiry; one lot per expiry) and both debts."""
+    by_expiry: dict[datetime | None, int] = {}
+    for lot in [*into.lots, *other.lots]:
+        by_expiry[lot.expires_at] = by_expiry.get(lot.expires_at, 0) + lot.remaining
     lots = sorted(
-        [*into.lots, *other.lots],
-        key=lambda lot: (lot.expires_at is None, lot.expires_at or datetime.max),
+        (Lot(expires_at=when, remaining=n) for when, n in by_expiry.items()), key=_lot_order
     )
     return Wallet(lots=lots, owed=into.owed + other.owed)
 
@@ -214,8 +217,9 @@ def rewards(into: Rewards, other: Rewards) -> Rewards:
     """Spins held on both sides stay usable; store purchases add up."""
     spins = {
         wheel: sorted(
-            {g.grant_id: g for g in [*into.spins.get(wheel, []), *other.spins.get(wheel, [])]}
-            .values(),
+            {
+                g.grant_id: g for g in [*into.spins.get(wheel, []), *other.spins.get(wheel, [])]
+            }.values(),
             key=lambda g: g.granted_at,
         )
         for wheel in sorted({*into.spins, *other.spins})
@@ -228,11 +232,16 @@ def deliveries(into: DeliveryLog, other: DeliveryLog) -> DeliveryLog:
     return DeliveryLog(sent=sorted([*into.sent, *other.sent], key=lambda r: r.at))
 
 
-def fires(into: dict[str, list[datetime]], other: dict[str, list[datetime]]) -> dict[str, list[datetime]]:
+def fires(
+    into: dict[str, list[datetime]], other: dict[str, list[datetime]]
+) -> dict[str, list[datetime]]:
     """A rule's firings on both sides count toward its limit (once ever stays once)."""
     return {r: sorted({*into.get(r, []), *other.get(r, [])}) for r in sorted({*into, *other})}
 
 
 def earliest_times(into: dict[str, datetime], other: dict[str, datetime]) -> dict[str, datetime]:
     """Badge id -> the first grant on either side."""
-    return {k: min(t for t in (into.get(k), other.get(k)) if t is not None) for k in sorted({*into, *other})}
+    return {
+        k: min(t for t in (into.get(k), other.get(k)) if t is not None)
+        for k in sorted({*into, *other})
+    }

@@ -271,4 +271,3 @@ class IdentityMixin(RunBase):
             )
         )
         return out
-

@@ -49,7 +49,11 @@ def test_a_registration_with_a_blank_name_and_a_bad_email_keeps_the_player_and_s
     assert state.profile.registered_at is not None
     assert (state.profile.first_name, state.profile.email, state.profile.phone) == (None,) * 3
     assert state.profile.country == "UA"
-    dropped = {a.inputs["field"]: a.reason for a in rt.players.audit("p-s1") if a.category == "field_dropped"}
+    dropped = {
+        a.inputs["field"]: a.reason
+        for a in rt.players.audit("p-s1")
+        if a.category == "field_dropped"
+    }
     assert set(dropped) == {"first_name", "email", "phone"}
     assert "blank" in dropped["first_name"]
     assert "not an email address" in dropped["email"]
@@ -78,7 +82,8 @@ def test_a_placeholder_first_name_is_dropped_and_the_welcome_greets_with_the_fal
     rt.pump()
     (email,) = [m for m in sent_emails(started) if "p-s3@example.org" in m["to"]]
     assert email["subject"] == "Welcome, friend!"
-    assert "FIRST_NAME" not in email["body"] and "[" not in email["subject"]
+    assert "FIRST_NAME" not in email["body"]
+    assert "[" not in email["subject"]
 
 
 # --- duplicate contacts --------------------------------------------------------------------------
@@ -94,7 +99,8 @@ def test_a_second_player_on_the_same_email_gets_no_welcome_and_is_listed_as_a_du
     welcomes = [m for m in sent_emails(started) if m["subject"].startswith("Welcome")]
     assert len(welcomes) == 1
     second = rt.players.state("p-d2")
-    assert second is not None and second.profile.shared_contacts == {"email": "p-d1"}
+    assert second is not None
+    assert second.profile.shared_contacts == {"email": "p-d1"}
     suppressed = [a.reason for a in rt.players.audit("p-d2") if a.category == "suppression"]
     assert any(r.startswith("send welcome by email: duplicate_contact") for r in suppressed)
     (found,) = rt.players.duplicates()
@@ -105,7 +111,9 @@ def test_a_second_player_on_the_same_email_gets_no_welcome_and_is_listed_as_a_du
 
 def test_the_contact_index_and_duplicate_list_hold_no_address_in_clear(started):
     rt = started.runtime
-    rt.put_events([registered("p-d3", email="a@example.org"), registered("p-d4", email="a@example.org")])
+    rt.put_events(
+        [registered("p-d3", email="a@example.org"), registered("p-d4", email="a@example.org")]
+    )
     rt.pump()
     ddb = rt.clients.client("dynamodb")
     items = ddb.scan(TableName=started.resources.player_table)["Items"]
@@ -141,7 +149,8 @@ def test_a_merge_moves_points_with_ledger_lines_and_both_balances_equal_their_le
     survivor, alias = rt.players.state("p-m1"), rt.players.state("p-m2")
     assert survivor.points_balance == before == ledger_sum(rt, "p-m1")
     assert alias.points_balance == 0 == ledger_sum(rt, "p-m2")
-    assert alias.merged_into == "p-m1" and survivor.merged_from == ["p-m2"]
+    assert alias.merged_into == "p-m1"
+    assert survivor.merged_from == ["p-m2"]
     assert [line.kind for line in rt.players.ledger("p-m2")][-1] == "merge"
     assert alias.profile.email is None  # the alias keeps no contact data
     assert rt.metrics.total(PLAYERS_MERGED) == 1
@@ -168,7 +177,8 @@ def test_a_merge_cancels_the_merged_players_timers_and_the_survivor_keeps_its_ow
     rt.pump()
     theirs = {t.schedule_name for t in rt.players.state("p-t2").timers.values()}
     ours = dict(rt.players.state("p-t1").timers)
-    assert "no-deposit-3d" in ours and theirs
+    assert "no-deposit-3d" in ours
+    assert theirs
     rt.put_events([merged("p-t1", "p-t2")])
     rt.pump()
     assert rt.players.state("p-t2").timers == {}
@@ -208,7 +218,8 @@ def test_later_events_for_the_merged_id_are_applied_to_the_survivor(started):
     rt.pump()
     survivor, alias = rt.players.state("p-m1"), rt.players.state("p-m2")
     assert survivor.profile.deposit_count == 3
-    assert alias.profile.deposit_count == 0 and alias.points_balance == 0
+    assert alias.profile.deposit_count == 0
+    assert alias.points_balance == 0
     assert rt.players.ledger("p-m2")[-1].kind == "merge"
 
 
@@ -249,14 +260,19 @@ def test_a_merge_of_a_duplicate_contact_clears_the_duplicate_and_moves_the_index
     survivor = rt.players.state("p-c2")
     assert survivor.profile.shared_contacts == {}
     ddb = rt.clients.client("dynamodb")
-    key = {"pk": {"S": f"CONTACT#{contact_key('email', 'same@example.org')}"}, "sk": {"S": "CONTACT"}}
+    key = {
+        "pk": {"S": f"CONTACT#{contact_key('email', 'same@example.org')}"},
+        "sk": {"S": "CONTACT"},
+    }
     item = ddb.get_item(TableName=started.resources.player_table, Key=key)["Item"]
     assert item["player_id"]["S"] == "p-c2"
 
 
 def test_merging_a_player_already_merged_elsewhere_is_refused_to_the_dlq(started):
     rt = started.runtime
-    rt.put_events([registered("p-x1"), registered("p-x2", event_id="r2"), registered("p-x3", event_id="r3")])
+    rt.put_events(
+        [registered("p-x1"), registered("p-x2", event_id="r2"), registered("p-x3", event_id="r3")]
+    )
     rt.pump()
     rt.put_events([merged("p-x1", "p-x2")])
     rt.pump()

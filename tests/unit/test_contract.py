@@ -193,7 +193,10 @@ def test_given_a_registration_with_a_bad_email_and_a_bad_time_zone_then_it_is_re
 
 
 def test_given_a_first_name_with_spaces_around_it_then_it_is_kept_trimmed():
-    detail = {**_load(SAMPLES / "valid" / "player.registered.json")["detail"], "first_name": " Ann "}
+    detail = {
+        **_load(SAMPLES / "valid" / "player.registered.json")["detail"],
+        "first_name": " Ann ",
+    }
     envelope = {"source": "casino.example", "detail-type": "player.registered", "detail": detail}
     event = parse_event_json(_to_json(envelope))
     assert isinstance(event, PlayerRegistered)

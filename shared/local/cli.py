@@ -8,6 +8,7 @@
     engage send FILE [FILE...]       put events (envelope JSON files) on the running stack
     engage player PLAYER_ID          profile, points ledger, pending timers, message log
     engage audit PLAYER_ID           suppressions, RG flags, exclusions and why
+    engage duplicates                players sharing an email or phone with an earlier one
     engage advance DURATION          move virtual time (ISO 8601, e.g. P3D), firing due timers
     engage dlq                       what the engine refused, with reasons
     engage ses-feedback KIND PLAYER_ID OUTBOX_ID
@@ -357,6 +358,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_duplicates(_: argparse.Namespace) -> int:
+    from shared.local.inspect import describe_duplicates
+
+    view = _client_runtime(_need_stack())
+    for line in describe_duplicates(view):
+        print(line)
+    return 0
+
+
 def cmd_advance(args: argparse.Namespace) -> int:
     result = _control(_need_stack(), "/advance", {"by": args.duration})
     if "error" in result:
@@ -479,6 +489,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="a player's suppression / RG audit trail")
     audit.add_argument("player_id")
     audit.set_defaults(func=cmd_audit)
+    sub.add_parser(
+        "duplicates", help="players sharing an email or phone with an earlier player"
+    ).set_defaults(func=cmd_duplicates)
     advance = sub.add_parser("advance", help="move virtual time forward, e.g. P3D or PT2H")
     advance.add_argument("duration")
     advance.set_defaults(func=cmd_advance)

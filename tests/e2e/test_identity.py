@@ -3,6 +3,7 @@ salvaged, duplicate contacts, player.merged, and does-not-contain conditions."""
 
 from shared.domain.contacts import contact_key
 from shared.local.embedded import sent_emails
+from shared.local.inspect import describe_duplicates
 from shared.metric_names import CONTACTS_DUPLICATE, FIELDS_DROPPED, PLAYERS_MERGED
 from tests.e2e.test_invariants import deposit, env, registered
 
@@ -107,6 +108,10 @@ def test_a_second_player_on_the_same_email_gets_no_welcome_and_is_listed_as_a_du
     assert (found.player_id, found.first_player_id, found.channel) == ("p-d2", "p-d1", "email")
     assert found.key == contact_key("email", "shared@example.org")
     assert rt.metrics.total(CONTACTS_DUPLICATE) == 1
+    listing = describe_duplicates(rt)
+    assert listing[0] == "Duplicate contacts: 1"
+    assert "p-d2 shares its email with p-d1 (first)" in listing[1]
+    assert "@" not in "".join(listing)
 
 
 def test_the_contact_index_and_duplicate_list_hold_no_address_in_clear(started):

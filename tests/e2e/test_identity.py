@@ -1,11 +1,18 @@
 """Identity and data hygiene through the real handlers (docs/identity.md): registrations
 salvaged, duplicate contacts, player.merged, and does-not-contain conditions."""
 
+import json
+import threading
+
+from shared import wiring
+from shared.adapters.player_store import PlayerStore
 from shared.domain.contacts import contact_key
 from shared.local.embedded import sent_emails
 from shared.local.inspect import describe_duplicates
 from shared.metric_names import CONTACTS_DUPLICATE, FIELDS_DROPPED, PLAYERS_MERGED
-from tests.e2e.test_invariants import deposit, env, registered
+from shared.services.engine import InboundRecord
+from shared.wiring import build_engine
+from tests.e2e.test_invariants import deposit, env, invoke_engine, registered
 
 T = "2026-11-24T09:00:00+00:00"
 
@@ -120,11 +127,41 @@ def test_the_contact_index_and_duplicate_list_hold_no_address_in_clear(started):
         [registered("p-d3", email="a@example.org"), registered("p-d4", email="a@example.org")]
     )
     rt.pump()
+    (found,) = rt.players.duplicates()
+    assert {found.player_id, found.first_player_id} == {"p-d3", "p-d4"}
     ddb = rt.clients.client("dynamodb")
     items = ddb.scan(TableName=started.resources.player_table)["Items"]
     index = [i for i in items if not i["pk"]["S"].startswith("PLAYER#")]
     assert {i["pk"]["S"].split("#")[0] for i in index} == {"CONTACT", "DUPLICATES"}
     assert all("@" not in str(item) for item in index)
+
+
+def test_two_lambdas_registering_one_email_at_once_leave_one_owner_and_one_duplicate(started):
+    settings = started.resources.engine_settings()
+    ddb = started.runtime.clients.client("dynamodb")
+    rival = build_engine(settings, started.clock, started.runtime.clients)
+    raced = threading.Event()
+
+    class RacingStore(PlayerStore):
+        def commit(self, commit, now, dedupe_for):
+            if not raced.is_set():
+                raced.set()
+                # Between our read of the index and our claim, another Lambda claims it.
+                body = json.dumps(
+                    registered("p-rival", event_id="reg-rival", email="x@example.org")
+                )
+                rival.process([InboundRecord("rival", body)])
+            super().commit(commit, now, dedupe_for)
+
+    engine = build_engine(settings, started.clock, started.runtime.clients)
+    engine._players = RacingStore(settings.player_table, ddb)
+    wiring.install(engine=engine)
+    mine = registered("p-mine", event_id="reg-mine", email="x@example.org")
+    assert invoke_engine(mine) == {"batchItemFailures": []}
+
+    (found,) = started.runtime.players.duplicates()
+    assert (found.player_id, found.first_player_id) == ("p-mine", "p-rival")
+    assert started.runtime.players.state("p-mine").profile.shared_contacts == {"email": "p-rival"}
 
 
 # --- player.merged -------------------------------------------------------------------------------

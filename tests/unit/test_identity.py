@@ -178,3 +178,33 @@ def test_a_source_already_merged_into_this_player_is_not_merged_twice() -> None:
     assert decision.merged_source is None
     assert decision.ledger == []
     assert any("merged into p-1 already" in line.text for line in decision.trace)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    ours=st.lists(st.integers(1, 500), max_size=4),
+    theirs=st.lists(st.integers(1, 500), max_size=4),
+)
+def test_property_after_a_merge_each_balance_is_the_sum_of_its_own_ledger(
+    ours: list[int], theirs: list[int]
+) -> None:
+    cfg = config(*NUDGE_RULES)
+    lines: dict[str, list[int]] = {"p-1": [], "p-2": []}
+    states = {}
+    for name, amounts in (("p-1", ours), ("p-2", theirs)):
+        events = [registered(player=name)] + [
+            deposit(at(hours=i + 1), str(amount), player=name) for i, amount in enumerate(amounts)
+        ]
+        decision = decide_all(PlayerState.new(name), events, cfg, T0)
+        lines[name] += [line.points for line in decision.ledger]
+        states[name] = decision.state
+    total = states["p-1"].points_balance + states["p-2"].points_balance
+    survivor = states["p-1"]
+    survivor.merge_source = states["p-2"]
+    decision = decide(survivor, merged("p-1", "p-2"), cfg, T0)
+    assert decision.merged_source is not None
+    lines["p-1"] += [line.points for line in decision.ledger]
+    lines["p-2"] += [line.points for line in decision.merged_source.ledger]
+    assert decision.state.points_balance == total == sum(lines["p-1"])
+    assert decision.merged_source.state.points_balance == 0 == sum(lines["p-2"])
+    assert decision.state.wallet.total() == total

@@ -97,6 +97,13 @@ def _contact_key(key: str) -> dict[str, Any]:
     return {"pk": {"S": f"{CONTACT_PREFIX}{key}"}, "sk": {"S": CONTACT_SK}}
 
 
+def _duplicate_key(found: DuplicateContact) -> dict[str, Any]:
+    return {
+        "pk": {"S": DUPLICATES_PK},
+        "sk": {"S": f"{found.channel}#{found.key}#{found.player_id}"},
+    }
+
+
 def reversible_sk(source: str, entry_id: str) -> str:
     return f"{REVERSIBLE_PREFIX}{source}#{entry_id}"
 
@@ -126,6 +133,7 @@ class Commit:
     # Contact index claims and duplicates found (docs/identity.md).
     contacts: Sequence[ContactClaim] = ()
     duplicates: Sequence[DuplicateContact] = ()
+    resolved: Sequence[DuplicateContact] = ()
 
     @property
     def item_count(self) -> int:
@@ -133,6 +141,7 @@ class Commit:
             1
             + len(self.contacts)
             + len(self.duplicates)
+            + len(self.resolved)
             + len(self.event_ids)
             + len(self.ledger)
             + len(reversible_changes(self.ledger))
@@ -364,6 +373,10 @@ class PlayerStore:
             writes.append({"Put": {"TableName": self._table, "Item": board_item(pk, board_entry)}})
         writes += [self._contact_write(claim) for claim in commit.contacts]
         writes += [self._duplicate_write(found) for found in commit.duplicates]
+        writes += [
+            {"Delete": {"TableName": self._table, "Key": _duplicate_key(found)}}
+            for found in commit.resolved
+        ]
         return writes
 
     def _contact_write(self, claim: ContactClaim) -> dict[str, Any]:
@@ -395,8 +408,7 @@ class PlayerStore:
             "Put": {
                 "TableName": self._table,
                 "Item": {
-                    "pk": {"S": DUPLICATES_PK},
-                    "sk": {"S": f"{found.channel}#{found.key}#{found.player_id}"},
+                    **_duplicate_key(found),
                     "contact_key": {"S": found.key},
                     "channel": {"S": found.channel},
                     "player_id": {"S": found.player_id},

@@ -52,6 +52,8 @@ class Decision:
     # what a `player.merged` writes to the merged (source) player in the same transaction.
     contacts: list[ContactClaim] = field(default_factory=list)
     duplicates: list[DuplicateContact] = field(default_factory=list)
+    # Duplicates a merge resolved (the two players were one): removed from the list.
+    resolved: list[DuplicateContact] = field(default_factory=list)
     merged_source: MergedSource | None = None
 
     def extend(self, step: Decision) -> None:
@@ -68,6 +70,7 @@ class Decision:
         self.claims = merge_claims(self.claims, step.claims)
         self.contacts += step.contacts
         self.duplicates += step.duplicates
+        self.resolved += step.resolved
         self.merged_source = step.merged_source or self.merged_source
 
     @property
@@ -83,6 +86,7 @@ class Decision:
             + len(self.claims)
             + len(self.contacts)
             + len(self.duplicates)
+            + len(self.resolved)
             + (self.merged_source.write_count if self.merged_source else 0)
         )
 

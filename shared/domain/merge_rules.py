@@ -135,7 +135,7 @@ _PROFILE_RULES: dict[str, Callable[[Any, Any], Any]] = {
     "messages_opened": _latest_times,
     "last_message_opened_at": _latest,
     "email_bounces": _add,
-    "shared_contacts": _keep,  # recomputed by the merge (a contact of the other is ours now)
+    "shared_contacts": _keep,  # recomputed below and by the merge (contacts moved over)
 }
 
 
@@ -146,6 +146,11 @@ def profile(into: Profile, other: Profile) -> Profile:
         for name, rule in _PROFILE_RULES.items()
     }
     merged = Profile.model_validate(values)
+    # A contact taken from the other side brings along whom it is shared with.
+    merged.shared_contacts = {
+        **{c: p for c, p in other.shared_contacts.items() if getattr(into, c, None) is None},
+        **into.shared_contacts,
+    }
     merged.favourite_category = _favourite(merged.category_rounds)
     newest_first = sorted(merged.subject_ratings.items(), key=lambda kv: kv[1].rated_at)
     merged.disliked_subjects = [s for s, rating in newest_first if rating.disliked]

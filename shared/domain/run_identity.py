@@ -125,6 +125,7 @@ class IdentityMixin(RunBase):
             return
         into = self.state
         rank = self._tier_rank()
+        self._resolve_duplicates(into.profile, source.profile)
         into.profile = merge_rules.profile(into.profile, source.profile)
         self._repoint_contacts(source.profile)
         into.rg = merge_rules.rg(into.rg, source.rg)
@@ -179,6 +180,23 @@ class IdentityMixin(RunBase):
         program = self.config.game.tiers
         order = {t.tier_id: t.min_points for t in program.tiers} if program else {}
         return lambda tier: order.get(tier, -1) if tier is not None else -1
+
+    def _resolve_duplicates(self, ours: Profile, theirs: Profile) -> None:
+        """A duplicate between the two players is resolved by their merge: it leaves the list."""
+        me, gone = self.event.player_id, self.event.merged_player_id  # type: ignore[attr-defined]
+        for profile, owner, player in ((ours, gone, me), (theirs, me, gone)):
+            for channel, first in sorted(profile.shared_contacts.items()):
+                value = getattr(profile, channel, None)
+                if first == owner and isinstance(value, str):
+                    self.decision.resolved.append(
+                        DuplicateContact(
+                            contact_key(channel, value),  # type: ignore[arg-type]
+                            channel,  # type: ignore[arg-type]
+                            player,
+                            owner,
+                            self.event.occurred_at,
+                        )
+                    )
 
     def _repoint_contacts(self, other: Profile) -> None:
         """The other's contacts are the merged player's now: its index items point here,

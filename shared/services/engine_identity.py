@@ -230,5 +230,6 @@ def _commit_of(player_id: str, version: int, decision: Decision, event_ids: list
         audit=decision.audit,
         contacts=decision.contacts,
         duplicates=decision.duplicates,
+        resolved=decision.resolved,
         boards=decision.board_entries,
     )

@@ -301,6 +301,7 @@ def test_a_merge_of_a_duplicate_contact_clears_the_duplicate_and_moves_the_index
     rt.pump()
     survivor = rt.players.state("p-c2")
     assert survivor.profile.shared_contacts == {}
+    assert rt.players.duplicates() == []  # resolved by the merge
     ddb = rt.clients.client("dynamodb")
     key = {
         "pk": {"S": f"CONTACT#{contact_key('email', 'same@example.org')}"},

@@ -313,13 +313,16 @@ def cmd_send(args: argparse.Namespace) -> int:
     for path in args.files:
         envelope = _load_json(path)
         try:
-            parse_event(envelope)
+            parsed = parse_event(envelope)
         except ContractError as exc:
             # Still sent: the engine's DLQ path is part of what a user may want to see.
             print(
                 f"warning: {path} breaks the contract ({exc.reason}); "
                 "the engine will park it in the DLQ"
             )
+        else:
+            for name, why in sorted(parsed.dropped_fields.items()):
+                print(f"note: {path}: {name} will be dropped ({why}); the rest applies")
         envelopes.append(envelope)
     entries = [
         {

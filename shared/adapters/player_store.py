@@ -265,6 +265,30 @@ class PlayerStore:
             self._ddb.transact_write_items, TransactItems=writes, ReturnConsumedCapacity="TOTAL"
         )
 
+    def move_reversible(self, from_player: str, to_player: str) -> int:
+        """Move a merged player's reversible earns (REV# items) to the survivor; how many.
+
+        Not part of the merge transaction: a frequent depositor can hold more than one
+        transaction's worth. Each chunk puts and deletes together, and the call is
+        idempotent (a retried merge runs it again and finds what is left), so an item is
+        always in exactly one of the two partitions.
+        """
+        items = self.items(from_player, REVERSIBLE_PREFIX, consistent=True)
+        source_pk, target_pk = player_pk(from_player), player_pk(to_player)
+        for start in range(0, len(items), MAX_TRANSACTION_ITEMS // 2):
+            writes: list[dict[str, Any]] = []
+            for item in items[start : start + MAX_TRANSACTION_ITEMS // 2]:
+                key = {"pk": {"S": source_pk}, "sk": item["sk"]}
+                writes.append(
+                    {"Put": {"TableName": self._table, "Item": {**item, "pk": {"S": target_pk}}}}
+                )
+                writes.append({"Delete": {"TableName": self._table, "Key": key}})
+            self._meter.record_transaction("merge_reversible", writes)
+            self._call(
+                self._ddb.transact_write_items, TransactItems=writes, ReturnConsumedCapacity="TOTAL"
+            )
+        return len(items)
+
     def duplicates(self) -> list[DuplicateContact]:
         """Every player found sharing a contact with an earlier one (hashed keys only)."""
         kwargs: dict[str, Any] = {

@@ -146,6 +146,8 @@ class EngineIdentity:
         if event.event_id in survivor.seen_event_ids:
             self._observer.duplicates(player_id, [event.event_id])
             self._metrics.count(EVENTS_DUPLICATE)
+            # A merge interrupted after its commit finishes on redelivery.
+            self._players.move_reversible(event.merged_player_id, player_id)
             return
         if survivor.state.merged_into is not None:
             # The survivor was itself merged away since: merge into what it became.
@@ -197,6 +199,7 @@ class EngineIdentity:
             now=now,
             dedupe_for=self._dedupe_for,
         )
+        self._players.move_reversible(event.merged_player_id, player_id)
         self._observer.decided(player_id, decision)
         self._metrics.count(EVENTS_APPLIED)
         self._metrics.count(PLAYERS_MERGED)

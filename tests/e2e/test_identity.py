@@ -371,3 +371,38 @@ def test_a_does_not_contain_condition_skips_a_player_who_disliked_the_reward(sta
         for p in ("p-n1", "p-n2")
     }
     assert bonus == {"p-n1": [7], "p-n2": []}
+
+
+def test_a_deposit_of_the_merged_player_reversed_after_the_merge_claws_back_from_the_survivor(
+    started,
+):
+    rt = started.runtime
+    rt.put_events(
+        [
+            registered("p-v1", event_id="reg-v1"),
+            registered("p-v2", event_id="reg-v2"),
+            deposit("p-v2", "dep-v2", amount="40.00"),
+        ]
+    )
+    rt.pump()
+    earned = sum(line.points for line in rt.players.ledger("p-v2") if line.event_id == "dep-v2")
+    assert earned > 0
+    rt.put_events([merged("p-v1", "p-v2")])
+    rt.pump()
+    assert rt.players.items("p-v2", "REV#") == []
+    assert rt.players.items("p-v1", "REV#")
+    balance = rt.players.state("p-v1").points_balance
+    reversal = env(
+        "wallet.deposit_reversed",
+        player_id="p-v2",
+        event_id="rev-v2",
+        occurred_at="2026-11-24T15:00:00+00:00",
+        deposit_id="d-dep-v2",
+        reason="chargeback",
+    )
+    rt.put_events([reversal])
+    rt.pump()
+    survivor = rt.players.state("p-v1")
+    assert survivor.points_balance == balance - earned == ledger_sum(rt, "p-v1")
+    assert ledger_sum(rt, "p-v2") == 0
+    assert rt.players.items("p-v1", "REV#") == []

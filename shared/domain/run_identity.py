@@ -183,26 +183,25 @@ class IdentityMixin(RunBase):
 
     def _resolve_duplicates(self, ours: Profile, theirs: Profile) -> None:
         """A duplicate between the two players is resolved by their merge: it leaves the list."""
-        me, gone = self.event.player_id, self.event.merged_player_id  # type: ignore[attr-defined]
+        me, gone = self.event.player_id, self._merged_id()
         for profile, owner, player in ((ours, gone, me), (theirs, me, gone)):
-            for channel, first in sorted(profile.shared_contacts.items()):
-                value = getattr(profile, channel, None)
-                if first == owner and isinstance(value, str):
+            for channel in CONTACT_CHANNELS:
+                value = getattr(profile, channel)
+                if profile.shared_contacts.get(channel) == owner and isinstance(value, str):
+                    key = contact_key(channel, value)
                     self.decision.resolved.append(
-                        DuplicateContact(
-                            contact_key(channel, value),  # type: ignore[arg-type]
-                            channel,  # type: ignore[arg-type]
-                            player,
-                            owner,
-                            self.event.occurred_at,
-                        )
+                        DuplicateContact(key, channel, player, owner, self.event.occurred_at)
                     )
+
+    def _merged_id(self) -> str:
+        assert isinstance(self.event, PlayerMerged)  # only merges get here
+        return self.event.merged_player_id
 
     def _repoint_contacts(self, other: Profile) -> None:
         """The other's contacts are the merged player's now: its index items point here,
         and a contact this player shared with the other is no longer a duplicate."""
         me = self.event.player_id
-        gone = self.event.merged_player_id  # type: ignore[attr-defined]
+        gone = self._merged_id()
         for channel in CONTACT_CHANNELS:
             value = getattr(other, channel)
             if value is None:
@@ -232,7 +231,7 @@ class IdentityMixin(RunBase):
     def _merged_out(self, source: PlayerState, moved: int) -> MergedSource:
         """The merged player's side: its balance out, its timers cancelled, an alias left."""
         event = self.event
-        other_id = event.merged_player_id  # type: ignore[attr-defined]
+        other_id = self._merged_id()
 
         def ids(path: str) -> str:
             return stable_id(other_id, event.event_id, MERGE_RULE, path)

@@ -157,9 +157,10 @@ class Consents(BaseModel):
 
 
 # What an upstream tool leaves when it failed to fill a merge tag, or a leaked non-value:
-# never a name to greet anyone with.
+# never a name to greet anyone with. Markup is not in it: a name is text, escaped when an
+# HTML message shows it, and refusing "<" would only hide an attack from the audit.
 _PLACEHOLDER_NAME = re.compile(
-    r"^(\[.*\]|\{\{.*\}\}|\{.*\}|%.*%|\*\|.*\|\*|<.*>|\$\{.*\}|null|none|undefined|nan)$",
+    r"^(\[.*\]|\{\{.*\}\}|\{.*\}|%.*%|\*\|.*\|\*|\$\{.*\}|null|none|undefined|nan)$",
     re.IGNORECASE | re.DOTALL,
 )
 

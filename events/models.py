@@ -22,9 +22,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     SerializerFunctionWrapHandler,
     StrictBool,
     StrictInt,
+    ValidationError,
     ValidationInfo,
     computed_field,
     field_validator,
@@ -88,6 +90,7 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 
 def _check_email(value: str) -> str:
+    value = value.strip()  # a stray space from a form is not a different address
     if len(value) > 254 or not _EMAIL.match(value):
         raise ValueError("not an email address")
     return value
@@ -124,10 +127,23 @@ class EventDetail(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     detail_type: ClassVar[str]
+    # Optional fields whose bad value is dropped, with its reason, instead of refusing the
+    # whole event (see parse_event): a registration must not be lost over a bad name.
+    salvageable: ClassVar[frozenset[str]] = frozenset()
+    # Whether an unknown field is dropped too (instead of refusing the event).
+    salvage_unknown: ClassVar[bool] = False
 
     player_id: PlayerId
     event_id: EventId
     occurred_at: EventTime
+
+    # field -> why its value was dropped; set by parse_event, never part of the dump.
+    _dropped: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def dropped_fields(self) -> dict[str, str]:
+        """Fields parse_event dropped from this event, each with the reason (no values)."""
+        return dict(self._dropped)
 
 
 class Consents(BaseModel):
@@ -140,19 +156,50 @@ class Consents(BaseModel):
     push: StrictBool = False
 
 
+# What an upstream tool leaves when it failed to fill a merge tag, or a leaked non-value:
+# never a name to greet anyone with. Markup is not in it: a name is text, escaped when an
+# HTML message shows it, and refusing "<" would only hide an attack from the audit.
+_PLACEHOLDER_NAME = re.compile(
+    r"^(\[.*\]|\{\{.*\}\}|\{.*\}|%.*%|\*\|.*\|\*|\$\{.*\}|null|none|undefined|nan)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _check_first_name(value: str) -> str:
+    name = value.strip()
+    if not name:
+        raise ValueError("blank (empty or only spaces)")
+    if _PLACEHOLDER_NAME.match(name):
+        raise ValueError("looks like an unfilled placeholder, not a name")
+    return name
+
+
+FirstName = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_check_first_name)]
+"""A first name to greet with: trimmed, never blank, never a placeholder like [FIRST_NAME]."""
+BirthDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_check_date)]
+
+
 class PlayerRegistered(EventDetail):
+    """A new player. `player_id`, `event_id`, `occurred_at`, `locale`, `time_zone` and
+    `country` are required: without them the event is refused. A bad optional field
+    (first name, email, phone, birth date, consents) or an unknown one is dropped and the
+    player is kept; the reason is in the decision trace and the audit (docs/identity.md).
+    """
+
     detail_type: ClassVar[str] = "player.registered"
+    salvageable: ClassVar[frozenset[str]] = frozenset(
+        {"first_name", "email", "phone", "birth_date", "consents"}
+    )
+    salvage_unknown: ClassVar[bool] = True
 
     locale: Locale
     time_zone: TimeZone
     country: Country
     consents: Consents = Field(default_factory=Consents)
-    first_name: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    first_name: FirstName | None = None
     email: Email | None = None
     phone: Phone | None = None
-    birth_date: (
-        Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_check_date)] | None
-    ) = None
+    birth_date: BirthDate | None = None
 
 
 class PlayerLoggedIn(EventDetail):
@@ -440,9 +487,6 @@ class ShopCartAbandoned(EventDetail):
     items: Annotated[StrictInt, Field(ge=1, description="Number of items in the cart.")]
 
 
-FirstName = Annotated[str, Field(min_length=1, max_length=80)]
-BirthDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_check_date)]
-
 PROFILE_UPDATE_FIELDS = (
     "first_name",
     "email",
@@ -475,6 +519,8 @@ class PlayerProfileUpdated(EventDetail):
 
     detail_type: ClassVar[str] = "player.profile_updated"
     model_config = ConfigDict(json_schema_extra=_PROFILE_UPDATE_RULES)
+    # A bad field is dropped (left as it is) and the rest of the update applies.
+    salvageable: ClassVar[frozenset[str]] = frozenset(PROFILE_UPDATE_FIELDS)
 
     first_name: FirstName | None = None
     email: Email | None = None
@@ -515,6 +561,25 @@ class PlayerProfileUpdated(EventDetail):
             for name in PROFILE_UPDATE_FIELDS
             if name in self.model_fields_set
         }
+
+
+class PlayerMerged(EventDetail):
+    """The operator found two ids for one person: `merged_player_id` is folded into
+    `player_id`, which survives. Points (with their ledger lines), badges, missions, tiers,
+    consents (the stricter side wins), RG exclusions and pending timers move over, and the
+    merged id becomes an alias: its later events are applied to `player_id`. The rules are
+    in docs/identity.md.
+    """
+
+    detail_type: ClassVar[str] = "player.merged"
+
+    merged_player_id: PlayerId = Field(description="The id merged away; it becomes an alias.")
+
+    @model_validator(mode="after")
+    def _two_players(self) -> PlayerMerged:
+        if self.merged_player_id == self.player_id:
+            raise ValueError("merged_player_id: a player cannot be merged into itself")
+        return self
 
 
 class SegmentEntered(EventDetail):
@@ -719,6 +784,7 @@ DETAIL_MODELS: dict[str, type[EventDetail]] = {
         ShopPurchase,
         ShopCartAbandoned,
         PlayerProfileUpdated,
+        PlayerMerged,
         SegmentEntered,
         SegmentExited,
         LifecycleChanged,
@@ -855,8 +921,39 @@ def parse_event(envelope: dict[str, Any]) -> EventDetail:
         raise ContractError(f"source: {problem}")
     try:
         return model.model_validate(env.detail)
+    except ValidationError as exc:
+        salvaged = _salvage(model, env.detail, exc)
+        if salvaged is None:
+            raise ContractError(f"detail: {_describe(exc)}") from exc
+        return salvaged
     except ValueError as exc:
         raise ContractError(f"detail: {_describe(exc)}") from exc
+
+
+def _salvage(
+    model: type[EventDetail], detail: dict[str, Any], exc: ValidationError
+) -> EventDetail | None:
+    """The event without its bad optional fields, or None when a required one is bad.
+
+    Only top-level fields the model names as salvageable (and, where allowed, unknown
+    fields) are dropped; the reasons are pydantic's messages, which never echo the value.
+    """
+    reasons: dict[str, list[str]] = {}
+    for err in exc.errors():
+        loc = err.get("loc", ())
+        name = str(loc[0]) if loc else ""
+        unknown = err.get("type") == "extra_forbidden" and len(loc) == 1
+        if not (name in model.salvageable or (unknown and model.salvage_unknown)):
+            return None
+        why = "unknown field" if unknown else str(err.get("msg")).removeprefix("Value error, ")
+        reasons.setdefault(name[:64], []).append(why)
+    kept = {k: v for k, v in detail.items() if k[:64] not in reasons}
+    try:
+        event = model.model_validate(kept)
+    except ValueError:
+        return None
+    event._dropped = {name: "; ".join(dict.fromkeys(why)) for name, why in reasons.items()}
+    return event
 
 
 def parse_event_json(text: str | bytes) -> EventDetail:

@@ -23,6 +23,12 @@ TIMERS_FIRED: Final = "TimersFired"
 """engage.timer.fired events applied."""
 DECISION_LATENCY: Final = "DecisionLatency"
 """Milliseconds: load, decide and commit for one player's events of a batch."""
+FIELDS_DROPPED: Final = "FieldsDropped"
+"""Bad optional fields dropped from events that were kept (docs/identity.md)."""
+CONTACTS_DUPLICATE: Final = "DuplicateContacts"
+"""Players found giving an email or phone another player registered first."""
+PLAYERS_MERGED: Final = "PlayersMerged"
+"""player.merged events applied (one id folded into another)."""
 
 # --- dispatch (Count) ----------------------------------------------------------------------
 MESSAGES_SENT: Final = "MessagesSent"
@@ -47,6 +53,9 @@ ENGINE_METRICS: Final = (
     EVENTS_DUPLICATE,
     TIMERS_FIRED,
     DECISION_LATENCY,
+    FIELDS_DROPPED,
+    CONTACTS_DUPLICATE,
+    PLAYERS_MERGED,
 )
 DISPATCH_METRICS: Final = (
     MESSAGES_SENT,

@@ -11,6 +11,10 @@ Item layout (partition key `pk` = "PLAYER#<id>", sort key `sk`):
                                until its reversal window ends (TTL); read only by a reversal
 - `BOARD#<board>#<period>`     the player's leaderboard entry (see board_items.py)
 
+Outside the player partitions (docs/identity.md), keyed by hashes, never by an address:
+- pk `CONTACT#<key>`, sk `CONTACT`  the contact index: which player registered it first
+- pk `DUPLICATES`, sk `<channel>#<key>#<player>`  a player who gave a contact another had
+
 Everything one batch decides for a player is written in ONE transaction, so state, ledger
 and effects can never disagree, and a replayed event cannot write any of it twice.
 """
@@ -30,6 +34,7 @@ from shared.adapters.capacity import CapacityMeter
 from shared.adapters.dynamo_errors import THROTTLE_CODES
 from shared.adapters.dynamo_query import query_pages
 from shared.adapters.game_pools import Claim, Record, claim_write, record_item
+from shared.domain.contacts import ContactClaim, DuplicateContact
 from shared.domain.leaderboards import BoardEntry
 from shared.domain.points import Earning
 from shared.domain.state import (
@@ -51,6 +56,9 @@ LEDGER_PREFIX = "LEDGER#"
 AUDIT_PREFIX = "AUDIT#"
 INBOX_PREFIX = "INBOX#"
 REVERSIBLE_PREFIX = "REV#"
+CONTACT_PREFIX = "CONTACT#"
+CONTACT_SK = "CONTACT"
+DUPLICATES_PK = "DUPLICATES"
 MAX_TRANSACTION_ITEMS = 100
 OUTBOX_RETENTION = timedelta(days=30)
 
@@ -85,6 +93,17 @@ def _audit_item(pk: str, entry: AuditEntry) -> dict[str, Any]:
     }
 
 
+def _contact_key(key: str) -> dict[str, Any]:
+    return {"pk": {"S": f"{CONTACT_PREFIX}{key}"}, "sk": {"S": CONTACT_SK}}
+
+
+def _duplicate_key(found: DuplicateContact) -> dict[str, Any]:
+    return {
+        "pk": {"S": DUPLICATES_PK},
+        "sk": {"S": f"{found.channel}#{found.key}#{found.player_id}"},
+    }
+
+
 def reversible_sk(source: str, entry_id: str) -> str:
     return f"{REVERSIBLE_PREFIX}{source}#{entry_id}"
 
@@ -111,11 +130,18 @@ class Commit:
     records: Sequence[Record] = ()
     # The player's leaderboard entries (one per board and period): see board_items.py.
     boards: Sequence[BoardEntry] = ()
+    # Contact index claims and duplicates found (docs/identity.md).
+    contacts: Sequence[ContactClaim] = ()
+    duplicates: Sequence[DuplicateContact] = ()
+    resolved: Sequence[DuplicateContact] = ()
 
     @property
     def item_count(self) -> int:
         return (
             1
+            + len(self.contacts)
+            + len(self.duplicates)
+            + len(self.resolved)
             + len(self.event_ids)
             + len(self.ledger)
             + len(reversible_changes(self.ledger))
@@ -140,17 +166,26 @@ class PlayerStore:
     # --- engine -------------------------------------------------------------------------
 
     def load(
-        self, player_id: str, event_ids: Iterable[str], reversals: Iterable[str] = ()
+        self,
+        player_id: str,
+        event_ids: Iterable[str],
+        reversals: Iterable[str] = (),
+        contacts: Iterable[str] = (),
     ) -> Loaded:
         """The player's state (new if none) and which of `event_ids` were already applied.
 
         For each reference in `reversals` ("deposit:<id>"), the earns it may still reverse
-        are put in the state's wallet (they are not part of the state item).
+        are put in the state's wallet (they are not part of the state item). For each
+        contact key in `contacts`, its first player ("" for none) goes in the state's
+        `contact_owners`, read in the same BatchGetItem.
         """
         pk = player_pk(player_id)
-        keys = [{"pk": {"S": pk}, "sk": {"S": STATE_SK}}] + [
-            {"pk": {"S": pk}, "sk": {"S": EVENT_PREFIX + e}} for e in sorted(set(event_ids))
-        ]
+        contact_keys = sorted(set(contacts))
+        keys = (
+            [{"pk": {"S": pk}, "sk": {"S": STATE_SK}}]
+            + [{"pk": {"S": pk}, "sk": {"S": EVENT_PREFIX + e}} for e in sorted(set(event_ids))]
+            + [_contact_key(key) for key in contact_keys]
+        )
         items: list[dict[str, Any]] = []
         for start in range(0, len(keys), 100):
             pending: dict[str, Any] = {
@@ -164,9 +199,12 @@ class PlayerStore:
                 items += resp.get("Responses", {}).get(self._table, [])
                 pending = dict(resp.get("UnprocessedKeys") or {})
         loaded = Loaded(state=PlayerState.new(player_id))
+        owners = dict.fromkeys(contact_keys, "")
         for item in items:
             sk = item["sk"]["S"]
-            if sk == STATE_SK:
+            if sk == CONTACT_SK:
+                owners[item["pk"]["S"].removeprefix(CONTACT_PREFIX)] = item["player_id"]["S"]
+            elif sk == STATE_SK:
                 loaded.state = PlayerState.model_validate_json(item["state"]["S"])
                 loaded.state.version = int(item["version"]["N"])
             else:
@@ -178,7 +216,27 @@ class PlayerStore:
             ]
             if earnings:
                 loaded.state.wallet.reversible[source] = earnings
+        loaded.state.contact_owners = owners
         return loaded
+
+    def contact_owners(self, keys: Iterable[str]) -> dict[str, str]:
+        """Contact key -> its first player ("" for none), one consistent BatchGetItem."""
+        wanted = sorted(set(keys))
+        owners = dict.fromkeys(wanted, "")
+        if not wanted:
+            return owners
+        pending: dict[str, Any] = {
+            self._table: {"Keys": [_contact_key(k) for k in wanted], "ConsistentRead": True}
+        }
+        while pending:
+            resp = self._call(
+                self._ddb.batch_get_item, RequestItems=pending, ReturnConsumedCapacity="TOTAL"
+            )
+            self._meter.record_read("contacts", resp.get("ConsumedCapacity"))
+            for item in resp.get("Responses", {}).get(self._table, []):
+                owners[item["pk"]["S"].removeprefix(CONTACT_PREFIX)] = item["player_id"]["S"]
+            pending = dict(resp.get("UnprocessedKeys") or {})
+        return owners
 
     def commit(self, commit: Commit, now: datetime, dedupe_for: timedelta) -> None:
         """Write state + markers + ledger + outbox atomically, or raise ConflictError."""
@@ -186,6 +244,76 @@ class PlayerStore:
             raise TooLargeError(
                 f"{commit.item_count} writes for one player exceed the transaction limit"
             )
+        writes = self._commit_writes(commit, now, dedupe_for)
+        self._meter.record_transaction("commit", writes)
+        self._call(
+            self._ddb.transact_write_items, TransactItems=writes, ReturnConsumedCapacity="TOTAL"
+        )
+
+    def commit_merge(
+        self, survivor: Commit, merged: Commit, now: datetime, dedupe_for: timedelta
+    ) -> None:
+        """A `player.merged`: both players' writes in ONE transaction, both version-checked,
+        so the balance leaves one ledger exactly when it enters the other."""
+        count = survivor.item_count + merged.item_count
+        if count > MAX_TRANSACTION_ITEMS:
+            raise TooLargeError(f"{count} writes for a merge exceed the transaction limit")
+        writes = self._commit_writes(survivor, now, dedupe_for)
+        writes += self._commit_writes(merged, now, dedupe_for)
+        self._meter.record_transaction("merge", writes)
+        self._call(
+            self._ddb.transact_write_items, TransactItems=writes, ReturnConsumedCapacity="TOTAL"
+        )
+
+    def move_reversible(self, from_player: str, to_player: str) -> int:
+        """Move a merged player's reversible earns (REV# items) to the survivor; how many.
+
+        Not part of the merge transaction: a frequent depositor can hold more than one
+        transaction's worth. Each chunk puts and deletes together, and the call is
+        idempotent (a retried merge runs it again and finds what is left), so an item is
+        always in exactly one of the two partitions.
+        """
+        items = self.items(from_player, REVERSIBLE_PREFIX, consistent=True)
+        source_pk, target_pk = player_pk(from_player), player_pk(to_player)
+        for start in range(0, len(items), MAX_TRANSACTION_ITEMS // 2):
+            writes: list[dict[str, Any]] = []
+            for item in items[start : start + MAX_TRANSACTION_ITEMS // 2]:
+                key = {"pk": {"S": source_pk}, "sk": item["sk"]}
+                writes.append(
+                    {"Put": {"TableName": self._table, "Item": {**item, "pk": {"S": target_pk}}}}
+                )
+                writes.append({"Delete": {"TableName": self._table, "Key": key}})
+            self._meter.record_transaction("merge_reversible", writes)
+            self._call(
+                self._ddb.transact_write_items, TransactItems=writes, ReturnConsumedCapacity="TOTAL"
+            )
+        return len(items)
+
+    def duplicates(self) -> list[DuplicateContact]:
+        """Every player found sharing a contact with an earlier one (hashed keys only)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": DUPLICATES_PK}},
+        }
+        found: list[DuplicateContact] = []
+        for resp in query_pages(lambda **kw: self._call(self._ddb.query, **kw), **kwargs):
+            for item in resp.get("Items", []):
+                found.append(
+                    DuplicateContact(
+                        key=item["contact_key"]["S"],
+                        channel=item["channel"]["S"],
+                        player_id=item["player_id"]["S"],
+                        first_player_id=item["first_player_id"]["S"],
+                        at=datetime.fromisoformat(item["at"]["S"]),
+                    )
+                )
+        return sorted(found, key=lambda d: (d.at, d.player_id, d.channel))
+
+    def _commit_writes(
+        self, commit: Commit, now: datetime, dedupe_for: timedelta
+    ) -> list[dict[str, Any]]:
+        """The transaction items of one player's commit."""
         pk = player_pk(commit.player_id)
         new_version = commit.expected_version + 1
         # Defaults are left out: most players never carry RG or offer data, and every
@@ -267,10 +395,52 @@ class PlayerStore:
         writes += [self._put_new(record_item(pk, record)) for record in commit.records]
         for board_entry in commit.boards:
             writes.append({"Put": {"TableName": self._table, "Item": board_item(pk, board_entry)}})
-        self._meter.record_transaction("commit", writes)
-        self._call(
-            self._ddb.transact_write_items, TransactItems=writes, ReturnConsumedCapacity="TOTAL"
-        )
+        writes += [self._contact_write(claim) for claim in commit.contacts]
+        writes += [self._duplicate_write(found) for found in commit.duplicates]
+        writes += [
+            {"Delete": {"TableName": self._table, "Key": _duplicate_key(found)}}
+            for found in commit.resolved
+        ]
+        return writes
+
+    def _contact_write(self, claim: ContactClaim) -> dict[str, Any]:
+        # First come, first owner: a rival claim committed meanwhile fails this transaction,
+        # and the retry reads the new owner and records a duplicate instead. A merge moves
+        # the item only from the merged player.
+        if claim.previous is None:
+            condition = "attribute_not_exists(pk) OR player_id = :me"
+            values = {":me": {"S": claim.player_id}}
+        else:
+            condition = "player_id = :previous OR player_id = :me"
+            values = {":me": {"S": claim.player_id}, ":previous": {"S": claim.previous}}
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": {
+                    **_contact_key(claim.key),
+                    "player_id": {"S": claim.player_id},
+                    "channel": {"S": claim.channel},
+                    "claimed_at": {"S": claim.at.isoformat()},
+                },
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": values,
+            }
+        }
+
+    def _duplicate_write(self, found: DuplicateContact) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": {
+                    **_duplicate_key(found),
+                    "contact_key": {"S": found.key},
+                    "channel": {"S": found.channel},
+                    "player_id": {"S": found.player_id},
+                    "first_player_id": {"S": found.first_player_id},
+                    "at": {"S": found.at.isoformat()},
+                },
+            }
+        }
 
     def _put_new(self, item: dict[str, Any]) -> dict[str, Any]:
         # Put-if-absent: a second write of the same marker, ledger line or outbox item fails

@@ -31,6 +31,26 @@ def audit_section(players: PlayerStore) -> PlayerSection:
     return section
 
 
+def identity_section(players: PlayerStore) -> PlayerSection:
+    """Merges and duplicate contacts (docs/identity.md): player ids and channels only."""
+
+    def section(player_id: str) -> tuple[str, Any]:
+        state = players.state(player_id)
+        duplicates = [
+            {"player_id": d.player_id, "first_player_id": d.first_player_id, "channel": d.channel}
+            for d in players.duplicates()
+            if player_id in (d.player_id, d.first_player_id)
+        ]
+        return "identity", {
+            "merged_into": state.merged_into if state else None,
+            "merged_from": state.merged_from if state else [],
+            "shared_contacts": state.profile.shared_contacts if state else {},
+            "duplicates": duplicates,
+        }
+
+    return section
+
+
 def mask_email(value: str) -> str:
     """'anna@example.org' -> 'a***@***.org': enough to recognise, not to contact."""
     local, _, domain = value.partition("@")

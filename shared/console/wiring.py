@@ -16,7 +16,12 @@ from shared.clock import Clock, SystemClock
 from shared.console.cognito import CognitoSignIn
 from shared.console.devlogin import DevLogin
 from shared.console.lifecycle import ConfigAdmin
-from shared.console.players import PlayerLookup, PlayerSection, audit_section
+from shared.console.players import (
+    PlayerLookup,
+    PlayerSection,
+    audit_section,
+    identity_section,
+)
 from shared.console.services import ConsoleServices, DryRuns
 from shared.console.settings import console_settings
 from shared.console.store import ConsoleConfigStore
@@ -57,7 +62,9 @@ def build_console(
         )
     return ConsoleServices(
         config=ConfigAdmin(config, clock),
-        players=PlayerLookup(players, (audit_section(players), *player_sections)),
+        players=PlayerLookup(
+            players, (audit_section(players), identity_section(players), *player_sections)
+        ),
         dry_runs=DryRuns(players, config, clock),
         sign_in=sign_in,
         dev_login=dev_login,

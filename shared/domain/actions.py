@@ -98,6 +98,9 @@ class Send(BaseModel):
     channel: Literal["email", "sms", "push", "inbox"] = "email"
     # A marketing message over a frequency cap is dropped, or deferred until the cap resets.
     on_cap: Literal["drop", "defer"] = "drop"
+    # Once per contact: not sent to a player whose email (sms: phone) another player
+    # registered first, e.g. a welcome (suppressed as duplicate_contact; docs/identity.md).
+    once_per_contact: bool = False
 
 
 class Cascade(BaseModel):

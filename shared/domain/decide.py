@@ -44,6 +44,7 @@ from shared.domain.run_budgets import BudgetsMixin
 from shared.domain.run_delivery import DeliveryMixin
 from shared.domain.run_engagement import EngagementMixin
 from shared.domain.run_experiments import ExperimentsMixin
+from shared.domain.run_identity import IdentityMixin
 from shared.domain.run_leaderboards import LeaderboardsMixin
 from shared.domain.run_missions import MissionsMixin
 from shared.domain.run_points import PointsMixin
@@ -104,6 +105,10 @@ def decide(
     )
     loss_streak_before = run.state.profile.loss_streak
     run.state.profile = apply_event(run.state.profile, event)
+    # Identity first: what was dropped, whose contacts these are, a merge folded in.
+    run.record_dropped_fields()
+    run.check_contacts()
+    run.merge_in()
     run.observe_rg(loss_streak_before)
     run.track_engagement()
     if isinstance(event, TimerFired) and not run.fire_timer(event):
@@ -139,6 +144,7 @@ class _Run(
     LeaderboardsMixin,
     ExperimentsMixin,
     BudgetsMixin,
+    IdentityMixin,
     RunBase,
 ):
     """An event's decision: rule execution and limits here, each concern in its mixin."""

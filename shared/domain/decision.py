@@ -12,6 +12,7 @@ from events.models import (
     EventDetail,
 )
 from shared.domain.budgets import BudgetClaim, merge_claims
+from shared.domain.contacts import ContactClaim, DuplicateContact
 from shared.domain.leaderboards import BoardEntry
 from shared.domain.state import (
     AuditEntry,
@@ -47,6 +48,13 @@ class Decision:
     board_entries: list[BoardEntry] = field(default_factory=list)
     # Campaign budget units to claim in the commit, one claim per pool.
     claims: list[BudgetClaim] = field(default_factory=list)
+    # Identity (docs/identity.md): contact index items to claim, duplicates found, and
+    # what a `player.merged` writes to the merged (source) player in the same transaction.
+    contacts: list[ContactClaim] = field(default_factory=list)
+    duplicates: list[DuplicateContact] = field(default_factory=list)
+    # Duplicates a merge resolved (the two players were one): removed from the list.
+    resolved: list[DuplicateContact] = field(default_factory=list)
+    merged_source: MergedSource | None = None
 
     def extend(self, step: Decision) -> None:
         """Append a later step's writes (its state replaces ours)."""
@@ -60,6 +68,10 @@ class Decision:
         self.board_entries = [e for e in self.board_entries if e.key not in later]
         self.board_entries += step.board_entries
         self.claims = merge_claims(self.claims, step.claims)
+        self.contacts += step.contacts
+        self.duplicates += step.duplicates
+        self.resolved += step.resolved
+        self.merged_source = step.merged_source or self.merged_source
 
     @property
     def write_count(self) -> int:
@@ -72,7 +84,25 @@ class Decision:
             + len(self.audit)
             + len(self.board_entries)
             + len(self.claims)
+            + len(self.contacts)
+            + len(self.duplicates)
+            + len(self.resolved)
+            + (self.merged_source.write_count if self.merged_source else 0)
         )
+
+
+@dataclass
+class MergedSource:
+    """The merged player's side of a `player.merged`: its alias state and what moves out."""
+
+    state: PlayerState
+    ledger: list[LedgerEntry] = field(default_factory=list)
+    outbox: list[OutboxItem] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
+
+    @property
+    def write_count(self) -> int:
+        return 1 + len(self.ledger) + len(self.outbox) + len(self.audit)
 
 
 def _plain(value: Any) -> Any:

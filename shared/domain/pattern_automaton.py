@@ -39,7 +39,9 @@ from operator import itemgetter
 from typing import Any, Final, Generic, TypeVar
 
 from shared.domain.patterns import (
+    DOES_NOT_CONTAIN,
     Matcher,
+    _anything_but_inner,
     _compile_operator,
     _exact,
     _flatten,
@@ -76,6 +78,7 @@ class _Step:
         "absent",
         "children",
         "exact",
+        "excluding",
         "exists",
         "generic",
         "lists",
@@ -107,6 +110,8 @@ class _Step:
         self.generic: list[tuple[ValueTest, _State]] = []
         self.exists: list[_State] = []
         self.absent: list[_State] = []
+        # does-not-contain: (what no leaf may be, node reached when no leaf is).
+        self.excluding: list[tuple[ValueTest, _State]] = []
 
     def child(self, key: str, alternatives: list[Any]) -> _State:
         found = self.children.get(key)
@@ -134,6 +139,8 @@ class _Step:
         ((name, arg),) = alternative.items()
         if name == "exists":
             (self.exists if arg else self.absent).append(state)
+        elif name == DOES_NOT_CONTAIN:
+            self.excluding.append((_anything_but_inner(arg, "match"), state))
         elif name == "equals-ignore-case":
             self.lowered.setdefault(arg.lower(), []).append(state)
         elif name == "prefix" and isinstance(arg, str):
@@ -155,10 +162,37 @@ class _Step:
         the look-ups this step has, so the per-event work skips the empty ones."""
         exists, exact, literals = tuple(self.exists), self.exact, self.literals
         lowered, prefixes, suffixes = self.lowered, self.prefixes, self.suffixes
-        prefix_lengths, suffix_lengths = self.prefix_lengths, self.suffix_lengths
         ranges, generic = tuple(self.ranges), tuple(self.generic)
+        excluding = tuple(self.excluding)
         text_lookups = bool(lowered or prefixes or suffixes)
         numbers = bool(exact or ranges)
+        if excluding:
+            rest = self._compile_leaves(
+                exists, exact, literals, text_lookups, ranges, generic, numbers
+            )
+
+            def with_excluding(leaves: Sequence[Any], out: list[_State]) -> None:
+                rest(leaves, out)
+                for test, state in excluding:
+                    if not any(map(test, leaves)):
+                        out.append(state)
+
+            return with_excluding
+        return self._compile_leaves(exists, exact, literals, text_lookups, ranges, generic, numbers)
+
+    def _compile_leaves(
+        self,
+        exists: tuple[_State, ...],
+        exact: dict[Hashable, list[_State]],
+        literals: dict[int, list[_State]],
+        text_lookups: bool,
+        ranges: tuple[tuple[Exact, bool, Exact, bool, _State], ...],
+        generic: tuple[tuple[ValueTest, _State], ...],
+        numbers: bool,
+    ) -> Reach:
+        """The reach function for the positive conditions (see compile)."""
+        lowered, prefixes, suffixes = self.lowered, self.prefixes, self.suffixes
+        prefix_lengths, suffix_lengths = self.prefix_lengths, self.suffix_lengths
 
         if not (literals or text_lookups or ranges or generic or exists):
 
@@ -296,7 +330,14 @@ class _State:
         self.shared = [r for r in self.rules if ends[r] > 1]
         self.rules = [r for r in self.rules if ends[r] == 1]
         self.calls = tuple(
-            (step.path, step.compile(), tuple(step.absent), step.lists) for step in self.steps
+            (
+                step.path,
+                step.compile(),
+                # A path with no leaf holds no excluded value either.
+                (*step.absent, *(state for _, state in step.excluding)),
+                step.lists,
+            )
+            for step in self.steps
         )
         for step in self.steps:
             for child in step.children.values():

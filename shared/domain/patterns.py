@@ -23,6 +23,15 @@ Semantics follow the AWS documentation and AWS's reference matcher (aws/event-ru
 * ``anything-but`` matches every leaf the inner condition rejects, whatever its type
   (``{"anything-but": "x"}`` matches 5 and null). String-only operators (prefix, suffix,
   equals-ignore-case, wildcard, cidr) never match non-strings.
+* ``does-not-contain`` (an engage extension, not EventBridge syntax) holds when *no* leaf
+  at the path is one its argument names, which takes anything-but's forms (a value, a list
+  of strings or of numbers, prefix, suffix, equals-ignore-case, wildcard):
+  ``{"disliked_subjects": [{"does-not-contain": "reward:x"}]}``. AWS has no such test:
+  a condition on an array holds when any element matches, so ``anything-but`` on an
+  array means "some element differs", not "none equals". An absent field, an empty array
+  and an object have no leaf, so they contain nothing. Like ``exists:
+  false`` it is judged on the whole document (every leaf at the path, through arrays of
+  objects). It stands alone in its list (write ``$or`` to combine it with other values).
 * Invalid patterns are rejected up front with the same rules AWS applies: empty objects
   and lists, unknown operators, one operator per object, numeric bounds within
   ±5e9 and written lower bound first with the lower bound below the upper one (a point
@@ -60,8 +69,11 @@ OPERATORS: Final = frozenset(
         "numeric",
         "exists",
         "cidr",
+        "does-not-contain",
     }
 )
+# Whole-field negation: not part of EventBridge's syntax (see the module docstring).
+DOES_NOT_CONTAIN: Final = "does-not-contain"
 # AWS keeps numeric patterns within this range (event-ruler's ComparableNumber).
 NUMERIC_LIMIT: Final = Decimal("5e9")
 # AWS refuses patterns whose $or lists expand to more than this (InvalidEventPatternException).
@@ -235,6 +247,7 @@ class _Leaf:
         exists: bool,
         absent_ok: bool,
         anchor: frozenset[Hashable] | None,
+        excluded: ValueTest | None = None,
     ) -> None:
         self.key = key
         self.path = path
@@ -243,7 +256,10 @@ class _Leaf:
         self.anchor = anchor
         # Exact values are the cheapest test and usually the most selective: try them first.
         self.rank = 0 if anchor is not None else 1
-        self.matches = _leaf_matcher(key, test, exists=exists, absent_ok=absent_ok, path=path)
+        if excluded is not None:
+            self.matches = _none_matcher(excluded, path)
+        else:
+            self.matches = _leaf_matcher(key, test, exists=exists, absent_ok=absent_ok, path=path)
 
     def explain(self, obj: Mapping[str, Any], root: Mapping[str, Any]) -> str | None:
         if self.matches(obj, root):
@@ -280,6 +296,18 @@ def _leaf_matcher(
         if type(value) in scalar_types:
             return scalar_test(value)
         return other(value, root)
+
+    return matches
+
+
+def _none_matcher(excluded: ValueTest, path: tuple[str, ...]) -> Check:
+    """does-not-contain: no leaf anywhere at `path` in the whole document is excluded."""
+
+    def matches(obj: Mapping[str, Any], root: Mapping[str, Any]) -> bool:
+        for value in _values_at(root, path):  # noqa: SIM110 - hot path, no generator
+            if excluded(value):
+                return False
+        return True
 
     return matches
 
@@ -532,6 +560,18 @@ def _compile_leaf(key: str, alternatives: list[Any], path: str, doc_path: tuple[
     literals: list[Any] = []  # null, true, false: compared by identity
     operators: list[ValueTest] = []
     exists = absent_ok = False
+    excluded = _none_condition(alternatives, path)
+    if excluded is not None:
+        return _Leaf(
+            key,
+            doc_path,
+            _copy(alternatives),
+            _never,
+            exists=False,
+            absent_ok=False,
+            anchor=None,
+            excluded=excluded,
+        )
     for i, item in enumerate(alternatives):
         here = f"{path}[{i}]"
         if isinstance(item, str):
@@ -571,6 +611,29 @@ def _compile_leaf(key: str, alternatives: list[Any], path: str, doc_path: tuple[
         absent_ok=absent_ok,
         anchor=anchor,
     )
+
+
+def _none_condition(alternatives: list[Any], path: str) -> ValueTest | None:
+    """The excluded-leaf test of a does-not-contain list, or None for any other list."""
+    positions = [
+        i
+        for i, item in enumerate(alternatives)
+        if isinstance(item, Mapping) and DOES_NOT_CONTAIN in item
+    ]
+    if not positions:
+        return None
+    here = f"{path}[{positions[0]}]"
+    if len(alternatives) > 1:
+        # Its meaning is about the whole field; ORed with a value it would read ambiguously.
+        raise PatternError(
+            here,
+            "does-not-contain must be the only condition in its list; combine it with "
+            'other values through "$or"',
+        )
+    item = alternatives[0]
+    if len(item) != 1:
+        raise PatternError(here, f"an operator object needs exactly one key, got {len(item)}")
+    return _anything_but_inner(item[DOES_NOT_CONTAIN], f"{here}.{DOES_NOT_CONTAIN}")
 
 
 def _equality_test(strings: set[str], numbers: set[Exact], literals: list[Any]) -> ValueTest | None:

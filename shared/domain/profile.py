@@ -151,6 +151,12 @@ class Profile(BaseModel):
     last_message_opened_at: datetime | None = None
     email_bounces: int = 0
 
+    # Contacts ("email", "phone") this player gave that another player registered first:
+    # channel -> that first player's id (docs/identity.md). A send marked
+    # `once_per_contact` is suppressed on them; conditions can test
+    # {"player": {"shared_contacts": {"email": [{"exists": true}]}}}.
+    shared_contacts: dict[str, str] = Field(default_factory=dict)
+
 
 def _add(totals: dict[str, Decimal], currency: str, amount: Decimal) -> dict[str, Decimal]:
     return {**totals, currency: totals.get(currency, Decimal(0)) + amount}

@@ -163,6 +163,9 @@ class RunBase:
     def withheld(self, rule_id: str, would: str, path: str, *, reward: bool) -> bool:
         raise NotImplementedError
 
+    def contact_shared(self, rule_id: str, channel: str, path: str, template: str) -> bool:
+        raise NotImplementedError
+
     def within_budget(
         self, rule_id: str, label: str, path: str, *, points: int = 0, spins: int = 0
     ) -> bool:

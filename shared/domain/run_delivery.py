@@ -36,6 +36,10 @@ class DeliveryMixin(RunBase):
     def send(self, rule: CompiledRule, action: SendAction, path: str) -> None:
         spec = action.send
         template = self.template_for(rule.rule_id, spec.template)
+        if spec.once_per_contact and self.contact_shared(
+            rule.rule_id, spec.channel, path, template
+        ):
+            return
         self.deliver(rule.rule_id, template, spec.channel, path, on_cap=spec.on_cap)
 
     def _address(self, channel: str) -> tuple[str | None, list[str], str | None]:

@@ -82,6 +82,15 @@ class PlayerState(BaseModel):
     experiments: dict[str, Assignment] = Field(default_factory=dict)
     # "<rule>#<period>" -> units of the rule's per-player budget used (current periods only).
     budget_used: dict[str, int] = Field(default_factory=dict)
+    # Identity (docs/identity.md): the player this id was merged into (the id is then an
+    # alias: its later events are applied there), and the ids merged into this player.
+    merged_into: str | None = None
+    merged_from: list[str] = Field(default_factory=list)
+    # Loaded per batch, not stored in the state item (like the wallet's reversible earns):
+    # contact key -> its first player ("" when nobody has it yet) for the contacts the
+    # batch's events give, and the state of the player a `player.merged` merges in.
+    contact_owners: dict[str, str] = Field(default_factory=dict, exclude=True)
+    merge_source: PlayerState | None = Field(default=None, exclude=True)
     version: int = 0
 
     @classmethod
@@ -100,10 +109,13 @@ class PlayerState(BaseModel):
         """
         copy = type(self).model_validate_json(self.model_dump_json())
         copy.wallet.reversible = {k: list(v) for k, v in self.wallet.reversible.items()}
+        copy.contact_owners = dict(self.contact_owners)
+        copy.merge_source = self.merge_source
         return copy
 
 
-LedgerKind = Literal["earn", "spend", "expire", "reverse"]
+# merge: the balance moving out of a merged player into the one it was merged into.
+LedgerKind = Literal["earn", "spend", "expire", "reverse", "merge"]
 
 
 class LedgerEntry(BaseModel):
@@ -244,6 +256,11 @@ AuditCategory = Literal[
     # Spins granted as a bonus: a wheel's spins live in the state, so without this record
     # the lake (and a regulator asking for a player's bonus history) would not see them.
     "bonus_granted",
+    # Data hygiene (docs/identity.md): a bad optional field dropped, a contact another
+    # player registered first, one player merged into another.
+    "field_dropped",
+    "duplicate_contact",
+    "merge",
 ]
 
 

@@ -8,6 +8,7 @@
     engage send FILE [FILE...]       put events (envelope JSON files) on the running stack
     engage player PLAYER_ID          profile, points ledger, pending timers, message log
     engage audit PLAYER_ID           suppressions, RG flags, exclusions and why
+    engage duplicates                players sharing an email or phone with an earlier one
     engage advance DURATION          move virtual time (ISO 8601, e.g. P3D), firing due timers
     engage dlq                       what the engine refused, with reasons
     engage ses-feedback KIND PLAYER_ID OUTBOX_ID
@@ -308,13 +309,16 @@ def cmd_send(args: argparse.Namespace) -> int:
     for path in args.files:
         envelope = _load_json(path)
         try:
-            parse_event(envelope)
+            parsed = parse_event(envelope)
         except ContractError as exc:
             # Still sent: the engine's DLQ path is part of what a user may want to see.
             print(
                 f"warning: {path} breaks the contract ({exc.reason}); "
                 "the engine will park it in the DLQ"
             )
+        else:
+            for name, why in sorted(parsed.dropped_fields.items()):
+                print(f"note: {path}: {name} will be dropped ({why}); the rest applies")
         envelopes.append(envelope)
     entries = [
         {
@@ -349,6 +353,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     view = _client_runtime(_need_stack())
     for line in describe_audit(view, args.player_id):
+        print(line)
+    return 0
+
+
+def cmd_duplicates(_: argparse.Namespace) -> int:
+    from shared.local.inspect import describe_duplicates
+
+    view = _client_runtime(_need_stack())
+    for line in describe_duplicates(view):
         print(line)
     return 0
 
@@ -475,6 +488,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="a player's suppression / RG audit trail")
     audit.add_argument("player_id")
     audit.set_defaults(func=cmd_audit)
+    sub.add_parser(
+        "duplicates", help="players sharing an email or phone with an earlier player"
+    ).set_defaults(func=cmd_duplicates)
     advance = sub.add_parser("advance", help="move virtual time forward, e.g. P3D or PT2H")
     advance.add_argument("duration")
     advance.set_defaults(func=cmd_advance)

@@ -14,6 +14,10 @@ def describe_player(runtime: LocalRuntime, player_id: str) -> list[str]:
     if state is None:
         return [f"Player {player_id}: unknown (no events applied)"]
     lines = [f"Player {player_id} (state version {state.version})"]
+    if state.merged_into is not None:
+        lines.append(f"  merged into {state.merged_into}: its events are applied there")
+    if state.merged_from:
+        lines.append(f"  merged from: {', '.join(state.merged_from)}")
     profile = state.profile.model_dump(exclude={"player_id"}, exclude_defaults=True)
     for key, value in profile.items():
         shown = "***" if key in _MASKED and value else value
@@ -70,6 +74,18 @@ def describe_player(runtime: LocalRuntime, player_id: str) -> list[str]:
         lines.append(
             f"    {item.created_at:%Y-%m-%d %H:%M} {item.effect.kind} [{status}] {result}"
             f" (outbox {item.outbox_id})"
+        )
+    return lines
+
+
+def describe_duplicates(runtime: LocalRuntime) -> list[str]:
+    """Players who gave an email or phone another player registered first (hashed keys)."""
+    found = runtime.players.duplicates()
+    lines = [f"Duplicate contacts: {len(found)}"]
+    for d in found:
+        lines.append(
+            f"  {d.at:%Y-%m-%d %H:%M} {d.player_id} shares its {d.channel} with "
+            f"{d.first_player_id} (first) [contact {d.key[:12]}…]"
         )
     return lines
 

@@ -31,7 +31,7 @@ class BalanceOut(_Out):
 
 class LedgerLineOut(_Out):
     entry_id: str
-    kind: Literal["earn", "spend", "expire", "reverse"]
+    kind: Literal["earn", "spend", "expire", "reverse", "merge"]
     points: int
     balance_after: int
     occurred_at: datetime

@@ -34,6 +34,7 @@ from shared.adapters.player_store import MAX_TRANSACTION_ITEMS, Commit, PlayerSt
 from shared.clock import Clock
 from shared.domain.budgets import BudgetClaim
 from shared.domain.config import ConfigSnapshot
+from shared.domain.contacts import contact_keys
 from shared.domain.decide import Decision, decide, order_events, with_claims
 from shared.domain.rg import RgThresholds, salvaged_event_id
 from shared.domain.state import AuditEntry, PlayerState, stable_id
@@ -47,6 +48,7 @@ from shared.metric_names import (
 )
 from shared.metrics import MetricsPort, RecordingMetrics
 from shared.services.config_cache import ConfigCache
+from shared.services.engine_identity import EngineIdentity
 
 MAX_ATTEMPTS = 5
 EXCLUSION_TYPES = (SelfExcluded.detail_type, CoolOffStarted.detail_type)
@@ -151,7 +153,7 @@ class _Plan:
         return [c for decision, _ in self.chunks for c in decision.claims]
 
 
-class EngineService:
+class EngineService(EngineIdentity):
     def __init__(
         self,
         players: PlayerStore,
@@ -203,7 +205,7 @@ class EngineService:
         config = self._config.current()
         for player_id, pendings in by_player.items():
             try:
-                self._apply_player(player_id, list(pendings.values()), config, outcome)
+                self.apply_with_identity(player_id, list(pendings.values()), config, outcome)
             except (ThrottledError, ConflictError) as exc:
                 self._observer.retrying(player_id, MAX_ATTEMPTS, type(exc).__name__)
                 for p in pendings.values():
@@ -313,13 +315,19 @@ class EngineService:
             for p in pendings
             if isinstance(p.event, DepositReversed)
         ]
-        loaded = self._players.load(player_id, events, reversals)
+        contacts = contact_keys(p.event for p in pendings)
+        loaded = self._players.load(player_id, events, reversals, contacts)
         seen = sorted(loaded.seen_event_ids & events.keys())
         if seen:
             self._observer.duplicates(player_id, seen)
             self._metrics.count(EVENTS_DUPLICATE, len(seen))
         fresh = order_events(p.event for p in pendings if p.event.event_id not in seen)
         if not fresh:
+            return
+        if loaded.state.merged_into is not None:
+            # A merged id: its events belong to the player it was merged into.
+            alias = loaded.state.merged_into
+            self.route_to_alias(alias, [events[e.event_id] for e in fresh], config, outcome)
             return
         now = self._clock.now()
         usage: dict[tuple[str, str], int] = {}
@@ -395,10 +403,13 @@ class EngineService:
                     for c in decision.claims
                 ],
                 boards=decision.board_entries,
+                contacts=decision.contacts,
+                duplicates=decision.duplicates,
             ),
             now=self._clock.now(),
             dedupe_for=self._dedupe_for,
         )
+        self.count_hygiene(decision, decision_events)
         self._observer.decided(player_id, decision)
         self._metrics.count(EVENTS_APPLIED, len(event_ids))
         fired = sum(1 for e in decision_events if isinstance(e, TimerFired))

@@ -25,7 +25,35 @@ def test_the_player_view_shows_profile_ledger_timers_and_messages_with_contacts_
     assert "welcome" in templates
     assert "first-deposit" in templates
     assert all(m["effect"].get("to", "***").count("***") for m in view["messages"])
-    assert view["sections"] == {"audit": []}
+    assert view["sections"] == {
+        "audit": [],
+        "identity": {
+            "merged_into": None,
+            "merged_from": [],
+            "shared_contacts": {},
+            "duplicates": [],
+        },
+    }
+
+
+def test_the_player_view_lists_a_duplicate_contact_by_player_ids_only(stack):
+    first = envelope("player.registered")
+    second = envelope("player.registered")
+    second["detail"] = {**second["detail"], "player_id": "p-dup", "event_id": "reg-dup"}
+    stack.runtime.put_events([first])
+    stack.runtime.pump()
+    stack.runtime.put_events([second])
+    stack.runtime.pump()
+
+    answer = call("GET", "/api/players/p-dup", role="viewer")
+
+    identity = answer.json["sections"]["identity"]
+    assert identity["shared_contacts"] == {"email": PLAYER, "phone": PLAYER}
+    assert {(d["channel"], d["first_player_id"]) for d in identity["duplicates"]} == {
+        ("email", PLAYER),
+        ("phone", PLAYER),
+    }
+    assert "olena.k@example.com" not in answer.text
 
 
 def test_an_unknown_player_is_404(stack):

@@ -4,7 +4,7 @@ The reference is patterns.Matcher evaluated rule by rule: the automaton must giv
 same answer on every document. The generated patterns and documents come from the
 strategies of test_patterns.py (arrays of objects, exists false, anything-but over
 types, int/float/Decimal mixing, $or at any level, wildcard, equals-ignore-case), with
-cidr added here.
+cidr and the does-not-contain extension added here.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from shared.domain.pattern_automaton import PatternAutomaton
 from shared.domain.patterns import compile_pattern
-from tests.unit.test_patterns import documents_for, patterns
+from tests.unit.test_patterns import _anything_but, documents_for, patterns
 
 
 def automaton(*pattern_list: dict[str, Any]) -> PatternAutomaton[int]:
@@ -128,6 +128,26 @@ def test_given_arbitrary_items_when_compiled_then_they_are_returned_as_given() -
     assert len(rules) == 1
 
 
+def test_given_does_not_contain_when_an_element_is_the_value_then_no_match() -> None:
+    rules = automaton({"player": {"disliked": [{"does-not-contain": "reward:x"}]}})
+    assert rules.matching({"player": {"disliked": ["y", "reward:x"]}}) == []
+    assert rules.matching({"player": {"disliked": ["y"]}}) == [0]
+
+
+def test_given_does_not_contain_when_the_field_is_absent_or_empty_then_it_matches() -> None:
+    rules = automaton({"player": {"disliked": [{"does-not-contain": "reward:x"}]}})
+    assert rules.matching({"player": {"disliked": []}}) == [0]
+    assert rules.matching({"player": {}}) == [0]
+
+
+def test_given_does_not_contain_under_an_array_of_objects_when_any_element_has_it_then_no_match() -> (
+    None
+):
+    rules = automaton({"items": {"sku": [{"does-not-contain": "s-1"}]}, "n": [1]})
+    assert rules.matching({"items": [{"sku": "s-2"}, {"sku": "s-1"}], "n": 1}) == []
+    assert rules.matching({"items": [{"sku": "s-2"}, {"sku": "s-3"}], "n": 1}) == [0]
+
+
 # --- differential property tests ---------------------------------------------------------
 
 ADDRESSES = st.sampled_from(["10.0.0.1", "10.0.1.1", "192.168.1.9", "2001:db8::1", "::2", "x"])
@@ -143,6 +163,45 @@ def test_property_automaton_answers_exactly_what_each_matcher_answers(
     for pattern in pattern_list[:4]:
         doc = data.draw(documents_for(pattern, aws_only=True))
         assert rules.matching(doc) == one_by_one(pattern_list, doc)
+
+
+@st.composite
+def with_does_not_contain(draw: st.DrawFn, pattern: dict[str, Any]) -> dict[str, Any]:
+    """The pattern with a does-not-contain leaf put into one of its objects (any depth)."""
+    objects = [pattern]
+    stack = [pattern]
+    while stack:
+        obj = stack.pop()
+        for key, value in obj.items():
+            if isinstance(value, dict):
+                objects.append(value)
+                stack.append(value)
+            elif key == "$or":
+                objects += value
+                stack += value
+    target = draw(st.sampled_from(objects))
+    key = draw(st.sampled_from(["a", "b", "c", "x"]))
+    target[key] = [{"does-not-contain": draw(_anything_but())}]
+    return pattern
+
+
+# Modest: the main differential property above already spends the suite's budget here.
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.data(),
+    pattern_list=st.lists(patterns(booleans=True).flatmap(with_does_not_contain), max_size=6),
+    plain=st.lists(patterns(booleans=True), max_size=3),
+)
+def test_property_automaton_agrees_with_each_matcher_on_does_not_contain(
+    data: st.DataObject, pattern_list: list[dict[str, Any]], plain: list[dict[str, Any]]
+) -> None:
+    every = [*pattern_list, *plain]
+    if not every:
+        return
+    rules = automaton(*every)
+    for pattern in every[:4]:
+        doc = data.draw(documents_for(pattern, aws_only=True))
+        assert rules.matching(doc) == one_by_one(every, doc)
 
 
 @st.composite

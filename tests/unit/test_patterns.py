@@ -283,6 +283,69 @@ def test_given_anything_but_a_string_when_the_field_is_null_then_it_matches() ->
     assert field([{"anything-but": "x"}], None)
 
 
+def test_given_anything_but_on_an_array_when_one_element_differs_then_it_matches_as_aws() -> None:
+    # AWS: an array matches when any element matches, so this is "some element differs".
+    assert field([{"anything-but": "x"}], ["x", "y"])
+
+
+# --- does-not-contain (engage extension) --------------------------------------------------
+
+
+def test_given_does_not_contain_when_an_element_equals_the_value_then_no_match() -> None:
+    assert not field([{"does-not-contain": "x"}], ["y", "x"])
+
+
+def test_given_does_not_contain_when_no_element_equals_the_value_then_it_matches() -> None:
+    assert field([{"does-not-contain": "x"}], ["y", "z"])
+
+
+def test_given_does_not_contain_when_the_field_is_absent_or_empty_then_it_matches() -> None:
+    assert field([{"does-not-contain": "x"}], absent=True)
+    assert field([{"does-not-contain": "x"}], [])
+
+
+def test_given_does_not_contain_a_scalar_when_the_field_is_that_scalar_then_no_match() -> None:
+    assert not field([{"does-not-contain": "x"}], "x")
+    assert field([{"does-not-contain": "x"}], None)
+
+
+def test_given_does_not_contain_a_list_when_any_listed_value_is_present_then_no_match() -> None:
+    assert not field([{"does-not-contain": ["a", "b"]}], ["c", "b"])
+    assert field([{"does-not-contain": ["a", "b"]}], ["c"])
+
+
+def test_given_does_not_contain_numbers_when_an_equal_decimal_is_present_then_no_match() -> None:
+    assert not field([{"does-not-contain": [5]}], [Decimal("5.0"), 7])
+
+
+def test_given_does_not_contain_a_prefix_when_an_element_starts_with_it_then_no_match() -> None:
+    assert not field([{"does-not-contain": {"prefix": "reward:"}}], ["game:a", "reward:b"])
+    assert field([{"does-not-contain": {"prefix": "reward:"}}], ["game:a"])
+
+
+def test_given_does_not_contain_under_an_array_of_objects_then_the_whole_document_counts() -> None:
+    pattern = {"items": {"sku": [{"does-not-contain": "s-1"}], "qty": [1]}}
+    assert not matches(pattern, {"items": [{"sku": "s-2", "qty": 1}, {"sku": "s-1", "qty": 2}]})
+    assert matches(pattern, {"items": [{"sku": "s-2", "qty": 1}, {"sku": "s-3", "qty": 2}]})
+
+
+def test_given_does_not_contain_with_another_value_in_its_list_then_it_is_refused() -> None:
+    with pytest.raises(PatternError, match=r"match\.x\[1\]: does-not-contain must be the only"):
+        compile_pattern({"x": ["a", {"does-not-contain": "b"}]})
+
+
+def test_given_does_not_contain_a_mixed_list_then_it_is_refused_as_anything_but_is() -> None:
+    with pytest.raises(PatternError, match="all strings or all numbers"):
+        compile_pattern({"x": [{"does-not-contain": ["a", 1]}]})
+
+
+def test_given_does_not_contain_when_explained_then_the_reason_names_field_and_value() -> None:
+    pattern = compile_pattern({"player": {"disliked": [{"does-not-contain": "r"}]}})
+    assert pattern.explain({"player": {"disliked": ["r"]}}) == (
+        'player.disliked: ["r"] does not match [{"does-not-contain": "r"}]'
+    )
+
+
 def test_given_anything_but_a_number_when_the_field_is_an_equal_decimal_then_no_match() -> None:
     assert not field([{"anything-but": 100}], Decimal("100.00"))
 
@@ -1016,9 +1079,9 @@ def _value_near(draw: st.DrawFn, condition: list[Any], aws_only: bool) -> Any:
             return Decimal(repr(alternative))
         return alternative
     ((name, arg),) = alternative.items()
-    if name == "anything-but" and isinstance(arg, dict):
+    if name in ("anything-but", "does-not-contain") and isinstance(arg, dict):
         ((name, arg),) = arg.items()
-    elif name == "anything-but":
+    elif name in ("anything-but", "does-not-contain"):
         arg = arg if not isinstance(arg, list) else draw(st.sampled_from(arg))
         return arg if draw(st.booleans()) else draw(_scalars(aws_only=aws_only))
     if isinstance(arg, dict):

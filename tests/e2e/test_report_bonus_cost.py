@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -51,7 +52,7 @@ def stack(tmp_path):
     server.stop()
 
 
-def _deposit(n: int) -> dict:
+def _deposit(n: int) -> dict[str, Any]:
     return {
         "source": "casino.example",
         "detail-type": "wallet.deposit_succeeded",

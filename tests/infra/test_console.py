@@ -175,7 +175,11 @@ def test_the_reports_tab_may_query_the_lake_workgroup_and_read_the_lake_only(syn
     }
     assert workgroup_id in json.dumps(query["Resource"])
     [catalog] = glue
-    assert set(as_list(catalog["Action"])) == {"glue:GetDatabase", "glue:GetTable", "glue:GetTables"}
+    assert set(as_list(catalog["Action"])) == {
+        "glue:GetDatabase",
+        "glue:GetTable",
+        "glue:GetTables",
+    }
     # Lake files are read-only; only Athena's result prefix is written.
     [write] = [s for s in s3 if "s3:PutObject" in as_list(s["Action"])]
     assert "athena-results/*" in json.dumps(write["Resource"])

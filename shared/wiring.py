@@ -19,12 +19,14 @@ from shared.adapters.dead_letters import SqsDeadLetters
 from shared.adapters.email_ses import SesEmailSender
 from shared.adapters.game_pools import GamePools
 from shared.adapters.player_store import PlayerStore
+from shared.adapters.product_index import ProductIndex
 from shared.adapters.publisher import ComplianceAlerts, EventPublisher
 from shared.adapters.scheduler import TimerScheduler
 from shared.adapters.secrets import read_key
 from shared.clock import Clock, SystemClock
 from shared.domain.unsubscribe import TokenSigner
 from shared.metrics import MetricsPort
+from shared.services.catalog_fanout import CatalogFanout
 from shared.services.config_cache import ConfigCache
 from shared.services.deliverers import (
     Deliverer,
@@ -84,6 +86,15 @@ def build_engine(
     metrics: MetricsPort | None = None,
 ) -> EngineService:
     ddb = clients.client("dynamodb")
+    catalog = (
+        CatalogFanout(
+            ProductIndex(settings.player_table, ddb, meter),
+            EventPublisher(clients.client("events"), settings.bus_arn),
+            clock,
+        )
+        if settings.bus_arn
+        else None
+    )
     return EngineService(
         players=PlayerStore(settings.player_table, ddb, meter),
         config=ConfigCache(ConfigStore(settings.config_table, ddb, meter), on_config_problem),
@@ -94,6 +105,7 @@ def build_engine(
         observer=observer,
         metrics=metrics,
         pools=GamePools(settings.player_table, ddb),
+        catalog=catalog,
     )
 
 

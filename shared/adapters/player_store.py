@@ -11,6 +11,10 @@ Item layout (partition key `pk` = "PLAYER#<id>", sort key `sk`):
                                until its reversal window ends (TTL); read only by a reversal
 - `BOARD#<board>#<period>`     the player's leaderboard entry (see board_items.py)
 
+Outside the player's partition, written in the same transaction:
+- pk `PRODUCT#<sku>`, sk `PLAYER#<id>`: the player's interest in a product (kinds, latest
+  time), expiring (TTL) when the interest does; read by catalog fan-out (product_index.py)
+
 Everything one batch decides for a player is written in ONE transaction, so state, ledger
 and effects can never disagree, and a replayed event cannot write any of it twice.
 """
@@ -32,6 +36,7 @@ from shared.adapters.dynamo_query import query_pages
 from shared.adapters.game_pools import Claim, Record, claim_write, record_item
 from shared.domain.leaderboards import BoardEntry
 from shared.domain.points import Earning
+from shared.domain.shop import InterestChange
 from shared.domain.state import (
     AuditEntry,
     InboxMessage,
@@ -85,6 +90,30 @@ def _audit_item(pk: str, entry: AuditEntry) -> dict[str, Any]:
     }
 
 
+def product_pk(sku: str) -> str:
+    return f"PRODUCT#{sku}"
+
+
+def interest_write(table: str, change: InterestChange) -> dict[str, Any]:
+    """The transaction item for one interest index change (a plain put or delete: the
+    player's version-checked state item guards the transaction)."""
+    key = {"pk": {"S": product_pk(change.sku)}, "sk": {"S": player_pk(change.player_id)}}
+    if change.action == "delete" or change.last_at is None or change.expires_at is None:
+        return {"Delete": {"TableName": table, "Key": key}}
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": {
+                **key,
+                "player_id": {"S": change.player_id},
+                "kinds": {"L": [{"S": k} for k in change.kinds]},
+                "last_at": {"S": change.last_at.astimezone(UTC).isoformat()},
+                "expires_at": {"N": _epoch(change.expires_at)},
+            },
+        }
+    }
+
+
 def reversible_sk(source: str, entry_id: str) -> str:
     return f"{REVERSIBLE_PREFIX}{source}#{entry_id}"
 
@@ -111,6 +140,8 @@ class Commit:
     records: Sequence[Record] = ()
     # The player's leaderboard entries (one per board and period): see board_items.py.
     boards: Sequence[BoardEntry] = ()
+    # Writes to the product interest index (one per product): see product_index.py.
+    interests: Sequence[InterestChange] = ()
 
     @property
     def item_count(self) -> int:
@@ -124,6 +155,7 @@ class Commit:
             + len(self.claims)
             + len(self.records)
             + len(self.boards)
+            + len(self.interests)
         )
 
 
@@ -267,6 +299,7 @@ class PlayerStore:
         writes += [self._put_new(record_item(pk, record)) for record in commit.records]
         for board_entry in commit.boards:
             writes.append({"Put": {"TableName": self._table, "Item": board_item(pk, board_entry)}})
+        writes += [interest_write(self._table, change) for change in commit.interests]
         self._meter.record_transaction("commit", writes)
         self._call(
             self._ddb.transact_write_items, TransactItems=writes, ReturnConsumedCapacity="TOTAL"

@@ -48,6 +48,7 @@ from shared.domain.run_leaderboards import LeaderboardsMixin
 from shared.domain.run_missions import MissionsMixin
 from shared.domain.run_points import PointsMixin
 from shared.domain.run_rg import RgMixin
+from shared.domain.run_shop import ShopMixin
 from shared.domain.run_tiers import TiersMixin
 from shared.domain.run_timers import TimersMixin
 from shared.domain.run_wheels import WheelsMixin
@@ -106,6 +107,9 @@ def decide(
     run.state.profile = apply_event(run.state.profile, event)
     run.observe_rg(loss_streak_before)
     run.track_engagement()
+    run.track_shop()
+    if not run.news_still_wanted():
+        return run.decision
     if isinstance(event, TimerFired) and not run.fire_timer(event):
         return run.decision
     if isinstance(event, DepositReversed):
@@ -139,6 +143,7 @@ class _Run(
     LeaderboardsMixin,
     ExperimentsMixin,
     BudgetsMixin,
+    ShopMixin,
     RunBase,
 ):
     """An event's decision: rule execution and limits here, each concern in its mixin."""

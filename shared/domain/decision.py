@@ -13,6 +13,7 @@ from events.models import (
 )
 from shared.domain.budgets import BudgetClaim, merge_claims
 from shared.domain.leaderboards import BoardEntry
+from shared.domain.shop import InterestChange, restock_due, restock_predictions
 from shared.domain.state import (
     AuditEntry,
     LedgerEntry,
@@ -47,6 +48,8 @@ class Decision:
     board_entries: list[BoardEntry] = field(default_factory=list)
     # Campaign budget units to claim in the commit, one claim per pool.
     claims: list[BudgetClaim] = field(default_factory=list)
+    # Writes to the product interest index (PRODUCT#<sku>), one per product, the latest wins.
+    interests: list[InterestChange] = field(default_factory=list)
 
     def extend(self, step: Decision) -> None:
         """Append a later step's writes (its state replaces ours)."""
@@ -60,6 +63,9 @@ class Decision:
         self.board_entries = [e for e in self.board_entries if e.key not in later]
         self.board_entries += step.board_entries
         self.claims = merge_claims(self.claims, step.claims)
+        later_skus = {c.sku for c in step.interests}
+        self.interests = [c for c in self.interests if c.sku not in later_skus]
+        self.interests += step.interests
 
     @property
     def write_count(self) -> int:
@@ -72,6 +78,7 @@ class Decision:
             + len(self.audit)
             + len(self.board_entries)
             + len(self.claims)
+            + len(self.interests)
         )
 
 
@@ -120,6 +127,13 @@ def match_document(event: EventDetail, state: PlayerState) -> dict[str, Any]:
         player["weekend_share"] = (Decimal(engagement.weekend_rounds) / rounds).quantize(
             Decimal("0.01")
         )
+    shop = state.shop
+    player["shop_interests"] = sorted(shop.interests)
+    player["purchased_skus"] = sorted(shop.bought)
+    predictions = restock_predictions(shop)
+    player["restock_due"] = restock_due(shop, t)
+    if predictions:
+        player["next_restock_at"] = min(predictions.values())
     for name, since in (
         ("days_since_registration", profile.registered_at),
         ("days_since_last_activity", profile.last_activity_at),

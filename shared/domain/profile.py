@@ -25,7 +25,9 @@ from events.models import (
     PlayerRegistered,
     RoundFinished,
     ShopCartAbandoned,
+    ShopProductViewed,
     ShopPurchase,
+    ShopWishlistChanged,
     SurveyAnswered,
 )
 
@@ -323,6 +325,8 @@ _PLAYER_ACTIONS = (
     ShopPurchase,
     ShopCartAbandoned,
     SurveyAnswered,
+    ShopProductViewed,
+    ShopWishlistChanged,
 )
 
 

@@ -19,6 +19,7 @@ from shared.domain.missions import MissionProgress
 from shared.domain.points import Wallet
 from shared.domain.profile import Profile
 from shared.domain.rg import RgStatus
+from shared.domain.shop import ShopHistory
 from shared.domain.tiers import TierStatus
 
 SCHEDULE_NAME_MAX = 64
@@ -82,6 +83,8 @@ class PlayerState(BaseModel):
     experiments: dict[str, Assignment] = Field(default_factory=dict)
     # "<rule>#<period>" -> units of the rule's per-player budget used (current periods only).
     budget_used: dict[str, int] = Field(default_factory=dict)
+    # Interest in products and purchases per product (shared/domain/shop.py).
+    shop: ShopHistory = Field(default_factory=ShopHistory)
     version: int = 0
 
     @classmethod
@@ -159,7 +162,9 @@ def reversible_changes(
     return changes
 
 
-MessageVar = str | int | Decimal | None
+# Scalars, and the shop's typed values: a product or cart (a mapping, money as
+# {"amount", "currency"}) or a list of them (shared/domain/shop_vars.py).
+MessageVar = str | int | Decimal | dict[str, Any] | list[dict[str, Any]] | None
 
 
 class SendMessage(BaseModel):

@@ -133,8 +133,10 @@ class Schedule(BaseModel):
 
     timer: TimerName
     after: IsoDuration | None = None
-    # Or a calendar moment in the player's own time zone, e.g. the next birthday at 09:00.
-    at_next: Literal["birthday", "registration_anniversary"] | None = None
+    # Or a calendar moment in the player's own time zone, e.g. the next birthday at 09:00;
+    # "predicted_restock": the day the player will likely buy again (their own repurchase
+    # interval of the event's products, else of anything they bought), at local_time.
+    at_next: Literal["birthday", "registration_anniversary", "predicted_restock"] | None = None
     local_time: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "09:00"
     # After firing, arm again: `after` later, or at the next calendar occurrence.
     repeat: bool = False

@@ -1,6 +1,7 @@
 """E-commerce through the real handlers on moto: interest, catalog fan-out, product templates,
 restock timers and recommendations (issue 18, docs/ecommerce.md)."""
 
+import json
 from datetime import date, timedelta
 
 from shared.adapters.player_store import product_pk
@@ -348,3 +349,151 @@ def test_a_restock_reminder_fires_at_the_players_own_repurchase_interval(stack):
 def _at(offset: int) -> str:
     """08:00 UTC, `offset` days from the stack's start day (2026-11-24)."""
     return f"{(date(2026, 11, 24) + timedelta(days=offset)).isoformat()}T08:00:00+00:00"
+
+
+def _orders():
+    mug, grinder = {**MUG, "quantity": 1}, {**GRINDER, "quantity": 1}
+    beans = {**BEANS, "quantity": 1}
+    return [[beans, mug], [beans, grinder], [beans, mug], [mug]]
+
+
+def test_recommendations_follow_co_purchases_in_a_template_loop_and_the_player_api(stack):
+    from events.models import LineItem
+    from shared.domain.recommendations import build_popularity
+    from shared.player_api import wiring as player_api_wiring
+    from tests.player_api.conftest import call
+
+    popularity = build_popularity([[LineItem.model_validate(x) for x in o] for o in _orders()])
+    publish(
+        stack,
+        templates=[
+            {
+                "template_id": "picks",
+                "channel": "email",
+                "subject": "Picked for you",
+                "text": (
+                    "{{ for p in recommendations }}* {{ p.name }} ({{ p.price }})\n"
+                    "{{ else }}Nothing yet.{{ end }}"
+                ),
+            }
+        ],
+        rules=[
+            {
+                "rule_id": "picks-after-purchase",
+                "on": ["shop.purchase"],
+                "then": [{"send": {"template": "picks", "channel": "email"}}],
+            }
+        ],
+        policies=[{"policy_id": "shop", "popularity": popularity.model_dump(mode="json")}],
+    )
+    rt = stack.runtime
+    rt.put_events(
+        [registered("p-r"), purchase("p-r", "o-r1", [BEANS], at="2026-11-24T09:01:00+00:00")]
+    )
+    rt.pump()
+
+    (mail,) = emails_to(stack, "p-r")
+    assert "* Mug (€7.00)\n* Hand grinder C2 (€89.00)\n" in mail["body"]
+
+    player_api_wiring.install(
+        player_api_wiring.build_player_api(
+            player_table=stack.resources.player_table,
+            config_table=stack.resources.config_table,
+            clients=rt.clients,
+            clock=stack.clock,
+        )
+    )
+    try:
+        answer = call("GET", "/v1/players/p-r/recommendations", query={"limit": "1"})
+        assert answer.status == 200
+        assert [p["sku"] for p in answer.json["products"]] == ["mug"]
+        assert answer.json["products"][0]["price"] == "7.00"
+        unknown = call("GET", "/v1/players/p-nobody/recommendations")
+        assert unknown.status == 404
+    finally:
+        player_api_wiring.reset()
+
+
+def test_an_audience_export_hashes_only_consenting_reachable_members_and_is_audited(stack):
+    import hashlib
+
+    from shared.adapters.export_audit import ExportAuditLog
+    from shared.wiring import build_audience_exporter
+
+    rt = stack.runtime
+    publish(stack)
+    rt.config.put_segment(
+        {"segment_id": "buyers", "match": {"player": {"purchase_count": [{"numeric": [">", 0]}]}}},
+        actor="t",
+        now=stack.clock.now(),
+    )
+    rt.config.publish()
+
+    def reg(player, email, consents, phone=None):
+        detail = {
+            "player_id": player,
+            "event_id": f"reg-{player}",
+            "occurred_at": T,
+            "locale": "en",
+            "time_zone": "Europe/Berlin",
+            "country": "DE",
+            "email": email,
+            "consents": consents,
+        }
+        if phone:
+            detail["phone"] = phone
+        return {"source": "shop.example", "detail-type": "player.registered", "detail": detail}
+
+    rt.put_events(
+        [
+            reg("p-both", "First.Last@GMail.com", {"email": True, "sms": True}, "+4915112345678"),
+            reg("p-sms", "sms@example.org", {"sms": True}, "+4915187654321"),
+            reg("p-none", "none@example.org", {}),
+            reg("p-excluded", "ex@example.org", {"email": True}),
+            reg("p-browser", "browse@example.org", {"email": True}),
+        ]
+    )
+    rt.put_events(
+        [
+            purchase(p, f"o-{p}", [MUG], at="2026-11-24T09:05:00+00:00")
+            for p in ("p-both", "p-sms", "p-none", "p-excluded")
+        ]
+        + [
+            env(
+                "rg.self_excluded",
+                player_id="p-excluded",
+                event_id="ex-1",
+                occurred_at="2026-11-24T09:06:00+00:00",
+            )
+        ]
+    )
+    rt.pump()
+    rt.advance(timedelta(hours=1))  # after the exclusion
+    exporter = build_audience_exporter(
+        stack.resources.player_table, stack.resources.config_table, rt.clients, stack.clock
+    )
+
+    def h(text):
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    google = exporter.export("buyers", "google", actor="alice")
+    assert google.text.splitlines() == [
+        "Email,Phone",
+        f",{h('+4915187654321')}",
+        f"{h('firstlast@gmail.com')},{h('+4915112345678')}",
+    ]
+    meta = exporter.export("buyers", "meta", actor="alice")
+    rows = json.loads(meta.text)["payload"]["data"]
+    assert sorted(rows) == sorted(
+        [[h("first.last@gmail.com"), h("4915112345678")], ["", h("4915187654321")]]
+    )
+    assert "@" not in google.text + meta.text
+
+    entries = ExportAuditLog(stack.resources.config_table, rt.clients.client("dynamodb")).entries()
+    by_format = {e.format: e for e in entries}
+    assert sorted(by_format) == ["google", "meta"]
+    first = by_format["google"]
+    assert (first.actor, first.segment, first.rows, first.members) == ("alice", "buyers", 2, 4)
+    assert first.excluded == {"no marketing consent": 1, "responsible gaming": 1}
+    assert first.file_sha256 == h(google.text)
+    assert by_format["meta"].file_sha256 == h(meta.text)

@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from events.models import DETAIL_MODELS
+from events.models import CATALOG_NEWS, DETAIL_MODELS
 from shared.domain.durations import IsoDuration
 from shared.domain.patterns import compile_pattern
 
@@ -30,6 +30,14 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
 
 
 def _known_detail_types(value: list[str]) -> list[str]:
+    catalog = [v for v in value if v in CATALOG_NEWS]
+    if catalog:
+        # A catalog event is about a product, not a player: rules see its fan-out.
+        instead = [CATALOG_NEWS[v].detail_type for v in catalog]
+        raise ValueError(
+            f"{catalog} is a catalog event (no player); rules listen to its per-player "
+            f"fan-out to interested players: {instead}"
+        )
     unknown = [v for v in value if v not in DETAIL_MODELS]
     if unknown:
         raise ValueError(f"unknown detail-type {unknown}; known: {sorted(DETAIL_MODELS)}")

@@ -25,7 +25,6 @@ from events.generate_schemas import (
 )
 from events.models import (
     CONTRACT_MODELS,
-    DETAIL_MODELS,
     INTERNAL_DETAIL_SOURCES,
     ContractError,
     DepositSucceeded,

@@ -115,7 +115,7 @@ def test_a_template_may_loop_only_over_the_typed_lists_and_read_only_their_field
     MessageTemplate.model_validate(
         _template("{{ for i in cart.items }}{{ i.name }} x{{ i.quantity }}{{ end }}")
     )
-    with pytest.raises(ValueError, match="'player.segments'] is not one of"):
+    with pytest.raises(ValueError, match=r"'player\.segments'\] is not one of"):
         MessageTemplate.model_validate(_template("{{ for s in player.segments }}x{{ end }}"))
     with pytest.raises(ValueError, match=r"unknown variables \['cart.items\[\].password'\]"):
         MessageTemplate.model_validate(

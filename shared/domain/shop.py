@@ -35,10 +35,15 @@ from events.models import (
 
 MAX_INTERESTS = 50
 """Products whose interest a player keeps (the most recent): the fan-out bound per player."""
-MAX_PURCHASE_TIMES = 8
-"""Purchase times kept per product: enough for a median of 7 intervals."""
-MAX_BOUGHT_PRODUCTS = 100
-"""Products whose purchases a player keeps (the most recently bought)."""
+MAX_PURCHASE_TIMES = 6
+"""Purchase times kept per product: enough for a median of 5 intervals."""
+MAX_BOUGHT_PRODUCTS = 40
+"""Products whose purchases a player keeps (the most recently bought). The state item is
+paid for on every write of the player (2 WRU per started KB in a transaction), so the shop
+history is kept small: an interest is ~60 bytes (no product copy: the catalog event
+carries the product), a bought product ~450 (its snapshot, for restock reminders)."""
+MAX_CART_LINES = 20
+"""Cart lines kept for templates (a loop shows at most 20 anyway)."""
 MIN_REPURCHASE_GAP = timedelta(days=1)
 
 
@@ -47,7 +52,6 @@ class Interest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    product: Product
     kinds: list[InterestKind]
     last_at: datetime
 
@@ -105,9 +109,9 @@ def fold_shop(
     at = event.occurred_at
     match event:
         case ShopProductViewed():
-            _note(interests, event.product, "viewed", at, touched)
+            _note(interests, event.product.sku, "viewed", at, touched)
         case ShopWishlistChanged() if event.added:
-            _note(interests, event.product, "wishlisted", at, touched)
+            _note(interests, event.product.sku, "wishlisted", at, touched)
         case ShopWishlistChanged():
             current = interests.get(event.product.sku)
             if current is not None and at >= current.last_at:
@@ -121,9 +125,9 @@ def fold_shop(
                     del interests[event.product.sku]
         case ShopCartAbandoned():
             for line in event.products:
-                _note(interests, _product(line), "carted", at, touched)
+                _note(interests, line.sku, "carted", at, touched)
             if event.products and (cart_at is None or at >= cart_at):
-                cart, cart_at = list(event.products), at
+                cart, cart_at = list(event.products[:MAX_CART_LINES]), at
         case ShopPurchase():
             if cart_at is not None and at >= cart_at:
                 cart, cart_at = [], None
@@ -180,22 +184,19 @@ def _product(line: Product) -> Product:
 
 def _note(
     interests: dict[str, Interest],
-    product: Product,
+    sku: str,
     kind: InterestKind,
     at: datetime,
     touched: set[str],
 ) -> None:
-    current = interests.get(product.sku)
+    current = interests.get(sku)
     if current is None:
-        interests[product.sku] = Interest(product=product, kinds=[kind], last_at=at)
+        interests[sku] = Interest(kinds=[kind], last_at=at)
     else:
-        newer = at >= current.last_at
-        interests[product.sku] = Interest(
-            product=product if newer else current.product,
-            kinds=_sorted_kinds({*current.kinds, kind}),
-            last_at=max(at, current.last_at),
+        interests[sku] = Interest(
+            kinds=_sorted_kinds({*current.kinds, kind}), last_at=max(at, current.last_at)
         )
-    touched.add(product.sku)
+    touched.add(sku)
 
 
 def active_interest(

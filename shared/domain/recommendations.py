@@ -70,8 +70,9 @@ class ShopPolicy(BaseModel):
     interest_days: int = Field(default=30, ge=1, le=365)
     recommendations: int = Field(default=4, ge=1, le=20)
     half_life_days: int = Field(default=30, ge=1, le=730)
-    # Players a catalog event reaches per fan-out page (one engine invocation each).
-    fanout_page: int = Field(default=500, ge=10, le=5_000)
+    # Players a catalog event reaches per fan-out page. A page is ~P/10 PutEvents calls
+    # inside the engine's 30 s invocation, which may hold up to 10 catalog records.
+    fanout_page: int = Field(default=200, ge=10, le=2_000)
     popularity: Popularity = Field(default_factory=Popularity)
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.domain.config import build_config
+from shared.domain.templates import parse_template
 from shared.local.embedded import sent_emails
 from shared.playbooks import (
     PLAYBOOK_NAMES,
@@ -500,9 +501,14 @@ def test_shop_cart_reminder_after_two_hours_unless_paid_and_price_drops_for_view
         ),
     )
     stack.runtime.advance(timedelta(hours=2))
-    assert emails_to(stack, "p-cart") == ["У вашому кошику товарів: 2"]
+    # The Ukrainian variant, read from the playbook rather than retyped here.
+    uk = {t["template_id"]: t for t in get_playbook("shop").templates if t["locale"] == "uk"}
+    reminder = uk["shop-cart-reminder"]
+    subject = parse_template(reminder["subject"]).render({"cart": {"item_count": 2}})
+    assert emails_to(stack, "p-cart") == [subject]
+    total_label = reminder["text"].split("{{ end }}")[1].split("{{")[0]
     body = next(m["body"] for m in sent_emails(stack) if m["to"] == ["p-cart@example.org"])
-    assert "- 2 x Beans: 49,80\u00a0€\nРазом: 49,80\u00a0€" in body
+    assert f"- 2 x Beans: 49,80\u00a0€\n{total_label}49,80\u00a0€" in body
     assert emails_to(stack, "p-paid") == []
 
     drop = {
@@ -518,4 +524,8 @@ def test_shop_cart_reminder_after_two_hours_unless_paid_and_price_drops_for_view
     play(stack, drop)
     # p-paid viewed beans (and did not buy them: the order had no lines); p-cart carted them.
     assert emails_to(stack, "p-paid") == ["Beans is now €19.90"]
-    assert emails_to(stack, "p-cart")[-1] == "Beans тепер 19,90\u00a0€"
+    drop_subject = parse_template(uk["shop-price-drop"]["subject"]).render(
+        {"product": {"name": "Beans", "price": {"amount": "19.90", "currency": "EUR"}}},
+        locale="uk-UA",
+    )
+    assert emails_to(stack, "p-cart")[-1] == drop_subject

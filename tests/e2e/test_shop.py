@@ -204,8 +204,9 @@ def test_a_back_in_stock_for_many_interested_players_fans_out_in_bounded_pages(s
         policies=[{"policy_id": "shop", "fanout_page": 10}],
     )
     rt = stack.runtime
-    players = [f"p-{i:02d}" for i in range(23)]
-    rt.put_events([registered(p) for p in players])
+    # 12 players and pages of 10: the second page comes as a continuation. (Points need no
+    # registration, which keeps this story short.)
+    players = [f"p-{i:02d}" for i in range(12)]
     rt.put_events([viewed(p, BEANS) for p in players])
     rt.pump()
     restock = env(
@@ -222,7 +223,7 @@ def test_a_back_in_stock_for_many_interested_players_fans_out_in_bounded_pages(s
 
     balances = {p: rt.players.state(p).points_balance for p in players}
     assert balances == dict.fromkeys(players, 5)
-    # Three pages of at most 10: each page after the first came as its own continuation.
+    # Two pages of at most 10: the second came as its own continuation.
     ddb = rt.clients.client("dynamodb")
     pages = ddb.query(
         TableName=stack.resources.player_table,
@@ -235,7 +236,6 @@ def test_a_back_in_stock_for_many_interested_players_fans_out_in_bounded_pages(s
     assert sorted(i["sk"]["S"] for i in pages) == [
         "FANOUT#stock-beans-1#1",
         "FANOUT#stock-beans-1#2",
-        "FANOUT#stock-beans-1#3",
     ]
     assert rt.dead_letters() == []
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -106,9 +107,10 @@ class MessageTemplate(BaseModel):
         push lengths): shown by the console when it is saved."""
         return [str(w) for w in template_warnings(self.channel, self.parts)]
 
-    @property
+    @cached_property
     def roots(self) -> frozenset[str]:
-        """Top-level names its parts read (`cart` for `cart.items[].name`)."""
+        """Top-level names its parts read (`cart` for `cart.items[].name`); computed once
+        per loaded template, not per send."""
         found: frozenset[str] = frozenset()
         for compiled in self.compiled():
             if compiled is not None:

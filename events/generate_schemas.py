@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from events.models import (
-    DETAIL_MODELS,
+    CONTRACT_MODELS,
     INTERNAL_DETAIL_SOURCES,
     PLATFORM_SENT_OPERATOR_TYPES,
     PLATFORM_SOURCE_PREFIX,
@@ -52,7 +52,7 @@ def schema_id(detail_type: str) -> str:
 
 def build_schema(detail_type: str) -> dict[str, Any]:
     """JSON Schema (2020-12) of one detail-type's detail, with its envelope under `$defs`."""
-    model = DETAIL_MODELS[detail_type]
+    model = CONTRACT_MODELS[detail_type]
     schema = model.model_json_schema(mode="validation")
     doc = schema.get("description")
     schema["description"] = f"Detail of the {detail_type} event (contract v{SCHEMA_VERSION})." + (
@@ -97,7 +97,7 @@ def _dump(schema: dict[str, Any]) -> str:
 
 def render_schemas() -> dict[str, str]:
     """File name -> exact text of every schema file the models produce."""
-    return {f"{name}.json": _dump(build_schema(name)) for name in sorted(DETAIL_MODELS)}
+    return {f"{name}.json": _dump(build_schema(name)) for name in sorted(CONTRACT_MODELS)}
 
 
 def stale_schemas(directory: Path = SCHEMA_DIR) -> list[str]:
@@ -149,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problems:
             print("run: python -m events.generate_schemas", file=sys.stderr)
             return 1
-        print(f"{len(DETAIL_MODELS)} schemas up to date in {args.dir}")
+        print(f"{len(CONTRACT_MODELS)} schemas up to date in {args.dir}")
         return 0
     for path in write_schemas(args.dir):
         print(f"{'wrote' if path.exists() else 'deleted'} {path}")

@@ -464,6 +464,157 @@ class SurveyAnswered(EventDetail):
         return self.answer in ("down", "no")
 
 
+# --- e-commerce: products, interest and catalog news (issue 18) ------------------------------
+
+Sku = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$",
+        description="The shop's product id (stock-keeping unit).",
+    ),
+]
+WebLink = Annotated[
+    str,
+    Field(max_length=2048, pattern=r"^https://[^\s<>\"']+$", description="An https:// link."),
+]
+MAX_LINE_ITEMS = 100
+"""Lines one order or cart may carry (a bigger order is summarised by `items` alone)."""
+
+
+class Product(BaseModel):
+    """A product as the shop shows it: what templates print and recommendations list."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sku: Sku
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    price: Money
+    currency: Currency
+    image_url: WebLink | None = None
+    url: WebLink | None = Field(default=None, description="The product page.")
+    category: Slug | None = None
+
+
+class LineItem(Product):
+    """One line of an order or cart."""
+
+    quantity: Annotated[StrictInt, Field(ge=1, le=10_000)] = 1
+
+
+class ShopProductViewed(EventDetail):
+    """The player looked at a product page: records their interest in it."""
+
+    detail_type: ClassVar[str] = "shop.product_viewed"
+
+    product: Product
+
+
+class ShopWishlistChanged(EventDetail):
+    """The player added a product to their wishlist (or removed it: `added` false)."""
+
+    detail_type: ClassVar[str] = "shop.wishlist_changed"
+
+    product: Product
+    added: StrictBool = True
+
+
+class CatalogDetail(BaseModel):
+    """News about a product, not about a player: it carries no player_id.
+
+    The engine turns it into one per-player event for each player interested in the product
+    (viewed, carted or wishlisted it recently): see docs/ecommerce.md.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    detail_type: ClassVar[str]
+
+    event_id: EventId
+    occurred_at: EventTime
+    product: Product = Field(description="The product as it is now (new price, in stock).")
+
+
+class ShopPriceDropped(CatalogDetail):
+    """A product's price went down; `product.price` is the new price."""
+
+    detail_type: ClassVar[str] = "shop.price_dropped"
+
+    previous_price: PositiveMoney
+
+    @model_validator(mode="after")
+    def _dropped(self) -> ShopPriceDropped:
+        if self.product.price >= self.previous_price:
+            raise ValueError("product.price must be below previous_price for a price drop")
+        return self
+
+
+class ShopBackInStock(CatalogDetail):
+    """A product that was sold out can be bought again."""
+
+    detail_type: ClassVar[str] = "shop.back_in_stock"
+
+    stock: Annotated[StrictInt, Field(ge=1)] | None = Field(
+        default=None, description="Units available, if the shop tells."
+    )
+
+
+InterestKind = Literal["viewed", "carted", "wishlisted"]
+
+
+class ProductNews(EventDetail):
+    """Internal: catalog news for one interested player (the engine's fan-out)."""
+
+    product: Product
+    interest: list[InterestKind] = Field(
+        min_length=1, description="How the player showed interest in the product."
+    )
+    catalog_event_id: EventId = Field(description="The catalog event this was fanned out from.")
+
+
+class ProductPriceDropped(ProductNews):
+    """Internal: a product this player was interested in got cheaper."""
+
+    detail_type: ClassVar[str] = "engage.shop.price_dropped"
+
+    previous_price: PositiveMoney
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def drop_percent(self) -> Decimal:
+        """Derived: how much cheaper, in percent of the previous price (2 decimals)."""
+        drop = (self.previous_price - self.product.price) / self.previous_price * 100
+        return drop.quantize(Decimal("0.01"))
+
+
+class ProductBackInStock(ProductNews):
+    """Internal: a product this player was interested in is back in stock."""
+
+    detail_type: ClassVar[str] = "engage.shop.back_in_stock"
+
+
+class CatalogFanoutContinued(BaseModel):
+    """Internal: the next page of a catalog event's fan-out (players after `after`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    detail_type: ClassVar[str] = "engage.shop.fanout_continued"
+
+    event_id: EventId
+    occurred_at: EventTime
+    catalog_type: Literal["shop.price_dropped", "shop.back_in_stock"]
+    catalog: ShopPriceDropped | ShopBackInStock = Field(
+        description="The catalog event's detail, as received."
+    )
+    after: PlayerId = Field(description="The last player id the previous page covered.")
+    page: Annotated[StrictInt, Field(ge=2)]
+
+    @model_validator(mode="after")
+    def _same_type(self) -> CatalogFanoutContinued:
+        if self.catalog.detail_type != self.catalog_type:
+            raise ValueError(f"catalog is not a {self.catalog_type} detail")
+        return self
+
+
 class ShopPurchase(EventDetail):
     """A completed order in the operator's shop (store, merchandise, coin packs)."""
 
@@ -474,6 +625,12 @@ class ShopPurchase(EventDetail):
     currency: Currency
     items: Annotated[StrictInt, Field(ge=1, description="Number of items in the order.")]
     category: Slug | None = None
+    products: list[LineItem] = Field(
+        default_factory=list,
+        max_length=MAX_LINE_ITEMS,
+        description="The order's lines (optional): restock predictions and co-purchase "
+        "recommendations need them.",
+    )
 
 
 class ShopCartAbandoned(EventDetail):
@@ -485,6 +642,12 @@ class ShopCartAbandoned(EventDetail):
     amount: PositiveMoney
     currency: Currency
     items: Annotated[StrictInt, Field(ge=1, description="Number of items in the cart.")]
+    products: list[LineItem] = Field(
+        default_factory=list,
+        max_length=MAX_LINE_ITEMS,
+        description="The cart's lines (optional): templates list them, and each one records "
+        "the player's interest in the product.",
+    )
 
 
 PROFILE_UPDATE_FIELDS = (
@@ -783,6 +946,10 @@ DETAIL_MODELS: dict[str, type[EventDetail]] = {
         SurveyAnswered,
         ShopPurchase,
         ShopCartAbandoned,
+        ShopProductViewed,
+        ShopWishlistChanged,
+        ProductPriceDropped,
+        ProductBackInStock,
         PlayerProfileUpdated,
         PlayerMerged,
         SegmentEntered,
@@ -804,6 +971,23 @@ DETAIL_MODELS: dict[str, type[EventDetail]] = {
         WheelSpun,
     )
 }
+
+
+CatalogModel = type[CatalogDetail] | type[CatalogFanoutContinued]
+CATALOG_MODELS: dict[str, CatalogModel] = {
+    model.detail_type: model
+    for model in (ShopPriceDropped, ShopBackInStock, CatalogFanoutContinued)
+}
+"""Detail-types about a product rather than a player: the engine fans them out."""
+
+CATALOG_NEWS: dict[str, type[ProductNews]] = {
+    ShopPriceDropped.detail_type: ProductPriceDropped,
+    ShopBackInStock.detail_type: ProductBackInStock,
+}
+"""Catalog detail-type -> the per-player event its fan-out puts on the bus."""
+
+CONTRACT_MODELS: dict[str, type[EventDetail] | CatalogModel] = {**DETAIL_MODELS, **CATALOG_MODELS}
+"""Every detail-type of the contract: player events and catalog events."""
 
 
 def has_field(detail_type: str, name: str) -> bool:
@@ -848,6 +1032,9 @@ INTERNAL_DETAIL_SOURCES: dict[str, str] = {
     "engage.store.purchased": ENGINE_SOURCE,
     "engage.wheel.spun": ENGINE_SOURCE,
     "engage.leaderboard.prize": LEADERBOARD_SOURCE,
+    "engage.shop.price_dropped": ENGINE_SOURCE,
+    "engage.shop.back_in_stock": ENGINE_SOURCE,
+    "engage.shop.fanout_continued": ENGINE_SOURCE,
 }
 """Detail-types operators may not send: only the platform's own source is accepted."""
 
@@ -956,6 +1143,33 @@ def _salvage(
     return event
 
 
+def parse_catalog_event(envelope: dict[str, Any]) -> CatalogDetail | CatalogFanoutContinued:
+    """Validate a catalog event's envelope (no player in it), or raise ContractError."""
+    try:
+        env = Envelope.model_validate(envelope)
+    except ValueError as exc:
+        raise ContractError(f"envelope: {_describe(exc)}") from exc
+    model = CATALOG_MODELS.get(env.detail_type)
+    if model is None:
+        raise ContractError(f"detail-type: {env.detail_type!r} is not a catalog event")
+    problem = source_problem(env.source, env.detail_type)
+    if problem is not None:
+        raise ContractError(f"source: {problem}")
+    try:
+        return model.model_validate(env.detail)
+    except ValueError as exc:
+        raise ContractError(f"detail: {_describe(exc)}") from exc
+
+
+def parse_contract_event(
+    envelope: dict[str, Any],
+) -> EventDetail | CatalogDetail | CatalogFanoutContinued:
+    """Either kind of contract event: a player's, or a catalog event about a product."""
+    if envelope.get("detail-type") in CATALOG_MODELS:
+        return parse_catalog_event(envelope)
+    return parse_event(envelope)
+
+
 def parse_event_json(text: str | bytes) -> EventDetail:
     """Parse an envelope from JSON text, reading numbers as Decimal so money stays exact."""
     try:
@@ -965,3 +1179,14 @@ def parse_event_json(text: str | bytes) -> EventDetail:
     if not isinstance(data, dict):
         raise ContractError("body: an EventBridge envelope must be a JSON object")
     return parse_event(data)
+
+
+def parse_contract_json(text: str | bytes) -> EventDetail | CatalogDetail | CatalogFanoutContinued:
+    """`parse_event_json` for either kind of contract event (player or catalog)."""
+    try:
+        data = json.loads(text, parse_float=Decimal)
+    except ValueError:
+        return parse_event_json(text)  # raises the body error
+    if isinstance(data, dict) and data.get("detail-type") in CATALOG_MODELS:
+        return parse_catalog_event(data)
+    return parse_event_json(text)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from events.models import DETAIL_MODELS
+from events.models import CONTRACT_MODELS
 
 BUS_RULE_PATTERN: dict[str, Any] = {
-    # Every contract detail-type goes to the engine queue; anything else on the bus is ignored.
-    "detail-type": sorted(DETAIL_MODELS),
+    # Every contract detail-type (player and catalog events) goes to the engine queue;
+    # anything else on the bus is ignored.
+    "detail-type": sorted(CONTRACT_MODELS),
 }
 """EventBridge rule pattern: engage bus -> engine SQS queue."""
 

@@ -56,6 +56,9 @@ class EngineSettings(BaseModel):
     # How long an event_id is remembered for de-duplication (replays from the archive
     # older than this would be applied again; keep it longer than the archive replay you use).
     dedupe_days: int = Field(default=400, ge=1, le=3650)
+    # Catalog events (price drops, restocks) fan out to interested players on this bus;
+    # unset, they are refused to the DLQ.
+    bus_arn: OptionalText = None
 
 
 class DispatchSettings(BaseModel):

@@ -17,14 +17,19 @@ from shared.adapters.capacity import CapacityMeter
 from shared.adapters.config_store import ConfigStore
 from shared.adapters.dead_letters import SqsDeadLetters
 from shared.adapters.email_ses import SesEmailSender
+from shared.adapters.export_audit import ExportAuditLog
 from shared.adapters.game_pools import GamePools
+from shared.adapters.player_scan import PlayerScan
 from shared.adapters.player_store import PlayerStore
+from shared.adapters.product_index import ProductIndex
 from shared.adapters.publisher import ComplianceAlerts, EventPublisher
 from shared.adapters.scheduler import TimerScheduler
 from shared.adapters.secrets import read_key
 from shared.clock import Clock, SystemClock
 from shared.domain.unsubscribe import TokenSigner
 from shared.metrics import MetricsPort
+from shared.services.audience_export import AudienceExporter
+from shared.services.catalog_fanout import CatalogFanout
 from shared.services.config_cache import ConfigCache
 from shared.services.deliverers import (
     Deliverer,
@@ -84,6 +89,15 @@ def build_engine(
     metrics: MetricsPort | None = None,
 ) -> EngineService:
     ddb = clients.client("dynamodb")
+    catalog = (
+        CatalogFanout(
+            ProductIndex(settings.player_table, ddb, meter),
+            EventPublisher(clients.client("events"), settings.bus_arn),
+            clock,
+        )
+        if settings.bus_arn
+        else None
+    )
     return EngineService(
         players=PlayerStore(settings.player_table, ddb, meter),
         config=ConfigCache(ConfigStore(settings.config_table, ddb, meter), on_config_problem),
@@ -94,6 +108,20 @@ def build_engine(
         observer=observer,
         metrics=metrics,
         pools=GamePools(settings.player_table, ddb),
+        catalog=catalog,
+    )
+
+
+def build_audience_exporter(
+    player_table: str, config_table: str, clients: AwsClients, clock: Clock
+) -> AudienceExporter:
+    """The audience export over the player table (a batch job: one Scan per export)."""
+    ddb = clients.client("dynamodb")
+    return AudienceExporter(
+        PlayerScan(player_table, ddb),
+        ConfigCache(ConfigStore(config_table, ddb)),
+        ExportAuditLog(config_table, ddb),
+        clock,
     )
 
 

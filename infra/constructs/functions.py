@@ -241,8 +241,12 @@ class EngageFunctions(Construct):
                 ENV["dead_letter_queue_url"]: bus.dead_letter_queue.queue_url,
                 ENV["dedupe_days"]: str(config.dedupe_days),
                 ENV["compliance_topic_arn"]: compliance.topic.topic_arn,
+                ENV["bus_arn"]: bus.bus.event_bus_arn,
             },
         )
+        # Catalog fan-out: the per-player price-drop / restock events and the continuation
+        # pages, only as the engine's source (docs/ecommerce.md).
+        bus.grant_put_internal_events(self.engine.role, ENGINE_SOURCE)
         # A malformed responsible-gaming event is a loud alert, not only a DLQ entry.
         compliance.grant_publish(self.engine.role)
         tables.grant_player_access(self.engine.role, ENGINE_PLAYER_ACTIONS)

@@ -47,6 +47,8 @@ ROUTES = (
     ("/v1/players/{player_id}/store/{item_id}/buy", apigw.HttpMethod.POST),
     ("/v1/leaderboards/{board_id}", apigw.HttpMethod.GET),
     ("/v1/players/{player_id}/leaderboards/{board_id}", apigw.HttpMethod.GET),
+    ("/v1/players/{player_id}/recommendations", apigw.HttpMethod.GET),
+    ("/v1/players/{player_id}/restock", apigw.HttpMethod.GET),
 )
 # Query reads the inbox, state and counts; UpdateItem sets the read flag. A spin or a
 # purchase loads the player (BatchGetItem), reads its record (GetItem) and pools' usage

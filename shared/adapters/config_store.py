@@ -23,6 +23,7 @@ from shared.domain.config import MessageTemplate, parse_rule
 from shared.domain.delivery import DeliveryPolicy
 from shared.domain.engagement import EngagementPolicy
 from shared.domain.game_config import GAME_KINDS, parse_game_item
+from shared.domain.recommendations import ShopPolicy
 from shared.domain.rg import RgThresholds
 from shared.domain.segments import Segment
 from shared.errors import ConflictError
@@ -194,12 +195,13 @@ class ConfigStore:
         self._put(SEGMENT, segment.segment_id, raw, actor=actor, now=now)
 
     def put_policy(self, raw: Mapping[str, Any], *, actor: str, now: datetime) -> None:
-        """Validate then store a policy item (`policy_id` "rg" or "engagement")."""
+        """Validate then store a policy item (`policy_id` rg, engagement, delivery or shop)."""
         policy_id = raw.get("policy_id")
         models: dict[str, type[BaseModel]] = {
             "rg": RgThresholds,
             "engagement": EngagementPolicy,
             "delivery": DeliveryPolicy,
+            "shop": ShopPolicy,
         }
         if policy_id not in models:
             raise ValueError(f"policy_id: must be one of {sorted(models)}")

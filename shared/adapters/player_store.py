@@ -14,6 +14,9 @@ Item layout (partition key `pk` = "PLAYER#<id>", sort key `sk`):
 Outside the player partitions (docs/identity.md), keyed by hashes, never by an address:
 - pk `CONTACT#<key>`, sk `CONTACT`  the contact index: which player registered it first
 - pk `DUPLICATES`, sk `<channel>#<key>#<player>`  a player who gave a contact another had
+Outside the player's partition, written in the same transaction:
+- pk `PRODUCT#<sku>`, sk `PLAYER#<id>`: the player's interest in a product (kinds, latest
+  time), expiring (TTL) when the interest does; read by catalog fan-out (product_index.py)
 
 Everything one batch decides for a player is written in ONE transaction, so state, ledger
 and effects can never disagree, and a replayed event cannot write any of it twice.
@@ -37,6 +40,7 @@ from shared.adapters.game_pools import Claim, Record, claim_write, record_item
 from shared.domain.contacts import ContactClaim, DuplicateContact
 from shared.domain.leaderboards import BoardEntry
 from shared.domain.points import Earning
+from shared.domain.shop import InterestChange
 from shared.domain.state import (
     AuditEntry,
     InboxMessage,
@@ -104,6 +108,30 @@ def _duplicate_key(found: DuplicateContact) -> dict[str, Any]:
     }
 
 
+def product_pk(sku: str) -> str:
+    return f"PRODUCT#{sku}"
+
+
+def interest_write(table: str, change: InterestChange) -> dict[str, Any]:
+    """The transaction item for one interest index change (a plain put or delete: the
+    player's version-checked state item guards the transaction)."""
+    key = {"pk": {"S": product_pk(change.sku)}, "sk": {"S": player_pk(change.player_id)}}
+    if change.action == "delete" or change.last_at is None or change.expires_at is None:
+        return {"Delete": {"TableName": table, "Key": key}}
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": {
+                **key,
+                "player_id": {"S": change.player_id},
+                "kinds": {"L": [{"S": k} for k in change.kinds]},
+                "last_at": {"S": change.last_at.astimezone(UTC).isoformat()},
+                "expires_at": {"N": _epoch(change.expires_at)},
+            },
+        }
+    }
+
+
 def reversible_sk(source: str, entry_id: str) -> str:
     return f"{REVERSIBLE_PREFIX}{source}#{entry_id}"
 
@@ -134,6 +162,8 @@ class Commit:
     contacts: Sequence[ContactClaim] = ()
     duplicates: Sequence[DuplicateContact] = ()
     resolved: Sequence[DuplicateContact] = ()
+    # Writes to the product interest index (one per product): see product_index.py.
+    interests: Sequence[InterestChange] = ()
 
     @property
     def item_count(self) -> int:
@@ -150,6 +180,7 @@ class Commit:
             + len(self.claims)
             + len(self.records)
             + len(self.boards)
+            + len(self.interests)
         )
 
 
@@ -401,6 +432,7 @@ class PlayerStore:
             {"Delete": {"TableName": self._table, "Key": _duplicate_key(found)}}
             for found in commit.resolved
         ]
+        writes += [interest_write(self._table, change) for change in commit.interests]
         return writes
 
     def _contact_write(self, claim: ContactClaim) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_sns import SNSClient
 
+PUT_EVENTS_MAX = 10
 _THROTTLE = {"ThrottlingException", "Throttling", "InternalException", "InternalError"}
 
 
@@ -51,6 +52,35 @@ class EventPublisher:
             # Raising makes dispatch retry the record rather than mark it done.
             raise PublishError(f"{entry.get('ErrorCode')}: {entry.get('ErrorMessage')}")
         return str(entry["EventId"])
+
+    def publish_many(self, events: Sequence[tuple[str, Mapping[str, Any]]]) -> int:
+        """PutEvents many (10 per call, the API's limit); raises if any entry failed.
+
+        A partial failure raises after the call: the caller retries the whole set, and
+        the receivers de-duplicate by event_id (each entry's detail carries a stable one).
+        """
+        for start in range(0, len(events), PUT_EVENTS_MAX):
+            chunk = events[start : start + PUT_EVENTS_MAX]
+            try:
+                resp = self._events.put_events(
+                    Entries=[
+                        {
+                            "Source": self._source,
+                            "DetailType": detail_type,
+                            "Detail": json.dumps(detail, sort_keys=True, default=str),
+                            "EventBusName": self._bus,
+                        }
+                        for detail_type, detail in chunk
+                    ]
+                )
+            except ClientError as exc:
+                raise _translate(exc) from exc
+            if resp.get("FailedEntryCount"):
+                codes = sorted(
+                    {str(e.get("ErrorCode")) for e in resp["Entries"] if "ErrorCode" in e}
+                )
+                raise PublishError(f"{resp['FailedEntryCount']} of {len(chunk)} failed: {codes}")
+        return len(events)
 
 
 class ComplianceAlerts:

@@ -22,6 +22,7 @@ from shared.domain.config import TEMPLATE_VARIABLES, build_config
 from shared.domain.decide import decide, match_document
 from shared.domain.profile import apply_event
 from shared.domain.rules import Rule, SendAction, walk_actions
+from shared.domain.shop_vars import SHOP_ROOTS, shop_values
 from shared.domain.state import PlayerState
 
 DRY_RUN_SOURCE = "console.dry-run"
@@ -190,8 +191,22 @@ def dry_run(
         for (tpl_id, channel, locale), tpl in sorted(config.templates.items()):
             if tpl_id == action.send.template and channel == action.send.channel:
                 subject, text, _ = tpl.compiled()
+                # The shop's typed values (product, cart, recommendations, restock) as the
+                # engine would carry them, so a loop previews with the player's lists.
+                shown = values | shop_values(
+                    tpl.roots & SHOP_ROOTS,
+                    event,
+                    decision.state.shop,
+                    config.shop,
+                    now,
+                    decision.state.profile.time_zone,
+                )
                 variants.append(
-                    RenderedVariant(locale, subject.render(values), text.render(values))
+                    RenderedVariant(
+                        locale,
+                        subject.render(shown, locale=locale),
+                        text.render(shown, locale=locale),
+                    )
                 )
         messages.append(
             MessagePreview(

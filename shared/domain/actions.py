@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from events.models import DETAIL_MODELS
+from events.models import CATALOG_NEWS, DETAIL_MODELS
 from shared.domain.durations import IsoDuration
 from shared.domain.patterns import compile_pattern
 
@@ -30,6 +30,14 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
 
 
 def _known_detail_types(value: list[str]) -> list[str]:
+    catalog = [v for v in value if v in CATALOG_NEWS]
+    if catalog:
+        # A catalog event is about a product, not a player: rules see its fan-out.
+        instead = [CATALOG_NEWS[v].detail_type for v in catalog]
+        raise ValueError(
+            f"{catalog} is a catalog event (no player); rules listen to its per-player "
+            f"fan-out to interested players: {instead}"
+        )
     unknown = [v for v in value if v not in DETAIL_MODELS]
     if unknown:
         raise ValueError(f"unknown detail-type {unknown}; known: {sorted(DETAIL_MODELS)}")
@@ -136,8 +144,10 @@ class Schedule(BaseModel):
 
     timer: TimerName
     after: IsoDuration | None = None
-    # Or a calendar moment in the player's own time zone, e.g. the next birthday at 09:00.
-    at_next: Literal["birthday", "registration_anniversary"] | None = None
+    # Or a calendar moment in the player's own time zone, e.g. the next birthday at 09:00;
+    # "predicted_restock": the day the player will likely buy again (their own repurchase
+    # interval of the event's products, else of anything they bought), at local_time.
+    at_next: Literal["birthday", "registration_anniversary", "predicted_restock"] | None = None
     local_time: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "09:00"
     # After firing, arm again: `after` later, or at the next calendar occurrence.
     repeat: bool = False

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from shared.domain.delivery import DeliveryPolicy
 from shared.domain.engagement import EngagementPolicy
 from shared.domain.game_config import GameConfig, build_game_config, game_references
+from shared.domain.recommendations import ShopPolicy
 from shared.domain.rg import RgThresholds
 from shared.domain.rules import (
     CompiledRule,
@@ -27,6 +29,7 @@ from shared.domain.rules import (
     walk_rule,
 )
 from shared.domain.segments import CompiledSegment, Segment, compile_segments
+from shared.domain.shop_vars import LIST_VARIABLES, SHOP_TEMPLATE_VARIABLES
 from shared.domain.template_lint import template_errors, template_warnings
 from shared.domain.templates import CompiledTemplate, TemplateError, parse_template
 from shared.domain.validation import describe_validation_error
@@ -47,6 +50,8 @@ TEMPLATE_VARIABLES = frozenset(
         "tier",
     }
 )
+ALLOWED_TEMPLATE_VARIABLES = TEMPLATE_VARIABLES | SHOP_TEMPLATE_VARIABLES
+"""The scalars above plus the typed shop variables (shop_vars.py)."""
 
 
 class MessageTemplate(BaseModel):
@@ -76,10 +81,17 @@ class MessageTemplate(BaseModel):
                 compiled = parse_template(source)
             except TemplateError as exc:
                 raise ValueError(f"{part}: {exc}") from exc
-            unknown = sorted(compiled.variables - TEMPLATE_VARIABLES)
+            not_lists = sorted(compiled.lists - LIST_VARIABLES)
+            if not_lists:
+                raise ValueError(
+                    f"{part}: {{{{ for }}}} repeats over a list; {not_lists} is not one of "
+                    f"{sorted(LIST_VARIABLES)}"
+                )
+            unknown = sorted(compiled.variables - ALLOWED_TEMPLATE_VARIABLES)
             if unknown:
                 raise ValueError(
                     f"{part}: unknown variables {unknown}; allowed: {sorted(TEMPLATE_VARIABLES)}"
+                    f" and the shop's {sorted(SHOP_TEMPLATE_VARIABLES)}"
                 )
         errors = template_errors(self.channel, self.parts)
         if errors:
@@ -94,6 +106,16 @@ class MessageTemplate(BaseModel):
         """What a marketer should check that does not refuse the template (SMS segments,
         push lengths): shown by the console when it is saved."""
         return [str(w) for w in template_warnings(self.channel, self.parts)]
+
+    @cached_property
+    def roots(self) -> frozenset[str]:
+        """Top-level names its parts read (`cart` for `cart.items[].name`); computed once
+        per loaded template, not per send."""
+        found: frozenset[str] = frozenset()
+        for compiled in self.compiled():
+            if compiled is not None:
+                found |= compiled.roots
+        return found
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -130,6 +152,7 @@ class ConfigSnapshot:
     delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     segments: tuple[CompiledSegment, ...] = ()
     game: GameConfig = field(default_factory=GameConfig)
+    shop: ShopPolicy = field(default_factory=ShopPolicy)
 
     def template(
         self, template_id: str, channel: str, locale: str | None
@@ -175,6 +198,7 @@ def build_config(
         "rg": RgThresholds(),
         "engagement": EngagementPolicy(),
         "delivery": DeliveryPolicy(),
+        "shop": ShopPolicy(),
     }
     for raw in policy_items:
         policy_id = _item_id(raw, "policy_id")
@@ -241,4 +265,5 @@ def build_config(
         delivery=policies["delivery"],
         segments=compile_segments(segments),
         game=game,
+        shop=policies["shop"],
     )

@@ -49,6 +49,7 @@ from shared.domain.run_leaderboards import LeaderboardsMixin
 from shared.domain.run_missions import MissionsMixin
 from shared.domain.run_points import PointsMixin
 from shared.domain.run_rg import RgMixin
+from shared.domain.run_shop import ShopMixin
 from shared.domain.run_tiers import TiersMixin
 from shared.domain.run_timers import TimersMixin
 from shared.domain.run_wheels import WheelsMixin
@@ -111,6 +112,9 @@ def decide(
     run.merge_in()
     run.observe_rg(loss_streak_before)
     run.track_engagement()
+    run.track_shop()
+    if not run.news_still_wanted():
+        return run.decision
     if isinstance(event, TimerFired) and not run.fire_timer(event):
         return run.decision
     if isinstance(event, DepositReversed):
@@ -145,6 +149,7 @@ class _Run(
     ExperimentsMixin,
     BudgetsMixin,
     IdentityMixin,
+    ShopMixin,
     RunBase,
 ):
     """An event's decision: rule execution and limits here, each concern in its mixin."""

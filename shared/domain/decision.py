@@ -14,6 +14,7 @@ from events.models import (
 from shared.domain.budgets import BudgetClaim, merge_claims
 from shared.domain.contacts import ContactClaim, DuplicateContact
 from shared.domain.leaderboards import BoardEntry
+from shared.domain.shop import InterestChange, restock_due, restock_predictions
 from shared.domain.state import (
     AuditEntry,
     LedgerEntry,
@@ -55,6 +56,8 @@ class Decision:
     # Duplicates a merge resolved (the two players were one): removed from the list.
     resolved: list[DuplicateContact] = field(default_factory=list)
     merged_source: MergedSource | None = None
+    # Writes to the product interest index (PRODUCT#<sku>), one per product, the latest wins.
+    interests: list[InterestChange] = field(default_factory=list)
 
     def extend(self, step: Decision) -> None:
         """Append a later step's writes (its state replaces ours)."""
@@ -72,6 +75,9 @@ class Decision:
         self.duplicates += step.duplicates
         self.resolved += step.resolved
         self.merged_source = step.merged_source or self.merged_source
+        later_skus = {c.sku for c in step.interests}
+        self.interests = [c for c in self.interests if c.sku not in later_skus]
+        self.interests += step.interests
 
     @property
     def write_count(self) -> int:
@@ -88,6 +94,7 @@ class Decision:
             + len(self.duplicates)
             + len(self.resolved)
             + (self.merged_source.write_count if self.merged_source else 0)
+            + len(self.interests)
         )
 
 
@@ -150,6 +157,13 @@ def match_document(event: EventDetail, state: PlayerState) -> dict[str, Any]:
         player["weekend_share"] = (Decimal(engagement.weekend_rounds) / rounds).quantize(
             Decimal("0.01")
         )
+    shop = state.shop
+    player["shop_interests"] = sorted(shop.interests)
+    player["purchased_skus"] = sorted(shop.bought)
+    predictions = restock_predictions(shop)
+    player["restock_due"] = restock_due(shop, t)
+    if predictions:
+        player["next_restock_at"] = min(predictions.values())
     for name, since in (
         ("days_since_registration", profile.registered_at),
         ("days_since_last_activity", profile.last_activity_at),

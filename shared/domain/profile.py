@@ -25,7 +25,9 @@ from events.models import (
     PlayerRegistered,
     RoundFinished,
     ShopCartAbandoned,
+    ShopProductViewed,
     ShopPurchase,
+    ShopWishlistChanged,
     SurveyAnswered,
 )
 
@@ -329,6 +331,8 @@ _PLAYER_ACTIONS = (
     ShopPurchase,
     ShopCartAbandoned,
     SurveyAnswered,
+    ShopProductViewed,
+    ShopWishlistChanged,
 )
 
 

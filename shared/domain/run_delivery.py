@@ -23,6 +23,7 @@ from shared.domain.rules import (
     SendAction,
 )
 from shared.domain.run_base import RunBase
+from shared.domain.shop_vars import SHOP_ROOTS, shop_values
 from shared.domain.state import (
     PendingTimer,
     SendMessage,
@@ -120,7 +121,15 @@ class DeliveryMixin(RunBase):
         ):
             return False
         values = match_document(self.event, self.state)["player"]
-        variables = {name: values.get(name) for name in sorted(TEMPLATE_VARIABLES)}
+        variables: dict[str, Any] = {name: values.get(name) for name in sorted(TEMPLATE_VARIABLES)}
+        variables |= shop_values(
+            template.roots & SHOP_ROOTS,
+            self.event,
+            self.state.shop,
+            self.config.shop,
+            self.now,
+            profile.time_zone,
+        )
         self._outbox(
             rule_id,
             path,

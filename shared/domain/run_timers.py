@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from events.models import (
@@ -20,6 +20,7 @@ from shared.domain.rules import (
     ScheduleAction,
 )
 from shared.domain.run_base import RunBase
+from shared.domain.shop import predicted_restock
 from shared.domain.state import (
     CancelTimer,
     PendingTimer,
@@ -99,6 +100,8 @@ class TimersMixin(RunBase):
         if spec.at_next == "birthday" and profile.birth_date:
             _, month, day = (int(p) for p in profile.birth_date.split("-"))
             return next_local_occurrence(month, day, spec.local_time, tz, after)
+        if spec.at_next == "predicted_restock":
+            return self.restock_moment(spec.local_time, after)
         if spec.at_next == "registration_anniversary" and profile.registered_at:
             registered = profile.registered_at.astimezone(tz)
             # Not the registration day itself: the first anniversary is a year on.
@@ -107,6 +110,22 @@ class TimersMixin(RunBase):
                 registered.month, registered.day, spec.local_time, tz, earliest
             )
         return None
+
+    def restock_moment(self, local_time: str, after: datetime) -> datetime | None:
+        """The first predicted restock after `after` of the event's products (a purchase's
+        lines), or of anything the player bought, on that local day at `local_time`."""
+        shop = self.state.shop
+        lines = getattr(self.event, "products", None) or []
+        skus = [line.sku for line in lines if line.sku in shop.bought] or sorted(shop.bought)
+        upcoming = [when for sku in skus if (when := predicted_restock(shop, sku)) and when > after]
+        if not upcoming:
+            return None
+        tz = zone(self.state.profile.time_zone)
+        predicted = min(upcoming)
+        hour, minute = (int(part) for part in local_time.split(":"))
+        moment = datetime.combine(predicted.astimezone(tz).date(), time(hour, minute), tz)
+        # Earlier that day than `after` (a reminder armed at 11:00 for 09:00): the prediction.
+        return (moment if moment > after else predicted).astimezone(UTC)
 
     def arm_timer(
         self,

@@ -19,6 +19,7 @@ from shared.domain.missions import MissionProgress
 from shared.domain.points import Wallet
 from shared.domain.profile import Profile
 from shared.domain.rg import RgStatus
+from shared.domain.shop import ShopHistory
 from shared.domain.tiers import TierStatus
 
 SCHEDULE_NAME_MAX = 64
@@ -91,6 +92,8 @@ class PlayerState(BaseModel):
     # batch's events give, and the state of the player a `player.merged` merges in.
     contact_owners: dict[str, str] = Field(default_factory=dict, exclude=True)
     merge_source: PlayerState | None = Field(default=None, exclude=True)
+    # Interest in products and purchases per product (shared/domain/shop.py).
+    shop: ShopHistory = Field(default_factory=ShopHistory)
     version: int = 0
 
     @classmethod
@@ -171,7 +174,9 @@ def reversible_changes(
     return changes
 
 
-MessageVar = str | int | Decimal | None
+# Scalars, and the shop's typed values: a product or cart (a mapping, money as
+# {"amount", "currency"}) or a list of them (shared/domain/shop_vars.py).
+MessageVar = str | int | Decimal | dict[str, Any] | list[dict[str, Any]] | None
 
 
 class SendMessage(BaseModel):

@@ -12,6 +12,10 @@ Warnings do not refuse; the console shows them on save: an SMS longer than one s
 push whose payload would exceed the 4 KB providers accept (that one is an error). Lengths
 are estimated with typical values for the placeholders (`SAMPLE_VALUES`), since the real
 ones are known only when sending.
+
+Loops (`{{ for item in cart.items }} ... {{ end }}`) are rendered with a three-line sample
+cart and four sample recommendations, so a length estimate counts what they repeat; in an
+SMS or a push, a loop also gets a warning, since its length grows with the list.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from shared.domain.shop_vars import SAMPLE_SHOP_VALUES
 from shared.domain.templates import parse_template
 
 Level = Literal["error", "warning"]
@@ -70,6 +75,8 @@ SAMPLE_VALUES: dict[str, object] = {
     "rounds_played": 1_234,
     "login_count": 123,
     "tier": "platinum",
+    # Products, a three-line cart, four recommendations: loops are estimated with these.
+    **SAMPLE_SHOP_VALUES,
 }
 
 # GSM 03.38: the basic set, and the extension characters that take two septets.
@@ -169,6 +176,19 @@ def template_warnings(channel: str, parts: Iterable[tuple[str, str | None]]) -> 
                     ),
                 )
             )
+    if channel in ("sms", "push"):
+        for name, source in by_name.items():
+            lists = sorted(parse_template(source).lists)
+            if lists:
+                found.append(
+                    Finding(
+                        name,
+                        "warning",
+                        f"repeats over {', '.join(lists)}: its length grows with the list "
+                        "(estimated here with 4 recommendations and a 3-line cart); keep "
+                        "loops to email and inbox",
+                    )
+                )
     if channel == "push":
         title, body = by_name.get("subject"), text
         if title and len(sample_render(title)) > PUSH_TITLE_SHOWN:

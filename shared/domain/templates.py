@@ -13,7 +13,20 @@ Syntax:
     {{ first_name | "friend" }}      value, or the fallback text when missing
     {{ player.first_name }}          dotted names look up nested mappings (or a dotted key)
     {{ "{{" }} and {{ "}}" }}        literal braces (a quoted text on its own is output as is)
+    {{ for item in cart.items }}     repeat what follows for each element of a list (at most
+      {{ item.name }}: {{ item.price }}   MAX_LOOP_ITEMS), with `item` naming the element;
+    {{ else }}                       optional: shown instead when the list is empty or missing
+      Your cart is empty.
+    {{ end }}                        closes the loop (loops nest at most MAX_LOOP_DEPTH deep)
 Inside quotes, write \\" for a double quote and \\\\ for a backslash.
+
+A loop is the only logic: no conditions, no expressions, no calls. It repeats a part of the
+template over a list of mappings the engine built (cart lines, recommended products); a
+loop over anything else renders its `else` part. A name inside the loop that starts with the
+loop variable reads the element; `variables` reports it as `<list>[].<field>` (e.g.
+`cart.items[].name`), so a template is checked against the typed variables it may use.
+Money is a mapping {"amount", "currency"} and is written for the message's locale
+(money_format.py): "€24.90", "24,90 €".
 
 Not allowed: `{{{` / `}}}` (no unescaped output here), a stray `}}`, `{%` template logic,
 braces in fallback text, filters (`| upper`), upper-case or spaced names.
@@ -28,6 +41,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+
+from shared.domain.money_format import as_decimal, format_money
 
 __all__ = ["CompiledTemplate", "TemplateError", "parse_template", "validate_template"]
 
@@ -51,6 +66,11 @@ _LEAKED_NON_VALUES = frozenset(
 _SHOUTED_PLACEHOLDER = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
 # Decimals beyond this exponent would print as thousands of digits; no real value needs it.
 _MAX_DECIMAL_EXPONENT = 100
+MAX_LOOP_ITEMS = 20
+"""Elements a loop shows at most (a list is cut there): bounds a message's length."""
+MAX_LOOP_DEPTH = 2
+KEYWORDS = frozenset({"for", "in", "else", "end"})
+_LOOP_VAR = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class TemplateError(ValueError):
@@ -75,7 +95,15 @@ class _Var:
     fallback: str | None
 
 
-_Part = _Text | _Var
+@dataclass(frozen=True, slots=True)
+class _Loop:
+    var: str
+    iterable: str
+    body: tuple[_Part, ...]
+    otherwise: tuple[_Part, ...]
+
+
+_Part = _Text | _Var | _Loop
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,31 +113,91 @@ class CompiledTemplate:
     source: str
     variables: frozenset[str]
     _parts: tuple[_Part, ...] = field(repr=False, compare=False)
+    # The lists loops iterate, named as in `variables` (e.g. "cart.items").
+    lists: frozenset[str] = frozenset()
 
-    def render(self, values: Mapping[str, object], *, html: bool = False) -> str:
-        """Fill the placeholders from `values`; with html=True, values and fallbacks are escaped."""
-        out = ""
-        # True while the last placeholder(s) rendered nothing, so the text that follows may
-        # need its spacing repaired ("Hi {{name}}, x" -> "Hi, x" rather than "Hi , x").
-        gap = False
-        for part in self._parts:
-            if isinstance(part, _Text):
-                text = _close_gap(out, part.text) if gap else part.text
-                out = _trim_before_gap_end(out, text) if gap else out
-                out += text
-                gap = gap and text == ""
-                continue
-            shown = _display(_lookup(values, part.name))
-            if shown is None:
-                shown = part.fallback or ""
+    def render(
+        self, values: Mapping[str, object], *, html: bool = False, locale: str | None = None
+    ) -> str:
+        """Fill the placeholders from `values`; with html=True, values and fallbacks are
+        escaped. Money is written for `locale`."""
+        return _render(self._parts, values, {}, html, locale)
+
+    @property
+    def roots(self) -> frozenset[str]:
+        """The top-level names the template reads (`cart` for `cart.items[].name`)."""
+        return frozenset(name.split(".")[0].split("[")[0] for name in self.variables | self.lists)
+
+
+def _render(
+    parts: tuple[_Part, ...] | list[_Part],
+    values: Mapping[str, object],
+    scope: Mapping[str, object],
+    html: bool,
+    locale: str | None,
+) -> str:
+    out = ""
+    # True while the last placeholder(s) rendered nothing, so the text that follows may
+    # need its spacing repaired ("Hi {{name}}, x" -> "Hi, x" rather than "Hi , x").
+    gap = False
+    for part in parts:
+        if isinstance(part, _Text):
+            text = _close_gap(out, part.text) if gap else part.text
+            out = _trim_before_gap_end(out, text) if gap else out
+            out += text
+            gap = gap and text == ""
+            continue
+        if isinstance(part, _Loop):
+            shown = _render_loop(part, values, scope, html, locale)
             if shown:
-                out += html_lib.escape(shown, quote=True) if html else shown
+                out += shown
                 gap = False
             else:
                 gap = True
-        if gap:
-            out = out.rstrip(_INLINE_SPACE)
-        return out
+            continue
+        shown_value = _display(_scoped(values, scope, part.name), locale)
+        if shown_value is None:
+            shown_value = part.fallback or ""
+        if shown_value:
+            out += html_lib.escape(shown_value, quote=True) if html else shown_value
+            gap = False
+        else:
+            gap = True
+    if gap:
+        out = out.rstrip(_INLINE_SPACE)
+    return out
+
+
+def _render_loop(
+    loop: _Loop,
+    values: Mapping[str, object],
+    scope: Mapping[str, object],
+    html: bool,
+    locale: str | None,
+) -> str:
+    items = _scoped(values, scope, loop.iterable)
+    # Only a list of mappings is iterated: a string, a mapping or an object is not a list.
+    elements = (
+        [i for i in items if isinstance(i, Mapping)][:MAX_LOOP_ITEMS]
+        if isinstance(items, list | tuple)
+        else []
+    )
+    if not elements:
+        return _render(loop.otherwise, values, scope, html, locale)
+    return "".join(
+        _render(loop.body, values, {**scope, loop.var: element}, html, locale)
+        for element in elements
+    )
+
+
+def _scoped(values: Mapping[str, object], scope: Mapping[str, object], name: str) -> object:
+    head, _, rest = name.partition(".")
+    if head in scope:
+        element = scope[head]
+        if not rest:
+            return element
+        return _lookup(element, rest) if isinstance(element, Mapping) else None
+    return _lookup(values, name)
 
 
 def _close_gap(out: str, text: str) -> str:
@@ -143,11 +231,25 @@ def _lookup(values: Mapping[str, object], name: str) -> object:
     return current
 
 
-def _display(value: object) -> str | None:
+def _money(value: Mapping[object, object], locale: str | None) -> str | None:
+    if set(value) != {"amount", "currency"}:
+        return None
+    amount, currency = as_decimal(value["amount"]), value["currency"]
+    if amount is None or not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
+        return None
+    return format_money(amount, str.__str__(currency), locale)
+
+
+def _display(value: object, locale: str | None = None) -> str | None:
     """Text for a value, or None when it must count as missing."""
     text: str
     # Unbound base-class methods, so a subclass's __str__/__format__ cannot inject text.
-    if isinstance(value, bool):
+    if isinstance(value, Mapping):
+        money = _money(value, locale)
+        if money is None:
+            return None
+        text = money
+    elif isinstance(value, bool):
         text = "yes" if value else "no"
     elif isinstance(value, str):
         text = str.__str__(value).strip()
@@ -186,10 +288,25 @@ def _is_foreign_placeholder(text: str) -> bool:
     return False
 
 
+@dataclass
+class _OpenLoop:
+    var: str
+    iterable: str
+    start: int
+    parent: list[_Part]
+    body: list[_Part]
+    otherwise: list[_Part] | None = None
+
+
+_FOR = re.compile(r"for[ \t]+(\S+?)[ \t]+in[ \t]+(\S+?)[ \t]*\}\}")
+_KEYWORD_TAG = re.compile(r"(else|end)[ \t]*\}\}")
+
+
 class _Parser:
     def __init__(self, source: str) -> None:
         self.source = source
         self.parts: list[_Part] = []
+        self.loops: list[_OpenLoop] = []
 
     def error(self, message: str, position: int) -> TemplateError:
         return TemplateError(message, position, self.source)
@@ -206,7 +323,55 @@ class _Parser:
             if start == -1:
                 break
             pos, after_placeholder = self.parse_tag(start)
+        if self.loops:
+            raise self.error(
+                "{{ for }} is not closed: add {{ end }} after the part to repeat",
+                self.loops[-1].start,
+            )
         return self.parts
+
+    def parse_keyword(self, start: int, pos: int) -> int | None:
+        """A loop tag ({{ for x in list }}, {{ else }}, {{ end }}) at `pos`; the offset
+        after it, or None when the tag is not one."""
+        source = self.source
+        if re.match(r"for[ \t]", source[pos : pos + 4]):
+            match = _FOR.match(source, pos)
+            if match is None:
+                raise self.error("a loop opens with {{ for item in cart.items }}", start)
+            var, iterable = match.group(1), match.group(2)
+            if not _LOOP_VAR.fullmatch(var) or var in KEYWORDS:
+                raise self.error(
+                    f"invalid loop variable {var!r}: one lower-case word, e.g. item", start
+                )
+            if not _NAME.fullmatch(iterable):
+                raise self.error(f"invalid list name {iterable!r}, e.g. cart.items", start)
+            if any(loop.var == var for loop in self.loops):
+                raise self.error(f"loop variable {var!r} is already used by an outer loop", start)
+            if len(self.loops) >= MAX_LOOP_DEPTH:
+                raise self.error(f"loops nest at most {MAX_LOOP_DEPTH} deep", start)
+            body: list[_Part] = []
+            self.loops.append(_OpenLoop(var, iterable, start, self.parts, body))
+            self.parts = body
+            return match.end()
+        match = _KEYWORD_TAG.match(source, pos)
+        if match is None:
+            return None
+        word = match.group(1)
+        if not self.loops:
+            raise self.error(f"{{{{ {word} }}}} without an open {{{{ for ... }}}}", start)
+        loop = self.loops[-1]
+        if word == "else":
+            if loop.otherwise is not None:
+                raise self.error("a loop has at most one {{ else }}", start)
+            loop.otherwise = []
+            self.parts = loop.otherwise
+            return match.end()
+        self.loops.pop()
+        self.parts = loop.parent
+        self.parts.append(
+            _Loop(loop.var, loop.iterable, tuple(loop.body), tuple(loop.otherwise or ()))
+        )
+        return match.end()
 
     def check_text(self, begin: int, end: int, after_placeholder: bool) -> None:
         source = self.source
@@ -217,7 +382,11 @@ class _Parser:
             raise self.error('unmatched }}: nothing opened it; write {{ "}}" }} for text', stray)
         logic = source.find("{%", begin, end)
         if logic != -1:
-            raise self.error("template logic ({% ... %}) is not supported", logic)
+            raise self.error(
+                "template logic ({% ... %}) is not supported; to repeat over a list write "
+                "{{ for item in cart.items }} ... {{ end }}",
+                logic,
+            )
 
     def add_text(self, text: str) -> None:
         if not text:
@@ -238,6 +407,9 @@ class _Parser:
         if source.startswith("{{{", start):
             raise self.error("{{{ is not supported: a placeholder opens with {{", start)
         pos = self.skip_space(start + 2)
+        after_keyword = self.parse_keyword(start, pos)
+        if after_keyword is not None:
+            return after_keyword, True
         if source.startswith('"', pos):
             literal, pos = self.parse_quoted(pos)
             pos = self.expect_close(start, self.skip_space(pos))
@@ -276,7 +448,17 @@ class _Parser:
                 raise self.error("nested braces are not supported inside {{ }}", name_start)
             if char == "'":
                 raise self.error('use double quotes: {{ "text" }}', name_start)
+            if char in "#/":
+                raise self.error(
+                    "block tags like {{#each}} are not supported; to repeat over a list write "
+                    "{{ for item in cart.items }} ... {{ end }}",
+                    name_start,
+                )
             raise self.error(f"unexpected {char!r}: expected a variable name", name_start)
+        if name in KEYWORDS:
+            raise self.error(
+                f"{name!r} is a loop word: {{{{ for item in list }}}} ... {{{{ end }}}}", name_start
+            )
         if not _NAME.fullmatch(name):
             hint = name.lower().replace("-", "_")
             suggestion = f"; use {hint}" if _NAME.fullmatch(hint) else ""
@@ -343,8 +525,33 @@ def parse_template(text: str) -> CompiledTemplate:
     if not isinstance(text, str):
         raise TypeError("a template is a string")
     parts = tuple(_Parser(text).parse())
-    names = frozenset(part.name for part in parts if isinstance(part, _Var))
-    return CompiledTemplate(source=text, variables=names, _parts=parts)
+    names: set[str] = set()
+    lists: set[str] = set()
+    _collect(parts, {}, names, lists)
+    return CompiledTemplate(
+        source=text, variables=frozenset(names), _parts=parts, lists=frozenset(lists)
+    )
+
+
+def _typed_name(name: str, scope: Mapping[str, str]) -> str:
+    """`item.name` inside `for item in cart.items` is `cart.items[].name`."""
+    head, dot, rest = name.partition(".")
+    if head in scope:
+        return f"{scope[head]}[]{dot}{rest}"
+    return name
+
+
+def _collect(
+    parts: tuple[_Part, ...], scope: Mapping[str, str], names: set[str], lists: set[str]
+) -> None:
+    for part in parts:
+        if isinstance(part, _Var):
+            names.add(_typed_name(part.name, scope))
+        elif isinstance(part, _Loop):
+            iterable = _typed_name(part.iterable, scope)
+            lists.add(iterable)
+            _collect(part.body, {**scope, part.var: iterable}, names, lists)
+            _collect(part.otherwise, scope, names, lists)
 
 
 def validate_template(template: CompiledTemplate, allowed: Collection[str]) -> list[str]:
@@ -355,9 +562,7 @@ def validate_template(template: CompiledTemplate, allowed: Collection[str]) -> l
         close = difflib.get_close_matches(name, known, n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         problems.append(f"unknown variable {name!r}{hint}")
-    for part in template._parts:
-        if not isinstance(part, _Text):
-            continue
+    for part in _texts(template._parts):
         for pattern in _FOREIGN_PLACEHOLDERS:
             for match in pattern.finditer(part.text):
                 name = match.group(1).lower()
@@ -367,3 +572,13 @@ def validate_template(template: CompiledTemplate, allowed: Collection[str]) -> l
                         f"write {{{{ {name} }}}}"
                     )
     return problems
+
+
+def _texts(parts: tuple[_Part, ...]) -> list[_Text]:
+    found: list[_Text] = []
+    for part in parts:
+        if isinstance(part, _Text):
+            found.append(part)
+        elif isinstance(part, _Loop):
+            found += _texts(part.body) + _texts(part.otherwise)
+    return found

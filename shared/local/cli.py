@@ -18,6 +18,9 @@
     engage rules load FILE           validate, store and publish rules on the running stack
     engage playbooks list            the shipped playbooks (welcome, vip, ...) and their rules
     engage playbooks load [NAME...]  validate, store and publish playbooks (all if none named)
+    engage export-audience --segment S --format csv|google|meta [--out FILE]
+                                     a segment's consenting members, hashed for ads, audited
+    engage shop-popularity ORDERS    co-purchase popularity for recommendations (policy/shop)
 
 Nothing here talks to real AWS: every client points at the moto server on 127.0.0.1.
 """
@@ -530,6 +533,9 @@ def build_parser() -> argparse.ArgumentParser:
     playbooks = sub.add_parser("playbooks", help="list or load the shipped playbooks")
     playbooks_sub = playbooks.add_subparsers(dest="playbooks_command", required=True)
     playbooks_sub.add_parser("list").set_defaults(func=cmd_playbooks_list)
+    from shared.local.cli_shop import add_parsers as add_shop_parsers
+
+    add_shop_parsers(sub)
     load_playbooks = playbooks_sub.add_parser("load")
     load_playbooks.add_argument("names", nargs="*", metavar="NAME")
     load_playbooks.set_defaults(func=cmd_playbooks_load)

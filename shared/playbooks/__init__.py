@@ -29,6 +29,7 @@ PLAYBOOK_NAMES = (
     "at-risk",
     "vip",
     "milestones",
+    "shop",
 )
 """Shipped playbooks, in the order they are told and loaded."""
 

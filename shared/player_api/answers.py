@@ -40,6 +40,8 @@ ANSWERS: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/v1/players/{player_id}/store/{item_id}/buy"): (400, 401, 403, 404, 409, 503),
     ("get", "/v1/leaderboards/{board_id}"): (400, 401, 404),
     ("get", "/v1/players/{player_id}/leaderboards/{board_id}"): (400, 401, 404),
+    ("get", "/v1/players/{player_id}/recommendations"): _PLAYER,
+    ("get", "/v1/players/{player_id}/restock"): _PLAYER,
 }
 
 

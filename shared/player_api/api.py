@@ -122,12 +122,19 @@ def create_app(services: PlayerApiServices) -> APIGatewayHttpResolver:
         )
 
     # Area routes import this module's path types, so they are imported once it is loaded.
-    from shared.player_api import routes_games, routes_leaderboards, routes_missions, routes_points
+    from shared.player_api import (
+        routes_games,
+        routes_leaderboards,
+        routes_missions,
+        routes_points,
+        routes_shop,
+    )
 
     routes_points.register(app, services)
     routes_missions.register(app, services)
     routes_games.register(app, services)
     routes_leaderboards.register(app, services)
+    routes_shop.register(app, services)
     return app
 
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from shared.player_api.leaderboards import PlayerLeaderboards
     from shared.player_api.missions import PlayerMissions
     from shared.player_api.points import PlayerPoints
+    from shared.player_api.shop import PlayerShop
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,4 @@ class PlayerApiServices:
     missions: PlayerMissions
     games: GameCommands
     leaderboards: PlayerLeaderboards
+    shop: PlayerShop

@@ -15,6 +15,7 @@ from shared.player_api.missions import PlayerMissions
 from shared.player_api.points import PlayerPoints
 from shared.player_api.services import PlayerApiServices, PlayerInbox
 from shared.player_api.settings import player_api_settings
+from shared.player_api.shop import PlayerShop
 from shared.services.config_cache import ConfigCache
 from shared.services.game_commands import GameCommands
 from shared.wiring import AwsClients
@@ -35,6 +36,7 @@ def build_player_api(
         missions=PlayerMissions(players, lambda: config.current().game, clock),
         games=GameCommands(players, GamePools(player_table, ddb), config, clock),
         leaderboards=PlayerLeaderboards(LeaderboardStore(player_table, ddb), config, clock),
+        shop=PlayerShop(players, config, clock),
     )
 
 

@@ -133,10 +133,11 @@ class DispatchService:
             return None
         subject, text, html = template.compiled()
         values = dict(effect.vars)
+        locale = effect.locale
         return Rendered(
-            subject=subject.render(values),
-            text=text.render(values),
-            html=html.render(values, html=True) if html else None,
+            subject=subject.render(values, locale=locale),
+            text=text.render(values, locale=locale),
+            html=html.render(values, html=True, locale=locale) if html else None,
         )
 
     def _publish(self, item: OutboxItem, effect: PublishEvent) -> str:

@@ -21,16 +21,19 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from events.models import (
+    CatalogDetail,
+    CatalogFanoutContinued,
     ContractError,
     CoolOffStarted,
     DepositReversed,
     EventDetail,
     SelfExcluded,
     TimerFired,
-    parse_event_json,
+    parse_contract_json,
 )
 from shared.adapters.game_pools import Claim, PoolKey, rule_budget_key
 from shared.adapters.player_store import MAX_TRANSACTION_ITEMS, Commit, PlayerStore
+from shared.adapters.publisher import PublishError
 from shared.clock import Clock
 from shared.domain.budgets import BudgetClaim
 from shared.domain.config import ConfigSnapshot
@@ -47,6 +50,7 @@ from shared.metric_names import (
     TIMERS_FIRED,
 )
 from shared.metrics import MetricsPort, RecordingMetrics
+from shared.services.catalog_fanout import CatalogFanout
 from shared.services.config_cache import ConfigCache
 from shared.services.engine_identity import EngineIdentity
 
@@ -167,8 +171,12 @@ class EngineService(EngineIdentity):
         metrics: MetricsPort | None = None,
         stopwatch: Callable[[], float] = time.perf_counter,
         pools: PoolUsagePort | None = None,
+        catalog: CatalogFanout | None = None,
     ) -> None:
         self._sleep = sleep
+        # Catalog events (price drops, restocks) fan out through this; without it they
+        # are refused to the DLQ with the reason.
+        self._catalog = catalog
         self._metrics: MetricsPort = metrics if metrics is not None else RecordingMetrics()
         self._stopwatch = stopwatch
         # Without a reader every pool is assumed unused: the claims' condition still holds
@@ -185,24 +193,31 @@ class EngineService(EngineIdentity):
     def process(self, records: Sequence[InboundRecord]) -> BatchOutcome:
         outcome = BatchOutcome()
         by_player: dict[str, dict[str, _Pending]] = defaultdict(dict)
+        catalog: list[tuple[InboundRecord, CatalogDetail | CatalogFanoutContinued]] = []
         for record in records:
             try:
-                event = parse_event_json(record.body)
+                parsed = parse_contract_json(record.body)
             except ContractError as exc:
                 self._refuse(record, exc.reason, outcome)
                 salvaged = self._rg_fallback(record, exc.reason)
                 if salvaged is None:
                     continue
-                event = salvaged
+                parsed = salvaged
+            if not isinstance(parsed, EventDetail):
+                catalog.append((record, parsed))
+                continue
+            event = parsed
             # The same event twice in one batch is applied once; both records are settled
             # (or retried) together.
             pending = by_player[event.player_id].setdefault(
                 event.event_id, _Pending(event, record.body, [])
             )
             pending.message_ids.append(record.message_id)
-        if not by_player:
+        if not by_player and not catalog:
             return outcome
         config = self._config.current()
+        for record, news in catalog:
+            self._fan_out(record, news, config, outcome)
         for player_id, pendings in by_player.items():
             try:
                 self.apply_with_identity(player_id, list(pendings.values()), config, outcome)
@@ -211,6 +226,25 @@ class EngineService(EngineIdentity):
                 for p in pendings.values():
                     outcome.failed_message_ids.update(p.message_ids)
         return outcome
+
+    def _fan_out(
+        self,
+        record: InboundRecord,
+        news: CatalogDetail | CatalogFanoutContinued,
+        config: ConfigSnapshot,
+        outcome: BatchOutcome,
+    ) -> None:
+        """One page of a catalog event's fan-out; a transient failure retries the record."""
+        if self._catalog is None:
+            self._refuse(
+                record, f"{news.detail_type}: catalog fan-out is not configured here", outcome
+            )
+            return
+        try:
+            self._catalog.handle(news, config.shop.fanout_page)
+        except (ThrottledError, PublishError) as exc:
+            self._observer.retrying(f"catalog:{news.event_id}", 1, type(exc).__name__)
+            outcome.failed_message_ids.add(record.message_id)
 
     def _rg_fallback(self, record: InboundRecord, reason: str) -> EventDetail | None:
         """A malformed responsible-gaming event is never just a quiet DLQ entry.
@@ -405,6 +439,7 @@ class EngineService(EngineIdentity):
                 boards=decision.board_entries,
                 contacts=decision.contacts,
                 duplicates=decision.duplicates,
+                interests=decision.interests,
             ),
             now=self._clock.now(),
             dedupe_for=self._dedupe_for,

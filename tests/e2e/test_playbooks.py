@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.domain.config import build_config
+from shared.domain.templates import parse_template
 from shared.local.embedded import sent_emails
 from shared.playbooks import (
     PLAYBOOK_NAMES,
@@ -454,3 +455,77 @@ def test_a_clashing_playbook_is_refused_before_anything_is_stored(stack):
     with pytest.raises(PlaybookError, match="unknown playbook"):
         load(stack, "welcome", "nope")
     assert stack.runtime.config.raw_items("rule") == []
+
+
+# --- 8. shop --------------------------------------------------------------------------------
+
+SHOP_BEANS = {"sku": "beans", "name": "Beans", "price": "24.90", "currency": "EUR"}
+
+
+def cart_left(stack, player, cart_id):
+    return event(
+        stack,
+        "shop.cart_abandoned",
+        player,
+        f"cart-{cart_id}",
+        cart_id=cart_id,
+        amount="49.80",
+        currency="EUR",
+        items=2,
+        products=[{**SHOP_BEANS, "quantity": 2}],
+    )
+
+
+def test_shop_cart_reminder_after_two_hours_unless_paid_and_price_drops_for_viewers(stack):
+    load(stack, "shop")
+    play(stack, register(stack, "p-cart", locale="uk-UA"), register(stack, "p-paid"))
+    stack.clock.set(stack.clock.now() + timedelta(minutes=5))
+    play(
+        stack,
+        cart_left(stack, "p-cart", "c-1"),
+        cart_left(stack, "p-paid", "c-2"),
+        event(stack, "shop.product_viewed", "p-paid", "view-1", product=SHOP_BEANS),
+    )
+    stack.clock.set(stack.clock.now() + timedelta(minutes=30))
+    play(
+        stack,
+        event(
+            stack,
+            "shop.purchase",
+            "p-paid",
+            "paid-c-2",
+            order_id="o-2",
+            amount="49.80",
+            currency="EUR",
+            items=2,
+        ),
+    )
+    stack.runtime.advance(timedelta(hours=2))
+    # The Ukrainian variant, read from the playbook rather than retyped here.
+    uk = {t["template_id"]: t for t in get_playbook("shop").templates if t["locale"] == "uk"}
+    reminder = uk["shop-cart-reminder"]
+    subject = parse_template(reminder["subject"]).render({"cart": {"item_count": 2}})
+    assert emails_to(stack, "p-cart") == [subject]
+    total_label = reminder["text"].split("{{ end }}")[1].split("{{")[0]
+    body = next(m["body"] for m in sent_emails(stack) if m["to"] == ["p-cart@example.org"])
+    assert f"- 2 x Beans: 49,80\u00a0€\n{total_label}49,80\u00a0€" in body
+    assert emails_to(stack, "p-paid") == []
+
+    drop = {
+        "source": "casino.example",
+        "detail-type": "shop.price_dropped",
+        "detail": {
+            "event_id": "drop-beans",
+            "occurred_at": stack.clock.now().isoformat(),
+            "product": {**SHOP_BEANS, "price": "19.90"},
+            "previous_price": "24.90",
+        },
+    }
+    play(stack, drop)
+    # p-paid viewed beans (and did not buy them: the order had no lines); p-cart carted them.
+    assert emails_to(stack, "p-paid") == ["Beans is now €19.90"]
+    drop_subject = parse_template(uk["shop-price-drop"]["subject"]).render(
+        {"product": {"name": "Beans", "price": {"amount": "19.90", "currency": "EUR"}}},
+        locale="uk-UA",
+    )
+    assert emails_to(stack, "p-cart")[-1] == drop_subject

@@ -24,7 +24,7 @@ from events.generate_schemas import (
     write_schemas,
 )
 from events.models import (
-    DETAIL_MODELS,
+    CONTRACT_MODELS,
     INTERNAL_DETAIL_SOURCES,
     Consents,
     ContractError,
@@ -34,6 +34,7 @@ from events.models import (
     PlayerRegistered,
     RoundFinished,
     SurveyAnswered,
+    parse_contract_json,
     parse_event_json,
 )
 
@@ -65,6 +66,8 @@ SCHEMA_EXPRESSIBLE = [
     "cart-items-as-string",
     "device-on-unknown-platform",
     "device-token-empty",
+    "product-link-not-https",
+    "price-drop-fanout-from-operator",
 ]
 _LOCATION = re.compile(r"^(body|envelope|detail-type|source|detail): ")
 
@@ -116,8 +119,8 @@ def _with_detail(detail_type: str, **changes: Any) -> str:
 
 @pytest.mark.parametrize("path", VALID, ids=_ids(VALID))
 def test_every_valid_sample_parses_into_the_model_of_its_detail_type(path):
-    detail = parse_event_json(path.read_text(encoding="utf-8"))
-    assert type(detail) is DETAIL_MODELS[path.stem]
+    detail = parse_contract_json(path.read_text(encoding="utf-8"))
+    assert type(detail) is CONTRACT_MODELS[path.stem]
     assert _load(path)["detail-type"] == path.stem
 
 
@@ -130,15 +133,15 @@ def test_every_valid_sample_is_a_put_events_style_envelope_with_a_realistic_sour
 
 
 def test_each_detail_type_has_exactly_one_valid_sample_and_one_schema():
-    assert _ids(VALID) == sorted(DETAIL_MODELS)
-    assert sorted(path.stem for path in SCHEMA_DIR.glob("*.json")) == sorted(DETAIL_MODELS)
+    assert _ids(VALID) == sorted(CONTRACT_MODELS)
+    assert sorted(path.stem for path in SCHEMA_DIR.glob("*.json")) == sorted(CONTRACT_MODELS)
 
 
 @pytest.mark.parametrize("path", INVALID, ids=_ids(INVALID))
 def test_every_invalid_sample_is_refused_with_its_expected_reason(path):
     sample = _load(path)
     with pytest.raises(ContractError) as caught:
-        parse_event_json(_to_json(sample["event"]))
+        parse_contract_json(_to_json(sample["event"]))
     assert sample["expect_error"] in caught.value.reason
 
 
@@ -151,7 +154,7 @@ def test_every_invalid_samples_expected_reason_names_where_the_problem_is(path):
     )
     if location.group(1) == "detail":
         field = sample["expect_error"].removeprefix("detail: ").split(":", 1)[0].split(".")[0]
-        model = DETAIL_MODELS[sample["event"]["detail-type"]]
+        model = CONTRACT_MODELS[sample["event"]["detail-type"]]
         if field == "(root)":
             # A rule over the whole detail ("give at least one field") names the fields instead.
             assert any(name in sample["expect_error"] for name in model.model_fields)
@@ -401,12 +404,12 @@ def test_generated_schema_text_is_deterministic_sorted_and_ends_with_a_newline()
         )
 
 
-@pytest.mark.parametrize("detail_type", sorted(DETAIL_MODELS))
+@pytest.mark.parametrize("detail_type", sorted(CONTRACT_MODELS))
 def test_each_schema_declares_its_dialect_id_and_title(detail_type):
     schema = build_schema(detail_type)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["$id"] == schema_id(detail_type)
-    assert schema["title"] == DETAIL_MODELS[detail_type].__name__
+    assert schema["title"] == CONTRACT_MODELS[detail_type].__name__
     Draft202012Validator.check_schema(schema)
 
 
@@ -492,7 +495,7 @@ def test_computed_fields_are_serialized_but_are_not_part_of_the_validation_schem
 
 @pytest.mark.parametrize("path", VALID, ids=_ids(VALID))
 def test_a_parsed_detail_dumped_without_computed_fields_validates_against_its_schema(path):
-    detail = parse_event_json(path.read_text(encoding="utf-8"))
+    detail = parse_contract_json(path.read_text(encoding="utf-8"))
     dumped = detail.model_dump(mode="json", exclude=set(type(detail).model_computed_fields))
     assert _validator(path.stem).is_valid(dumped)
     assert type(detail).model_validate(dumped) == detail

@@ -21,8 +21,8 @@ from shared.domain.templates import (
 NAMES = ["first_name", "points_balance", "bonus_amount", "expires_on", "vip"]
 
 
-def render(source: str, values: Mapping[str, object] | None = None, **kwargs: bool) -> str:
-    return parse_template(source).render({} if values is None else values, **kwargs)
+def render(source: str, values: Mapping[str, object] | None = None, *, html: bool = False) -> str:
+    return parse_template(source).render({} if values is None else values, html=html)
 
 
 class _Sneaky:

@@ -11,7 +11,8 @@ from datetime import datetime
 from shared.backtest.explain import explain, rules_sending
 from shared.backtest.history import History, PlayerHistory
 from shared.backtest.outcome import PlayerOutcome, Tally
-from shared.backtest.replay import RunResult, run
+from shared.backtest.parallel import run_parallel
+from shared.backtest.replay import RunResult, has_campaign_budget, run
 from shared.domain.config import ConfigSnapshot
 
 MAX_EXPLAINED = 50  # changed players explained line by line (all are listed)
@@ -52,12 +53,21 @@ class BacktestReport:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def single(self) -> bool:
+        """One run only (a simulation of the published config): no comparison to show."""
+        return self.draft is self.published
+
+    @property
+    def sides(self) -> list[Side]:
+        return [self.published] if self.single else [self.published, self.draft]
+
+    @property
     def seconds(self) -> float:
-        return self.published.seconds + self.draft.seconds
+        return sum(side.seconds for side in self.sides)
 
     @property
     def events_per_second(self) -> float:
-        steps = self.published.result.steps + self.draft.result.steps
+        steps = sum(side.result.steps for side in self.sides)
         return steps / self.seconds if self.seconds else 0.0
 
 
@@ -68,16 +78,15 @@ def replay_side(
     count_from: datetime,
     until: datetime,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> Side:
-    tally = Tally(config, count_from)
     started = time.perf_counter()
-    result = run(
-        history.players,
-        config,
-        until,
-        observer=tally,
-        progress=(lambda done, total: progress(name, done, total)) if progress else None,
-    )
+    report = (lambda done, total: progress(name, done, total)) if progress else None
+    if workers > 1 and not has_campaign_budget(config):
+        tally, result = run_parallel(history.players, config, count_from, until, workers, report)
+    else:
+        tally = Tally(count_from)
+        result = run(history.players, config, until, observer=tally, progress=report)
     return Side(name, config, tally, result, time.perf_counter() - started)
 
 
@@ -94,18 +103,20 @@ def differences(a: PlayerOutcome, b: PlayerOutcome) -> list[str]:
         out.append(f"spins granted: {a.spins} -> {b.spins}")
     for mission in sorted(set(a.missions) | set(b.missions)):
         if a.missions[mission] != b.missions[mission]:
-            out.append(f"mission {mission} completed: {a.missions[mission]} -> {b.missions[mission]}")
+            out.append(
+                f"mission {mission} completed: {a.missions[mission]} -> {b.missions[mission]}"
+            )
     if a.tier_moves != b.tier_moves:
         out.append(f"tier moves: {a.tier_moves or 'none'} -> {b.tier_moves or 'none'}")
     return out
 
 
-def _rules_behind(side: Side, outcome: PlayerOutcome, other: PlayerOutcome) -> set[str]:
+def _rules_behind(side: Side, a: PlayerOutcome, b: PlayerOutcome) -> set[str]:
+    """The rules of this side that may send a template whose count differs."""
     rules: set[str] = set()
-    for template, _ in set(outcome.sends) ^ set(other.sends) | {
-        k for k in outcome.sends if outcome.sends[k] != other.sends[k]
-    }:
-        rules.update(rules_sending(side.config, template))
+    for key in set(a.sends) | set(b.sends):
+        if a.sends[key] != b.sends[key]:
+            rules.update(rules_sending(side.config, key[0]))
     return rules
 
 
@@ -117,10 +128,15 @@ def backtest(
     until: datetime,
     progress: Progress | None = None,
     explain_limit: int = MAX_EXPLAINED,
+    workers: int = 1,
 ) -> BacktestReport:
-    """Replay `history` under both configs; count what happened in [count_from, until)."""
-    a = replay_side("published", history, published, count_from, until, progress)
-    b = replay_side("draft", history, draft, count_from, until, progress)
+    """Replay `history` under both configs; count what happened in [count_from, until).
+
+    `workers` > 1 replays players in that many processes, unless a config has a campaign
+    budget: players then share a pool and are replayed together in one (said in `notes`).
+    """
+    a = replay_side("published", history, published, count_from, until, progress, workers)
+    b = replay_side("draft", history, draft, count_from, until, progress, workers)
     by_id: dict[str, PlayerHistory] = {p.player_id: p for p in history.players}
     index_a = {p.player_id: p for p in a.result.players}
     index_b = {p.player_id: p for p in b.result.players}
@@ -154,7 +170,14 @@ def backtest(
             lines = [str(ln) for ln in told.lines if ln.at >= count_from]
             entry.explanation.append(f"{side.name}:")
             entry.explanation += [f"  {line}" for line in lines] or ["  (nothing from these rules)"]
+    notes = []
+    if workers > 1 and (has_campaign_budget(published) or has_campaign_budget(draft)):
+        notes.append(
+            "a campaign budget is shared by all players: replayed in one process, not "
+            f"{workers}, so the pool runs out when it would have"
+        )
     return BacktestReport(
+        notes=notes,
         count_from=count_from,
         until=until,
         players=len(history.players),
@@ -162,6 +185,29 @@ def backtest(
         published=a,
         draft=b,
         changed=changed,
+        unreplayable=len(history.unreplayable),
+        regenerated=dict(history.regenerated),
+    )
+
+
+def single_run(
+    history: History,
+    config: ConfigSnapshot,
+    count_from: datetime,
+    until: datetime,
+    progress: Progress | None = None,
+    workers: int = 1,
+) -> BacktestReport:
+    """One config over a history (a simulation without a draft): both sides are that run."""
+    side = replay_side("published", history, config, count_from, until, progress, workers)
+    return BacktestReport(
+        count_from=count_from,
+        until=until,
+        players=len(history.players),
+        events=history.event_count,
+        published=side,
+        draft=side,
+        changed=[],
         unreplayable=len(history.unreplayable),
         regenerated=dict(history.regenerated),
     )

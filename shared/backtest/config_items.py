@@ -29,7 +29,8 @@ class DraftError(ValueError):
 
 def _template_key(item: Mapping[str, Any]) -> str:
     return "/".join(
-        str(item.get(k) or d) for k, d in (("template_id", "?"), ("channel", "email"), ("locale", "en"))
+        str(item.get(k) or d)
+        for k, d in (("template_id", "?"), ("channel", "email"), ("locale", "en"))
     )
 
 
@@ -90,7 +91,9 @@ def parse_items(data: Any, where: str = "config") -> ConfigItems:
     if isinstance(data, list):
         data = {"rules": data}
     if not isinstance(data, Mapping):
-        raise DraftError(f"{where}: expected a JSON object with {list(SECTIONS)} or an array of rules")
+        raise DraftError(
+            f"{where}: expected a JSON object with {list(SECTIONS)} or an array of rules"
+        )
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
         raise DraftError(f"{where}: unknown section(s) {unknown}; allowed: {list(SECTIONS)}")

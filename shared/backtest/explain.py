@@ -62,8 +62,10 @@ class TraceRecorder:
         for sent in sends:
             self.sends.append(sent)
             what = f"{sent.effect.channel} {sent.effect.template}"
-            text = f"dispatch: {what} sent" if sent.status == "done" else (
-                f"dispatch: {what} {sent.status} at send time ({sent.reason})"
+            text = (
+                f"dispatch: {what} sent"
+                if sent.status == "done"
+                else (f"dispatch: {what} {sent.status} at send time ({sent.reason})")
             )
             self.lines.append(Line(now, event.event_id, event.detail_type, sent.item.rule_id, text))
         self._why_not(event, now, before, decision)
@@ -160,8 +162,10 @@ def explain(
     """Replay one player and keep the lines that say why `template` (or `rules`) went or not."""
     if history is None or not history.events:
         return Explanation(player_id, template, [], [], [], {}, known=False)
-    watched = list(rules) if rules is not None else (
-        rules_sending(config, template) if template else sorted(all_rules(config))
+    watched = (
+        list(rules)
+        if rules is not None
+        else (rules_sending(config, template) if template else sorted(all_rules(config)))
     )
     recorder = TraceRecorder(config, frozenset(watched))
     rerun_player(history, config, until, step_numbers, pools or PoolLedger(), recorder)

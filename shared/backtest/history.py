@@ -109,7 +109,11 @@ def parse_row(
         raise ContractError(f"detail: not JSON ({exc})") from exc
     if not isinstance(detail, dict):
         raise ContractError("detail: not a JSON object")
-    envelope = {"source": source, "detail-type": detail_type, "detail": restore_placeholders(detail)}
+    envelope = {
+        "source": source,
+        "detail-type": detail_type,
+        "detail": restore_placeholders(detail),
+    }
     return parse_event(envelope)
 
 

@@ -16,10 +16,17 @@ from events.models import EventDetail, MissionCompleted, TierChanged
 from shared.backtest.replay import Dispatched
 from shared.domain.config import ConfigSnapshot
 from shared.domain.decide import Decision
+from shared.domain.engagement import LIFECYCLE_RULE
+from shared.domain.game_rewards import STORE_RULE, WHEEL_RULE
 from shared.domain.lake import reason_code
+from shared.domain.points import POINTS_RULE
 from shared.domain.state import PlayerState, PublishEvent
+from shared.domain.tiers import TIER_RULE
 
-PLATFORM_RULES = frozenset({"engine", "rg", "lifecycle", "wheel", "store"})
+# Rule ids the platform's own bookkeeping writes under (not a marketer's campaign).
+PLATFORM_RULES = frozenset(
+    {"engine", "rg", LIFECYCLE_RULE, WHEEL_RULE, STORE_RULE, TIER_RULE, POINTS_RULE}
+)
 
 
 @dataclass
@@ -48,7 +55,6 @@ class PlayerOutcome:
 class Tally:
     """A run's figures. Implements StepObserver."""
 
-    config: ConfigSnapshot
     count_from: datetime
     players_seen: set[str] = field(default_factory=set)
     targeted: set[str] = field(default_factory=set)
@@ -63,7 +69,6 @@ class Tally:
     deferrals: int = 0
     points_by_rule: Counter[str] = field(default_factory=Counter)
     spins_by_rule: Counter[str] = field(default_factory=Counter)
-    money_by_rule: Counter[str] = field(default_factory=Counter)
     points_per_day: Counter[date] = field(default_factory=Counter)
     spins_per_day: Counter[date] = field(default_factory=Counter)
     budget_exhausted: dict[str, datetime] = field(default_factory=dict)
@@ -94,10 +99,10 @@ class Tally:
         mine = self.outcome(player_id)
         mine.tier = decision.state.tier.tier
         day = now.date()
-        rules_acting = {
-            x.rule_id for x in (*decision.ledger, *decision.outbox) if x.rule_id not in PLATFORM_RULES
-        } | {a.rule_id for a in decision.audit if a.rule_id and a.rule_id not in PLATFORM_RULES}
-        if rules_acting:
+        acting = [line.rule_id for line in decision.ledger]
+        acting += [item.rule_id for item in decision.outbox]
+        acting += [entry.rule_id or "engine" for entry in decision.audit]
+        if any(rule_id not in PLATFORM_RULES for rule_id in acting):
             self.targeted.add(player_id)
         for line in decision.ledger:
             if line.kind == "earn":
@@ -144,7 +149,9 @@ class Tally:
             self.sends_per_day[(day, channel)] += 1
             mine.sends[(template, channel)] += 1
 
-    def _spins(self, before: PlayerState, decision: Decision, mine: PlayerOutcome, day: date) -> None:
+    def _spins(
+        self, before: PlayerState, decision: Decision, mine: PlayerOutcome, day: date
+    ) -> None:
         after = decision.state.rewards.spins
         if not after:
             return
@@ -157,13 +164,32 @@ class Tally:
                 self.spins_per_day[day] += 1
                 mine.spins += 1
 
-    def money_cost(self) -> dict[str, int]:
+    def money_cost(self, config: ConfigSnapshot) -> dict[str, int]:
         """Bonus money (cents) of the rules whose budget is counted in money."""
         from shared.backtest.replay import all_rules
 
         out: dict[str, int] = {}
-        for rule_id, rule in all_rules(self.config).items():
+        for rule_id, rule in all_rules(config).items():
             budget = rule.rule.budget
             if budget is not None and budget.unit == "money":
-                out[rule_id] = budget.cost(self.points_by_rule[rule_id], self.spins_by_rule[rule_id])
+                out[rule_id] = budget.cost(
+                    self.points_by_rule[rule_id], self.spins_by_rule[rule_id]
+                )
         return out
+
+    def merge(self, other: Tally) -> None:
+        """Add another part of the same run (players replayed in another process)."""
+        for name, value in vars(other).items():
+            mine = getattr(self, name)
+            if isinstance(mine, set):
+                mine |= value
+            elif isinstance(mine, Counter):
+                mine.update(value)
+            elif name == "budget_exhausted":
+                for rule_id, at in value.items():
+                    if rule_id not in mine or at < mine[rule_id]:
+                        mine[rule_id] = at
+            elif name == "per_player":
+                mine.update(value)
+            elif isinstance(mine, int):
+                setattr(self, name, mine + value)

@@ -126,7 +126,7 @@ class PlayerReplay:
 
     def _live_timer(self) -> tuple[datetime, str, int] | None:
         while self._timers:
-            at, name, generation = self._timers[0]
+            _, name, generation = self._timers[0]
             armed = self._armed.get(name)
             if armed is not None and armed.generation == generation:
                 return self._timers[0]

@@ -58,7 +58,9 @@ STAKES = {"slots": (0.5, 1, 2), "table": (1, 2, 5), "sports": (2, 5)}
 DEPOSITS = ((10, 0.30), (20, 0.25), (50, 0.22), (100, 0.13), (250, 0.07), (500, 0.03))
 
 
-def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...] | tuple[tuple[int, float], ...]) -> object:
+def _pick(
+    rng: random.Random, weighted: tuple[tuple[str, float], ...] | tuple[tuple[int, float], ...]
+) -> object:
     return rng.choices([v for v, _ in weighted], [w for _, w in weighted])[0]
 
 
@@ -191,11 +193,15 @@ def synthetic_history(
     if profile not in PROFILES:
         raise ValueError(f"profile: {profile!r} is not one of {list(PROFILES)}")
     begin = start or datetime(2026, 10, 1, tzinfo=UTC)
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - a reproducible simulation, not crypto
     out: list[PlayerHistory] = []
     for i in range(players):
         events = player_events(i, begin, days, profile, rng)
-        out.append(PlayerHistory(events[0].player_id, sorted(events, key=lambda e: (e.occurred_at, e.event_id))))
+        out.append(
+            PlayerHistory(
+                events[0].player_id, sorted(events, key=lambda e: (e.occurred_at, e.event_id))
+            )
+        )
         if progress is not None and (i + 1) % 1000 == 0:
             progress(i + 1, players)
     return History(players=out)

@@ -17,6 +17,9 @@
     engage rules load FILE           validate, store and publish rules on the running stack
     engage playbooks list            the shipped playbooks (welcome, vip, ...) and their rules
     engage playbooks load [NAME...]  validate, store and publish playbooks (all if none named)
+    engage backtest --config DRAFT   replay the lake under the published config and a draft
+    engage simulate --players N      the same engine over a synthetic population
+    engage explain --player P        why did (or didn't) a player get a message
 
 Nothing here talks to real AWS: every client points at the moto server on 127.0.0.1.
 """
@@ -521,6 +524,9 @@ def build_parser() -> argparse.ArgumentParser:
     load_playbooks = playbooks_sub.add_parser("load")
     load_playbooks.add_argument("names", nargs="*", metavar="NAME")
     load_playbooks.set_defaults(func=cmd_playbooks_load)
+    from shared.local.cli_backtest import add_parsers as add_backtest_parsers
+
+    add_backtest_parsers(sub)
     return parser
 
 

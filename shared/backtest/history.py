@@ -96,6 +96,10 @@ def restore_placeholders(detail: dict[str, Any]) -> dict[str, Any]:
     for name in _DROPPED_WHEN_REDACTED:
         if out.get(name) == REDACTED:
             del out[name]
+    consents = out.get("consents")
+    if isinstance(consents, dict):
+        # Lake files written before consent flags were kept: unknown means no consent.
+        out["consents"] = {k: v for k, v in consents.items() if v != REDACTED}
     return out
 
 

@@ -5,7 +5,7 @@ backtest never writes a table, sends, or arms a schedule."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -27,12 +27,14 @@ DAYS = 4
 OPERATOR = "casino.example"
 
 
-def envelope(detail_type: str, player: str, event_id: str, at: datetime, **detail: Any) -> dict:
+def envelope(
+    detail_type: str, player: str, event_id: str, at: datetime, **detail: Any
+) -> dict[str, Any]:
     body = {"player_id": player, "event_id": event_id, "occurred_at": at.isoformat(), **detail}
     return {"source": OPERATOR, "detail-type": detail_type, "detail": body}
 
 
-def registered(player: str, at: datetime, zone: str, **consents: bool) -> dict:
+def registered(player: str, at: datetime, zone: str, **consents: bool) -> dict[str, Any]:
     return envelope(
         "player.registered",
         player,
@@ -48,7 +50,7 @@ def registered(player: str, at: datetime, zone: str, **consents: bool) -> dict:
     )
 
 
-def deposit(player: str, n: int, at: datetime, amount: str, ok: bool = True) -> dict:
+def deposit(player: str, n: int, at: datetime, amount: str, ok: bool = True) -> dict[str, Any]:
     kind = "wallet.deposit_succeeded" if ok else "wallet.deposit_failed"
     return envelope(
         kind,
@@ -61,7 +63,7 @@ def deposit(player: str, n: int, at: datetime, amount: str, ok: bool = True) -> 
     )
 
 
-def rounds(player: str, day: int, at: datetime, outcomes: str) -> list[dict]:
+def rounds(player: str, day: int, at: datetime, outcomes: str) -> list[dict[str, Any]]:
     out = []
     for k, outcome in enumerate(outcomes):
         payout = {"L": "0", "W": "10", "P": "2"}[outcome]
@@ -82,7 +84,7 @@ def rounds(player: str, day: int, at: datetime, outcomes: str) -> list[dict]:
     return out
 
 
-def story() -> list[dict]:
+def story() -> list[dict[str, Any]]:
     """Five players over four days, small enough to record in seconds: a nudge timer armed
     for all, cancelled by deposits and fired for Eve; a tier upgrade and its celebration (a
     derived event) on email, push and inbox, the push held through Kyiv's quiet hours; an
@@ -199,7 +201,15 @@ class Collect:
     ledger: dict[str, set[tuple[Any, ...]]] = field(default_factory=dict)
     sends: dict[str, set[tuple[Any, ...]]] = field(default_factory=dict)
 
-    def step(self, player_id, event, now, before, decision, sends: list[Dispatched]) -> None:
+    def step(
+        self,
+        player_id: str,
+        event: Any,
+        now: Any,
+        before: Any,
+        decision: Any,
+        sends: Sequence[Dispatched],
+    ) -> None:
         self.ledger.setdefault(player_id, set()).update(ledger_key(x) for x in decision.ledger)
         self.sends.setdefault(player_id, set()).update(
             (s.item.outbox_id, s.effect.channel, s.effect.template, s.status) for s in sends

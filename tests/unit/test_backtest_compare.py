@@ -125,7 +125,7 @@ def test_a_draft_file_that_is_not_json_is_refused_with_its_name(tmp_path):
     path = tmp_path / "draft.json"
     path.write_text("{not json")
 
-    with pytest.raises(DraftError, match="draft.json: not valid JSON"):
+    with pytest.raises(DraftError, match=r"draft\.json: not valid JSON"):
         load_items(path)
 
 

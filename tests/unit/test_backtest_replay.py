@@ -101,7 +101,7 @@ def test_a_derived_event_comes_back_to_the_player_and_its_rule_acts_on_it():
     assert tally.sends_by_rule["celebrate"] == 1
 
 
-def _budgeted(campaign: int) -> dict:
+def _budgeted(campaign: int) -> dict[str, object]:
     return {
         "rule_id": "deposit-bonus",
         "on": ["wallet.deposit_succeeded"],

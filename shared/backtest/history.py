@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from events.models import ContractError, EventDetail, parse_event
+from events.models import DETAIL_MODELS, ContractError, EventDetail, parse_event
 from shared.domain.decision import order_events
 from shared.domain.lake import REDACTED
 
@@ -113,6 +113,11 @@ def parse_row(
         raise ContractError(f"detail: not JSON ({exc})") from exc
     if not isinstance(detail, dict):
         raise ContractError("detail: not a JSON object")
+    model = DETAIL_MODELS.get(detail_type)
+    if model is not None:
+        # Derived fields (a round's `outcome`) are in a dumped detail but are not inputs.
+        for name in model.model_computed_fields:
+            detail.pop(name, None)
     envelope = {
         "source": source,
         "detail-type": detail_type,

@@ -206,7 +206,9 @@ class PlayerReplay:
         model = DETAIL_MODELS.get(effect.detail_type)
         if model is None or effect.detail.get("player_id") != self.player_id:
             return  # not an event the engine queue takes back for this player
-        self._derived.append((model.model_validate(effect.detail), now))
+        computed = model.model_computed_fields
+        detail = {k: v for k, v in effect.detail.items() if k not in computed}
+        self._derived.append((model.model_validate(detail), now))
 
 
 @dataclass

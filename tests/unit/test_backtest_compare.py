@@ -14,7 +14,7 @@ from shared.backtest.history import History, parse_row, restore_placeholders
 from shared.backtest.render import as_json, text_lines, write_html
 from shared.backtest.simulate import synthetic_history
 from shared.domain.lake import event_row
-from tests.builders import NUDGE_RULES, T0, at, deposit, registered, template
+from tests.builders import NUDGE_RULES, T0, at, deposit, registered, round_, template
 
 UNTIL = T0 + timedelta(days=7)
 ITEMS = ConfigItems(
@@ -199,3 +199,15 @@ def test_two_workers_give_the_same_figures_as_one():
 
     assert as_json(two)["published"] | {"seconds": 0} == as_json(one)["published"] | {"seconds": 0}
     assert [c.player_id for c in two.changed] == [c.player_id for c in one.changed]
+
+
+def test_a_round_dumped_with_its_derived_outcome_reads_back_as_the_round():
+    original = round_(at(hours=1), stake="2", payout="0")
+    detail = original.model_dump(mode="json")
+    assert detail["outcome"] == "loss"
+
+    event = parse_row(
+        "p-1", original.event_id, "game.round_finished", "casino.example", json.dumps(detail)
+    )
+
+    assert event == original

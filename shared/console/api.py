@@ -28,7 +28,7 @@ API_PREFIX = "/api/"
 OPENAPI_PATH = "/api/openapi.json"
 ADMIN_PREFIX = "/api/admin/"
 # POSTs that only compute an answer (they write nothing), open to viewers.
-READ_ONLY_POSTS = frozenset({"/api/dry-run"})
+READ_ONLY_POSTS = frozenset({"/api/dry-run", "/api/backtest"})
 
 
 def _error(status: int, code: str, message: str, errors: list[FieldError]) -> Response[str]:
@@ -290,6 +290,11 @@ def create_app(services: ConsoleServices) -> APIGatewayHttpResolver:
             """Campaign and player KPIs from the event lake."""
             reader()
             return reports()
+
+    if services.backtests is not None:
+        from shared.console.backtest_routes import register_backtest
+
+        register_backtest(app, services.backtests, reader)
 
     @app.get("/api/players/<player_id>")
     def player(player_id: str) -> dict[str, Any]:

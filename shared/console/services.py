@@ -61,3 +61,6 @@ class ConsoleServices:
     users: CognitoUsers | None = None
     # The Reports tab's figures (JSON); None where no event lake is wired (see docs/reports.md).
     reports: Callable[[], dict[str, Any]] | None = None
+    # Backtest a draft over the event lake (JSON summary); None where no lake is wired
+    # (docs/backtest.md: in AWS the Step Functions backtest runs it at scale).
+    backtests: Callable[[Mapping[str, Any], str | None, str | None], dict[str, Any]] | None = None

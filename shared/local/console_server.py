@@ -94,7 +94,10 @@ def start_local_console(runtime: LocalRuntime, port: int = 0) -> ConsoleServer:
         user_pool_id=provision_console_users(runtime.clients),
     )
     if runtime.lake is not None:
+        from shared.local.console_backtest import local_backtest
+
         services.reports = partial(local_report, runtime)
+        services.backtests = partial(local_backtest, runtime)
     return ConsoleServer(services, port).start()
 
 

@@ -137,9 +137,8 @@ def read_lake(
     from shared.adapters.lake_files import LocalLake
 
     lake = LocalLake(root)
-    history = History()
     if not any(lake.root.glob("type=events/dt=*/*.parquet")):
-        return history
+        return History()
     where = ["dt <= ?"]
     params: list[Any] = [until.isoformat()]
     if since is not None:
@@ -156,13 +155,24 @@ def read_lake(
     )
     with lake.connect() as db:
         rows = db.execute(query, params).fetchall()
+    return history_from_rows(rows)
+
+
+def history_from_rows(rows: Iterable[tuple[Any, ...]]) -> History:
+    """Lake `events` rows (player_id, event_id, detail_type, source, detail), grouped by
+    player in order -> the history to replay (derived rows dropped, bad rows reported)."""
+    history = History()
     regenerated: dict[str, int] = defaultdict(int)
-    for player_id, group in _by_player(rows):
+    for player_id, group in _by_player(list(rows)):
         events: list[EventDetail] = []
+        seen: set[str] = set()
         for _, event_id, detail_type, source, detail_text in group:
             if detail_type in DERIVED_TYPES:
                 regenerated[detail_type] += 1
                 continue
+            if event_id in seen:
+                continue  # delivered twice, applied once
+            seen.add(event_id)
             try:
                 events.append(parse_row(player_id, event_id, detail_type, source, detail_text))
             except ContractError as exc:

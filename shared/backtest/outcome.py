@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from events.models import EventDetail, MissionCompleted, TierChanged
 from shared.backtest.replay import Dispatched
@@ -193,3 +194,67 @@ class Tally:
                 mine.update(value)
             elif isinstance(mine, int):
                 setattr(self, name, mine + value)
+
+
+_SETS = ("players_seen", "targeted", "queued", "reached")
+_COUNTERS = (
+    "sends_by_channel",
+    "sends_by_template",
+    "sends_by_rule",
+    "sends_per_day",
+    "suppressions",
+    "points_by_rule",
+    "spins_by_rule",
+    "points_per_day",
+    "spins_per_day",
+    "missions",
+    "tier_moves",
+)
+
+
+def _key_text(key: object) -> str:
+    if isinstance(key, tuple):
+        return "|".join(str(k) for k in key)
+    return str(key)
+
+
+def tally_to_json(tally: Tally) -> dict[str, object]:
+    """A tally's figures as plain JSON (per-player outcomes left out): what a shard of an
+    AWS backtest hands to the reduce step, which adds the shards up with `Tally.merge`."""
+    out: dict[str, object] = {"count_from": tally.count_from.isoformat()}
+    for name in _SETS:
+        out[name] = sorted(getattr(tally, name))
+    for name in _COUNTERS:
+        out[name] = {_key_text(k): n for k, n in getattr(tally, name).items()}
+    out["budget_exhausted"] = {k: v.isoformat() for k, v in tally.budget_exhausted.items()}
+    out.update(held_out=tally.held_out, deferrals=tally.deferrals, events=tally.events)
+    return out
+
+
+def tally_from_json(data: dict[str, Any]) -> Tally:
+    tally = Tally(datetime.fromisoformat(data["count_from"]))
+    for name in _SETS:
+        getattr(tally, name).update(data.get(name, []))
+    for name in _COUNTERS:
+        counter: Counter[Any] = getattr(tally, name)
+        for text, n in data.get(name, {}).items():
+            counter[_parse_key(name, text)] += n
+    tally.budget_exhausted = {
+        k: datetime.fromisoformat(v) for k, v in data.get("budget_exhausted", {}).items()
+    }
+    tally.held_out = int(data.get("held_out", 0))
+    tally.deferrals = int(data.get("deferrals", 0))
+    tally.events = int(data.get("events", 0))
+    return tally
+
+
+def _parse_key(name: str, text: str) -> object:
+    if name == "sends_by_template":
+        template, channel = text.split("|", 1)
+        return (template, channel)
+    if name == "sends_per_day":
+        day, channel = text.split("|", 1)
+        return (date.fromisoformat(day), channel)
+    if name in ("points_per_day", "spins_per_day"):
+        return date.fromisoformat(text)
+    return text

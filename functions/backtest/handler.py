@@ -30,7 +30,7 @@ logger = Logger(service="engage-backtest")
 
 
 class BacktestSettings(BaseModel):
-    """The function's environment, validated once per cold start (no silent defaults)."""
+    """The function's environment (no silent defaults), validated at each invocation."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 

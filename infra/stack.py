@@ -8,6 +8,7 @@ from aws_cdk import CfnOutput, Duration, Stack
 from constructs import Construct
 
 from infra.config import StackConfig
+from infra.constructs.backtest import Backtest
 from infra.constructs.bus import EngageBus
 from infra.constructs.compliance import Compliance
 from infra.constructs.console import Console
@@ -75,6 +76,10 @@ class EngageStack(Stack):
         )
         # The event lake (issue 13): S3 + Glue + Athena, written by Firehose.
         self.lake = Lake(self, "Lake", config=config, bus=self.bus, tables=self.tables)
+        # Backtests at scale (issue 14): Athena shards, a Distributed Map, a reduce.
+        self.backtest = Backtest(
+            self, "Backtest", config=config, lake=self.lake, tables=self.tables
+        )
         self.observability = Observability(
             self,
             "Observability",
@@ -97,6 +102,7 @@ class EngageStack(Stack):
                 ("LeaderboardSettle", self.leaderboards.settle.function),
                 ("LakeTransform", self.lake.transform.function),
                 ("LakeWriter", self.lake.writer.function),
+                ("Backtest", self.backtest.function.function),
             ],
             dead_letter_queues=[
                 (
@@ -203,6 +209,10 @@ class EngageStack(Stack):
             "FeedbackDeadLetterQueueUrl": (
                 self.feedback.dead_letter_queue.queue_url,
                 "SES feedback that could not be applied",
+            ),
+            "BacktestStateMachineArn": (
+                self.backtest.state_machine.state_machine_arn,
+                "Start an execution with {from, to, draft} to backtest a draft at scale",
             ),
             "SesConfigurationSetName": (
                 self.email.configuration_set_name,

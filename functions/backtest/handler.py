@@ -2,7 +2,8 @@
 
 Wiring only: read the published config (the items the current publication made live) from
 the config table, then `shared.backtest.shards`. Input, from the state machine:
-`{"step": "shard", "run", "shard", "from", "to", "draft"}` or
+`{"step": "check", "run", "from", "to", "draft"}` (first: refuses a bad request before
+Athena runs), `{"step": "shard", "run", "shard", "from", "to", "draft"}` or
 `{"step": "reduce", "run", "from", "to", "draft"}` (days are UTC `YYYY-MM-DD`; `draft` a
 draft document, docs/backtest.md). Nothing is written but the run's files under
 `backtests/<run>/` in the lake bucket.
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.adapters.backtest_files import S3BacktestFiles
 from shared.adapters.config_store import ConfigStore
 from shared.backtest.config_items import ConfigItems
-from shared.backtest.shards import reduce_shards, run_shard
+from shared.backtest.shards import check_request, reduce_shards, run_shard
 from shared.domain.game_config import GAME_KINDS
 from shared.services.config_cache import published_items
 
@@ -43,7 +44,7 @@ class BacktestStep(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    step: Literal["shard", "reduce"]
+    step: Literal["check", "shard", "reduce"]
     run: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,80}$")]
     shard: Annotated[int, Field(ge=0, le=100_000)] | None = None
     date_from: date = Field(alias="from")
@@ -69,6 +70,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     files = S3BacktestFiles(settings.lake_bucket, boto3.client("s3"))
     published = _published(ConfigStore(settings.config_table, boto3.client("dynamodb")))
     logger.info("backtest step", extra={"step": step.step, "run": step.run, "shard": step.shard})
+    if step.step == "check":
+        return check_request(published, step.draft, step.date_from, step.date_to)
     if step.step == "shard":
         if step.shard is None:
             raise ValueError("shard: required for the shard step")

@@ -57,6 +57,21 @@ def _configs(published: ConfigItems, draft: Mapping[str, Any]) -> tuple[Any, Any
     return published.build(1), published.overlay(parse_items(draft, where="draft")).build(2)
 
 
+def check_request(
+    published: ConfigItems, draft: Mapping[str, Any], first: date, last: date
+) -> dict[str, Any]:
+    """The request, checked: dates in order and a draft that compiles with nothing skipped.
+    Its answer (parsed dates written back) is what the state machine uses from then on."""
+    if last < first:
+        raise ValueError(f"to: {last} is before from: {first}")
+    pub, new = _configs(published, draft)
+    known = {str(p) for p in pub.problems}
+    problems = [str(p) for p in new.problems if str(p) not in known]
+    if problems:
+        raise ValueError("draft: items that would be skipped: " + "; ".join(problems))
+    return {"from": first.isoformat(), "to": last.isoformat(), "draft": dict(draft)}
+
+
 def run_shard(
     files: BacktestFiles,
     published: ConfigItems,

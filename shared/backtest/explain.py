@@ -9,9 +9,10 @@ event and the player's profile as the event found it — the same document a dry
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from events.models import EventDetail
 from shared.backtest.history import PlayerHistory
@@ -176,3 +177,62 @@ def explain(
     else:
         lines, got = recorder.lines, recorder.sends
     return Explanation(player_id, template, watched, got, lines, recorder.not_fired, known=True)
+
+
+def explain_from_lake(
+    root: Any,
+    player_id: str,
+    config: ConfigSnapshot,
+    last: date,
+    template: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Explanation:
+    """Explain one player over the lake's history up to `last` (a UTC day, inclusive).
+
+    With a campaign budget the pool is shared: everyone is replayed first (without traces)
+    so the player sees each pool as it stood; otherwise only the player's events are read.
+    """
+    from shared.backtest.history import day_bounds, lake_days, read_lake
+    from shared.backtest.replay import has_campaign_budget, run
+
+    span = lake_days(root)
+    first = span[0] if span else last
+    until = day_bounds(first, last)[1]
+    if has_campaign_budget(config):
+        everyone = read_lake(root, until=last)
+        result = run(everyone.players, config, until, progress=progress)
+        mine = next((p for p in result.players if p.player_id == player_id), None)
+        history = next((p for p in everyone.players if p.player_id == player_id), None)
+        return explain(
+            history,
+            player_id,
+            config,
+            until,
+            template=template,
+            step_numbers=mine.step_numbers if mine else (),
+            pools=result.pools,
+        )
+    found = read_lake(root, until=last, players=[player_id])
+    history = found.players[0] if found.players else None
+    return explain(history, player_id, config, until, template=template)
+
+
+def explanation_json(told: Explanation) -> dict[str, Any]:
+    """An explanation for the console (plain JSON types)."""
+    return {
+        "player_id": told.player_id,
+        "template": told.template,
+        "known": told.known,
+        "rules": told.rules,
+        "got": [
+            {
+                "channel": s.effect.channel,
+                "template": s.effect.template,
+                "status": s.status,
+                "reason": s.reason,
+                "at": s.at.isoformat(),
+            }
+            for s in told.got
+        ],
+        "lines": [str(line) for line in told.lines],
+    }

@@ -291,10 +291,10 @@ def create_app(services: ConsoleServices) -> APIGatewayHttpResolver:
             reader()
             return reports()
 
-    if services.backtests is not None:
+    if services.backtests is not None or services.explains is not None:
         from shared.console.backtest_routes import register_backtest
 
-        register_backtest(app, services.backtests, reader)
+        register_backtest(app, services.backtests, services.explains, reader)
 
     @app.get("/api/players/<player_id>")
     def player(player_id: str) -> dict[str, Any]:

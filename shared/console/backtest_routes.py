@@ -1,6 +1,7 @@
-"""`POST /api/backtest`: the draft being edited, replayed over the event lake (writes nothing).
+"""`POST /api/backtest`: the draft being edited, replayed over the event lake (writes nothing);
+`GET /api/players/<id>/explain?template=T`: why the player did (or didn't) get it.
 
-Registered only where a backtest service is wired (the local runtime's lake). Body: `{"rule":
+Registered only where the services are wired (the local runtime's lake). Body: `{"rule":
 {...}}` (the rule in the editor) or `{"config": {...}}` (a draft document, docs/backtest.md),
 with optional `from` / `to` UTC days. The answer is the backtest's JSON summary.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
@@ -16,6 +18,7 @@ from shared.console.errors import FieldError, Invalid
 from shared.console.roles import Identity
 
 Backtests = Callable[[Mapping[str, Any], str | None, str | None], dict[str, Any]]
+Explains = Callable[[str, str | None], dict[str, Any]]
 
 
 def draft_document(body: Any) -> dict[str, Any]:
@@ -45,12 +48,26 @@ def _day(body: Mapping[str, Any], name: str) -> str | None:
 
 
 def register_backtest(
-    app: APIGatewayHttpResolver, backtests: Backtests, reader: Callable[[], Identity]
+    app: APIGatewayHttpResolver,
+    backtests: Backtests | None,
+    explains: Explains | None,
+    reader: Callable[[], Identity],
 ) -> None:
-    @app.post("/api/backtest")
-    def handle_backtest() -> dict[str, Any]:
-        """Replay the lake under the published config and the draft; the difference."""
-        reader()
-        body = app.current_event.json_body
-        document = draft_document(body)
-        return backtests(document, _day(body, "from"), _day(body, "to"))
+    if backtests is not None:
+
+        @app.post("/api/backtest")
+        def handle_backtest() -> dict[str, Any]:
+            """Replay the lake under the published config and the draft; the difference."""
+            reader()
+            body = app.current_event.json_body
+            document = draft_document(body)
+            return backtests(document, _day(body, "from"), _day(body, "to"))
+
+    if explains is not None:
+
+        @app.get("/api/players/<player_id>/explain")
+        def explain_player(player_id: str) -> dict[str, Any]:
+            """The replay's trace for one player (and one template, if given)."""
+            reader()
+            template = app.current_event.get_query_string_value("template") or None
+            return explains(unquote(player_id), template)

@@ -64,3 +64,5 @@ class ConsoleServices:
     # Backtest a draft over the event lake (JSON summary); None where no lake is wired
     # (docs/backtest.md: in AWS the Step Functions backtest runs it at scale).
     backtests: Callable[[Mapping[str, Any], str | None, str | None], dict[str, Any]] | None = None
+    # "Why did (or didn't) this player get that message?" from a replay of the lake.
+    explains: Callable[[str, str | None], dict[str, Any]] | None = None

@@ -166,46 +166,30 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from shared.backtest.config_items import DraftError
-    from shared.backtest.explain import explain
-    from shared.backtest.history import day_bounds, lake_days, read_lake
-    from shared.backtest.replay import has_campaign_budget, run
+    from shared.backtest.explain import explain_from_lake
+    from shared.backtest.history import day_bounds, lake_days
 
     span = lake_days(args.lake)
     if span is None:
         return _fail(f"no lake events under {args.lake} (run `engage demo` or `engage up` first)")
     try:
         last = _day(args.date_to, "--to") if args.date_to else span[1]
+        shown_from = _day(args.date_from, "--from") if args.date_from else None
         published, draft = _configs(args)
     except (ValueError, DraftError) as exc:
         return _fail(str(exc))
-    config = (draft or published).build(1)
-    _, until = day_bounds(span[0], last)
-    count_from = day_bounds(_day(args.date_from, "--from"), last)[0] if args.date_from else None
-    step_numbers: list[int] = []
-    pools = None
-    if has_campaign_budget(config):
-        # The pool is shared: replay everyone so the player sees it as it stood.
-        everyone = read_lake(args.lake, until=last)
-        bar = ProgressBar()
-        result = run(everyone.players, config, until, progress=lambda d, t: bar("replay", d, t))
-        pools = result.pools
-        mine = next((p for p in result.players if p.player_id == args.player), None)
-        step_numbers = mine.step_numbers if mine else []
-        history = next((p for p in everyone.players if p.player_id == args.player), None)
-    else:
-        found = read_lake(args.lake, until=last, players=[args.player])
-        history = found.players[0] if found.players else None
-    told = explain(
-        history,
+    bar = ProgressBar()
+    told = explain_from_lake(
+        args.lake,
         args.player,
-        config,
-        until,
+        (draft or published).build(1),
+        last,
         template=args.template,
-        step_numbers=step_numbers,
-        pools=pools,
+        progress=lambda done, total: bar("replay", done, total),
     )
-    if count_from is not None:
-        told.lines = [line for line in told.lines if line.at >= count_from]
+    if shown_from is not None:
+        start = day_bounds(shown_from, last)[0]
+        told.lines = [line for line in told.lines if line.at >= start]
     print("\n".join(told.text()))
     return 0 if told.known else 1
 

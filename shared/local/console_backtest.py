@@ -72,3 +72,16 @@ def local_backtest(
     count_from, until = day_bounds(first, last)
     history = read_lake(lake.root, until=last)
     return as_json(backtest(history, pub, new, count_from, until))
+
+
+def local_explain(runtime: LocalRuntime, player_id: str, template: str | None) -> dict[str, Any]:
+    """Why the player did (or didn't) get `template`, replayed over the runtime's lake."""
+    from shared.backtest.explain import explain_from_lake, explanation_json
+
+    lake = runtime.lake
+    span = lake_days(lake.root) if lake is not None else None
+    if lake is None or span is None:
+        return {"player_id": player_id, "template": template, "known": False, "lines": []}
+    version, published = published_config(runtime)
+    told = explain_from_lake(lake.root, player_id, published.build(version), span[1], template)
+    return explanation_json(told)

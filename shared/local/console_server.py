@@ -94,10 +94,11 @@ def start_local_console(runtime: LocalRuntime, port: int = 0) -> ConsoleServer:
         user_pool_id=provision_console_users(runtime.clients),
     )
     if runtime.lake is not None:
-        from shared.local.console_backtest import local_backtest
+        from shared.local.console_backtest import local_backtest, local_explain
 
         services.reports = partial(local_report, runtime)
         services.backtests = partial(local_backtest, runtime)
+        services.explains = partial(local_explain, runtime)
     return ConsoleServer(services, port).start()
 
 

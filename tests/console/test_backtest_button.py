@@ -102,3 +102,32 @@ def test_without_a_lake_the_route_does_not_exist(stack):
     answer = call("POST", "/api/backtest", {"rule": _login_points(5)})
 
     assert answer.status == 404
+
+
+@pytest.fixture
+def explaining(with_lake):
+    from shared.local.console_backtest import local_explain
+
+    services = replace(
+        console_wiring.services(), explains=partial(local_explain, with_lake.runtime)
+    )
+    console_wiring.install(services)
+    return with_lake
+
+
+def test_the_player_view_explains_why_a_player_got_a_message(explaining):
+    answer = call("GET", "/api/players/p-a/explain", query={"template": "welcome"}, role="viewer")
+
+    assert answer.status == 200, answer.text
+    body = answer.json
+    assert body["known"] is True
+    assert body["rules"] == ["welcome-email"]
+    assert [g["channel"] for g in body["got"] if g["status"] == "done"] == ["email"]
+    assert any("rule welcome-email: send welcome by email" in line for line in body["lines"])
+
+
+def test_the_player_view_says_when_the_lake_does_not_know_the_player(explaining):
+    answer = call("GET", "/api/players/p-zz/explain", role="viewer")
+
+    assert answer.status == 200
+    assert answer.json["known"] is False

@@ -72,7 +72,9 @@ def test_a_marketer_backtests_a_draft_and_asks_why_a_player_got_a_message(stack_
             page.fill("#editor", json.dumps(draft))
             page.click("#backtest")
             # Then the difference is shown: 10 -> 20 points, one player changed
-            expect(page.locator("#backtest-summary")).to_contain_text("outcome changed for 1 of them")
+            expect(page.locator("#backtest-summary")).to_contain_text(
+                "outcome changed for 1 of them"
+            )
             row = page.locator("#backtest-result tr", has_text="daily-login-points")
             expect(row).to_contain_text("+10")
             expect(page.locator("#backtest-changed")).to_contain_text("points earned: 10 -> 20")

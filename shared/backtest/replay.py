@@ -23,6 +23,7 @@ moment in the replay as it would have live. Nothing here writes anywhere but mem
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -216,20 +217,24 @@ class PoolLedger:
     """Campaign budget pools in memory: usage per (rule, period), and when each claim came."""
 
     used: dict[tuple[str, str], int] = field(default_factory=dict)
-    # (global step number, pool, amount), in order: lets one player be re-run exactly.
-    claims: list[tuple[int, tuple[str, str], int]] = field(default_factory=list)
+    # Per pool: the global step numbers of its claims and the running total after each, so
+    # one player can be re-run seeing every pool as it stood at each of their steps.
+    _steps: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    _totals: dict[tuple[str, str], list[int]] = field(default_factory=dict)
 
     def claim(self, step: int, decision: Decision) -> None:
         for c in decision.claims:
-            self.used[c.key] = self.used.get(c.key, 0) + c.amount
-            self.claims.append((step, c.key, c.amount))
+            total = self.used.get(c.key, 0) + c.amount
+            self.used[c.key] = total
+            self._steps.setdefault(c.key, []).append(step)
+            self._totals.setdefault(c.key, []).append(total)
 
     def usage_before(self, step: int) -> dict[tuple[str, str], int]:
         used: dict[tuple[str, str], int] = {}
-        for at, key, amount in self.claims:
-            if at >= step:
-                break
-            used[key] = used.get(key, 0) + amount
+        for key, steps in self._steps.items():
+            n = bisect.bisect_left(steps, step)
+            if n:
+                used[key] = self._totals[key][n - 1]
         return used
 
 

@@ -19,6 +19,7 @@ from shared.backtest.shards import input_prefix, reduce_shards, report_key, run_
 from shared.backtest.simulate import synthetic_history
 from shared.domain.lake import event_row
 from shared.errors import NotFoundError
+from tests.adapters.conftest import CONFIG_TABLE
 from tests.builders import NUDGE_RULES, T0, template
 
 BUCKET = "engage-lake-test"
@@ -108,3 +109,65 @@ def test_an_empty_shard_replays_nothing(files):
         "players": 0,
         "changed": 0,
     }
+
+
+@pytest.fixture
+def lambda_env(files, config_store, monkeypatch):
+    from shared.local.embedded import load_starter_config
+
+    load_starter_config(config_store, T0)
+    monkeypatch.setenv("ENGAGE_LAKE_BUCKET", BUCKET)
+    monkeypatch.setenv("ENGAGE_CONFIG_TABLE", CONFIG_TABLE)
+    return files
+
+
+def _invoke(event):
+    from functions.backtest.handler import handler
+    from shared.local.lambda_context import LambdaContext
+
+    return handler(event, LambdaContext("engage-backtest"))
+
+
+def test_the_lambda_checks_a_request_against_the_published_config(lambda_env):
+    answer = _invoke(
+        {"step": "check", "run": RUN, "from": "2026-11-24", "to": "2026-11-30", "draft": {}}
+    )
+
+    assert answer == {"from": "2026-11-24", "to": "2026-11-30", "draft": {}}
+
+
+def test_the_lambda_refuses_a_draft_whose_rule_would_be_skipped(lambda_env):
+    broken = {
+        "rules": [
+            {
+                "rule_id": "x",
+                "on": ["player.logged_in"],
+                "then": [{"send": {"template": "nope", "channel": "email"}}],
+            }
+        ]
+    }
+
+    with pytest.raises(ValueError, match="no email template 'nope'"):
+        _invoke(
+            {"step": "check", "run": RUN, "from": "2026-11-24", "to": "2026-11-30", "draft": broken}
+        )
+
+
+def test_the_lambda_refuses_a_window_that_ends_before_it_starts(lambda_env):
+    with pytest.raises(ValueError, match="is before from"):
+        _invoke({"step": "check", "run": RUN, "from": "2026-11-30", "to": "2026-11-24"})
+
+
+def test_the_lambda_replays_a_shard_and_reduces_under_the_published_config(lambda_env):
+    store, s3 = lambda_env
+    history = synthetic_history(6, 3, "casino", seed=2, start=T0)
+    _unload(s3, history)
+    window = {"run": RUN, "from": FIRST.isoformat(), "to": LAST.isoformat(), "draft": {}}
+
+    for shard in range(SHARDS):
+        _invoke({"step": "shard", "shard": shard, **window})
+    summary = _invoke({"step": "reduce", **window})
+
+    assert summary["players"] == 6
+    assert summary["changed_count"] == 0  # an empty draft changes nobody
+    assert store.get_json(report_key(RUN))["published"]["sends_by_template"]["welcome/email"] == 6

@@ -211,3 +211,27 @@ def test_a_round_dumped_with_its_derived_outcome_reads_back_as_the_round():
     )
 
     assert event == original
+
+
+def test_a_changed_player_under_a_shared_budget_is_explained_as_the_full_run_decided():
+    def budgeted(campaign: int) -> dict[str, object]:
+        return {
+            "rule_id": "deposit-bonus",
+            "on": ["wallet.deposit_succeeded"],
+            "then": [{"award_points": {"points": 100}}],
+            "budget": {"unit": "points", "campaign": campaign},
+        }
+
+    events = [registered(T0, player=f"p-{i}") for i in range(4)]
+    events += [deposit(at(hours=1 + i), player=f"p-{i}") for i in range(4)]
+    base = ConfigItems(templates=ITEMS.templates, policies=ITEMS.policies)
+    published = base.overlay(ConfigItems(rules=[budgeted(250)])).build(1)
+    draft = base.overlay(ConfigItems(rules=[budgeted(1000)])).build(2)
+
+    report = backtest(History.of(events), published, draft, T0, UNTIL)
+
+    assert [c.player_id for c in report.changed] == ["p-2", "p-3"]
+    told = "\n".join(report.changed[0].explanation)
+    # Re-run alone, p-2 still sees the pool the first two players had used up.
+    assert "budget_campaign (200 + 100 > 250)" in told
+    assert "+100 points" in told.split("draft:")[1]

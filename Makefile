@@ -58,6 +58,7 @@ bench: install
 	$(BIN)/python benchmarks/points_state_size.py
 	$(BIN)/python benchmarks/decide_throughput.py
 	$(BIN)/python benchmarks/missions_decide.py
+	$(BIN)/python benchmarks/backtest_speed.py --players 300
 	$(BIN)/python benchmarks/wheel_spins.py
 	@echo "leaderboard at 100k players (about 8 minutes on moto): python benchmarks/leaderboard.py"
 

@@ -8,6 +8,7 @@ from aws_cdk import CfnOutput, Duration, Stack
 from constructs import Construct
 
 from infra.config import StackConfig
+from infra.constructs.backtest import Backtest
 from infra.constructs.bus import EngageBus
 from infra.constructs.compliance import Compliance
 from infra.constructs.console import Console
@@ -77,6 +78,10 @@ class EngageStack(Stack):
         self.lake = Lake(self, "Lake", config=config, bus=self.bus, tables=self.tables)
         # The console's Reports tab queries the lake through Athena.
         self.lake.grant_reports(self.console.function)
+        # Backtests at scale (issue 14): Athena shards, a Distributed Map, a reduce.
+        self.backtest = Backtest(
+            self, "Backtest", config=config, lake=self.lake, tables=self.tables
+        )
         self.observability = Observability(
             self,
             "Observability",
@@ -99,6 +104,7 @@ class EngageStack(Stack):
                 ("LeaderboardSettle", self.leaderboards.settle.function),
                 ("LakeTransform", self.lake.transform.function),
                 ("LakeWriter", self.lake.writer.function),
+                ("Backtest", self.backtest.function.function),
             ],
             dead_letter_queues=[
                 (
@@ -205,6 +211,10 @@ class EngageStack(Stack):
             "FeedbackDeadLetterQueueUrl": (
                 self.feedback.dead_letter_queue.queue_url,
                 "SES feedback that could not be applied",
+            ),
+            "BacktestStateMachineArn": (
+                self.backtest.state_machine.state_machine_arn,
+                "Start an execution with {from, to, draft} to backtest a draft at scale",
             ),
             "SesConfigurationSetName": (
                 self.email.configuration_set_name,

@@ -29,7 +29,7 @@ API_PREFIX = "/api/"
 OPENAPI_PATH = "/api/openapi.json"
 ADMIN_PREFIX = "/api/admin/"
 # POSTs that only compute an answer (they write nothing), open to viewers.
-READ_ONLY_POSTS = frozenset({"/api/dry-run"})
+READ_ONLY_POSTS = frozenset({"/api/dry-run", "/api/backtest"})
 
 
 def _error(status: int, code: str, message: str, errors: list[FieldError]) -> Response[str]:
@@ -298,6 +298,11 @@ def create_app(services: ConsoleServices) -> APIGatewayHttpResolver:
             answer = reports.answer(date_from, date_to, run)
             status = 202 if answer["status"] == "running" else 200
             return Response(status, "application/json", json.dumps(answer))
+
+    if services.backtests is not None or services.explains is not None:
+        from shared.console.backtest_routes import register_backtest
+
+        register_backtest(app, services.backtests, services.explains, reader)
 
     @app.get("/api/players/<player_id>")
     def player(player_id: str) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -64,3 +64,8 @@ class ConsoleServices:
     users: CognitoUsers | None = None
     # The Reports tab's source; None where no event lake is wired (see docs/reports.md).
     reports: ReportSource | None = None
+    # Backtest a draft over the event lake (JSON summary); None where no lake is wired
+    # (docs/backtest.md: in AWS the Step Functions backtest runs it at scale).
+    backtests: Callable[[Mapping[str, Any], str | None, str | None], dict[str, Any]] | None = None
+    # "Why did (or didn't) this player get that message?" from a replay of the lake.
+    explains: Callable[[str, str | None], dict[str, Any]] | None = None

@@ -98,8 +98,14 @@ def looks_like_pii(text: str) -> bool:
 def scrub(value: Any) -> Any:
     """`value` with contact fields and anything shaped like an email or phone redacted."""
     if isinstance(value, Mapping):
+        # A flag under a contact key (`consents.email: true`) is no contact data: kept, so
+        # a backtest knows the consent (docs/backtest.md).
         return {
-            str(k): (REDACTED if str(k) in PII_KEYS and v is not None else scrub(v))
+            str(k): (
+                REDACTED
+                if str(k) in PII_KEYS and v is not None and not isinstance(v, bool)
+                else scrub(v)
+            )
             for k, v in value.items()
         }
     if isinstance(value, list):

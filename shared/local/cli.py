@@ -21,6 +21,9 @@
     engage export-audience --segment S --format csv|google|meta [--out FILE]
                                      a segment's consenting members, hashed for ads, audited
     engage shop-popularity ORDERS    co-purchase popularity for recommendations (policy/shop)
+    engage backtest --config DRAFT   replay the lake under the published config and a draft
+    engage simulate --players N      the same engine over a synthetic population
+    engage explain --player P        why did (or didn't) a player get a message
 
 Nothing here talks to real AWS: every client points at the moto server on 127.0.0.1.
 """
@@ -539,6 +542,9 @@ def build_parser() -> argparse.ArgumentParser:
     load_playbooks = playbooks_sub.add_parser("load")
     load_playbooks.add_argument("names", nargs="*", metavar="NAME")
     load_playbooks.set_defaults(func=cmd_playbooks_load)
+    from shared.local.cli_backtest import add_parsers as add_backtest_parsers
+
+    add_backtest_parsers(sub)
     return parser
 
 

@@ -10,6 +10,7 @@ with array claims flattened to "[a b]" exactly as API Gateway passes them.
 from __future__ import annotations
 
 import threading
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -99,4 +100,8 @@ def start_local_console(runtime: LocalRuntime, port: int = 0) -> ConsoleServer:
             connect=lake.connect,
             rules=lambda: report_rules(runtime.config.raw_items("rule")),
         )
+        from shared.local.console_backtest import local_backtest, local_explain
+
+        services.backtests = partial(local_backtest, runtime)
+        services.explains = partial(local_explain, runtime)
     return ConsoleServer(services, port).start()

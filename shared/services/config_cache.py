@@ -11,6 +11,24 @@ from shared.domain.config import ConfigProblem, ConfigSnapshot, build_config
 from shared.domain.game_config import GAME_KINDS
 
 
+def published_items(store: ConfigStore, version: int) -> dict[str, list[dict[str, Any]]]:
+    """Raw items by kind that publication `version` made live (what the engine compiles).
+
+    What the publication made live, not what is stored now: a rule saved since is a draft
+    until the next publish. Console publishes record the item versions of the kinds the
+    console manages; config written by `engage seed` or `rules load`, and kinds the console
+    does not manage (policies), are live as stored.
+    """
+    live = store.publication_items(version) if version else None
+
+    def items(kind: str) -> list[dict[str, Any]]:
+        if live is None or kind not in live:
+            return store.raw_items(kind)
+        return store.live_items(kind, live[kind])
+
+    return {kind: items(kind) for kind in (RULE, TEMPLATE, POLICY, SEGMENT, *GAME_KINDS)}
+
+
 class ConfigCache:
     """Holds the compiled config of the published version; one cheap read per batch."""
 
@@ -24,20 +42,10 @@ class ConfigCache:
     def current(self) -> ConfigSnapshot:
         version = self._store.published_version()
         if self._snapshot is None or self._snapshot.version != version:
-            # What the publication made live, not what is stored now: a rule saved since is
-            # a draft until the next publish. Console publishes record the item versions of
-            # the kinds the console manages; config written by `engage seed` or `rules
-            # load`, and kinds the console does not manage (policies), are live as stored.
-            live = self._store.publication_items(version) if version else None
-
-            def items(kind: str) -> list[dict[str, Any]]:
-                if live is None or kind not in live:
-                    return self._store.raw_items(kind)
-                return self._store.live_items(kind, live[kind])
-
-            rules, templates = items(RULE), items(TEMPLATE)
-            policies, segments = items(POLICY), items(SEGMENT)
-            game = {kind: items(kind) for kind in GAME_KINDS}
+            items = published_items(self._store, version)
+            rules, templates = items[RULE], items[TEMPLATE]
+            policies, segments = items[POLICY], items[SEGMENT]
+            game = {kind: items[kind] for kind in GAME_KINDS}
             # Compiling thousands of rules allocates many small objects; the cyclic GC would
             # spend most of the compile time scanning them (measured ~85% at 10k rules).
             collecting = gc.isenabled()

@@ -67,6 +67,30 @@ _ACKNOWLEDGMENTS = {
     "{stack}/Lake/Transform/Function/Function": {"AwsSolutions-L1"},
     "{stack}/Lake/Writer/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
     "{stack}/Lake/Writer/Function/Function": {"AwsSolutions-L1"},
+    # Backtests at scale: the function's run files, the state machine's generated Athena,
+    # Lambda and Distributed Map grants, and the function's X-Ray/runtime pins.
+    "{stack}/Backtest/Replay/Function/Role": {
+        "AwsSolutions-IAM5[Resource::*]",
+        "AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/backtests/*]",
+    },
+    "{stack}/Backtest/Replay/Function/Function": {"AwsSolutions-L1"},
+    "{stack}/Backtest/StateMachine/Role": {
+        "AwsSolutions-IAM5[Resource::<BacktestReplayFunction1A9D03BB.Arn>:*]",
+        "AwsSolutions-IAM5[Resource::*]",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:"
+        "table/engage_lake_prod/*]",
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:"
+        "userDefinedFunction/engage_lake_prod/*]",
+        "AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/type=events/*]",
+        "AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/backtests/*]",
+    },
+    "{stack}/Backtest/StateMachine/DistributedMapPolicy": {
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:"
+        'execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"BacktestStateMachine12B38013"}]}]}:*]',
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:"
+        'execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"BacktestStateMachine12B38013"}]}]}'
+        "/*:*]",
+    },
 }
 
 

@@ -136,7 +136,9 @@ def test_every_function_ships_the_same_single_code_asset(synth):
     _, lake_transform = function(synth, "functions.lake.firehose.handler")
     _, lake_writer = function(synth, "functions.lake.stream.handler")
     assert lake_transform["Code"] == lake_writer["Code"] == engine["Code"]
-    assert len(synth.resources("AWS::Lambda::Function")) == 9
+    _, backtest = function(synth, "functions.backtest.handler.handler")
+    assert backtest["Code"] == engine["Code"]
+    assert len(synth.resources("AWS::Lambda::Function")) == 10
 
 
 def test_code_asset_holds_only_the_runtime_packages_and_tzdata(synth):

@@ -1,0 +1,112 @@
+"""Backtest speed, end to end on one core: lake files -> history -> two replays -> report.
+
+A synthetic casino population (shared/backtest/simulate.py) is written to a local lake as the
+runtime would (one `events` row per event, Parquet by day), then timed: reading the lake,
+replaying it under the starter config and under a draft (the daily-login points doubled),
+and comparing. Prints events/s and the wall time for 30 days x 10,000 players, measured
+(`--players 10000`) or extrapolated linearly from a smaller run (labelled as such). Asserts
+nothing.
+
+    python benchmarks/backtest_speed.py [--players 1000] [--days 30] [--workers 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from shared.adapters.lake_files import LocalLake
+from shared.backtest.backtest import backtest
+from shared.backtest.config_items import ConfigItems, starter_items
+from shared.backtest.history import day_bounds, read_lake
+from shared.backtest.simulate import synthetic_history
+from shared.domain.lake import event_row
+
+START = datetime(2026, 10, 1, tzinfo=UTC)
+GOAL_PLAYERS, GOAL_DAYS = 10_000, 30
+
+
+def _draft(published: ConfigItems) -> ConfigItems:
+    rule = next(r for r in published.rules if r["rule_id"] == "daily-login-points")
+    doubled = json.loads(json.dumps(rule).replace('"points": 10', '"points": 20'))
+    return published.overlay(ConfigItems(rules=[doubled]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--players", type=int, default=1_000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    history = synthetic_history(args.players, args.days, "casino", seed=7, start=START)
+    generated = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as folder:
+        lake = LocalLake(Path(folder) / "lake")
+        started = time.perf_counter()
+        for player in history.players:
+            lake.add(
+                event_row(
+                    {
+                        "source": "casino.example",
+                        "detail-type": e.detail_type,
+                        "detail": e.model_dump(mode="json"),
+                    }
+                )
+                for e in player.events
+            )
+        lake.flush()
+        written = time.perf_counter() - started
+        published = starter_items()
+        pub, draft = published.build(1), _draft(published).build(2)
+        last = (START + timedelta(days=args.days - 1)).date()
+        count_from, until = day_bounds(START.date(), last)
+
+        started, cpu_started = time.perf_counter(), time.process_time()
+        replayed = read_lake(lake.root, until=last)
+        read = time.perf_counter() - started
+        report = backtest(replayed, pub, draft, count_from, until, workers=args.workers)
+        total = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
+
+    events = replayed.event_count
+    steps = report.published.result.steps + report.draft.result.steps
+    print(
+        f"{args.players:,} players x {args.days} days = {events:,} input events "
+        f"(generated in {generated:.1f} s, lake written in {written:.1f} s)"
+    )
+    print(
+        f"read lake {read:.1f} s; replay published {report.published.seconds:.1f} s, "
+        f"draft {report.draft.seconds:.1f} s; {steps:,} decisions (timers and derived events "
+        f"included); {len(report.changed):,} players changed"
+    )
+    print(
+        f"end to end: {total:.1f} s = {events / total:,.0f} input events/s backtested "
+        f"(each replayed twice: {steps / total:,.0f} decisions/s), workers={args.workers}"
+    )
+    # On a shared machine wall time includes waiting for a core; CPU time does not.
+    print(
+        f"process CPU {cpu:.1f} s = {events / cpu:,.0f} input events/s per CPU-second "
+        "(this process only: with --workers the children are not counted)"
+    )
+    goal_events = events * (GOAL_PLAYERS / args.players) * (GOAL_DAYS / args.days)
+    estimate = total * goal_events / events
+    cpu_estimate = cpu * goal_events / events
+    label = (
+        "measured"
+        if (args.players, args.days) == (GOAL_PLAYERS, GOAL_DAYS)
+        else f"EXTRAPOLATED linearly from {args.players:,} x {args.days}"
+    )
+    print(
+        f"30 days x 10,000 players ({goal_events:,.0f} events): {estimate:,.0f} s "
+        f"({estimate / 60:.1f} min) wall, {cpu_estimate:,.0f} s CPU [{label}]; goal <= 120 s"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -20,6 +20,7 @@ ENV = {
     "email_from": "ENGAGE_EMAIL_FROM",
     "ses_configuration_set": "ENGAGE_SES_CONFIGURATION_SET",
     "dedupe_days": "ENGAGE_DEDUPE_DAYS",
+    "reorder_window_seconds": "ENGAGE_REORDER_WINDOW_SECONDS",
     "compliance_topic_arn": "ENGAGE_COMPLIANCE_TOPIC_ARN",
     "unsubscribe_base_url": "ENGAGE_UNSUBSCRIBE_BASE_URL",
     "unsubscribe_secret_arn": "ENGAGE_UNSUBSCRIBE_SECRET_ARN",
@@ -56,6 +57,10 @@ class EngineSettings(BaseModel):
     # How long an event_id is remembered for de-duplication (replays from the archive
     # older than this would be applied again; keep it longer than the archive replay you use).
     dedupe_days: int = Field(default=400, ge=1, le=3650)
+    # The reorder window W (docs/design.md, "Ordering"): events are decided once W old, in
+    # event-time order. 0 decides each batch at once (order only within a batch). The
+    # upper bound keeps the held events of a busy player well inside the state item.
+    reorder_window_seconds: int = Field(default=180, ge=0, le=900)
 
 
 class DispatchSettings(BaseModel):

@@ -94,6 +94,7 @@ def build_engine(
         observer=observer,
         metrics=metrics,
         pools=GamePools(settings.player_table, ddb),
+        reorder_window=timedelta(seconds=settings.reorder_window_seconds),
     )
 
 

@@ -14,6 +14,7 @@ from shared.domain.delivery import DeliveryLog
 from shared.domain.engagement import Engagement
 from shared.domain.experiments import Assignment
 from shared.domain.game_rewards import Rewards
+from shared.domain.hold import Hold
 from shared.domain.leaderboards import BoardScore
 from shared.domain.missions import MissionProgress
 from shared.domain.points import Wallet
@@ -82,6 +83,9 @@ class PlayerState(BaseModel):
     experiments: dict[str, Assignment] = Field(default_factory=dict)
     # "<rule>#<period>" -> units of the rule's per-player budget used (current periods only).
     budget_used: dict[str, int] = Field(default_factory=dict)
+    # Reorder window hook (shared/domain/reorder.py): events held until W old. Empty, and
+    # left out of the stored JSON, when the window is 0.
+    hold: Hold = Field(default_factory=Hold)
     version: int = 0
 
     @classmethod

@@ -48,6 +48,9 @@ class Resources:
     # Push goes through moto's SNS mobile push (platform applications per platform), so the
     # demo and the console show push deliveries too.
     push_sns_applications: str | None = None
+    # The reorder window locally: 0 by default, so `engage send` shows its effect at once;
+    # `engage up --reorder-window PT3M` runs with the deployed default (docs/design.md).
+    reorder_window_seconds: int = 0
 
     def engine_settings(self) -> EngineSettings:
         return EngineSettings.model_validate(asdict(self))

@@ -35,8 +35,22 @@ from shared.clock import Clock
 from shared.domain.budgets import BudgetClaim
 from shared.domain.config import ConfigSnapshot
 from shared.domain.decide import Decision, decide, order_events, with_claims
+from shared.domain.hold import Hold
+from shared.domain.reorder import (
+    WAKE_RULE,
+    Origin,
+    ReorderSequence,
+    Step,
+    detail_json,
+    from_held,
+    is_wake,
+    next_hold,
+    to_held,
+    wake_item,
+)
 from shared.domain.rg import RgThresholds, salvaged_event_id
-from shared.domain.state import AuditEntry, PlayerState, stable_id
+from shared.domain.run_timers import MIN_TIMER_LEAD
+from shared.domain.state import AuditEntry, OutboxItem, PlayerState, ScheduleTimer, stable_id
 from shared.errors import ConflictError, ThrottledError
 from shared.metric_names import (
     DECISION_LATENCY,
@@ -165,7 +179,14 @@ class EngineService:
         metrics: MetricsPort | None = None,
         stopwatch: Callable[[], float] = time.perf_counter,
         pools: PoolUsagePort | None = None,
+        reorder_window: timedelta = timedelta(0),
+        rebuild_as_of: datetime | None = None,
     ) -> None:
+        # Reorder window hook (shared/domain/reorder.py, docs/design.md "Ordering"): with a
+        # window, events wait until W old and are decided in event-time order. A rebuild
+        # (shared/services/rebuild.py) decides everything up to `rebuild_as_of` that way.
+        self._window = reorder_window
+        self._rebuild_as_of = rebuild_as_of
         self._sleep = sleep
         self._metrics: MetricsPort = metrics if metrics is not None else RecordingMetrics()
         self._stopwatch = stopwatch
@@ -307,6 +328,9 @@ class EngineService:
         config: ConfigSnapshot,
         outcome: BatchOutcome,
     ) -> None:
+        if self._window > timedelta(0) or self._rebuild_as_of is not None:
+            self._try_apply_ordered(player_id, pendings, config, outcome)
+            return
         events = {p.event.event_id: p for p in pendings}
         reversals = [
             f"deposit:{p.event.deposit_id}"
@@ -342,6 +366,112 @@ class EngineService:
             )
             version += 1
 
+    def _try_apply_ordered(
+        self,
+        player_id: str,
+        pendings: list[_Pending],
+        config: ConfigSnapshot,
+        outcome: BatchOutcome,
+    ) -> None:
+        """The reorder window: hold what is not W old yet, decide what is, in event-time order."""
+        # A wake-up fire only makes us look at the hold; it is never decided or marked.
+        events = {p.event.event_id: p for p in pendings if not is_wake(p.event)}
+        reversals = [
+            f"deposit:{p.event.deposit_id}"
+            for p in events.values()
+            if isinstance(p.event, DepositReversed)
+        ]
+        loaded = self._players.load(player_id, events, reversals)
+        hold = loaded.state.hold
+        held = {h.event_id: from_held(h) for h in hold.events}
+        more = sorted(
+            {f"deposit:{e.deposit_id}" for e in held.values() if isinstance(e, DepositReversed)}
+            - set(reversals)
+        )
+        if more:
+            # A held reversal needs the earns it may claw back, like a fresh one.
+            loaded = self._players.load(player_id, events, [*reversals, *more])
+        seen = sorted((loaded.seen_event_ids | held.keys()) & events.keys())
+        if seen:
+            self._observer.duplicates(player_id, seen)
+            self._metrics.count(EVENTS_DUPLICATE, len(seen))
+        candidates: list[tuple[EventDetail, Origin]] = [(e, "held") for e in held.values()]
+        candidates += [(p.event, "fresh") for i, p in events.items() if i not in seen]
+        now = self._clock.now()
+        rebuilding = self._rebuild_as_of is not None
+        horizon = self._rebuild_as_of if self._rebuild_as_of is not None else now - self._window
+        # Decisions never carry the held events (they are not state a rule can see).
+        base = loaded.state.model_copy(update={"hold": Hold()})
+        sequences: list[ReorderSequence] = []
+
+        def sequence() -> ReorderSequence:
+            late_now = None if rebuilding else now
+            sequences.append(ReorderSequence(candidates, horizon, self._window, late_now))
+            return sequences[-1]
+
+        usage: dict[tuple[str, str], int] = {}
+        plan = self._plan(base, [], config, now, usage, sequence)
+        for _ in range(3):
+            unread = sorted({c.key for c in plan.claims()} - usage.keys())
+            if not unread or self._pools is None:
+                break
+            read = self._pools.usage([rule_budget_key(*key) for key in unread])
+            usage.update({key: read.get(rule_budget_key(*key), 0) for key in unread})
+            plan = self._plan(base, [], config, now, usage, sequence)
+        steps = sequences[-1].steps
+        for event_id, reason in plan.too_big:
+            self._refuse_step(events.get(event_id), steps[event_id], reason, outcome)
+        left = [to_held(e) for e, _ in sequences[-1].left()]
+        new_hold, wake = next_hold(hold, left, self._window, now)
+        if rebuilding:
+            wake = None  # a rebuild arms nothing; what it leaves held is reported
+        chunks = plan.chunks
+        if not chunks:
+            if new_hold == hold and wake is None:
+                return
+            chunks = [(Decision(state=base), [])]
+        version = loaded.state.version
+        for index, (decision, event_ids) in enumerate(chunks):
+            last = index == len(chunks) - 1
+            if last:
+                decision.state.hold = new_hold
+                if wake is not None:
+                    decision.outbox.append(wake_item(player_id, wake, now))
+            else:
+                # Events decided by later chunks stay held here, so a failed later commit
+                # loses none of them; the wake-up is still the one already armed.
+                later = [
+                    to_held(steps[i].event)
+                    for _, ids in chunks[index + 1 :]
+                    for i in ids
+                    if steps[i].origin != "timer"
+                ]
+                decision.state.hold = hold.model_copy(update={"events": later + new_hold.events})
+            if not rebuilding:
+                decision.outbox[:] = [_not_in_past(item, now) for item in decision.outbox]
+            self._commit(
+                player_id, version, decision, event_ids, [steps[i].event for i in event_ids]
+            )
+            version += 1
+
+    def _refuse_step(
+        self, pending: _Pending | None, step: Step, reason: str, outcome: BatchOutcome
+    ) -> None:
+        if pending is not None:
+            self._refuse_event(pending, reason, outcome)
+            return
+        if step.origin == "timer":
+            return  # a synthesized fire: its schedule's own delivery is refused in its turn
+        # A held event has no SQS record any more: park it with a rebuilt envelope.
+        body = json.dumps(
+            {
+                "source": "engage.reorder",
+                "detail-type": step.event.detail_type,
+                "detail": json.loads(detail_json(step.event)),
+            }
+        )
+        self._refuse(InboundRecord(f"held:{step.event.event_id}", body), reason, outcome)
+
     def _plan(
         self,
         state: PlayerState,
@@ -349,15 +479,22 @@ class EngineService:
         config: ConfigSnapshot,
         now: datetime,
         usage: Mapping[tuple[str, str], int],
+        sequence: Callable[[], ReorderSequence] | None = None,
     ) -> _Plan:
-        """Decide every fresh event, cut into chunks that each fit one transaction."""
+        """Decide every fresh event, cut into chunks that each fit one transaction.
+
+        With a `sequence` (the reorder window), it says which events, in what order and
+        with what `now`; otherwise it is `fresh` in order, all decided at `now`.
+        """
         plan = _Plan()
         chunk = Decision(state=state)
         chunk_events: list[str] = []
-        for event in fresh:
+        steps = sequence() if sequence is not None else _FixedSteps(fresh, now)
+        while (next_step := steps.next(chunk.state)) is not None:
+            event = next_step.event
             # Earlier chunks' claims are committed before this one: count them as used.
             claimed = with_claims(usage, [*plan.claims(), *chunk.claims])
-            step = decide(chunk.state, event, config, now, claimed)
+            step = decide(chunk.state, event, config, next_step.now, claimed)
             writes = 1 + step.write_count
             if writes >= MAX_TRANSACTION_ITEMS:
                 reason = f"{event.detail_type}: implies {writes} writes, over the transaction limit"
@@ -410,3 +547,26 @@ class EngineService:
         for message_id in pending.message_ids:
             if message_id not in outcome.refused:
                 self._refuse(InboundRecord(message_id, pending.body), reason, outcome)
+
+
+class _FixedSteps:
+    """Without a reorder window: the batch's fresh events in order, all decided at `now`."""
+
+    def __init__(self, fresh: Sequence[EventDetail], now: datetime) -> None:
+        self._events = iter(fresh)
+        self._now = now
+
+    def next(self, state: PlayerState) -> Step | None:
+        event = next(self._events, None)
+        return None if event is None else Step(event, self._now, "fresh")
+
+
+def _not_in_past(item: OutboxItem, now: datetime) -> OutboxItem:
+    """A timer decided at its ripening time may be due before the real now: arm it ahead."""
+    effect = item.effect
+    if item.rule_id == WAKE_RULE:
+        return item
+    if isinstance(effect, ScheduleTimer) and effect.fire_at < now + MIN_TIMER_LEAD:
+        fire_at = max(effect.fire_at, now + MIN_TIMER_LEAD)
+        return item.model_copy(update={"effect": effect.model_copy(update={"fire_at": fire_at})})
+    return item

@@ -258,9 +258,7 @@ class Pipeline:
                         rule_id=effect.rule_id,
                         generation=effect.generation,
                     )
-                    due = self._push(
-                        effect.fire_at, "timer", envelope(fire), effect.schedule_name
-                    )
+                    due = self._push(effect.fire_at, "timer", envelope(fire), effect.schedule_name)
                     self._schedules[effect.schedule_name] = (effect.generation, due)
                     if item.rule_id != WAKE_RULE:
                         self.scheduled.append(effect.schedule_name)
@@ -284,10 +282,11 @@ def outcome_of(store: MemoryPlayerStore, player_id: str) -> dict[str, Any]:
     return {
         "state": state.model_dump(mode="json", exclude={"version", "hold"}),
         "ledger": sorted(
-            (e.model_dump_json() for e in store.ledger_lines.get(player_id, {}).values())
+            e.model_dump_json() for e in store.ledger_lines.get(player_id, {}).values()
         ),
         "effects": sorted(
-            _effect(o) for o in store.outbox_items.get(player_id, {}).values()
+            _effect(o)
+            for o in store.outbox_items.get(player_id, {}).values()
             if o.rule_id != WAKE_RULE
         ),
         "audit": sorted(a.model_dump_json() for a in store.audits.get(player_id, {}).values()),

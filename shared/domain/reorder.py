@@ -8,8 +8,9 @@ history alone, whatever the delivery order inside W:
 - Held events wait in the player's state (`PlayerState.hold`), in event-time order.
 - A ripe event is decided with `now` = its own `occurred_at + W` (the moment it ripened),
   not with the moment the Lambda happened to run, so caps, quiet hours, duplicate windows,
-  audit retention and timer leads do not depend on delivery timing. An event that arrives
-  already ripe (more than W late) is past the window: it is decided at the real time.
+  audit retention and timer leads do not depend on delivery timing. An operator event that
+  arrives already ripe (more than W late) is past the window: it is decided at the real
+  time. Platform events (timer fires, prizes) keep their ripening time even when late.
 - A pending timer whose due time has ripened is fired in its event-time place, even before
   its schedule delivers it: the fire is synthesized with the id the schedule would carry
   (`timer.<schedule name>.<generation>`), so the schedule's own delivery later finds it
@@ -28,7 +29,7 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from events.models import DETAIL_MODELS, EventDetail, TimerFired
+from events.models import DETAIL_MODELS, INTERNAL_DETAIL_SOURCES, EventDetail, TimerFired
 from shared.domain.hold import HeldEvent, Hold
 from shared.domain.state import OutboxItem, PlayerState, ScheduleTimer, schedule_name, stable_id
 
@@ -127,10 +128,16 @@ class ReorderSequence:
         self._offered.add(event.event_id)
         ripe = event.occurred_at + self.window
         now = ripe
-        if origin == "fresh" and self.late_now is not None:
-            # Ripe on arrival, so past the window: it is not decided in its event-time
-            # place anyway, and the real time (quiet hours, caps as they stand now) is
-            # the honest `now`.
+        if (
+            origin == "fresh"
+            and self.late_now is not None
+            and event.detail_type not in INTERNAL_DETAIL_SOURCES
+        ):
+            # An operator event ripe on arrival is past the window: it is not decided in
+            # its event-time place anyway, and the real time (quiet hours, caps as they
+            # stand now) is the honest `now`. Platform events (timer fires, prizes, ...)
+            # carry a logical time and often arrive after it by design: they keep their
+            # ripening time, so a rebuild decides them exactly as live.
             now = max(ripe, self.late_now)
         step = Step(event, now, origin)
         self.steps[event.event_id] = step

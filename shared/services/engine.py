@@ -181,12 +181,15 @@ class EngineService:
         pools: PoolUsagePort | None = None,
         reorder_window: timedelta = timedelta(0),
         rebuild_as_of: datetime | None = None,
+        withheld: Callable[[OutboxItem], None] | None = None,
     ) -> None:
         # Reorder window hook (shared/domain/reorder.py, docs/design.md "Ordering"): with a
         # window, events wait until W old and are decided in event-time order. A rebuild
         # (shared/services/rebuild.py) decides everything up to `rebuild_as_of` that way.
         self._window = reorder_window
         self._rebuild_as_of = rebuild_as_of
+        # A rebuild performs nothing: its effects go here instead of into the outbox.
+        self._withheld = withheld
         self._sleep = sleep
         self._metrics: MetricsPort = metrics if metrics is not None else RecordingMetrics()
         self._stopwatch = stopwatch
@@ -518,6 +521,9 @@ class EngineService:
         event_ids: list[str],
         decision_events: Sequence[EventDetail],
     ) -> PlayerState:
+        outbox: Sequence[OutboxItem] = decision.outbox
+        if self._withheld is not None:
+            outbox = []
         self._players.commit(
             Commit(
                 player_id=player_id,
@@ -525,7 +531,7 @@ class EngineService:
                 expected_version=version,
                 event_ids=event_ids,
                 ledger=decision.ledger,
-                outbox=decision.outbox,
+                outbox=outbox,
                 audit=decision.audit,
                 claims=[
                     Claim(rule_budget_key(c.rule_id, c.period), c.amount, c.limit)
@@ -536,6 +542,9 @@ class EngineService:
             now=self._clock.now(),
             dedupe_for=self._dedupe_for,
         )
+        if self._withheld is not None:
+            for item in decision.outbox:
+                self._withheld(item)
         self._observer.decided(player_id, decision)
         self._metrics.count(EVENTS_APPLIED, len(event_ids))
         fired = sum(1 for e in decision_events if isinstance(e, TimerFired))

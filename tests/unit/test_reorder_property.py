@@ -69,7 +69,9 @@ def test_any_delivery_order_within_the_window_gives_the_in_order_outcome(history
             st.integers(0, int(W.total_seconds())), min_size=len(history), max_size=len(history)
         )
     )
-    shuffled = [(e.occurred_at + timedelta(seconds=lag), e) for e, lag in zip(history, lags)]
+    shuffled = [
+        (e.occurred_at + timedelta(seconds=lag), e) for e, lag in zip(history, lags, strict=True)
+    ]
     shuffled.sort(key=lambda a: a[0])
     in_order = sorted(((e.occurred_at, e) for e in history), key=lambda a: a[0])
     until = max(e.occurred_at for e in history) + timedelta(days=4)
@@ -90,5 +92,5 @@ def test_a_deposit_delivered_before_the_registration_still_counts_as_the_first()
     actual = _run([(T0 + timedelta(seconds=2), first), (T0 + timedelta(seconds=30), reg)], until)
     # Then
     assert actual == expected
-    assert expected["p-x"]["state"]["profile"]["deposit_count"] == 1  # type: ignore[index]
-    assert Decimal(str(expected["p-x"]["state"]["points_balance"])) > 0  # type: ignore[index]
+    assert expected["p-x"]["state"]["profile"]["deposit_count"] == 1
+    assert Decimal(str(expected["p-x"]["state"]["points_balance"])) > 0

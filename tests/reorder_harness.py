@@ -19,7 +19,7 @@ from events.models import INTERNAL_SOURCE, EventDetail, TimerFired
 from shared.adapters.player_store import Commit, Loaded, PlayerStore
 from shared.clock import FixedClock
 from shared.domain.config import ConfigSnapshot, build_config
-from shared.domain.reorder import WAKE_RULE, detail_json, timer_event_id
+from shared.domain.reorder import WAKE_RULE, WAKE_TIMER, detail_json, timer_event_id
 from shared.domain.state import (
     AuditEntry,
     CancelTimer,
@@ -172,7 +172,7 @@ class _Due:
     at: datetime
     order: int
     kind: str = field(compare=False)
-    body: str = field(compare=False)
+    bodies: tuple[str, ...] = field(compare=False)
     name: str = field(compare=False, default="")
 
 
@@ -184,6 +184,9 @@ class Run:
     recorder: Recorder
     scheduled: list[str]
     publishes: list[str]
+    # Reorder wake-ups armed (schedule calls) and fired (scheduled invocations).
+    wakes_armed: int = 0
+    wakes: int = 0
 
     def player_ids(self) -> list[str]:
         return sorted(self.store.states)
@@ -192,12 +195,20 @@ class Run:
 class Pipeline:
     """The engine, a fake store and a fake scheduler, driven by a virtual clock."""
 
-    def __init__(self, config: ConfigSnapshot, window: timedelta, start: datetime) -> None:
+    def __init__(
+        self,
+        config: ConfigSnapshot,
+        window: timedelta,
+        start: datetime,
+        players: Any = None,
+    ) -> None:
+        """`players` replaces the in-memory store's engine side (e.g. a metered PlayerStore
+        on moto); effects are still read from the in-memory store it must feed."""
         self.clock = FixedClock(start)
         self.store = MemoryPlayerStore()
         self.recorder = Recorder()
         self.engine = EngineService(
-            players=cast(PlayerStore, self.store),
+            players=cast(PlayerStore, players or self.store),
             config=cast(ConfigCache, FixedConfig(config)),
             dead_letters=self.recorder,
             alerts=self.recorder,
@@ -213,14 +224,21 @@ class Pipeline:
         self._performed: set[str] = set()
         self.scheduled: list[str] = []
         self.publishes: list[str] = []
+        self.wakes_armed = 0
+        self.wakes = 0
 
     def deliver(self, arrivals: Sequence[tuple[datetime, EventDetail]]) -> None:
+        """Each event alone in its SQS batch, at its arrival time."""
         for when, event in arrivals:
             self._push(when, "event", envelope(event))
 
-    def _push(self, when: datetime, kind: str, body: str, name: str = "") -> _Due:
+    def deliver_batch(self, when: datetime, events: Sequence[EventDetail]) -> None:
+        """Several events in one SQS batch."""
+        self._push(when, "event", *(envelope(e) for e in events))
+
+    def _push(self, when: datetime, kind: str, *bodies: str, name: str = "") -> _Due:
         self._seq += 1
-        due = _Due(when.astimezone(UTC), self._seq, kind, body, name)
+        due = _Due(when.astimezone(UTC), self._seq, kind, bodies, name)
         heapq.heappush(self._queue, due)
         return due
 
@@ -232,12 +250,22 @@ class Pipeline:
                 if current is None or current[1] is not due:
                     continue  # replaced or cancelled
                 del self._schedules[due.name]
+                if due.name.startswith(WAKE_TIMER[:23] + "."):
+                    self.wakes += 1
             if due.at > self.clock.now():
                 self.clock.set(due.at)
-            outcome = self.engine.process([InboundRecord(str(uuid.uuid4()), due.body)])
+            records = [InboundRecord(str(uuid.uuid4()), body) for body in due.bodies]
+            outcome = self.engine.process(records)
             assert not outcome.failed_message_ids, outcome
             self._dispatch()
-        return Run(self.store, self.recorder, self.scheduled, self.publishes)
+        return Run(
+            self.store,
+            self.recorder,
+            self.scheduled,
+            self.publishes,
+            wakes_armed=self.wakes_armed,
+            wakes=self.wakes,
+        )
 
     def _dispatch(self) -> None:
         for pid, items in self.store.outbox_items.items():
@@ -258,10 +286,14 @@ class Pipeline:
                         rule_id=effect.rule_id,
                         generation=effect.generation,
                     )
-                    due = self._push(effect.fire_at, "timer", envelope(fire), effect.schedule_name)
+                    due = self._push(
+                        effect.fire_at, "timer", envelope(fire), name=effect.schedule_name
+                    )
                     self._schedules[effect.schedule_name] = (effect.generation, due)
                     if item.rule_id != WAKE_RULE:
                         self.scheduled.append(effect.schedule_name)
+                    else:
+                        self.wakes_armed += 1
                 elif isinstance(effect, CancelTimer):
                     current = self._schedules.get(effect.schedule_name)
                     if current is not None and current[0] <= effect.generation:

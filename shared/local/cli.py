@@ -146,11 +146,23 @@ def cmd_rules_validate(args: argparse.Namespace) -> int:
 def cmd_up(args: argparse.Namespace) -> int:
     from shared.adapters.lake_files import LocalLake
     from shared.clock import FixedClock, SystemClock
+    from shared.domain.durations import DurationError, parse_duration
     from shared.local.demo import StoryRecorder
     from shared.local.embedded import Embedded, load_starter_config
 
+    try:
+        window = parse_duration(args.reorder_window) if args.reorder_window else None
+    except DurationError as exc:
+        return _fail(f"--reorder-window: {exc}")
+    seconds = int(window.total_seconds()) if window is not None else 0
+    if not 0 <= seconds <= 900:
+        return _fail("--reorder-window: must be between PT0S (off) and PT15M")
     # The virtual clock starts at the real time, then only `engage advance` moves it.
-    embedded = Embedded.start(SystemClock().now().replace(microsecond=0), port=args.port)
+    embedded = Embedded.start(
+        SystemClock().now().replace(microsecond=0),
+        port=args.port,
+        reorder_window_seconds=seconds,
+    )
     recorder = StoryRecorder(
         embedded.clock.now, lambda line: print(line, flush=True), start=embedded.clock.now()
     )
@@ -231,6 +243,18 @@ def _control_handler(runtime: Any, clock: Any) -> type[BaseHTTPRequestHandler]:
                     return
                 fired = runtime.advance(delta)
                 self._reply(200, {"now": clock.now(), "fired": [f.detail for f in fired]})
+            elif self.path == "/rebuild":
+                as_of = payload.get("as_of")
+                try:
+                    when = datetime.fromisoformat(as_of) if as_of else None
+                except ValueError:
+                    self._reply(400, {"error": f"as_of: not an ISO time: {as_of!r}"})
+                    return
+                if when is not None and when.tzinfo is None:
+                    self._reply(400, {"error": "as_of: needs a time zone offset, e.g. +00:00"})
+                    return
+                table, report = runtime.rebuild(as_of=when, arm=bool(payload.get("arm_timers")))
+                self._reply(200, {"table": table, **report.summary()})
             elif self.path == "/ses-feedback":
                 try:
                     outcome = runtime.ses_feedback(
@@ -367,6 +391,42 @@ def cmd_advance(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    result = _control(
+        _need_stack(), "/rebuild", {"as_of": args.as_of or None, "arm_timers": args.arm_timers}
+    )
+    if "error" in result:
+        return _fail(result["error"])
+    for line in rebuild_lines(result):
+        print(line)
+    return 0
+
+
+def rebuild_lines(result: dict[str, Any]) -> list[str]:
+    """The printed account of a rebuild: what it restored, and what it left undone."""
+    lines = [
+        f"rebuilt {result['players']} player(s) from {result['events']} archived event(s) "
+        f"up to {result['as_of']} into table {result['table']}",
+        "nothing was sent, scheduled or published; effects decided but not performed:",
+    ]
+    effects = result["effects_not_performed"] or {"(none)": 0}
+    lines += [f"  {kind}: {count}" for kind, count in effects.items()]
+    if result["refused"]:
+        lines.append(f"refused (not parked again): {len(result['refused'])}")
+        lines += [f"  {r['message_id']}: {r['reason']}" for r in result["refused"]]
+    if result["alerts_not_sent"]:
+        lines.append(f"compliance alerts not raised again: {result['alerts_not_sent']}")
+    armed = "armed" if result["schedules_armed"] else "not armed (use --arm-timers)"
+    lines.append(f"pending timers ({len(result['pending_timers'])}, {armed}):")
+    lines += [
+        f"  {t['player_id']}: {t['timer']} due {t['due_at']} (#{t['generation']})"
+        for t in result["pending_timers"]
+    ]
+    if result["still_held"]:
+        lines.append(f"events after the as-of time, left held: {result['still_held']}")
+    return lines
+
+
 def cmd_dlq(_: argparse.Namespace) -> int:
     from shared.local.runtime import read_dead_letters
 
@@ -469,7 +529,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="moto port (control uses port+1, the console port+2)",
     )
     up.add_argument("--empty", action="store_true", help="do not load the starter config")
+    up.add_argument(
+        "--reorder-window",
+        default="",
+        help="decide events once this old, in event-time order (e.g. PT3M, as deployed); "
+        "default off locally so `engage send` shows its effect at once",
+    )
     up.set_defaults(func=cmd_up)
+    rebuild = sub.add_parser(
+        "rebuild",
+        help="rebuild every player from the bus archive into a fresh table; sends nothing",
+    )
+    rebuild.add_argument(
+        "--as-of", default="", help="ISO time to rebuild up to (default: the latest event)"
+    )
+    rebuild.add_argument(
+        "--arm-timers",
+        action="store_true",
+        help="also create the schedules of the pending timers (default: only list them)",
+    )
+    rebuild.set_defaults(func=cmd_rebuild)
     send = sub.add_parser("send", help="put events on the running local bus")
     send.add_argument("files", nargs="+")
     send.set_defaults(func=cmd_send)

@@ -43,9 +43,9 @@ class Embedded:
     runtime: LocalRuntime
 
     @classmethod
-    def start(cls, start: datetime, port: int = 0) -> Embedded:
+    def start(cls, start: datetime, port: int = 0, reorder_window_seconds: int = 0) -> Embedded:
         server, endpoint = start_moto(port)
-        return cls.on(server, endpoint, start)
+        return cls.on(server, endpoint, start, reorder_window_seconds)
 
     @classmethod
     def on(

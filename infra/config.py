@@ -86,7 +86,7 @@ class StackConfig:
     archive_retention_days: int = 30
     dedupe_days: int = 400
     # The engine's reorder window W in seconds (docs/design.md, "Ordering"); 0 turns it off.
-    reorder_window_seconds: int = 180
+    reorder_window_seconds: int = 240
     engine_batch_size: int = 10
     engine_batching_window_seconds: int = 2
     dispatch_batch_size: int = 10

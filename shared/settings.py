@@ -60,7 +60,7 @@ class EngineSettings(BaseModel):
     # The reorder window W (docs/design.md, "Ordering"): events are decided once W old, in
     # event-time order. 0 decides each batch at once (order only within a batch). The
     # upper bound keeps the held events of a busy player well inside the state item.
-    reorder_window_seconds: int = Field(default=180, ge=0, le=900)
+    reorder_window_seconds: int = Field(default=240, ge=0, le=900)
 
 
 class DispatchSettings(BaseModel):

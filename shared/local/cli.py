@@ -31,7 +31,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -392,6 +392,8 @@ def cmd_advance(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
+    if args.queue_url:
+        return _rebuild_on_aws(args)
     result = _control(
         _need_stack(), "/rebuild", {"as_of": args.as_of or None, "arm_timers": args.arm_timers}
     )
@@ -399,6 +401,50 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         return _fail(result["error"])
     for line in rebuild_lines(result):
         print(line)
+    return 0
+
+
+def _rebuild_on_aws(args: argparse.Namespace) -> int:
+    """The AWS recovery path: a replayed archive in a queue, into a fresh player table."""
+    from shared.adapters.history_queue import QueueHistory
+    from shared.clock import SystemClock
+    from shared.wiring import AwsClients, build_rebuild
+
+    missing = [
+        f"--{n}" for n in ("player-table", "config-table") if not getattr(args, n.replace("-", "_"))
+    ]
+    if missing:
+        return _fail(f"rebuild from a queue needs {' and '.join(missing)}")
+    if not 0 <= args.reorder_window_seconds <= 900:
+        return _fail("--reorder-window-seconds: must be between 0 (off) and 900")
+    if args.arm_timers:
+        return _fail(
+            "--arm-timers is local only; in AWS re-arm from the listed timers (docs/deploy.md)"
+        )
+    as_of = None
+    if args.as_of:
+        try:
+            as_of = datetime.fromisoformat(args.as_of)
+        except ValueError:
+            return _fail(f"--as-of: not an ISO time: {args.as_of!r}")
+        if as_of.tzinfo is None:
+            return _fail("--as-of: needs a time zone offset, e.g. +00:00")
+    clients = AwsClients()
+    history = QueueHistory(clients.client("sqs"), args.queue_url)
+    bodies = history.read()
+    print(f"read {len(bodies)} replayed event(s) from the queue", flush=True)
+    service = build_rebuild(
+        args.player_table,
+        args.config_table,
+        SystemClock(),
+        clients,
+        timedelta(seconds=args.reorder_window_seconds),
+        args.dedupe_days,
+    )
+    report = service.rebuild(bodies, as_of)
+    for line in rebuild_lines({"table": args.player_table, **report.summary()}):
+        print(line)
+    print(f"deleted {history.delete_read()} message(s) from the rebuild queue")
     return 0
 
 
@@ -548,6 +594,19 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also create the schedules of the pending timers (default: only list them)",
     )
+    aws = rebuild.add_argument_group(
+        "AWS (docs/deploy.md, Recovery): read a replayed archive from a queue"
+    )
+    aws.add_argument("--queue-url", default="", help="the rebuild queue the replay filled")
+    aws.add_argument("--player-table", default="", help="the fresh player table to write")
+    aws.add_argument("--config-table", default="", help="the stack's config table (read)")
+    aws.add_argument(
+        "--reorder-window-seconds",
+        type=int,
+        default=240,
+        help="the engine's reorder window (cdk context reorder_window_seconds)",
+    )
+    aws.add_argument("--dedupe-days", type=int, default=400, help="cdk context dedupe_days")
     rebuild.set_defaults(func=cmd_rebuild)
     send = sub.add_parser("send", help="put events on the running local bus")
     send.add_argument("files", nargs="+")

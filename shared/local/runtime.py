@@ -408,45 +408,27 @@ class LocalRuntime:
         Nothing is sent, scheduled or published (shared/services/rebuild.py); with `arm`,
         the pending timers' schedules are created afterwards. Returns (table, report).
         """
-        from shared.adapters.config_store import ConfigStore
-        from shared.adapters.game_pools import GamePools
         from shared.adapters.scheduler import TimerScheduler
         from shared.local.history import archived_bodies
         from shared.local.provision import rebuild_table
-        from shared.services.config_cache import ConfigCache
-        from shared.services.engine import EngineService
-        from shared.services.rebuild import (
-            CollectedAlerts,
-            CollectedDeadLetters,
-            RebuildReport,
-            RebuildService,
-            arm_timers,
-        )
+        from shared.services.rebuild import arm_timers
+        from shared.wiring import build_rebuild
 
         with self._lock:
             self._rebuilds += 1
             name = table or f"{self.resources.player_table}-rebuild-{self._rebuilds}"
             rebuild_table(self.clients, name)
-            ddb = self.clients.client("dynamodb")
-            target = PlayerStore(name, ddb)
             settings = self.resources.engine_settings()
-
-            def make_engine(report: RebuildReport, as_of: datetime) -> EngineService:
-                return EngineService(
-                    players=target,
-                    config=ConfigCache(ConfigStore(self.resources.config_table, ddb)),
-                    dead_letters=CollectedDeadLetters(report),
-                    alerts=CollectedAlerts(report),
-                    clock=self.clock,
-                    dedupe_for=timedelta(days=settings.dedupe_days),
-                    pools=GamePools(name, ddb),
-                    reorder_window=timedelta(seconds=settings.reorder_window_seconds),
-                    rebuild_as_of=as_of,
-                    withheld=RebuildService.withhold(report),
-                )
-
+            service = build_rebuild(
+                name,
+                self.resources.config_table,
+                self.clock,
+                self.clients,
+                timedelta(seconds=settings.reorder_window_seconds),
+                settings.dedupe_days,
+            )
             history = archived_bodies(self.resources.archive_name)
-            report = RebuildService(make_engine, target).rebuild(history, as_of)
+            report = service.rebuild(history, as_of)
             if arm:
                 dispatch = self.resources.dispatch_settings()
                 arm_timers(

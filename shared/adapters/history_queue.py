@@ -19,13 +19,14 @@ if TYPE_CHECKING:
 READ_VISIBILITY_SECONDS = 12 * 3600
 # A replay is complete before the read starts; a few empty long polls mean the queue is drained.
 EMPTY_POLLS_TO_STOP = 3
+POLL_SECONDS = 2
 
 
 @dataclass
 class QueueHistory:
     client: SQSClient
     queue_url: str
-    wait_seconds: int = 2
+    wait_seconds: int | None = None
     _handles: list[str] = field(default_factory=list)
 
     def read(self) -> list[str]:
@@ -36,7 +37,7 @@ class QueueHistory:
             resp = self.client.receive_message(
                 QueueUrl=self.queue_url,
                 MaxNumberOfMessages=10,
-                WaitTimeSeconds=self.wait_seconds,
+                WaitTimeSeconds=POLL_SECONDS if self.wait_seconds is None else self.wait_seconds,
                 VisibilityTimeout=READ_VISIBILITY_SECONDS,
             )
             messages = resp.get("Messages", [])

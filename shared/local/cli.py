@@ -417,9 +417,11 @@ def _rebuild_on_aws(args: argparse.Namespace) -> int:
         return _fail(f"rebuild from a queue needs {' and '.join(missing)}")
     if not 0 <= args.reorder_window_seconds <= 900:
         return _fail("--reorder-window-seconds: must be between 0 (off) and 900")
-    if args.arm_timers:
+    scheduling = ("schedule_group", "scheduler_role_arn", "bus_arn", "timer_dlq_arn")
+    if args.arm_timers and not all(getattr(args, n) for n in scheduling):
         return _fail(
-            "--arm-timers is local only; in AWS re-arm from the listed timers (docs/deploy.md)"
+            "--arm-timers in AWS needs --schedule-group, --scheduler-role-arn, --bus-arn "
+            "and --timer-dlq-arn (the stack's outputs)"
         )
     as_of = None
     if args.as_of:
@@ -442,6 +444,18 @@ def _rebuild_on_aws(args: argparse.Namespace) -> int:
         args.dedupe_days,
     )
     report = service.rebuild(bodies, as_of)
+    if args.arm_timers:
+        from shared.adapters.scheduler import TimerScheduler
+        from shared.services.rebuild import arm_timers
+
+        scheduler = TimerScheduler(
+            clients.client("scheduler"),
+            args.schedule_group,
+            args.bus_arn,
+            args.scheduler_role_arn,
+            args.timer_dlq_arn,
+        )
+        arm_timers(report, scheduler, SystemClock().now())
     for line in rebuild_lines({"table": args.player_table, **report.summary()}):
         print(line)
     print(f"deleted {history.delete_read()} message(s) from the rebuild queue")
@@ -607,6 +621,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="the engine's reorder window (cdk context reorder_window_seconds)",
     )
     aws.add_argument("--dedupe-days", type=int, default=400, help="cdk context dedupe_days")
+    aws.add_argument("--schedule-group", default="", help="with --arm-timers")
+    aws.add_argument("--scheduler-role-arn", default="", help="with --arm-timers")
+    aws.add_argument("--bus-arn", default="", help="with --arm-timers")
+    aws.add_argument("--timer-dlq-arn", default="", help="with --arm-timers")
     rebuild.set_defaults(func=cmd_rebuild)
     send = sub.add_parser("send", help="put events on the running local bus")
     send.add_argument("files", nargs="+")

@@ -7,17 +7,13 @@ import json
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from moto.backends import get_backend
 
-from shared import wiring
 from shared.domain.reorder import WAKE_RULE
 from shared.domain.state import AuditEntry, OutboxItem, ScheduleTimer
-from shared.local.demo import START
-from shared.local.embedded import ACCOUNT, Embedded, load_starter_config
+from shared.local.cli import rebuild_lines
+from shared.local.embedded import ACCOUNT, Embedded
 from shared.local.provision import REGION
-
-W_SECONDS = 180
 
 
 def env(detail_type: str, **detail: Any) -> dict[str, Any]:
@@ -72,15 +68,6 @@ def round_(player: str, n: int, at: str, payout: str = "0") -> dict[str, Any]:
 
 def excluded(player: str, at: str) -> dict[str, Any]:
     return env("rg.self_excluded", player_id=player, event_id=f"ex-{player}", occurred_at=at)
-
-
-@pytest.fixture
-def live(moto_server):
-    server, endpoint = moto_server
-    embedded = Embedded.on(server, endpoint, START, reorder_window_seconds=W_SECONDS)
-    load_starter_config(embedded.runtime.config, embedded.clock.now())
-    yield embedded
-    wiring.reset()
 
 
 def _at(embedded: Embedded, seconds: float = 0) -> str:
@@ -252,6 +239,11 @@ def test_a_rebuild_from_the_archive_reproduces_every_player_item_by_item(live):
     assert listed == pending
     assert listed
     assert report.armed == []
+    # ... and `engage rebuild` prints it so
+    lines = rebuild_lines({"table": table, **report.summary()})
+    assert lines[0].startswith(f"rebuilt 4 player(s) from {report.events} archived event(s)")
+    assert "nothing was sent, scheduled or published" in lines[1]
+    assert f"pending timers ({len(report.timers)}, not armed (use --arm-timers)):" in lines
 
 
 def test_a_rebuild_arms_the_pending_timers_only_when_asked(live):

@@ -493,17 +493,19 @@ class EngineService:
         chunk = Decision(state=state)
         chunk_events: list[str] = []
         steps = sequence() if sequence is not None else _FixedSteps(fresh, now)
+        # With the reorder window the last transaction may also arm the wake-up.
+        limit = MAX_TRANSACTION_ITEMS - (1 if sequence is not None else 0)
         while (next_step := steps.next(chunk.state)) is not None:
             event = next_step.event
             # Earlier chunks' claims are committed before this one: count them as used.
             claimed = with_claims(usage, [*plan.claims(), *chunk.claims])
             step = decide(chunk.state, event, config, next_step.now, claimed)
             writes = 1 + step.write_count
-            if writes >= MAX_TRANSACTION_ITEMS:
+            if writes >= limit:
                 reason = f"{event.detail_type}: implies {writes} writes, over the transaction limit"
                 plan.too_big.append((event.event_id, reason))
                 continue
-            if 1 + len(chunk_events) + chunk.write_count + writes > MAX_TRANSACTION_ITEMS:
+            if 1 + len(chunk_events) + chunk.write_count + writes > limit:
                 # Rare: many events for one player in one batch. Commit what fits, go on.
                 plan.chunks.append((chunk, chunk_events))
                 chunk, chunk_events = Decision(state=chunk.state), []

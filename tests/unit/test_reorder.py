@@ -151,3 +151,37 @@ def test_a_wake_up_fire_is_never_decided_or_marked():
     # Then: the wake-up fired, and only the registration is marked applied
     assert run.wakes == 1
     assert run.store.markers["p-1"] == {event.event_id}
+
+
+def test_many_held_events_released_at_once_are_committed_in_chunks_and_none_is_lost():
+    # Given: 130 rounds held (more than one transaction holds), and a store whose second
+    # commit of the release loses a race once
+    pipeline = Pipeline(config(*NUDGE_RULES), W, T0)
+    rounds = [round_(T0 + timedelta(milliseconds=i), "1") for i in range(130)]
+    pipeline.deliver_batch(T0 + timedelta(seconds=130), rounds)
+    store = pipeline.store
+    real_commit = store.commit
+    calls = {"n": 0}
+
+    def flaky(commit, now, dedupe_for):
+        calls["n"] += 1
+        # 1: hold all; 2: the first wake-up releases the first round (the others ripen
+        # on the next 30 s tick); 3: first chunk of the rest; 4: second chunk, lost race
+        if calls["n"] == 4:
+            from shared.errors import ConflictError
+
+            raise ConflictError("another writer won")
+        real_commit(commit, now, dedupe_for)
+
+    store.commit = flaky  # type: ignore[method-assign]
+    # When: the wake-up releases them
+    run = pipeline.run(T0 + timedelta(hours=1))
+    # Then: every round was decided exactly once, in order, and nothing is left held
+    state = run.store.state("p-1")
+    assert state is not None
+    assert state.profile.rounds_played == 130
+    assert state.hold.events == []
+    assert run.store.markers["p-1"] == {r.event_id for r in rounds}
+    # ... the second chunk was decided again after the reload, from the first chunk's hold
+    assert calls["n"] == 5
+    assert run.wakes == 2

@@ -173,7 +173,7 @@ def test_many_held_events_released_at_once_are_committed_in_chunks_and_none_is_l
             raise ConflictError("another writer won")
         real_commit(commit, now, dedupe_for)
 
-    store.commit = flaky  # type: ignore[method-assign]
+    store.commit = flaky
     # When: the wake-up releases them
     run = pipeline.run(T0 + timedelta(hours=1))
     # Then: every round was decided exactly once, in order, and nothing is left held

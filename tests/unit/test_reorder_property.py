@@ -9,7 +9,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from events.models import EventDetail
+from events.models import EventDetail, SelfExcluded
 from tests.builders import T0, consent, deposit, failed_deposit, logged_in, registered, round_
 from tests.reorder_harness import Pipeline, outcome_of, starter_config
 
@@ -20,15 +20,17 @@ PLAYERS = ("p-a", "p-b")
 
 @st.composite
 def histories(draw: st.DrawFn) -> list[EventDetail]:
-    """Per-player histories: a registration, then logins, deposits, failures, rounds and
-    consent changes, often seconds apart (where order matters most)."""
+    """Per-player histories: a registration, then logins, deposits, failures, rounds,
+    consent changes and self-exclusions, often seconds apart (where order matters most)."""
     events: list[EventDetail] = []
     for player in PLAYERS:
         events.append(registered(T0, player=player, event_id=f"reg-{player}"))
         t = T0
         for i in range(draw(st.integers(3, 14))):
             t += timedelta(seconds=draw(st.sampled_from([1, 5, 20, 90, 600, 4000])))
-            kind = draw(st.sampled_from(["login", "dep", "fail", "loss", "win", "consent"]))
+            kind = draw(
+                st.sampled_from(["login", "dep", "fail", "loss", "win", "consent", "exclude"])
+            )
             eid = f"{player}-{i}"
             if kind == "login":
                 events.append(logged_in(t, player=player, event_id=eid))
@@ -37,6 +39,12 @@ def histories(draw: st.DrawFn) -> list[EventDetail]:
                 events.append(deposit(t, amount, player=player, event_id=eid))
             elif kind == "fail":
                 events.append(failed_deposit(t, player=player).model_copy(update={"event_id": eid}))
+            elif kind == "exclude":
+                # A short self-exclusion: offers suppressed while it lasts, timers cancelled.
+                until = t + timedelta(hours=draw(st.sampled_from([1, 30])))
+                events.append(
+                    SelfExcluded(player_id=player, event_id=eid, occurred_at=t, until=until)
+                )
             elif kind == "consent":
                 granted = draw(st.booleans())
                 events.append(

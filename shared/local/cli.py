@@ -17,8 +17,15 @@
     engage rules load FILE           validate, store and publish rules on the running stack
     engage playbooks list            the shipped playbooks (welcome, vip, ...) and their rules
     engage playbooks load [NAME...]  validate, store and publish playbooks (all if none named)
+    engage up --reorder-window PT4M  hold events until 4 minutes old, as deployed (default off)
+    engage rebuild [--as-of T] [--arm-timers]
+                                     every player again from the bus archive, into a fresh
+                                     table; sends, schedules and publishes nothing
+    engage rebuild --queue-url Q --player-table T --config-table C
+                                     the AWS recovery path (docs/deploy.md, Recovery)
 
-Nothing here talks to real AWS: every client points at the moto server on 127.0.0.1.
+Locally every client points at the moto server on 127.0.0.1. Only `engage seed --stack` and
+`engage rebuild --queue-url` talk to AWS, with your own credentials.
 """
 
 from __future__ import annotations

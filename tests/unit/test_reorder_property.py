@@ -72,13 +72,14 @@ def _run(arrivals: list[tuple[datetime, EventDetail]], until: datetime) -> dict[
 @given(history=histories(), data=st.data())
 def test_any_delivery_order_within_the_window_gives_the_in_order_outcome(history, data):
     # Given: a history, and a delivery where each event arrives up to W after it happened
-    lags = data.draw(
-        st.lists(
-            st.integers(0, int(W.total_seconds())), min_size=len(history), max_size=len(history)
-        )
-    )
+    # (each sent one to three times, as SQS redelivery and operator retries do)
+    lag = st.integers(0, int(W.total_seconds()))
+    copies = st.lists(lag, min_size=1, max_size=3)
+    lags = data.draw(st.lists(copies, min_size=len(history), max_size=len(history)))
     shuffled = [
-        (e.occurred_at + timedelta(seconds=lag), e) for e, lag in zip(history, lags, strict=True)
+        (e.occurred_at + timedelta(seconds=s), e)
+        for e, sends in zip(history, lags, strict=True)
+        for s in sends
     ]
     shuffled.sort(key=lambda a: a[0])
     in_order = sorted(((e.occurred_at, e) for e in history), key=lambda a: a[0])

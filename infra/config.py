@@ -85,6 +85,8 @@ class StackConfig:
     email_identity_domain: str | None = None
     archive_retention_days: int = 30
     dedupe_days: int = 400
+    # The engine's reorder window W in seconds (docs/design.md, "Ordering"); 0 turns it off.
+    reorder_window_seconds: int = 240
     engine_batch_size: int = 10
     engine_batching_window_seconds: int = 2
     dispatch_batch_size: int = 10
@@ -145,6 +147,11 @@ class StackConfig:
             f"must be between 1 and dedupe_days ({self.dedupe_days}) so replays stay idempotent",
         )
         _check(1 <= self.dedupe_days <= 3650, "dedupe_days", "must be between 1 and 3650")
+        _check(
+            0 <= self.reorder_window_seconds <= 900,
+            "reorder_window_seconds",
+            "must be between 0 (off) and 900 seconds",
+        )
         # The engine must finish a whole batch within its 30 s timeout; 100 leaves headroom.
         _check(1 <= self.engine_batch_size <= 100, "engine_batch_size", "must be 1..100")
         _check(

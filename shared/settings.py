@@ -20,6 +20,7 @@ ENV = {
     "email_from": "ENGAGE_EMAIL_FROM",
     "ses_configuration_set": "ENGAGE_SES_CONFIGURATION_SET",
     "dedupe_days": "ENGAGE_DEDUPE_DAYS",
+    "reorder_window_seconds": "ENGAGE_REORDER_WINDOW_SECONDS",
     "compliance_topic_arn": "ENGAGE_COMPLIANCE_TOPIC_ARN",
     "unsubscribe_base_url": "ENGAGE_UNSUBSCRIBE_BASE_URL",
     "unsubscribe_secret_arn": "ENGAGE_UNSUBSCRIBE_SECRET_ARN",
@@ -59,6 +60,10 @@ class EngineSettings(BaseModel):
     # Catalog events (price drops, restocks) fan out to interested players on this bus;
     # unset, they are refused to the DLQ.
     bus_arn: OptionalText = None
+    # The reorder window W (docs/design.md, "Ordering"): events are decided once W old, in
+    # event-time order. 0 decides each batch at once (order only within a batch). The
+    # upper bound keeps the held events of a busy player well inside the state item.
+    reorder_window_seconds: int = Field(default=240, ge=0, le=900)
 
 
 class DispatchSettings(BaseModel):

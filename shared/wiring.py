@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from events.models import FEEDBACK_SOURCE, UNSUBSCRIBE_SOURCE
@@ -40,6 +40,12 @@ from shared.services.deliverers import (
 from shared.services.dispatch import DispatchObserver, DispatchService
 from shared.services.engine import EngineObserver, EngineService
 from shared.services.feedback import FeedbackService
+from shared.services.rebuild import (
+    CollectedAlerts,
+    CollectedDeadLetters,
+    RebuildReport,
+    RebuildService,
+)
 from shared.services.unsubscribe import UnsubscribeService
 from shared.settings import (
     DispatchSettings,
@@ -109,6 +115,7 @@ def build_engine(
         metrics=metrics,
         pools=GamePools(settings.player_table, ddb),
         catalog=catalog,
+        reorder_window=timedelta(seconds=settings.reorder_window_seconds),
     )
 
 
@@ -309,3 +316,33 @@ def feedback() -> FeedbackService:
         _installed["feedback"] = build_feedback(feedback_settings(os.environ), AwsClients())
     service: FeedbackService = _installed["feedback"]
     return service
+
+
+def build_rebuild(
+    player_table: str,
+    config_table: str,
+    clock: Clock,
+    clients: AwsClients,
+    reorder_window: timedelta,
+    dedupe_days: int,
+) -> RebuildService:
+    """A RebuildService writing into `player_table` (a fresh one), deciding with the config
+    in `config_table`; its engines send, schedule and publish nothing (services/rebuild.py)."""
+    ddb = clients.client("dynamodb")
+    target = PlayerStore(player_table, ddb)
+
+    def make_engine(report: RebuildReport, as_of: datetime) -> EngineService:
+        return EngineService(
+            players=target,
+            config=ConfigCache(ConfigStore(config_table, ddb)),
+            dead_letters=CollectedDeadLetters(report),
+            alerts=CollectedAlerts(report),
+            clock=clock,
+            dedupe_for=timedelta(days=dedupe_days),
+            pools=GamePools(player_table, ddb),
+            reorder_window=reorder_window,
+            rebuild_as_of=as_of,
+            withheld=RebuildService.withhold(report),
+        )
+
+    return RebuildService(make_engine, target)

@@ -240,6 +240,7 @@ class EngageFunctions(Construct):
                 ENV["config_table"]: tables.config_table.table_name,
                 ENV["dead_letter_queue_url"]: bus.dead_letter_queue.queue_url,
                 ENV["dedupe_days"]: str(config.dedupe_days),
+                ENV["reorder_window_seconds"]: str(config.reorder_window_seconds),
                 ENV["compliance_topic_arn"]: compliance.topic.topic_arn,
                 ENV["bus_arn"]: bus.bus.event_bus_arn,
             },

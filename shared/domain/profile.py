@@ -102,6 +102,9 @@ class Profile(BaseModel):
     phone: str | None = None
     birth_date: str | None = None
     consents: Consents = Field(default_factory=Consents)
+    # Event time each channel's consent was last set, so a late registration or consent
+    # change cannot put back an older answer (docs/design.md, "Ordering").
+    consents_set_at: dict[str, datetime] = Field(default_factory=dict)
     # Push tokens, oldest registration first; one entry per token.
     devices: list[Device] = Field(default_factory=list)
     # Latest player.profile_updated; per-field event times are in details_set_at.
@@ -164,6 +167,21 @@ def _add(totals: dict[str, Decimal], currency: str, amount: Decimal) -> dict[str
     return {**totals, currency: totals.get(currency, Decimal(0)) + amount}
 
 
+def _set_consents(profile: Profile, answers: dict[str, bool], at: datetime) -> dict[str, Any]:
+    """Apply each channel's answer unless a later one (by event time) was already applied."""
+    fresh = {
+        channel: granted
+        for channel, granted in answers.items()
+        if channel not in profile.consents_set_at or at >= profile.consents_set_at[channel]
+    }
+    if not fresh:
+        return {}
+    return {
+        "consents": profile.consents.model_copy(update=fresh),
+        "consents_set_at": {**profile.consents_set_at, **dict.fromkeys(fresh, at)},
+    }
+
+
 def _latest(current: datetime | None, candidate: datetime) -> datetime:
     return candidate if current is None or candidate > current else current
 
@@ -200,7 +218,7 @@ def apply_event(profile: Profile, event: EventDetail) -> Profile:
             }
             changes = {
                 "registered_at": event.occurred_at,
-                "consents": event.consents,
+                **_set_consents(profile, event.consents.model_dump(), event.occurred_at),
                 **_set_details(profile, details, event.occurred_at),
             }
         case PlayerProfileUpdated():
@@ -250,9 +268,7 @@ def apply_event(profile: Profile, event: EventDetail) -> Profile:
             if profile.last_round_at is None or event.occurred_at >= profile.last_round_at:
                 changes |= _streaks(profile, event.outcome)
         case ConsentChanged():
-            changes = {
-                "consents": profile.consents.model_copy(update={event.channel: event.granted})
-            }
+            changes = _set_consents(profile, {event.channel: event.granted}, event.occurred_at)
         case ShopPurchase():
             cart = profile.open_cart
             changes = {

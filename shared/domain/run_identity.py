@@ -240,6 +240,9 @@ class IdentityMixin(RunBase):
         alias.merged_into = event.player_id
         # Generations only ever grow, so a late fire of an old schedule stays stale.
         alias.timer_seq = source.timer_seq
+        # Events the merged player still held (reorder window) stay with the alias: its
+        # wake-up routes them to the survivor, where they are decided in their turn.
+        alias.hold = source.hold
         alias.version = source.version
         out = MergedSource(state=alias)
         if moved:

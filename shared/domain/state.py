@@ -14,6 +14,7 @@ from shared.domain.delivery import DeliveryLog
 from shared.domain.engagement import Engagement
 from shared.domain.experiments import Assignment
 from shared.domain.game_rewards import Rewards
+from shared.domain.hold import Hold
 from shared.domain.leaderboards import BoardScore
 from shared.domain.missions import MissionProgress
 from shared.domain.points import Wallet
@@ -94,6 +95,9 @@ class PlayerState(BaseModel):
     merge_source: PlayerState | None = Field(default=None, exclude=True)
     # Interest in products and purchases per product (shared/domain/shop.py).
     shop: ShopHistory = Field(default_factory=ShopHistory)
+    # Reorder window hook (shared/domain/reorder.py): events held until W old. Empty, and
+    # left out of the stored JSON, when the window is 0.
+    hold: Hold = Field(default_factory=Hold)
     version: int = 0
 
     @classmethod

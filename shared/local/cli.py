@@ -24,8 +24,15 @@
     engage backtest --config DRAFT   replay the lake under the published config and a draft
     engage simulate --players N      the same engine over a synthetic population
     engage explain --player P        why did (or didn't) a player get a message
+    engage up --reorder-window PT4M  hold events until 4 minutes old, as deployed (default off)
+    engage rebuild [--as-of T] [--arm-timers]
+                                     every player again from the bus archive, into a fresh
+                                     table; sends, schedules and publishes nothing
+    engage rebuild --queue-url Q --player-table T --config-table C
+                                     the AWS recovery path (docs/deploy.md, Recovery)
 
-Nothing here talks to real AWS: every client points at the moto server on 127.0.0.1.
+Locally every client points at the moto server on 127.0.0.1. Only `engage seed --stack` and
+`engage rebuild --queue-url` talk to AWS, with your own credentials.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -149,11 +156,23 @@ def cmd_rules_validate(args: argparse.Namespace) -> int:
 def cmd_up(args: argparse.Namespace) -> int:
     from shared.adapters.lake_files import LocalLake
     from shared.clock import FixedClock, SystemClock
+    from shared.domain.durations import DurationError, parse_duration
     from shared.local.demo import StoryRecorder
     from shared.local.embedded import Embedded, load_starter_config
 
+    try:
+        window = parse_duration(args.reorder_window) if args.reorder_window else None
+    except DurationError as exc:
+        return _fail(f"--reorder-window: {exc}")
+    seconds = int(window.total_seconds()) if window is not None else 0
+    if not 0 <= seconds <= 900:
+        return _fail("--reorder-window: must be between PT0S (off) and PT15M")
     # The virtual clock starts at the real time, then only `engage advance` moves it.
-    embedded = Embedded.start(SystemClock().now().replace(microsecond=0), port=args.port)
+    embedded = Embedded.start(
+        SystemClock().now().replace(microsecond=0),
+        port=args.port,
+        reorder_window_seconds=seconds,
+    )
     recorder = StoryRecorder(
         embedded.clock.now, lambda line: print(line, flush=True), start=embedded.clock.now()
     )
@@ -234,6 +253,18 @@ def _control_handler(runtime: Any, clock: Any) -> type[BaseHTTPRequestHandler]:
                     return
                 fired = runtime.advance(delta)
                 self._reply(200, {"now": clock.now(), "fired": [f.detail for f in fired]})
+            elif self.path == "/rebuild":
+                as_of = payload.get("as_of")
+                try:
+                    when = datetime.fromisoformat(as_of) if as_of else None
+                except ValueError:
+                    self._reply(400, {"error": f"as_of: not an ISO time: {as_of!r}"})
+                    return
+                if when is not None and when.tzinfo is None:
+                    self._reply(400, {"error": "as_of: needs a time zone offset, e.g. +00:00"})
+                    return
+                table, report = runtime.rebuild(as_of=when, arm=bool(payload.get("arm_timers")))
+                self._reply(200, {"table": table, **report.summary()})
             elif self.path == "/ses-feedback":
                 try:
                     outcome = runtime.ses_feedback(
@@ -382,6 +413,102 @@ def cmd_advance(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    if args.queue_url:
+        return _rebuild_on_aws(args)
+    result = _control(
+        _need_stack(), "/rebuild", {"as_of": args.as_of or None, "arm_timers": args.arm_timers}
+    )
+    if "error" in result:
+        return _fail(result["error"])
+    for line in rebuild_lines(result):
+        print(line)
+    return 0
+
+
+def _rebuild_on_aws(args: argparse.Namespace) -> int:
+    """The AWS recovery path: a replayed archive in a queue, into a fresh player table."""
+    from shared.adapters.history_queue import QueueHistory
+    from shared.clock import SystemClock
+    from shared.wiring import AwsClients, build_rebuild
+
+    missing = [
+        f"--{n}" for n in ("player-table", "config-table") if not getattr(args, n.replace("-", "_"))
+    ]
+    if missing:
+        return _fail(f"rebuild from a queue needs {' and '.join(missing)}")
+    if not 0 <= args.reorder_window_seconds <= 900:
+        return _fail("--reorder-window-seconds: must be between 0 (off) and 900")
+    scheduling = ("schedule_group", "scheduler_role_arn", "bus_arn", "timer_dlq_arn")
+    if args.arm_timers and not all(getattr(args, n) for n in scheduling):
+        return _fail(
+            "--arm-timers in AWS needs --schedule-group, --scheduler-role-arn, --bus-arn "
+            "and --timer-dlq-arn (the stack's outputs)"
+        )
+    as_of = None
+    if args.as_of:
+        try:
+            as_of = datetime.fromisoformat(args.as_of)
+        except ValueError:
+            return _fail(f"--as-of: not an ISO time: {args.as_of!r}")
+        if as_of.tzinfo is None:
+            return _fail("--as-of: needs a time zone offset, e.g. +00:00")
+    clients = AwsClients()
+    history = QueueHistory(clients.client("sqs"), args.queue_url)
+    bodies = history.read()
+    print(f"read {len(bodies)} replayed event(s) from the queue", flush=True)
+    service = build_rebuild(
+        args.player_table,
+        args.config_table,
+        SystemClock(),
+        clients,
+        timedelta(seconds=args.reorder_window_seconds),
+        args.dedupe_days,
+    )
+    report = service.rebuild(bodies, as_of)
+    if args.arm_timers:
+        from shared.adapters.scheduler import TimerScheduler
+        from shared.services.rebuild import arm_timers
+
+        scheduler = TimerScheduler(
+            clients.client("scheduler"),
+            args.schedule_group,
+            args.bus_arn,
+            args.scheduler_role_arn,
+            args.timer_dlq_arn,
+        )
+        arm_timers(report, scheduler, SystemClock().now())
+    for line in rebuild_lines({"table": args.player_table, **report.summary()}):
+        print(line)
+    print(f"deleted {history.delete_read()} message(s) from the rebuild queue")
+    return 0
+
+
+def rebuild_lines(result: dict[str, Any]) -> list[str]:
+    """The printed account of a rebuild: what it restored, and what it left undone."""
+    lines = [
+        f"rebuilt {result['players']} player(s) from {result['events']} archived event(s) "
+        f"up to {result['as_of']} into table {result['table']}",
+        "nothing was sent, scheduled or published; effects decided but not performed:",
+    ]
+    effects = result["effects_not_performed"] or {"(none)": 0}
+    lines += [f"  {kind}: {count}" for kind, count in effects.items()]
+    if result["refused"]:
+        lines.append(f"refused (not parked again): {len(result['refused'])}")
+        lines += [f"  {r['message_id']}: {r['reason']}" for r in result["refused"]]
+    if result["alerts_not_sent"]:
+        lines.append(f"compliance alerts not raised again: {result['alerts_not_sent']}")
+    armed = "armed" if result["schedules_armed"] else "not armed (use --arm-timers)"
+    lines.append(f"pending timers ({len(result['pending_timers'])}, {armed}):")
+    lines += [
+        f"  {t['player_id']}: {t['timer']} due {t['due_at']} (#{t['generation']})"
+        for t in result["pending_timers"]
+    ]
+    if result["still_held"]:
+        lines.append(f"events after the as-of time, left held: {result['still_held']}")
+    return lines
+
+
 def cmd_dlq(_: argparse.Namespace) -> int:
     from shared.local.runtime import read_dead_letters
 
@@ -484,7 +611,43 @@ def build_parser() -> argparse.ArgumentParser:
         help="moto port (control uses port+1, the console port+2)",
     )
     up.add_argument("--empty", action="store_true", help="do not load the starter config")
+    up.add_argument(
+        "--reorder-window",
+        default="",
+        help="decide events once this old, in event-time order (e.g. PT3M, as deployed); "
+        "default off locally so `engage send` shows its effect at once",
+    )
     up.set_defaults(func=cmd_up)
+    rebuild = sub.add_parser(
+        "rebuild",
+        help="rebuild every player from the bus archive into a fresh table; sends nothing",
+    )
+    rebuild.add_argument(
+        "--as-of", default="", help="ISO time to rebuild up to (default: the latest event)"
+    )
+    rebuild.add_argument(
+        "--arm-timers",
+        action="store_true",
+        help="also create the schedules of the pending timers (default: only list them)",
+    )
+    aws = rebuild.add_argument_group(
+        "AWS (docs/deploy.md, Recovery): read a replayed archive from a queue"
+    )
+    aws.add_argument("--queue-url", default="", help="the rebuild queue the replay filled")
+    aws.add_argument("--player-table", default="", help="the fresh player table to write")
+    aws.add_argument("--config-table", default="", help="the stack's config table (read)")
+    aws.add_argument(
+        "--reorder-window-seconds",
+        type=int,
+        default=240,
+        help="the engine's reorder window (cdk context reorder_window_seconds)",
+    )
+    aws.add_argument("--dedupe-days", type=int, default=400, help="cdk context dedupe_days")
+    aws.add_argument("--schedule-group", default="", help="with --arm-timers")
+    aws.add_argument("--scheduler-role-arn", default="", help="with --arm-timers")
+    aws.add_argument("--bus-arn", default="", help="with --arm-timers")
+    aws.add_argument("--timer-dlq-arn", default="", help="with --arm-timers")
+    rebuild.set_defaults(func=cmd_rebuild)
     send = sub.add_parser("send", help="put events on the running local bus")
     send.add_argument("files", nargs="+")
     send.set_defaults(func=cmd_send)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from importlib import resources as package_files
 from typing import Any
@@ -43,18 +43,22 @@ class Embedded:
     runtime: LocalRuntime
 
     @classmethod
-    def start(cls, start: datetime, port: int = 0) -> Embedded:
+    def start(cls, start: datetime, port: int = 0, reorder_window_seconds: int = 0) -> Embedded:
         server, endpoint = start_moto(port)
-        return cls.on(server, endpoint, start)
+        return cls.on(server, endpoint, start, reorder_window_seconds)
 
     @classmethod
-    def on(cls, server: Any, endpoint: str, start: datetime) -> Embedded:
-        """Provision a fresh stack on an already running moto server (wiping what it held)."""
+    def on(
+        cls, server: Any, endpoint: str, start: datetime, reorder_window_seconds: int = 0
+    ) -> Embedded:
+        """Provision a fresh stack on an already running moto server (wiping what it held).
+
+        `reorder_window_seconds` sets the engine's reorder window (0: decide at once)."""
         reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310
         with urllib.request.urlopen(reset, timeout=10):  # noqa: S310 - our loopback server
             pass
         clients = AwsClients(endpoint_url=endpoint, region=REGION, credentials=LOCAL_CREDENTIALS)
-        resources = provision(clients)
+        resources = replace(provision(clients), reorder_window_seconds=reorder_window_seconds)
         clock = FixedClock(start)
         runtime = LocalRuntime(endpoint, resources, clock)
         return cls(server, endpoint, resources, clock, runtime)

@@ -44,6 +44,12 @@ def describe_player(runtime: LocalRuntime, player_id: str) -> list[str]:
     if state.tier.tier or state.badges:
         badges = ", ".join(sorted(state.badges)) or "-"
         lines.append(f"  tier: {state.tier.tier or '-'}; badges: {badges}")
+    if state.hold.events:
+        # The reorder window: these are accepted but wait until W old to be decided.
+        wake = f"{state.hold.wake_at:%Y-%m-%d %H:%M:%S} UTC" if state.hold.wake_at else "-"
+        lines.append(f"  held (reorder window): {len(state.hold.events)}; wake-up at {wake}")
+        for held in state.hold.events:
+            lines.append(f"    {held.occurred_at:%Y-%m-%d %H:%M:%S} {held.detail_type}")
     lines.append(f"  pending timers: {len(state.timers)}")
     schedules = {name for _, name, _ in runtime.pending_schedules()}
     for name, timer in sorted(state.timers.items()):

@@ -48,6 +48,11 @@ class Resources:
     # Push goes through moto's SNS mobile push (platform applications per platform), so the
     # demo and the console show push deliveries too.
     push_sns_applications: str | None = None
+    # The reorder window locally: 0 by default, so `engage send` shows its effect at once;
+    # `engage up --reorder-window PT3M` runs with the deployed default (docs/design.md).
+    reorder_window_seconds: int = 0
+    # The bus archive (as the CDK stack keeps one): the history `engage rebuild` reads.
+    archive_name: str = ""
 
     def engine_settings(self) -> EngineSettings:
         return EngineSettings.model_validate(asdict(self))
@@ -67,6 +72,30 @@ class Resources:
     @classmethod
     def from_json(cls, text: str) -> Resources:
         return cls(**json.loads(text))
+
+
+def rebuild_table(clients: AwsClients, name: str) -> None:
+    """A fresh player table for a rebuild: same keys and index, no stream (nothing to
+    dispatch), TTL on."""
+    ddb = clients.client("dynamodb")
+    kwargs = add_board_index(
+        {
+            "TableName": name,
+            "KeySchema": [
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            "AttributeDefinitions": [
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+    )
+    ddb.create_table(**kwargs)
+    ddb.update_time_to_live(
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
+    )
 
 
 def _table(ddb: Any, name: str, stream: bool) -> None:
@@ -133,6 +162,14 @@ def provision(clients: AwsClients, unsubscribe_base_url: str = LOCAL_UNSUBSCRIBE
         Rule=f"{PREFIX}-to-engine",
         EventBusName=PREFIX,
         Targets=[{"Id": "engine", "Arn": queue_arn}],
+    )
+    # As in the stack: the archive keeps exactly what the engine consumes.
+    archive_name = f"{PREFIX}-archive"
+    events.create_archive(
+        ArchiveName=archive_name,
+        EventSourceArn=bus_arn,
+        EventPattern=json.dumps(BUS_RULE_PATTERN),
+        RetentionDays=30,
     )
 
     role_arn = iam.create_role(
@@ -201,4 +238,5 @@ def provision(clients: AwsClients, unsubscribe_base_url: str = LOCAL_UNSUBSCRIBE
         unsubscribe_base_url=unsubscribe_base_url,
         unsubscribe_secret_arn=secret_arn,
         push_sns_applications=push_applications,
+        archive_name=archive_name,
     )

@@ -92,6 +92,7 @@ class LocalRuntime:
         self._lock = threading.RLock()
         self._stream_filter = compile_pattern(OUTBOX_STREAM_FILTER, path="filter")
         self._iterators: dict[str, str] = {}
+        self._rebuilds = 0
         self.on_fire: Callable[[FiredTimer], None] | None = None
         # Kept so dispatch can be rebuilt with the URL the unsubscribe route is served on.
         self._dispatch_observer = dispatch_observer
@@ -396,6 +397,52 @@ class LocalRuntime:
         if outcome.get("prizes"):
             self.pump()
         return outcome
+
+    # --- recovery -----------------------------------------------------------------------
+
+    def rebuild(
+        self, as_of: datetime | None = None, arm: bool = False, table: str | None = None
+    ) -> tuple[str, Any]:
+        """Rebuild every player from the bus archive into a fresh player table.
+
+        Nothing is sent, scheduled or published (shared/services/rebuild.py); with `arm`,
+        the pending timers' schedules are created afterwards. Returns (table, report).
+        """
+        from shared.adapters.scheduler import TimerScheduler
+        from shared.local.history import archived_bodies
+        from shared.local.provision import rebuild_table
+        from shared.services.rebuild import arm_timers
+        from shared.wiring import build_rebuild
+
+        with self._lock:
+            self._rebuilds += 1
+            name = table or f"{self.resources.player_table}-rebuild-{self._rebuilds}"
+            rebuild_table(self.clients, name)
+            settings = self.resources.engine_settings()
+            service = build_rebuild(
+                name,
+                self.resources.config_table,
+                self.clock,
+                self.clients,
+                timedelta(seconds=settings.reorder_window_seconds),
+                settings.dedupe_days,
+            )
+            history = archived_bodies(self.resources.archive_name)
+            report = service.rebuild(history, as_of)
+            if arm:
+                dispatch = self.resources.dispatch_settings()
+                arm_timers(
+                    report,
+                    TimerScheduler(
+                        self.clients.client("scheduler"),
+                        dispatch.schedule_group,
+                        dispatch.bus_arn,
+                        dispatch.scheduler_role_arn,
+                        dispatch.schedule_dead_letter_queue_arn,
+                    ),
+                    self.clock.now(),
+                )
+            return name, report
 
     def dead_letters(self) -> list[dict[str, str]]:
         """Messages parked in the engine DLQ, with their reasons (left in the queue)."""

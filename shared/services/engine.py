@@ -39,8 +39,22 @@ from shared.domain.budgets import BudgetClaim
 from shared.domain.config import ConfigSnapshot
 from shared.domain.contacts import contact_keys
 from shared.domain.decide import Decision, decide, order_events, with_claims
+from shared.domain.hold import Hold
+from shared.domain.reorder import (
+    WAKE_RULE,
+    Origin,
+    ReorderSequence,
+    Step,
+    detail_json,
+    from_held,
+    is_wake,
+    next_hold,
+    to_held,
+    wake_item,
+)
 from shared.domain.rg import RgThresholds, salvaged_event_id
-from shared.domain.state import AuditEntry, PlayerState, stable_id
+from shared.domain.run_timers import MIN_TIMER_LEAD
+from shared.domain.state import AuditEntry, OutboxItem, PlayerState, ScheduleTimer, stable_id
 from shared.errors import ConflictError, ThrottledError
 from shared.metric_names import (
     DECISION_LATENCY,
@@ -172,7 +186,17 @@ class EngineService(EngineIdentity):
         stopwatch: Callable[[], float] = time.perf_counter,
         pools: PoolUsagePort | None = None,
         catalog: CatalogFanout | None = None,
+        reorder_window: timedelta = timedelta(0),
+        rebuild_as_of: datetime | None = None,
+        withheld: Callable[[OutboxItem], None] | None = None,
     ) -> None:
+        # Reorder window hook (shared/domain/reorder.py, docs/design.md "Ordering"): with a
+        # window, events wait until W old and are decided in event-time order. A rebuild
+        # (shared/services/rebuild.py) decides everything up to `rebuild_as_of` that way.
+        self._window = reorder_window
+        self._rebuild_as_of = rebuild_as_of
+        # A rebuild performs nothing: its effects go here instead of into the outbox.
+        self._withheld = withheld
         self._sleep = sleep
         # Catalog events (price drops, restocks) fan out through this; without it they
         # are refused to the DLQ with the reason.
@@ -343,6 +367,9 @@ class EngineService(EngineIdentity):
         config: ConfigSnapshot,
         outcome: BatchOutcome,
     ) -> None:
+        if self._window > timedelta(0) or self._rebuild_as_of is not None:
+            self._try_apply_ordered(player_id, pendings, config, outcome)
+            return
         events = {p.event.event_id: p for p in pendings}
         reversals = [
             f"deposit:{p.event.deposit_id}"
@@ -384,6 +411,134 @@ class EngineService(EngineIdentity):
             )
             version += 1
 
+    def _try_apply_ordered(
+        self,
+        player_id: str,
+        pendings: list[_Pending],
+        config: ConfigSnapshot,
+        outcome: BatchOutcome,
+    ) -> None:
+        """The reorder window: hold what is not W old yet, decide what is, in event-time order."""
+        # A wake-up fire only makes us look at the hold; it is never decided or marked.
+        events = {p.event.event_id: p for p in pendings if not is_wake(p.event)}
+        reversals = [
+            f"deposit:{p.event.deposit_id}"
+            for p in events.values()
+            if isinstance(p.event, DepositReversed)
+        ]
+        contacts = contact_keys(p.event for p in events.values())
+        loaded = self._players.load(player_id, events, reversals, contacts)
+        hold = loaded.state.hold
+        held = {h.event_id: from_held(h) for h in hold.events}
+        more = sorted(
+            {f"deposit:{e.deposit_id}" for e in held.values() if isinstance(e, DepositReversed)}
+            - set(reversals)
+        )
+        held_contacts = sorted(set(contact_keys(held.values())) - set(contacts))
+        if more or held_contacts:
+            # A held reversal needs the earns it may claw back, and a held registration the
+            # owners of its contacts, like fresh ones.
+            loaded = self._players.load(
+                player_id, events, [*reversals, *more], [*contacts, *held_contacts]
+            )
+        seen = sorted((loaded.seen_event_ids | held.keys()) & events.keys())
+        if seen:
+            self._observer.duplicates(player_id, seen)
+            self._metrics.count(EVENTS_DUPLICATE, len(seen))
+        if loaded.state.merged_into is not None:
+            # A merged id: its events belong to the player it was merged into, and so do the
+            # ones it still held when the merge was applied (a merge is not held; the
+            # survivor's dedupe makes routing them again on a later wake-up harmless).
+            moved = [p for i, p in events.items() if i not in seen]
+            moved += [
+                _Pending(event, self._held_envelope(event), [f"held:{event.event_id}"])
+                for event in held.values()
+            ]
+            if moved:
+                self.route_to_alias(loaded.state.merged_into, moved, config, outcome)
+            return
+        candidates: list[tuple[EventDetail, Origin]] = [(e, "held") for e in held.values()]
+        candidates += [(p.event, "fresh") for i, p in events.items() if i not in seen]
+        now = self._clock.now()
+        rebuilding = self._rebuild_as_of is not None
+        horizon = self._rebuild_as_of if self._rebuild_as_of is not None else now - self._window
+        # Decisions never carry the held events (they are not state a rule can see).
+        base = loaded.state.model_copy(update={"hold": Hold()})
+        sequences: list[ReorderSequence] = []
+
+        def sequence() -> ReorderSequence:
+            late_now = None if rebuilding else now
+            sequences.append(ReorderSequence(candidates, horizon, self._window, late_now))
+            return sequences[-1]
+
+        usage: dict[tuple[str, str], int] = {}
+        plan = self._plan(base, [], config, now, usage, sequence)
+        for _ in range(3):
+            unread = sorted({c.key for c in plan.claims()} - usage.keys())
+            if not unread or self._pools is None:
+                break
+            read = self._pools.usage([rule_budget_key(*key) for key in unread])
+            usage.update({key: read.get(rule_budget_key(*key), 0) for key in unread})
+            plan = self._plan(base, [], config, now, usage, sequence)
+        steps = sequences[-1].steps
+        for event_id, reason in plan.too_big:
+            self._refuse_step(events.get(event_id), steps[event_id], reason, outcome)
+        left = [to_held(e) for e, _ in sequences[-1].left()]
+        new_hold, wake = next_hold(hold, left, self._window, now)
+        if rebuilding:
+            wake = None  # a rebuild arms nothing; what it leaves held is reported
+        chunks = plan.chunks
+        if not chunks:
+            if new_hold == hold and wake is None:
+                return
+            chunks = [(Decision(state=base), [])]
+        version = loaded.state.version
+        for index, (decision, event_ids) in enumerate(chunks):
+            last = index == len(chunks) - 1
+            if last:
+                decision.state.hold = new_hold
+                if wake is not None:
+                    decision.outbox.append(wake_item(player_id, wake, now))
+            else:
+                # Events decided by later chunks stay held here, so a failed later commit
+                # loses none of them; the wake-up is still the one already armed.
+                later = [
+                    to_held(steps[i].event)
+                    for _, ids in chunks[index + 1 :]
+                    for i in ids
+                    if steps[i].origin != "timer"
+                ]
+                decision.state.hold = hold.model_copy(update={"events": later + new_hold.events})
+            if not rebuilding:
+                decision.outbox[:] = [_not_in_past(item, now) for item in decision.outbox]
+            self._commit(
+                player_id, version, decision, event_ids, [steps[i].event for i in event_ids]
+            )
+            version += 1
+
+    def _refuse_step(
+        self, pending: _Pending | None, step: Step, reason: str, outcome: BatchOutcome
+    ) -> None:
+        if pending is not None:
+            self._refuse_event(pending, reason, outcome)
+            return
+        if step.origin == "timer":
+            return  # a synthesized fire: its schedule's own delivery is refused in its turn
+        # A held event has no SQS record any more: park it with a rebuilt envelope.
+        body = self._held_envelope(step.event)
+        self._refuse(InboundRecord(f"held:{step.event.event_id}", body), reason, outcome)
+
+    @staticmethod
+    def _held_envelope(event: EventDetail) -> str:
+        """A held event as an envelope again (its SQS record is long deleted)."""
+        return json.dumps(
+            {
+                "source": "engage.reorder",
+                "detail-type": event.detail_type,
+                "detail": json.loads(detail_json(event)),
+            }
+        )
+
     def _plan(
         self,
         state: PlayerState,
@@ -391,21 +546,30 @@ class EngineService(EngineIdentity):
         config: ConfigSnapshot,
         now: datetime,
         usage: Mapping[tuple[str, str], int],
+        sequence: Callable[[], ReorderSequence] | None = None,
     ) -> _Plan:
-        """Decide every fresh event, cut into chunks that each fit one transaction."""
+        """Decide every fresh event, cut into chunks that each fit one transaction.
+
+        With a `sequence` (the reorder window), it says which events, in what order and
+        with what `now`; otherwise it is `fresh` in order, all decided at `now`.
+        """
         plan = _Plan()
         chunk = Decision(state=state)
         chunk_events: list[str] = []
-        for event in fresh:
+        steps = sequence() if sequence is not None else _FixedSteps(fresh, now)
+        # With the reorder window the last transaction may also arm the wake-up.
+        limit = MAX_TRANSACTION_ITEMS - (1 if sequence is not None else 0)
+        while (next_step := steps.next(chunk.state)) is not None:
+            event = next_step.event
             # Earlier chunks' claims are committed before this one: count them as used.
             claimed = with_claims(usage, [*plan.claims(), *chunk.claims])
-            step = decide(chunk.state, event, config, now, claimed)
+            step = decide(chunk.state, event, config, next_step.now, claimed)
             writes = 1 + step.write_count
-            if writes >= MAX_TRANSACTION_ITEMS:
+            if writes >= limit:
                 reason = f"{event.detail_type}: implies {writes} writes, over the transaction limit"
                 plan.too_big.append((event.event_id, reason))
                 continue
-            if 1 + len(chunk_events) + chunk.write_count + writes > MAX_TRANSACTION_ITEMS:
+            if 1 + len(chunk_events) + chunk.write_count + writes > limit:
                 # Rare: many events for one player in one batch. Commit what fits, go on.
                 plan.chunks.append((chunk, chunk_events))
                 chunk, chunk_events = Decision(state=chunk.state), []
@@ -423,6 +587,9 @@ class EngineService(EngineIdentity):
         event_ids: list[str],
         decision_events: Sequence[EventDetail],
     ) -> PlayerState:
+        outbox: Sequence[OutboxItem] = decision.outbox
+        if self._withheld is not None:
+            outbox = []
         self._players.commit(
             Commit(
                 player_id=player_id,
@@ -430,7 +597,7 @@ class EngineService(EngineIdentity):
                 expected_version=version,
                 event_ids=event_ids,
                 ledger=decision.ledger,
-                outbox=decision.outbox,
+                outbox=outbox,
                 audit=decision.audit,
                 claims=[
                     Claim(rule_budget_key(c.rule_id, c.period), c.amount, c.limit)
@@ -445,6 +612,9 @@ class EngineService(EngineIdentity):
             dedupe_for=self._dedupe_for,
         )
         self.count_hygiene(decision, decision_events)
+        if self._withheld is not None:
+            for item in decision.outbox:
+                self._withheld(item)
         self._observer.decided(player_id, decision)
         self._metrics.count(EVENTS_APPLIED, len(event_ids))
         fired = sum(1 for e in decision_events if isinstance(e, TimerFired))
@@ -456,3 +626,26 @@ class EngineService(EngineIdentity):
         for message_id in pending.message_ids:
             if message_id not in outcome.refused:
                 self._refuse(InboundRecord(message_id, pending.body), reason, outcome)
+
+
+class _FixedSteps:
+    """Without a reorder window: the batch's fresh events in order, all decided at `now`."""
+
+    def __init__(self, fresh: Sequence[EventDetail], now: datetime) -> None:
+        self._events = iter(fresh)
+        self._now = now
+
+    def next(self, state: PlayerState) -> Step | None:
+        event = next(self._events, None)
+        return None if event is None else Step(event, self._now, "fresh")
+
+
+def _not_in_past(item: OutboxItem, now: datetime) -> OutboxItem:
+    """A timer decided at its ripening time may be due before the real now: arm it ahead."""
+    effect = item.effect
+    if item.rule_id == WAKE_RULE:
+        return item
+    if isinstance(effect, ScheduleTimer) and effect.fire_at < now + MIN_TIMER_LEAD:
+        fire_at = max(effect.fire_at, now + MIN_TIMER_LEAD)
+        return item.model_copy(update={"effect": effect.model_copy(update={"fire_at": fire_at})})
+    return item

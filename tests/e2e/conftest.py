@@ -52,3 +52,14 @@ def started(stack):
     """A stack with the starter rules and templates published."""
     load_starter_config(stack.runtime.config, stack.clock.now())
     return stack
+
+
+@pytest.fixture
+def live(moto_server):
+    """A stack with the starter config and the engine's reorder window on (180 s), as a
+    deployed stack runs (tests/e2e/test_rebuild.py, test_reorder_local.py)."""
+    server, endpoint = moto_server
+    embedded = Embedded.on(server, endpoint, START, reorder_window_seconds=180)
+    load_starter_config(embedded.runtime.config, embedded.clock.now())
+    yield embedded
+    wiring.reset()

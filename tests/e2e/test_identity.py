@@ -406,3 +406,49 @@ def test_a_deposit_of_the_merged_player_reversed_after_the_merge_claws_back_from
     assert survivor.points_balance == balance - earned == ledger_sum(rt, "p-v1")
     assert ledger_sum(rt, "p-v2") == 0
     assert rt.players.items("p-v1", "REV#") == []
+
+
+def _now_registered(rt, player, event_id, email, at):
+    event = registered(player, event_id=event_id, email=email)
+    event["detail"]["occurred_at"] = at.isoformat()
+    return event
+
+
+def test_with_the_reorder_window_on_held_registrations_still_claim_contacts_once(live):
+    # Given the window as deployed: both registrations are held, then decided in order
+    from datetime import timedelta
+
+    rt = live.runtime
+    now = live.clock.now()
+    rt.put_events([_now_registered(rt, "p-w2", "reg-w2", "both@example.org", now)])
+    rt.put_events(
+        [_now_registered(rt, "p-w1", "reg-w1", "both@example.org", now - timedelta(seconds=5))]
+    )
+    rt.pump()
+    assert rt.players.duplicates() == []  # nothing decided yet
+    rt.advance(timedelta(minutes=4))
+
+    welcomes = [m for m in sent_emails(live) if m["subject"].startswith("Welcome")]
+    assert len(welcomes) == 1
+    (found,) = rt.players.duplicates()
+    assert found.channel == "email"
+    assert {found.player_id, found.first_player_id} == {"p-w1", "p-w2"}
+
+
+def test_with_the_reorder_window_on_events_of_a_merged_id_are_held_by_the_survivor(live):
+    from datetime import timedelta
+
+    rt = live.runtime
+    _two_players(rt)
+    rt.put_events([merged("p-m1", "p-m2")])
+    rt.pump()
+    rt.advance(timedelta(minutes=4))
+    now = live.clock.now()
+    rt.put_events([deposit("p-m2", "dep-late", amount="10.00", at=now.isoformat())])
+    rt.pump()
+    assert rt.players.state("p-m1").profile.deposit_count == 2  # held by the survivor
+    rt.advance(timedelta(minutes=4))
+
+    survivor, alias = rt.players.state("p-m1"), rt.players.state("p-m2")
+    assert survivor.profile.deposit_count == 3
+    assert alias.profile.deposit_count == 0

@@ -26,6 +26,7 @@ from shared.adapters.config_store import (
     META_KEY,
     PUBLISH_PK,
     audited_body,
+    publication_writes,
     version_key,
 )
 from shared.adapters.dynamo_query import query_pages
@@ -199,6 +200,31 @@ class ConsoleConfigStore:
             version,
         )
 
+    def recent_changes(self, limit: int = 100, max_pages: int = 5) -> list[AuditEntry]:
+        """The latest console changes of every item, newest first (the activity feed).
+
+        The audit trail is partitioned per item, so a feed across items is a Scan of the
+        config table, filtered to audit entries and projected without the bodies. The
+        table holds config only (thousands of items, not players), and the scan stops
+        after `max_pages` pages of 1 MB: see docs/console.md for the cost.
+        """
+        entries: list[AuditEntry] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "begins_with(pk, :audit)",
+            "ProjectionExpression": "kind, item_id, version, #a, actor, #t, note",
+            "ExpressionAttributeNames": {"#a": "action", "#t": "at"},
+            "ExpressionAttributeValues": {":audit": {"S": AUDIT_PREFIX}},
+        }
+        for _ in range(max_pages):
+            resp = self._call(self._ddb.scan, **kwargs)
+            entries += [_audit_entry(i) for i in resp.get("Items", [])]
+            if "LastEvaluatedKey" not in resp:
+                break
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        entries.sort(key=lambda e: (e.at, e.kind, e.item_id, e.version), reverse=True)
+        return entries[:limit]
+
     # --- publications -------------------------------------------------------------------
 
     def published_version(self) -> int:
@@ -218,40 +244,8 @@ class ConsoleConfigStore:
         note: str | None,
     ) -> int:
         """Bump the config version from `expected` and record what it publishes, atomically."""
-        bump: dict[str, Any] = {
-            "TableName": self._table,
-            "Key": META_KEY,
-            "UpdateExpression": "ADD config_version :one",
-            "ExpressionAttributeValues": {":one": {"N": "1"}},
-        }
-        if expected == 0:
-            bump["ConditionExpression"] = "attribute_not_exists(config_version)"
-        else:
-            bump["ConditionExpression"] = "config_version = :e"
-            bump["ExpressionAttributeValues"][":e"] = {"N": str(expected)}
         version = expected + 1
-        record: dict[str, Any] = {
-            "pk": {"S": PUBLISH_PK},
-            "sk": {"S": version_key(version)},
-            "config_version": {"N": str(version)},
-            "items": {"S": json.dumps(items, sort_keys=True)},
-            "actor": {"S": actor},
-            "at": {"S": at.isoformat()},
-        }
-        if note:
-            record["note"] = {"S": note}
-        self._transact(
-            [
-                {"Update": bump},
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": record,
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                },
-            ]
-        )
+        self._transact(publication_writes(self._table, expected, items, actor, at, note))
         return version
 
     def publication(self, version: int) -> Publication | None:

@@ -10,13 +10,20 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from shared.adapters.config_store import RULE
 from shared.adapters.player_store import PlayerStore
 from shared.clock import Clock, SystemClock
 from shared.console.cognito import CognitoSignIn
 from shared.console.devlogin import DevLogin
 from shared.console.lifecycle import ConfigAdmin
-from shared.console.players import PlayerLookup, PlayerSection, audit_section
-from shared.console.services import ConsoleServices, DryRuns
+from shared.console.players import (
+    PlayerLookup,
+    PlayerSection,
+    audit_section,
+    marketing_section,
+    rules_section,
+)
+from shared.console.services import ConsoleServices, DryRuns, ReachEstimates
 from shared.console.settings import console_settings
 from shared.console.store import ConsoleConfigStore
 from shared.console.users import CognitoUsers
@@ -40,10 +47,18 @@ def build_console(
     ddb = clients.client("dynamodb")
     players = PlayerStore(player_table, ddb)
     config = ConsoleConfigStore(config_table, ddb)
+    admin = ConfigAdmin(config, clock)
+    sections = (
+        marketing_section(players),
+        rules_section(players, lambda: admin.live_bodies(RULE), clock),
+        audit_section(players),
+        *player_sections,
+    )
     return ConsoleServices(
-        config=ConfigAdmin(config, clock),
-        players=PlayerLookup(players, (audit_section(players), *player_sections)),
+        config=admin,
+        players=PlayerLookup(players, sections),
         dry_runs=DryRuns(players, config, clock),
+        reach=ReachEstimates(players, clock),
         sign_in=sign_in,
         dev_login=dev_login,
         users=CognitoUsers(user_pool_id, clients.client("cognito-idp")) if user_pool_id else None,

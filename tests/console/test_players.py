@@ -25,7 +25,8 @@ def test_the_player_view_shows_profile_ledger_timers_and_messages_with_contacts_
     assert "welcome" in templates
     assert "first-deposit" in templates
     assert all(m["effect"].get("to", "***").count("***") for m in view["messages"])
-    assert view["sections"] == {"audit": []}
+    assert view["sections"]["audit"] == []
+    assert set(view["sections"]) == {"marketing", "rules", "audit"}
 
 
 def test_an_unknown_player_is_404(stack):

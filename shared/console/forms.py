@@ -132,10 +132,12 @@ def default_document(schema: Mapping[str, Any]) -> Any:
     kind = schema.get("type")
     if kind == "object":
         props = schema.get("properties", {})
+        required = set(schema.get("required", []))
+        # Required fields, and those with a default worth showing (not a bare null).
         return {
-            name: default_document(props[name])
-            for name in schema.get("required", [])
-            if name in props
+            name: default_document(prop)
+            for name, prop in props.items()
+            if name in required or prop.get("default") is not None
         }
     if kind == "array":
         return [default_document(schema["items"])] * int(schema.get("minItems", 0))

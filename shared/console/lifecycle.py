@@ -151,7 +151,8 @@ class ConfigAdmin:
             ActivityEntry(p.at, p.actor, "publish", None, None, p.config_version, p.note)
             for p in self._store.publications(limit)
         ]
-        entries.sort(key=lambda e: e.at, reverse=True)
+        # At the same instant a publish follows the changes it made live.
+        entries.sort(key=lambda e: (e.at, e.action == "publish"), reverse=True)
         return entries[:limit]
 
     def bodies(self) -> dict[str, dict[str, dict[str, Any]]]:

@@ -40,7 +40,8 @@ def test_conditions_are_drawn_as_a_condition_builder_and_optional_fields_are_fla
     assert schema["properties"]["match"]["x-widget"] == "condition"
     assert schema["properties"]["match"]["x-nullable"] is True
     timers = _find(schema, lambda n: n.get("title") == "Schedule" and "properties" in n)
-    assert timers and timers[0]["properties"]["if"]["x-widget"] == "condition"
+    assert timers
+    assert timers[0]["properties"]["if"]["x-widget"] == "condition"
 
 
 def test_the_schema_is_finite_and_refs_are_inlined():

@@ -61,7 +61,8 @@ def test_a_rule_is_trigger_then_condition_then_wait_then_action():
         0,
         1,
     ]
-    assert wait["column"] == 2 and send["column"] == 3
+    assert wait["column"] == 2
+    assert send["column"] == 3
 
 
 def test_a_cancel_timer_action_has_a_cancels_edge_to_the_timer_it_disarms():

@@ -69,7 +69,7 @@ def _action_label(name: str, body: Mapping[str, Any]) -> tuple[str, dict[str, st
         return f"badge {body.get('badge')}", {"kind": "badge", "item_id": str(body.get("badge"))}
     if name == "grant_spins":
         wheel = str(body.get("wheel"))
-        return f"{body.get('spins', 1)} spins of {wheel}", {"kind": "wheel", "item_id": wheel}
+        return f"{body.get('count', 1)} spins of {wheel}", {"kind": "wheel", "item_id": wheel}
     if name == "join_mission":
         mission = str(body.get("mission"))
         return f"join mission {mission}", {"kind": "mission", "item_id": mission}

@@ -70,7 +70,9 @@ def _simplify(schema: Mapping[str, Any]) -> dict[str, Any]:
         kept = [o for o in options if o.get("type") != "null"]
         nullable = len(kept) < len(options)
         if len(kept) == 2 and {o.get("type") for o in kept} == {"number", "string"}:
-            kept = [next(o for o in kept if o.get("type") == "number")]
+            # A Decimal: drawn as a number; x-decimal tells the form to keep a value that
+            # was stored as a string ("1.5") a string, so opening and saving changes nothing.
+            kept = [{**next(o for o in kept if o.get("type") == "number"), "x-decimal": True}]
         if len(kept) == 1:
             out.pop("anyOf")
             out = {**kept[0], **out}

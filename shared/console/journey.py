@@ -49,11 +49,46 @@ class Edge:
     label: str = ""
 
 
-def _condition(pattern: Mapping[str, Any] | None) -> str:
+_OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
+
+
+def _leaf(field: str, alternatives: Any) -> str:
+    if not isinstance(alternatives, list):
+        return f"{field} {json.dumps(alternatives, default=str)}"
+    if all(not isinstance(a, dict | list) for a in alternatives):
+        return f"{field} is {' or '.join(json.dumps(a, default=str) for a in alternatives)}"
+    parts = []
+    for a in alternatives:
+        name, arg = next(iter(a.items())) if isinstance(a, dict) and len(a) == 1 else ("", a)
+        if name == "numeric" and isinstance(arg, list):
+            pairs = [f"{_OPS.get(arg[i], arg[i])} {arg[i + 1]}" for i in range(0, len(arg) - 1, 2)]
+            parts.append(f"{field} {' and '.join(pairs)}")
+        elif name == "prefix":
+            parts.append(f"{field} starts with {arg!r}")
+        elif name == "exists":
+            parts.append(f"{field} is {'set' if arg else 'not set'}")
+        elif name == "anything-but":
+            parts.append(f"{field} is not {json.dumps(arg, default=str)}")
+        else:
+            parts.append(f"{field} {json.dumps(a, default=str)}")
+    return " or ".join(parts)
+
+
+def _condition(pattern: Mapping[str, Any] | None, prefix: str = "") -> str:
+    """A condition in words: "player.loss_streak ≥ 3 and event.category is \"slots\""."""
     if not pattern:
         return "always"
-    text = json.dumps(pattern, sort_keys=True, default=str)
-    return text if len(text) <= 120 else f"{text[:117]}..."
+    parts = []
+    for key, value in pattern.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if key == "$or" and isinstance(value, list):
+            parts.append("(" + " | ".join(_condition(v, prefix) for v in value) + ")")
+        elif isinstance(value, Mapping):
+            parts.append(_condition(value, path))
+        else:
+            parts.append(_leaf(path, value))
+    text = " and ".join(parts)
+    return text if len(text) <= 160 else f"{text[:157]}..."
 
 
 def _action_label(name: str, body: Mapping[str, Any]) -> tuple[str, dict[str, str] | None]:

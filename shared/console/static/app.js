@@ -26,6 +26,12 @@ function el(tag, props, ...children) {
   return node;
 }
 
+// "points policy" -> "Points policies", "rule" -> "Rules".
+function plural(label) {
+  const word = `${label[0].toUpperCase()}${label.slice(1)}`;
+  return word.endsWith("y") ? `${word.slice(0, -1)}ies` : `${word}s`;
+}
+
 function show(id, visible) { $(id).hidden = !visible; }
 function notice(text, ok = true) { const n = $("notice"); n.textContent = text; n.className = ok ? "ok" : "error"; }
 
@@ -132,7 +138,7 @@ async function start() {
   $("who").textContent = `${state.me.user} (${state.me.role || "no role"})`;
   const tabs = $("tabs");
   tabs.replaceChildren();
-  const entries = [...state.kinds.map((k) => [`kind:${k.name}`, `${k.label[0].toUpperCase()}${k.label.slice(1)}s`]), ["publish", "Publish"], ["journey", "Journey"], ["activity", "Activity"], ["player", "Player"], ["reports", "Reports"]];
+  const entries = [...state.kinds.map((k) => [`kind:${k.name}`, plural(k.label)]), ["publish", "Publish"], ["journey", "Journey"], ["activity", "Activity"], ["player", "Player"], ["reports", "Reports"]];
   if (state.me.role === "admin") entries.push(["users", "Users"]);
   for (const [key, label] of entries) tabs.append(el("button", { type: "button", id: `tab-${key.replace(":", "-")}`, on: { click: () => openTab(key) } }, label));
   for (const id of ["save", "new-item", "toggle-enabled", "delete", "publish", "publish-selected"]) $(id).disabled = !state.me.can_write;
@@ -206,7 +212,7 @@ async function loadReports() {
 
 async function loadList() {
   const kind = state.kind;
-  $("list-title").textContent = `${kind.label[0].toUpperCase()}${kind.label.slice(1)}s`;
+  $("list-title").textContent = plural(kind.label);
   const data = await api("GET", `/api/config/${encodeURIComponent(kind.name)}`);
   const body = $("item-list").tBodies[0];
   body.replaceChildren();
@@ -248,11 +254,19 @@ async function loadPickers() {
 }
 
 async function showDocument(doc) {
+  // Only the latest call draws: opening a tab and clicking New at once must not leave
+  // the first form on screen while the second is the one saved. data-busy is set until
+  // the latest form is drawn.
+  const seq = (state.renderSeq = (state.renderSeq || 0) + 1);
+  const root = $("form-root");
+  root.dataset.busy = "1";
   $("editor").value = JSON.stringify(doc, null, 2);
   if (!state.pickers) await loadPickers();
   const form = await kindForm(state.kind);
+  if (seq !== state.renderSeq) return;
   state.form = EngageForms.build(form.form, doc, { pickers: state.pickers, kind: state.kind.name });
-  $("form-root").replaceChildren(state.form.el);
+  root.replaceChildren(state.form.el);
+  delete root.dataset.busy;
   setMode(state.mode);
 }
 
@@ -334,11 +348,12 @@ async function save() {
     const saved = state.item
       ? await api("PUT", itemPath(state.kind.name, state.item.item_id), { version: state.item.version, body })
       : await api("POST", `/api/config/${encodeURIComponent(state.kind.name)}`, { body });
-    showFieldErrors(null);
-    notice(`Saved ${saved.item_id} (version ${saved.version}). Publish to make it live.`);
     await loadPickers();
     await loadList();
     await openItem(saved.item_id);
+    showFieldErrors(null);
+    // Last, so that "Saved" means the editor shows the saved item (and its tools are ready).
+    notice(`Saved ${saved.item_id} (version ${saved.version}). Publish to make it live.`);
   } catch (err) {
     if (err instanceof ApiError && err.status === 422) showFieldErrors(err.body);
     else { fieldErrors("editor-errors", { message: describe(err) }); }

@@ -42,12 +42,15 @@ const EngageForms = (() => {
     if (kind === "boolean") {
       const box = node("input", { type: "checkbox", "data-path": path, "aria-label": path });
       box.checked = value === undefined ? Boolean(schema.default) : Boolean(value);
-      return { el: box, get: () => box.checked };
+      // Left out when it was absent and still says the default: opening and saving an
+      // item must not add fields (the pending diff would show changes nobody made).
+      return { el: box, get: () => (value === undefined && box.checked === Boolean(schema.default) ? undefined : box.checked) };
     }
     const options = schema.enum || (schema["x-picker"] === "detail_type" ? (ctx.pickers.options || {}).detail_type : null);
     if (options) {
       const select = node("select", { "data-path": path, "aria-label": path });
-      if (schema["x-nullable"] || schema.default !== undefined) select.append(node("option", { value: "" }, schema.default !== undefined ? `(default: ${schema.default})` : "(none)"));
+      const hasDefault = schema.default !== undefined && schema.default !== null;
+      if (schema["x-nullable"] || schema.default !== undefined) select.append(node("option", { value: "" }, hasDefault ? `(default: ${schema.default})` : "(none)"));
       for (const o of options) select.append(node("option", { value: o }, o));
       select.value = value === undefined || value === null ? "" : String(value);
       if (!select.value && !(schema["x-nullable"] || schema.default !== undefined)) select.value = String(options[0]);
@@ -64,8 +67,8 @@ const EngageForms = (() => {
     return {
       el: input,
       get: () => {
-        if (input.value === "") return undefined;
-        if (!numeric) return input.value;
+        if (input.value === "") return value === "" ? "" : undefined;
+        if (!numeric || (schema["x-decimal"] && typeof value === "string")) return input.value;
         const n = Number(input.value);
         return Number.isNaN(n) ? input.value : n;
       },
@@ -301,7 +304,13 @@ const EngageForms = (() => {
     (Array.isArray(value) ? value : []).forEach(add);
     const addButton = node("button", { type: "button", class: "small add-item", "data-add": path, on: { click: () => add(defaultOf(schema.items)) } }, `+ ${name ? title(name, schema).replace(/s$/, "") : "item"}`);
     box.append(list, addButton);
-    return { el: box, get: () => items.map((e) => e.w.get()).filter((v) => v !== undefined) };
+    return {
+      el: box,
+      get: () => {
+        const out = items.map((e) => e.w.get()).filter((v) => v !== undefined);
+        return out.length || value !== undefined ? out : undefined;
+      },
+    };
   }
 
   function widget(name, schema, value, path, ctx) {

@@ -293,6 +293,7 @@ def create_app(services: ConsoleServices) -> APIGatewayHttpResolver:
     def journey_graph(
         prefix: Annotated[str, Query(max_length=64)] = "",
         rules: Annotated[list[str] | None, Query(max_length=200)] = None,
+        counts: Annotated[bool, Query(description="Add per-rule figures from reports.")] = False,
     ) -> s.JourneyOut:
         """The rules (ids starting with `prefix`, and among `rules` if given) as a flow graph."""
         reader()
@@ -303,8 +304,9 @@ def create_app(services: ConsoleServices) -> APIGatewayHttpResolver:
             if str(body.get("rule_id", "")).startswith(prefix)
             and (not wanted or body.get("rule_id") in wanted)
         ]
-        counts, source = rule_counts(services.reports)
-        graph = journey(chosen, counts)
+        # The report runs its queries over the lake: only when asked for.
+        figures, source = rule_counts(services.reports if counts else None)
+        graph = journey(chosen, figures)
         return s.JourneyOut(nodes=graph["nodes"], edges=graph["edges"], counts_from=source)
 
     @app.post("/api/reach")

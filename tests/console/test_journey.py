@@ -127,3 +127,27 @@ def test_the_api_draws_the_starter_rules_filtered_by_prefix(shared_stack):
         query={"rules": "no-deposit-nudge,deposit-cancels-nudge"},
     ).json
     assert any(e["kind"] == "cancels" for e in both["edges"])
+
+
+def test_the_api_adds_report_counts_only_when_asked(stack):
+    from shared.console import wiring as console_wiring
+
+    report = {
+        "from": "2026-11-01",
+        "to": "2026-11-02",
+        "campaigns": [
+            {"rule_id": "welcome-email", "reach": 3, "sends": {"email": 3}, "conversions": 1}
+        ],
+    }
+    console_wiring.services().reports = lambda: report
+
+    plain = call("GET", "/api/journey", role="viewer", query={"prefix": "welcome"}).json
+    counted = call(
+        "GET", "/api/journey", role="viewer", query={"prefix": "welcome", "counts": "true"}
+    ).json
+
+    rule = next(n for n in counted["nodes"] if n["id"] == "rule:welcome-email")
+    assert rule["counts"] == {"reach": 3, "sends": 3, "suppressed": 0, "conversions": 1}
+    assert counted["counts_from"] == "event lake, UTC days 2026-11-01 to 2026-11-02"
+    assert plain["counts_from"] is None
+    assert next(n for n in plain["nodes"] if n["id"] == "rule:welcome-email")["counts"] == {}

@@ -670,9 +670,10 @@ async function loadJourney(event) {
   if (event) event.preventDefault();
   $("journey-error").textContent = "";
   try {
-    const prefix = $("journey-prefix").value.trim();
-    const graph = await api("GET", `/api/journey${prefix ? `?prefix=${encodeURIComponent(prefix)}` : ""}`);
-    $("journey-counts").textContent = graph.counts_from ? `Counts per rule from the ${graph.counts_from}.` : "No report figures here (no event lake wired): counts are not shown.";
+    const query = new URLSearchParams({ prefix: $("journey-prefix").value.trim(), counts: String($("journey-counts-on").checked) });
+    const graph = await api("GET", `/api/journey?${query}`);
+    $("journey-counts").textContent = graph.counts_from ? `Counts per rule (reach, sends, suppressed, conversions) from the ${graph.counts_from}.`
+      : $("journey-counts-on").checked ? "No report figures here (no event lake wired, or it is empty): counts are not shown." : "";
     $("journey").replaceChildren(graph.nodes.length ? EngageJourney.draw(graph, openLink) : el("p", { class: "muted" }, "No rule matches."));
   } catch (err) { $("journey-error").textContent = describe(err); }
 }

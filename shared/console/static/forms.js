@@ -5,6 +5,7 @@
 
 const EngageForms = (() => {
   const LONG_TEXT = new Set(["text", "html", "description"]);
+  const VALUE_PICKERS = { segments: "segment", badges: "badge", pending_timers: "timer" };
   const OPERATORS = [
     ["is", "is one of"], ["not", "is none of"], [">=", "≥"], [">", ">"], ["<=", "≤"], ["<", "<"],
     ["prefix", "starts with"], ["exists", "is set"], ["missing", "is not set"],
@@ -159,6 +160,10 @@ const EngageForms = (() => {
       const op = node("select", { class: "cond-op", "aria-label": "operator" }, OPERATORS.map(([v, label]) => node("option", { value: v }, label)));
       op.value = row.op;
       const val = node("input", { class: "cond-value", "aria-label": "value", value: row.value, placeholder: "value(s), comma separated" });
+      // Fields that hold item ids offer those items (segments, badges, timers).
+      const valueList = () => { const p = VALUE_PICKERS[field.value.trim()]; if (p && scope.value === "player") val.setAttribute("list", datalistFor(ctx, p)); else val.removeAttribute("list"); };
+      field.addEventListener("change", valueList);
+      valueList();
       const line = node("div", { class: "condition-row" }, scope, field, op, val);
       const entry = { scope, field, op, val, line };
       line.append(node("button", { type: "button", class: "small", on: { click: () => { widgets.splice(widgets.indexOf(entry), 1); line.remove(); } } }, "✕"));

@@ -38,6 +38,8 @@ META_KEY = {"pk": {"S": "meta"}, "sk": {"S": "published"}}
 # The console's audit trail and publication records (shared/console/store.py writes them).
 AUDIT_PREFIX = "AUDIT#"
 PUBLISH_PK = "PUBLISH"
+# One small item per console change (no bodies), for the activity feed across items.
+ACTIVITY_PK = "ACTIVITY"
 
 
 def version_key(version: int) -> str:

@@ -6,6 +6,8 @@ Layout next to the engine's items (`pk` = kind, `sk` = id, JSON `body`, `version
   never a change without its audit entry (nor the reverse).
 - `PUBLISH` / `v<config version>`    the item versions a publish made live, so rolling
   back to version N can republish exactly that set.
+- `ACTIVITY` / `<at>#<kind>#<id>#<version>`  who changed what (no bodies), written with
+  each change: the activity feed across items is one Query.
 The engine queries only `pk = "rule"` / `"template"`, so these partitions never reach it.
 
 Every change is conditional on the version the client edited (`version = :expected`, or
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from botocore.exceptions import ClientError
 
 from shared.adapters.config_store import (
+    ACTIVITY_PK,
     AUDIT_PREFIX,
     META_KEY,
     PUBLISH_PK,
@@ -169,6 +172,14 @@ class ConsoleConfigStore:
             audit["after"] = {"S": change.after}
         if change.note:
             audit["note"] = {"S": change.note}
+        # The feed entry: who changed what, without the bodies, in one partition so the
+        # activity feed is a Query (newest first) instead of a Scan of every audit trail.
+        activity = {k: v for k, v in audit.items() if k not in ("pk", "sk", "before", "after")} | {
+            "pk": {"S": ACTIVITY_PK},
+            "sk": {
+                "S": f"{change.at.isoformat()}#{change.kind}#{change.item_id}#{change.new_version}"
+            },
+        }
         self._transact(
             [
                 item_write,
@@ -180,6 +191,7 @@ class ConsoleConfigStore:
                         "ConditionExpression": "attribute_not_exists(pk)",
                     }
                 },
+                {"Put": {"TableName": self._table, "Item": activity}},
             ]
         )
 
@@ -200,30 +212,19 @@ class ConsoleConfigStore:
             version,
         )
 
-    def recent_changes(self, limit: int = 100, max_pages: int = 5) -> list[AuditEntry]:
-        """The latest console changes of every item, newest first (the activity feed).
-
-        The audit trail is partitioned per item, so a feed across items is a Scan of the
-        config table, filtered to audit entries and projected without the bodies. The
-        table holds config only (thousands of items, not players), and the scan stops
-        after `max_pages` pages of 1 MB: see docs/console.md for the cost.
+    def recent_changes(self, limit: int = 100) -> list[AuditEntry]:
+        """The latest console changes of every item, newest first (the activity feed):
+        one Query of the activity partition, which each change writes with its audit entry.
         """
-        entries: list[AuditEntry] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "FilterExpression": "begins_with(pk, :audit)",
-            "ProjectionExpression": "kind, item_id, version, #a, actor, #t, note",
-            "ExpressionAttributeNames": {"#a": "action", "#t": "at"},
-            "ExpressionAttributeValues": {":audit": {"S": AUDIT_PREFIX}},
-        }
-        for _ in range(max_pages):
-            resp = self._call(self._ddb.scan, **kwargs)
-            entries += [_audit_entry(i) for i in resp.get("Items", [])]
-            if "LastEvaluatedKey" not in resp:
-                break
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
-        entries.sort(key=lambda e: (e.at, e.kind, e.item_id, e.version), reverse=True)
-        return entries[:limit]
+        resp = self._call(
+            self._ddb.query,
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": ACTIVITY_PK}},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_audit_entry(i) for i in resp.get("Items", [])]
 
     # --- publications -------------------------------------------------------------------
 

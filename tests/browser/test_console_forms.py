@@ -110,6 +110,29 @@ def test_a_marketer_builds_publishes_and_follows_a_journey_with_forms_only(conso
     page.click("#save")
     expect(page.locator("#notice")).to_contain_text("Saved loss-streak-spin")
 
+    # "Come back within 2 hours for double points" after 7 quiet days: a timer whose
+    # action (an offer) sits inside it, all through nested forms
+    new_item(page, "rule")
+    page.fill(field("rule_id"), "quiet-week-double")
+    page.select_option(field("on.0"), "game.round_finished")
+    page.click('[data-field="match"] .condition-row button')  # no condition: every round
+    page.select_option('[aria-label="then.0 kind"]', label="schedule")
+    page.fill(field("then.0.schedule.timer"), "quiet-7d")
+    page.fill(field("then.0.schedule.after"), "P7D")
+    page.select_option(field("then.0.schedule.slide_with"), "last_activity_at")
+    page.select_option('[aria-label="then.0.schedule.then.0 kind"]', label="open offer")
+    page.fill(field("then.0.schedule.then.0.open_offer.offer"), "double-points")
+    page.fill(field("then.0.schedule.then.0.open_offer.multiplier"), "2")
+    page.fill(field("then.0.schedule.then.0.open_offer.for"), "PT2H")
+    page.click("#save")
+    expect(page.locator("#notice")).to_contain_text("Saved quiet-week-double")
+    saved = {r["rule_id"]: r for r in embedded.runtime.config.raw_items("rule")}
+    timer = saved["quiet-week-double"]["then"][0]["schedule"]
+    assert timer["then"] == [
+        {"open_offer": {"offer": "double-points", "multiplier": 2, "for": "PT2H"}}
+    ]
+    assert "match" not in saved["quiet-week-double"]
+
     # A mission: New opens a usable form (never "{}")
     new_item(page, "mission")
     expect(page.locator(field("steps.0.on.0"))).to_be_visible()
@@ -122,11 +145,11 @@ def test_a_marketer_builds_publishes_and_follows_a_journey_with_forms_only(conso
     # Publish only the rule; the others stay pending
     page.click("#tab-publish")
     pending = page.locator("#pending tbody tr")
-    expect(pending).to_have_count(4)
+    expect(pending).to_have_count(5)
     page.check('input[aria-label="select rule loss-streak-spin"]')
     page.click("#publish-selected")
     expect(page.locator("#notice")).to_contain_text("Published config version 2")
-    expect(pending).to_have_count(3)
+    expect(pending).to_have_count(4)
     expect(page.locator("#pending")).not_to_contain_text("loss-streak-spin")
     live = embedded.runtime.config.publication_items(2)
     assert live is not None

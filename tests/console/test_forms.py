@@ -71,31 +71,34 @@ def test_default_document_fills_the_required_fields():
     assert set(doc) >= {"mission_id", "name", "steps"}
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
-def test_new_opens_a_valid_document_for_every_kind_but_never_an_empty_one(shared_stack, kind):
-    answer = call("GET", f"/api/kinds/{kind}/form", role="viewer")
+class TestFormsApi:
+    """Read-only answers: the tests share one stack."""
 
-    assert answer.status == 200
-    new = answer.json["new"]
-    assert new != {}
-    assert answer.json["form"]["type"] == "object"
-    if kind != "experiments":
-        # A starting point that saves as it is (after its id is changed or not).
-        validate_document(KINDS[kind], new)
+    @pytest.mark.parametrize("kind", sorted(KINDS))
+    def test_new_opens_a_valid_document_for_every_kind_but_never_an_empty_one(
+        self, shared_stack, kind
+    ):
+        answer = call("GET", f"/api/kinds/{kind}/form", role="viewer")
 
+        assert answer.status == 200
+        new = answer.json["new"]
+        assert new != {}
+        assert answer.json["form"]["type"] == "object"
+        if kind != "experiments":
+            # A starting point that saves as it is (after its id is changed or not).
+            validate_document(KINDS[kind], new)
 
-def test_pickers_list_the_live_config_items(shared_stack):
-    options = call("GET", "/api/pickers", role="viewer").json
+    def test_pickers_list_the_live_config_items(self, shared_stack):
+        options = call("GET", "/api/pickers", role="viewer").json
 
-    assert "welcome" in options["options"]["template"]
-    assert "daily" in options["options"]["wheel"]
-    assert "first-deposit" in options["options"]["badge"]
-    assert "no-deposit-3d" in options["options"]["timer"]
-    assert "game.round_finished" in options["options"]["detail_type"]
-    assert "deposit_count" in options["player_fields"]
-    assert "days_since_last_login" in options["player_fields"]
-    assert "stake" in options["event_fields"]["game.round_finished"]
+        assert "welcome" in options["options"]["template"]
+        assert "daily" in options["options"]["wheel"]
+        assert "first-deposit" in options["options"]["badge"]
+        assert "no-deposit-3d" in options["options"]["timer"]
+        assert "game.round_finished" in options["options"]["detail_type"]
+        assert "deposit_count" in options["player_fields"]
+        assert "days_since_last_login" in options["player_fields"]
+        assert "stake" in options["event_fields"]["game.round_finished"]
 
-
-def test_an_unknown_kind_has_no_form(shared_stack):
-    assert call("GET", "/api/kinds/nope/form", role="viewer").status == 404
+    def test_an_unknown_kind_has_no_form(self, shared_stack):
+        assert call("GET", "/api/kinds/nope/form", role="viewer").status == 404

@@ -66,15 +66,6 @@ def test_reach_stops_at_its_bound_and_says_the_count_is_a_lower_bound(stack):
     assert any("lower bound" in n for n in answer.json["notes"])
 
 
-def test_a_bad_reach_condition_is_refused_with_the_field(shared_stack):
-    answer = call("POST", "/api/reach", {"condition": {"player": {"x": [{"numeric": [">", "a"]}]}}})
-    both = call("POST", "/api/reach", {"condition": {}, "segment": {}})
-
-    assert answer.status == 422
-    assert any(p.startswith("condition") for p in answer.field_errors)
-    assert both.status == 422
-
-
 def test_the_preview_renders_every_locale_with_the_footer_and_escaped_values(stack):
     # Given a player whose first name is markup, and an HTML email in two locales
     registered = envelope("player.registered")
@@ -98,21 +89,6 @@ def test_the_preview_renders_every_locale_with_the_footer_and_escaped_values(sta
     assert answer.json["values_from"] == f"player {PLAYER}"
 
 
-def test_the_preview_of_a_draft_shows_the_unsaved_text_with_sample_values(shared_stack):
-    draft = template("welcome", html="<p>New {{ first_name }}</p>")
-
-    answer = call("POST", "/api/preview", {"template_id": "welcome", "draft": draft})
-
-    variants = {v["locale"]: v for v in answer.json["variants"]}
-    assert "New Alex" in variants["en"]["html"]
-    assert len(variants) >= 2  # the stored uk/ru variants too
-    assert answer.json["values_from"] == "sample values"
-
-
-def test_a_preview_of_no_such_template_is_404(shared_stack):
-    assert call("POST", "/api/preview", {"template_id": "nope"}).status == 404
-
-
 def test_the_player_view_shows_marketing_facts_and_why_each_rule_did_or_did_not_fire(stack):
     stack.runtime.put_events([envelope("player.registered"), envelope("wallet.deposit_succeeded")])
     stack.runtime.pump()
@@ -127,3 +103,30 @@ def test_the_player_view_shows_marketing_facts_and_why_each_rule_did_or_did_not_
     assert rules["welcome-email"]["fired"]
     nudge = rules["no-deposit-nudge"]
     assert nudge["verdict"].startswith("would not fire now: player.deposit_count")
+
+
+class TestReadOnlyAnswers:
+    """Refusals and previews that change nothing: one stack for them."""
+
+    def test_a_bad_reach_condition_is_refused_with_the_field(self, shared_stack):
+        answer = call(
+            "POST", "/api/reach", {"condition": {"player": {"x": [{"numeric": [">", "a"]}]}}}
+        )
+        both = call("POST", "/api/reach", {"condition": {}, "segment": {}})
+
+        assert answer.status == 422
+        assert any(p.startswith("condition") for p in answer.field_errors)
+        assert both.status == 422
+
+    def test_the_preview_of_a_draft_shows_the_unsaved_text_with_sample_values(self, shared_stack):
+        draft = template("welcome", html="<p>New {{ first_name }}</p>")
+
+        answer = call("POST", "/api/preview", {"template_id": "welcome", "draft": draft})
+
+        variants = {v["locale"]: v for v in answer.json["variants"]}
+        assert "New Alex" in variants["en"]["html"]
+        assert len(variants) >= 2  # the stored uk/ru variants too
+        assert answer.json["values_from"] == "sample values"
+
+    def test_a_preview_of_no_such_template_is_404(self, shared_stack):
+        assert call("POST", "/api/preview", {"template_id": "nope"}).status == 404

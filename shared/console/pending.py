@@ -46,9 +46,14 @@ def live_versions(store: ConsoleConfigStore, kinds: Iterable[str]) -> dict[str, 
     if version == 0:
         return {k: {} for k in kinds}
     record = store.publication(version)
-    if record is None:
-        return {k: {i.item_id: i.version for i in store.items(k)} for k in kinds}
-    return {k: dict(record.items.get(k, {})) for k in kinds}
+    # Like the engine (ConfigCache): a kind the record does not list (no record at all, or
+    # a record older than the kind) is live as stored.
+    return {
+        k: dict(record.items[k])
+        if record is not None and k in record.items
+        else {i.item_id: i.version for i in store.items(k)}
+        for k in kinds
+    }
 
 
 def status_of(item: StoredItem, live: Mapping[str, int]) -> Status:

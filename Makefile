@@ -60,6 +60,7 @@ bench: install
 	$(BIN)/python benchmarks/missions_decide.py
 	$(BIN)/python benchmarks/backtest_speed.py --players 300
 	$(BIN)/python benchmarks/wheel_spins.py
+	$(BIN)/python benchmarks/console_reach.py
 	@echo "leaderboard at 100k players (about 8 minutes on moto): python benchmarks/leaderboard.py"
 
 clean:

@@ -47,8 +47,14 @@ GROUP_DESCRIPTIONS = {
 }
 _DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
-# Read-only on the player table; the console never writes player data.
-PLAYER_READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query")
+# Read-only on the player table; the console never writes player data. Scan is for the
+# reach estimate only (a bounded scan of player states, docs/console.md "Reach estimate").
+PLAYER_READ_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+)
 # Config items, audit entries and publications: conditional single-item writes and
 # transactions (each transaction item is authorized as its own Put/Update/Delete/Check).
 CONFIG_ACTIONS = (

@@ -8,7 +8,7 @@ when `meta/published.config_version` changes, so a publish takes effect on the n
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -39,6 +39,8 @@ META_KEY = {"pk": {"S": "meta"}, "sk": {"S": "published"}}
 # The console's audit trail and publication records (shared/console/store.py writes them).
 AUDIT_PREFIX = "AUDIT#"
 PUBLISH_PK = "PUBLISH"
+# One small item per console change (no bodies), for the activity feed across items.
+ACTIVITY_PK = "ACTIVITY"
 
 
 def version_key(version: int) -> str:
@@ -70,6 +72,43 @@ def audited_body(
         if entry_version == version + 1 and "before" in item:
             return str(item["before"]["S"])
     return None
+
+
+def publication_writes(
+    table: str,
+    expected: int,
+    items: Mapping[str, Mapping[str, int]],
+    actor: str,
+    at: datetime,
+    note: str | None,
+) -> list[dict[str, Any]]:
+    """The TransactWriteItems of a recorded publish: bump the config version from
+    `expected` and record which item versions it makes live (the engine loads exactly
+    those; a rollback republishes them)."""
+    bump: dict[str, Any] = {
+        "TableName": table,
+        "Key": META_KEY,
+        "UpdateExpression": "ADD config_version :one",
+        "ExpressionAttributeValues": {":one": {"N": "1"}},
+    }
+    if expected == 0:
+        bump["ConditionExpression"] = "attribute_not_exists(config_version)"
+    else:
+        bump["ConditionExpression"] = "config_version = :e"
+        bump["ExpressionAttributeValues"][":e"] = {"N": str(expected)}
+    version = expected + 1
+    record: dict[str, Any] = {
+        "pk": {"S": PUBLISH_PK},
+        "sk": {"S": version_key(version)},
+        "config_version": {"N": str(version)},
+        "items": {"S": json.dumps(items, sort_keys=True)},
+        "actor": {"S": actor},
+        "at": {"S": at.isoformat()},
+    }
+    if note:
+        record["note"] = {"S": note}
+    put = {"TableName": table, "Item": record, "ConditionExpression": "attribute_not_exists(pk)"}
+    return [{"Update": bump}, {"Put": put}]
 
 
 def _body(text: str, item_id: str) -> dict[str, Any]:
@@ -241,6 +280,34 @@ class ConfigStore:
                 ":one": {"N": "1"},
             },
         )
+
+    def publish_recorded(
+        self, kinds: Iterable[str], *, actor: str, now: datetime, note: str | None = None
+    ) -> int:
+        """Publish what is stored now AND record it, as a console publish does.
+
+        The starter set is published this way so that its publication is version 1 of the
+        console's history: rolling back to it works, and the pending-changes list compares
+        against it. Conditional on the version read, so a racing publish fails cleanly.
+        """
+        expected = self.published_version()
+        items = {
+            kind: {
+                i["sk"]["S"]: int(i.get("version", {}).get("N", "0")) for i in self._stored(kind)
+            }
+            for kind in kinds
+        }
+        try:
+            self._ddb.transact_write_items(
+                TransactItems=publication_writes(  # type: ignore[arg-type]
+                    self._table, expected, items, actor, now, note
+                )
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                raise ConflictError("config was published by someone else meanwhile") from exc
+            raise translate_throttle(exc) from exc
+        return expected + 1
 
     def publish(self, *, expected: int | None = None) -> int:
         """Bump the published config version; engines pick it up on their next batch."""

@@ -721,6 +721,34 @@ class PlayerStore:
             for i in self.items(player_id, OUTBOX_SK_PREFIX)
         ]
 
+    def scan_states(self, max_players: int, page_size: int = 500) -> tuple[list[PlayerState], bool]:
+        """Up to `max_players` player states from a Scan, and whether that was all of them.
+
+        For estimates over current players (the console's reach). A Scan reads every item
+        of the table (ledger lines, outbox...) and is filtered after the read, so it is
+        bounded here by players returned; docs/console.md gives the cost at scale.
+        """
+        states: list[PlayerState] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "sk = :state",
+            "ProjectionExpression": "pk, #s, version",
+            "ExpressionAttributeNames": {"#s": "state"},
+            "ExpressionAttributeValues": {":state": {"S": STATE_SK}},
+            "Limit": page_size,
+        }
+        while True:
+            resp = self._call(self._ddb.scan, **kwargs)
+            for item in resp.get("Items", []):
+                if len(states) >= max_players:
+                    return states, False
+                state = PlayerState.model_validate_json(item["state"]["S"])
+                state.version = int(item["version"]["N"])
+                states.append(state)
+            if "LastEvaluatedKey" not in resp:
+                return states, True
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
     def state(self, player_id: str) -> PlayerState | None:
         items = self.items(player_id, STATE_SK, consistent=True)
         if not items:

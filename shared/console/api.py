@@ -16,20 +16,24 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from shared.adapters.config_store import RULE
 from shared.console import schemas as s
-from shared.console.errors import ConsoleError, FieldError, NotFound
+from shared.console.errors import ConsoleError, FieldError, Invalid, NotFound
+from shared.console.forms import form_schema, new_document, picker_options
 from shared.console.http import refused_at_the_door, static_files, with_security_headers
+from shared.console.journey import journey, rule_counts
 from shared.console.lifecycle import HistoryEntry, ItemView
 from shared.console.roles import Identity, Role, identity_from_claims, require
-from shared.console.services import ConsoleServices
+from shared.console.services import ConsoleServices, preview_template, reach_pattern
 from shared.console.store import Publication
 from shared.console.users import CognitoUsers
+from shared.domain.patterns import PatternError
 
 API_PREFIX = "/api/"
 OPENAPI_PATH = "/api/openapi.json"
 ADMIN_PREFIX = "/api/admin/"
 # POSTs that only compute an answer (they write nothing), open to viewers.
-READ_ONLY_POSTS = frozenset({"/api/dry-run", "/api/backtest"})
+READ_ONLY_POSTS = frozenset({"/api/dry-run", "/api/backtest", "/api/reach", "/api/preview"})
 
 
 def _error(status: int, code: str, message: str, errors: list[FieldError]) -> Response[str]:
@@ -54,6 +58,8 @@ def _item(view: ItemView) -> s.ItemOut:
         enabled=view.enabled,
         problems=[s.FieldErrorOut(path=p.path, message=p.message) for p in view.problems],
         warnings=[s.FieldErrorOut(path=w.path, message=w.message) for w in view.warnings],
+        status=view.status,
+        live_version=view.live_version,
     )
 
 
@@ -164,6 +170,20 @@ def create_app(services: ConsoleServices) -> APIGatewayHttpResolver:
             for k in services.config.kinds()
         ]
 
+    @app.get("/api/kinds/<kind>/form")
+    def kind_form(kind: str) -> s.FormOut:
+        """The kind's form: its model's JSON Schema annotated with pickers and help."""
+        reader()
+        model = services.config.kind(kind).model
+        schema = form_schema(model)
+        return s.FormOut(kind=kind, form=schema, new=new_document(kind, schema))
+
+    @app.get("/api/pickers")
+    def pickers() -> s.PickersOut:
+        """What the forms' pickers offer, from the config stored now."""
+        reader()
+        return s.PickersOut.model_validate(picker_options(services.config.bodies()))
+
     # --- API: config lifecycle --------------------------------------------------------
 
     @app.get("/api/config/<kind>")
@@ -235,12 +255,77 @@ def create_app(services: ConsoleServices) -> APIGatewayHttpResolver:
             publications=[_publication(p) for p in services.config.publications()],
         )
 
+    @app.get("/api/changes")
+    def pending_changes() -> s.PendingOut:
+        """Drafts, new items and deletions not yet live, each with its diff and authors."""
+        reader()
+        return s.PendingOut(
+            published_version=services.config.published_version(),
+            changes=[
+                s.PendingChangeOut.model_validate(asdict(c)) for c in services.config.pending()
+            ],
+        )
+
     @app.post("/api/publish")
     def handle_publish(request: s.PublishIn) -> s.PublicationOut:
         who = writer()
-        return _publication(
-            services.config.publish(who.user, expected=request.expected_version, note=request.note)
+        selected = (
+            [(c.kind, c.item_id) for c in request.changes] if request.changes is not None else None
         )
+        return _publication(
+            services.config.publish(
+                who.user, expected=request.expected_version, note=request.note, selected=selected
+            )
+        )
+
+    @app.get("/api/activity")
+    def activity() -> s.ActivityOut:
+        """Who changed what across every item, newest first, publishes included."""
+        reader()
+        return s.ActivityOut(
+            entries=[
+                s.ActivityEntryOut.model_validate(asdict(e)) for e in services.config.activity()
+            ]
+        )
+
+    # --- API: journey, reach and preview (read-only) ----------------------------------
+
+    @app.get("/api/journey")
+    def journey_graph(
+        prefix: Annotated[str, Query(max_length=64)] = "",
+        rules: Annotated[list[str] | None, Query(max_length=200)] = None,
+        counts: Annotated[bool, Query(description="Add per-rule figures from reports.")] = False,
+    ) -> s.JourneyOut:
+        """The rules (ids starting with `prefix`, and among `rules` if given) as a flow graph."""
+        reader()
+        wanted = {r for listed in rules or [] for r in listed.split(",") if r}
+        chosen = [
+            body
+            for body in services.config.bodies()[RULE].values()
+            if str(body.get("rule_id", "")).startswith(prefix)
+            and (not wanted or body.get("rule_id") in wanted)
+        ]
+        # The report runs its queries over the lake: only when asked for.
+        figures, source = rule_counts(services.reports if counts else None)
+        graph = journey(chosen, figures)
+        return s.JourneyOut(nodes=graph["nodes"], edges=graph["edges"], counts_from=source)
+
+    @app.post("/api/reach")
+    def reach(request: s.ReachIn) -> s.ReachOut:
+        """How many current players a segment, a rule's condition or a condition holds for."""
+        reader()
+        pattern, path = reach_pattern(services.config, request)
+        try:
+            result = services.reach.estimate(pattern, path)
+        except PatternError as exc:
+            raise Invalid("the condition is not valid", [FieldError(path, str(exc))]) from exc
+        return s.ReachOut.model_validate(asdict(result))
+
+    @app.post("/api/preview")
+    def preview(request: s.PreviewIn) -> s.PreviewOut:
+        """Each locale of a template rendered as the player would get it."""
+        reader()
+        return preview_template(services.config, services.players.store, request)
 
     @app.post("/api/publications/<version>/rollback")
     def handle_rollback(version: int) -> s.PublicationOut:

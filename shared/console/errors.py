@@ -52,3 +52,10 @@ class Invalid(ConsoleError):
 
     status = 422
     code = "invalid"
+
+
+class InUse(ConsoleError):
+    """The item cannot go: enabled items still refer to it (each named in `errors`)."""
+
+    status = 409
+    code = "in_use"

@@ -43,6 +43,8 @@ class ConfigKind:
     name: str
     label: str
     validate: Callable[[Mapping[str, Any]], BaseModel]
+    # The model the console's form is drawn from (its JSON Schema: shared/console/forms.py).
+    model: type[BaseModel]
     item_id: Callable[[Any], str]
     can_enable: bool = False
     references: Callable[[Any, ExistingIds], list[FieldError]] | None = None
@@ -127,6 +129,7 @@ RULE_KIND = ConfigKind(
     name=RULE,
     label="rule",
     validate=parse_rule,
+    model=Rule,
     item_id=lambda rule: rule.rule_id,
     can_enable=True,
     references=_rule_references,
@@ -143,6 +146,7 @@ TEMPLATE_KIND = ConfigKind(
     name=TEMPLATE,
     label="message template",
     validate=MessageTemplate.model_validate,
+    model=MessageTemplate,
     item_id=_template_id,
     warnings=_template_warnings,
 )
@@ -151,6 +155,7 @@ SEGMENT_KIND = ConfigKind(
     name=SEGMENT,
     label="segment",
     validate=Segment.model_validate,
+    model=Segment,
     item_id=lambda segment: segment.segment_id,
     can_enable=True,
 )
@@ -184,6 +189,7 @@ MISSION_KIND = ConfigKind(
     name="mission",
     label="mission",
     validate=Mission.model_validate,
+    model=Mission,
     item_id=lambda mission: mission.mission_id,
     can_enable=True,
     references=_mission_references,
@@ -219,6 +225,7 @@ def _game_kind(name: str) -> ConfigKind:
         name=name,
         label=_GAME_LABELS.get(name, name),
         validate=model.model_validate,
+        model=model,
         item_id=lambda item: str(getattr(item, id_field)),
         can_enable="enabled" in model.model_fields,
     )

@@ -10,14 +10,25 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from shared.adapters.config_store import RULE, SEGMENT, TEMPLATE
 from shared.clock import Clock
 from shared.console.diff import diff
-from shared.console.errors import Conflict, FieldError, Invalid, NotFound
+from shared.console.errors import Conflict, FieldError, InUse, Invalid, NotFound
 from shared.console.kinds import KINDS, ConfigKind, validate_document
+from shared.console.pending import (
+    PendingChange,
+    Status,
+    live_body,
+    live_versions,
+    pending_changes,
+    selected_set,
+    status_of,
+)
+from shared.console.references import ref_of_item, referrers
 from shared.console.store import (
     Action,
     AuditEntry,
@@ -53,6 +64,20 @@ class ItemView:
     enabled: bool | None
     problems: list[FieldError] = field(default_factory=list)
     warnings: list[FieldError] = field(default_factory=list)
+    # Against the live publication: live, draft (changed since) or new (never published).
+    status: Status | None = None
+    live_version: int | None = None
+
+
+@dataclass(frozen=True)
+class ActivityEntry:
+    at: str
+    actor: str
+    action: str
+    kind: str | None
+    item_id: str | None
+    version: int
+    note: str | None
 
 
 @dataclass(frozen=True)
@@ -83,15 +108,63 @@ class ConfigAdmin:
     def kinds(self) -> list[ConfigKind]:
         return list(self._kinds.values())
 
+    def now(self) -> datetime:
+        """The console's clock (the virtual one locally and in tests)."""
+        return self._clock.now()
+
     # --- reading ------------------------------------------------------------------------
 
     def list_items(self, kind_name: str) -> list[ItemView]:
         kind = self.kind(kind_name)
-        return [self._view(kind, item) for item in self._store.items(kind.name)]
+        live = live_versions(self._store, [kind.name])[kind.name]
+        return [self._view(kind, item, live) for item in self._store.items(kind.name)]
 
     def get(self, kind_name: str, item_id: str) -> ItemView:
         kind = self.kind(kind_name)
-        return self._view(kind, self._existing(kind, item_id))
+        live = live_versions(self._store, [kind.name])[kind.name]
+        return self._view(kind, self._existing(kind, item_id), live)
+
+    def pending(self) -> list[PendingChange]:
+        """What a publish of everything would change, per item, with diffs and authors."""
+        live = live_versions(self._store, self._kinds)
+        return pending_changes(self._store, self._kinds, live)
+
+    def live_bodies(self, kind_name: str) -> list[dict[str, Any]]:
+        """The bodies of a kind's items as the live publication has them (what runs)."""
+        kind = self.kind(kind_name)
+        live = live_versions(self._store, [kind.name])[kind.name]
+        current = {i.item_id: i for i in self._store.items(kind.name)}
+        out = []
+        for item_id, version in sorted(live.items()):
+            body = live_body(self._store, current.get(item_id), kind.name, item_id, version)
+            if body is not None:
+                out.append(body)
+        return out
+
+    def activity(self, limit: int = 100) -> list[ActivityEntry]:
+        """Who changed what, newest first: every item change and every publish."""
+        entries = [
+            ActivityEntry(e.at, e.actor, e.action, e.kind, e.item_id, e.version, e.note)
+            for e in self._store.recent_changes(limit)
+        ]
+        entries += [
+            ActivityEntry(p.at, p.actor, "publish", None, None, p.config_version, p.note)
+            for p in self._store.publications(limit)
+        ]
+        # At the same instant a publish follows the changes it made live.
+        entries.sort(key=lambda e: (e.at, e.action == "publish"), reverse=True)
+        return entries[:limit]
+
+    def bodies(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """{kind: {item id: body}} of every stored item (unreadable bodies left out)."""
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for kind in self._kinds:
+            out[kind] = {}
+            for item in self._store.items(kind):
+                body = item.body()
+                if body is not None:
+                    out[kind][item.item_id] = body
+        return out
 
     def history(self, kind_name: str, item_id: str) -> list[HistoryEntry]:
         kind = self.kind(kind_name)
@@ -146,6 +219,8 @@ class ConfigAdmin:
         body = current.body()
         if body is None:
             raise Invalid("the stored item is not a JSON object; fix or delete it")
+        if not enabled:
+            self._refuse_if_referred(kind, item_id, "disable")
         body = {**body, "enabled": enabled}
         self._validated(kind, body)
         action: Action = "enable" if enabled else "disable"
@@ -157,21 +232,66 @@ class ConfigAdmin:
     def delete(self, kind_name: str, item_id: str, version: int, actor: str) -> None:
         kind = self.kind(kind_name)
         current = self._current(kind, item_id, version)
+        self._refuse_if_referred(kind, item_id, "delete")
         self._apply(kind, item_id, "delete", version, version + 1, current.body_text, None, actor)
+
+    def _refuse_if_referred(self, kind: ConfigKind, item_id: str, doing: str) -> None:
+        """Refuse to take away an item an enabled item needs: publishing would refuse the
+        referrer, and so every later publish, until someone found out why."""
+        target = ref_of_item(kind.name, item_id)
+        if kind.name == TEMPLATE:
+            others = [i for i in self._store.items(TEMPLATE) if i.item_id != item_id]
+            if any(ref_of_item(TEMPLATE, i.item_id) == target for i in others):
+                return  # another locale of the same message stays: references still resolve
+        users = referrers(target, self.bodies())
+        if users:
+            names = ", ".join(f"{self._label(k)} {i!r}" for k, i in users)
+            raise InUse(
+                f"cannot {doing} {kind.label} {item_id!r}: {names} still use it; "
+                "change or disable those first",
+                [FieldError(f"{k}.{i}", f"refers to {kind.label} {item_id!r}") for k, i in users],
+            )
+
+    def _label(self, kind_name: str) -> str:
+        kind = self._kinds.get(kind_name)
+        return kind.label if kind else kind_name
 
     # --- publishing ---------------------------------------------------------------------
 
     def publish(
-        self, actor: str, expected: int | None = None, note: str | None = None
+        self,
+        actor: str,
+        expected: int | None = None,
+        note: str | None = None,
+        selected: list[tuple[str, str]] | None = None,
     ) -> Publication:
-        """Make the table's current items live: bump the config version, record the set."""
+        """Make items live: bump the config version and record the set.
+
+        Without `selected`, every stored item goes live. With it, only those pending
+        changes (kind, item id) do; every other item stays at its live version.
+        """
         current = self._store.published_version()
         if expected is not None and expected != current:
             raise Conflict(
                 f"config version {current} was published meanwhile (you saw {expected}); "
                 "review the changes and publish again"
             )
-        items = {k: self._store.items(k) for k in self._kinds}
+        if selected is None:
+            items = {k: self._store.items(k) for k in self._kinds}
+        else:
+            live = live_versions(self._store, self._kinds)
+            pending = {(c.kind, c.item_id) for c in self.pending()}
+            unknown = [
+                FieldError(f"changes.{n}", f"{kind} {item_id!r} has no pending change")
+                for n, (kind, item_id) in enumerate(selected)
+                if (kind, item_id) not in pending
+            ]
+            if unknown or not selected:
+                raise Invalid(
+                    "nothing published: choose pending changes to publish",
+                    unknown or [FieldError("changes", "no change selected")],
+                )
+            items = selected_set(self._store, self._kinds, live, set(selected))
         self._check_consistent(items)
         versions = {k: {i.item_id: i.version for i in v} for k, v in items.items()}
         try:
@@ -312,7 +432,9 @@ class ConfigAdmin:
                 [FieldError(f"{p.kind}.{p.item_id}", p.reason) for p in problems],
             )
 
-    def _view(self, kind: ConfigKind, item: StoredItem) -> ItemView:
+    def _view(
+        self, kind: ConfigKind, item: StoredItem, live: Mapping[str, int] | None = None
+    ) -> ItemView:
         body = item.body()
         problems: list[FieldError] = []
         warnings: list[FieldError] = []
@@ -336,6 +458,8 @@ class ConfigAdmin:
             enabled=enabled,
             problems=problems,
             warnings=warnings,
+            status=status_of(item, live) if live is not None else None,
+            live_version=live.get(item.item_id) if live is not None else None,
         )
 
 

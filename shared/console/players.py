@@ -10,7 +10,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from shared.adapters.player_store import PlayerStore
+from shared.clock import Clock
 from shared.console.errors import NotFound
+from shared.console.player_insight import marketing_facts, rule_verdicts
 
 # A section a later feature adds to the player view (responsible-gaming audit, missions,
 # badges...): player id -> (section name, JSON-ready value). Registered by wiring.
@@ -51,6 +53,30 @@ def identity_section(players: PlayerStore) -> PlayerSection:
     return section
 
 
+def marketing_section(players: PlayerStore) -> PlayerSection:
+    """Segments, lifecycle stage, RFM, tier, badges and experiment arms."""
+
+    def section(player_id: str) -> tuple[str, Any]:
+        state = players.state(player_id)
+        return "marketing", marketing_facts(state) if state is not None else {}
+
+    return section
+
+
+def rules_section(
+    players: PlayerStore, live_rules: Callable[[], list[dict[str, Any]]], clock: Clock
+) -> PlayerSection:
+    """Per live rule: when it fired for the player, what held it back, and why not now."""
+
+    def section(player_id: str) -> tuple[str, Any]:
+        state = players.state(player_id)
+        if state is None:
+            return "rules", []
+        return "rules", rule_verdicts(state, live_rules(), players.audit(player_id), clock.now())
+
+    return section
+
+
 def mask_email(value: str) -> str:
     """'anna@example.org' -> 'a***@***.org': enough to recognise, not to contact."""
     local, _, domain = value.partition("@")
@@ -73,6 +99,10 @@ class PlayerLookup:
     def __init__(self, players: PlayerStore, sections: Sequence[PlayerSection] = ()) -> None:
         self._players = players
         self._sections = list(sections)
+
+    @property
+    def store(self) -> PlayerStore:
+        return self._players
 
     def view(self, player_id: str) -> dict[str, Any]:
         state = self._players.state(player_id)

@@ -50,6 +50,10 @@ class ItemOut(BaseModel):
     problems: list[FieldErrorOut]
     # Worth a look, not refused: SMS segments, push lengths.
     warnings: list[FieldErrorOut] = Field(default_factory=list)
+    status: Literal["live", "draft", "new"] | None = Field(
+        default=None, description="Against the live publication (None: not compared)."
+    )
+    live_version: int | None = None
 
 
 class ItemsOut(BaseModel):
@@ -94,11 +98,108 @@ class HistoryOut(BaseModel):
     entries: list[HistoryEntryOut]
 
 
+class ItemRefIn(_In):
+    kind: Annotated[str, Field(min_length=1, max_length=40)]
+    item_id: Annotated[str, Field(min_length=1, max_length=300)]
+
+
 class PublishIn(_In):
     expected_version: Annotated[
         int | None, Field(ge=0, description="The config version you reviewed.")
     ] = None
     note: Annotated[str | None, Field(max_length=200)] = None
+    changes: Annotated[
+        list[ItemRefIn] | None,
+        Field(
+            max_length=500,
+            description="Publish only these pending changes (all of them when omitted).",
+        ),
+    ] = None
+
+
+class PendingChangeOut(BaseModel):
+    kind: str
+    item_id: str
+    change: Literal["new", "draft", "deleted"]
+    live_version: int | None
+    draft_version: int | None
+    authors: list[str]
+    at: str | None
+    changes: list[dict[str, Any]]
+
+
+class PendingOut(BaseModel):
+    published_version: int
+    changes: list[PendingChangeOut]
+
+
+class ActivityEntryOut(BaseModel):
+    at: str
+    actor: str
+    action: str
+    kind: str | None
+    item_id: str | None
+    version: int
+    note: str | None
+
+
+class ActivityOut(BaseModel):
+    entries: list[ActivityEntryOut]
+
+
+class FormOut(BaseModel):
+    kind: str
+    # The kind's JSON Schema, annotated for drawing (shared/console/forms.py).
+    form: dict[str, Any]
+    new: Document
+
+
+class PickersOut(BaseModel):
+    options: dict[str, list[str]]
+    player_fields: list[str]
+    event_fields: dict[str, list[str]]
+
+
+class JourneyOut(BaseModel):
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+    counts_from: str | None = None
+
+
+class ReachIn(_In):
+    segment: Document | None = None
+    rule: Document | None = None
+    condition: Document | None = None
+
+
+class ReachOut(BaseModel):
+    matched: int
+    scanned: int
+    complete: bool
+    sample: list[str]
+    notes: list[str]
+
+
+class PreviewIn(_In):
+    template_id: Annotated[str, Field(min_length=1, max_length=64)]
+    channel: Literal["email", "sms", "push", "inbox"] = "email"
+    # The draft being edited: shown in place of its stored locale variant.
+    draft: Document | None = None
+    player_id: PlayerId | None = None
+
+
+class RenderedEmailOut(BaseModel):
+    locale: str
+    subject: str
+    text: str
+    html: str | None
+
+
+class PreviewOut(BaseModel):
+    template_id: str
+    channel: str
+    values_from: str
+    variants: list[RenderedEmailOut]
 
 
 class PublicationOut(BaseModel):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
 
 from shared.adapters.config_store import POLICY, RULE, SEGMENT, TEMPLATE
 from shared.adapters.player_store import PlayerStore
@@ -12,10 +14,17 @@ from shared.clock import Clock
 from shared.console.cognito import CognitoSignIn
 from shared.console.devlogin import DevLogin
 from shared.console.dryrun import DryRunResult, dry_run
+from shared.console.errors import FieldError, Invalid, NotFound
+from shared.console.kinds import validate_document
 from shared.console.lifecycle import ConfigAdmin
 from shared.console.players import PlayerLookup
+from shared.console.preview import render_variants
+from shared.console.reach import Reach, estimate, player_document
+from shared.console.schemas import PreviewIn, PreviewOut, ReachIn, RenderedEmailOut
 from shared.console.store import ConsoleConfigStore
 from shared.console.users import CognitoUsers
+from shared.domain.actions import check_pattern
+from shared.domain.config import TEMPLATE_VARIABLES, MessageTemplate
 from shared.domain.game_config import GAME_KINDS
 
 if TYPE_CHECKING:
@@ -52,11 +61,85 @@ class DryRuns:
         )
 
 
+class ReachEstimates:
+    """Counts current players a condition holds for: a bounded scan of player states."""
+
+    def __init__(self, players: PlayerStore, clock: Clock, max_players: int = 10_000) -> None:
+        self._players = players
+        self._clock = clock
+        self._max = max_players
+
+    def estimate(self, pattern: Mapping[str, Any], path: str) -> Reach:
+        states, complete = self._players.scan_states(self._max)
+        return estimate(pattern, states, self._clock.now(), complete=complete, path=path)
+
+
+def reach_pattern(config: ConfigAdmin, request: ReachIn) -> tuple[dict[str, Any], str]:
+    """The condition to count, validated as the kind it comes from, and its field path."""
+    given = [n for n in ("segment", "rule", "condition") if getattr(request, n) is not None]
+    if len(given) != 1:
+        raise Invalid(
+            "give exactly one of segment, rule or condition",
+            [FieldError("(document)", f"got {given or 'none'}")],
+        )
+    if request.segment is not None:
+        segment = validate_document(config.kind(SEGMENT), request.segment, prefix="segment")
+        return dict(segment.match), "segment.match"
+    if request.rule is not None:
+        rule = validate_document(config.kind(RULE), request.rule, prefix="rule")
+        return dict(rule.match or {}), "rule.match"
+    condition = dict(request.condition or {})
+    try:
+        check_pattern(condition, "condition")
+    except ValueError as exc:
+        raise Invalid("the condition is not valid", [FieldError("condition", str(exc))]) from exc
+    return condition, "condition"
+
+
+def preview_template(config: ConfigAdmin, players: PlayerStore, request: PreviewIn) -> PreviewOut:
+    """Every locale of the template (the draft in place of its own), rendered per locale."""
+    variants: dict[str, MessageTemplate] = {}
+    for body in config.bodies()[TEMPLATE].values():
+        try:
+            tpl = MessageTemplate.model_validate(body)
+        except ValidationError:
+            continue  # a broken variant is listed with its problems elsewhere; not previewable
+        if tpl.template_id == request.template_id and tpl.channel == request.channel:
+            variants[tpl.locale] = tpl
+    if request.draft is not None:
+        draft = validate_document(config.kind(TEMPLATE), request.draft, prefix="draft")
+        if (draft.template_id, draft.channel) != (request.template_id, request.channel):
+            raise Invalid(
+                "the draft is another template",
+                [FieldError("draft.template_id", "must match template_id and channel")],
+            )
+        variants[draft.locale] = draft
+    if not variants:
+        raise NotFound(f"no {request.channel} template {request.template_id!r}")
+    values: dict[str, Any] = {}
+    source = "sample values"
+    if request.player_id is not None:
+        state = players.state(request.player_id)
+        if state is None:
+            raise NotFound(f"no player {request.player_id!r}")
+        player = player_document(state, config.now())["player"]
+        values = {k: player.get(k) for k in TEMPLATE_VARIABLES}
+        source = f"player {request.player_id}"
+    rendered = render_variants(variants.values(), values)
+    return PreviewOut(
+        template_id=request.template_id,
+        channel=request.channel,
+        values_from=source,
+        variants=[RenderedEmailOut.model_validate(asdict(r)) for r in rendered],
+    )
+
+
 @dataclass
 class ConsoleServices:
     config: ConfigAdmin
     players: PlayerLookup
     dry_runs: DryRuns
+    reach: ReachEstimates
     # Exactly one way to sign in: the Cognito hosted UI in AWS, the dev login locally.
     sign_in: CognitoSignIn | None = None
     dev_login: DevLogin | None = None

@@ -6,6 +6,8 @@ Layout next to the engine's items (`pk` = kind, `sk` = id, JSON `body`, `version
   never a change without its audit entry (nor the reverse).
 - `PUBLISH` / `v<config version>`    the item versions a publish made live, so rolling
   back to version N can republish exactly that set.
+- `ACTIVITY` / `<at>#<kind>#<id>#<version>`  who changed what (no bodies), written with
+  each change: the activity feed across items is one Query.
 The engine queries only `pk = "rule"` / `"template"`, so these partitions never reach it.
 
 Every change is conditional on the version the client edited (`version = :expected`, or
@@ -22,10 +24,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from botocore.exceptions import ClientError
 
 from shared.adapters.config_store import (
+    ACTIVITY_PK,
     AUDIT_PREFIX,
     META_KEY,
     PUBLISH_PK,
     audited_body,
+    publication_writes,
     version_key,
 )
 from shared.adapters.dynamo_query import query_pages
@@ -168,6 +172,14 @@ class ConsoleConfigStore:
             audit["after"] = {"S": change.after}
         if change.note:
             audit["note"] = {"S": change.note}
+        # The feed entry: who changed what, without the bodies, in one partition so the
+        # activity feed is a Query (newest first) instead of a Scan of every audit trail.
+        activity = {k: v for k, v in audit.items() if k not in ("pk", "sk", "before", "after")} | {
+            "pk": {"S": ACTIVITY_PK},
+            "sk": {
+                "S": f"{change.at.isoformat()}#{change.kind}#{change.item_id}#{change.new_version}"
+            },
+        }
         self._transact(
             [
                 item_write,
@@ -179,6 +191,7 @@ class ConsoleConfigStore:
                         "ConditionExpression": "attribute_not_exists(pk)",
                     }
                 },
+                {"Put": {"TableName": self._table, "Item": activity}},
             ]
         )
 
@@ -199,6 +212,20 @@ class ConsoleConfigStore:
             version,
         )
 
+    def recent_changes(self, limit: int = 100) -> list[AuditEntry]:
+        """The latest console changes of every item, newest first (the activity feed):
+        one Query of the activity partition, which each change writes with its audit entry.
+        """
+        resp = self._call(
+            self._ddb.query,
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": ACTIVITY_PK}},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_audit_entry(i) for i in resp.get("Items", [])]
+
     # --- publications -------------------------------------------------------------------
 
     def published_version(self) -> int:
@@ -218,40 +245,8 @@ class ConsoleConfigStore:
         note: str | None,
     ) -> int:
         """Bump the config version from `expected` and record what it publishes, atomically."""
-        bump: dict[str, Any] = {
-            "TableName": self._table,
-            "Key": META_KEY,
-            "UpdateExpression": "ADD config_version :one",
-            "ExpressionAttributeValues": {":one": {"N": "1"}},
-        }
-        if expected == 0:
-            bump["ConditionExpression"] = "attribute_not_exists(config_version)"
-        else:
-            bump["ConditionExpression"] = "config_version = :e"
-            bump["ExpressionAttributeValues"][":e"] = {"N": str(expected)}
         version = expected + 1
-        record: dict[str, Any] = {
-            "pk": {"S": PUBLISH_PK},
-            "sk": {"S": version_key(version)},
-            "config_version": {"N": str(version)},
-            "items": {"S": json.dumps(items, sort_keys=True)},
-            "actor": {"S": actor},
-            "at": {"S": at.isoformat()},
-        }
-        if note:
-            record["note"] = {"S": note}
-        self._transact(
-            [
-                {"Update": bump},
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": record,
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                },
-            ]
-        )
+        self._transact(publication_writes(self._table, expected, items, actor, at, note))
         return version
 
     def publication(self, version: int) -> Publication | None:

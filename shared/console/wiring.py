@@ -21,8 +21,10 @@ from shared.console.players import (
     PlayerSection,
     audit_section,
     identity_section,
+    marketing_section,
+    rules_section,
 )
-from shared.console.services import ConsoleServices, DryRuns
+from shared.console.services import ConsoleServices, DryRuns, ReachEstimates
 from shared.console.settings import console_settings
 from shared.console.store import ConsoleConfigStore
 from shared.console.users import CognitoUsers
@@ -60,12 +62,19 @@ def build_console(
             rules=lambda: report_rules(item.body() or {} for item in config.items(RULE)),
             clock=clock,
         )
+    admin = ConfigAdmin(config, clock)
+    sections = (
+        marketing_section(players),
+        rules_section(players, lambda: admin.live_bodies(RULE), clock),
+        audit_section(players),
+        identity_section(players),
+        *player_sections,
+    )
     return ConsoleServices(
-        config=ConfigAdmin(config, clock),
-        players=PlayerLookup(
-            players, (audit_section(players), identity_section(players), *player_sections)
-        ),
+        config=admin,
+        players=PlayerLookup(players, sections),
         dry_runs=DryRuns(players, config, clock),
+        reach=ReachEstimates(players, clock),
         sign_in=sign_in,
         dev_login=dev_login,
         users=CognitoUsers(user_pool_id, clients.client("cognito-idp")) if user_pool_id else None,

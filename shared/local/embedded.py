@@ -10,7 +10,7 @@ from datetime import datetime
 from importlib import resources as package_files
 from typing import Any
 
-from shared.adapters.config_store import ConfigStore
+from shared.adapters.config_store import RULE, SEGMENT, TEMPLATE, ConfigStore
 from shared.adapters.lake_files import LocalLake
 from shared.clock import FixedClock
 from shared.domain.game_config import GAME_KINDS
@@ -106,7 +106,11 @@ def load_starter_config(store: ConfigStore, now: datetime, actor: str = "starter
                 store.put_game(kind, item, actor=actor, now=now)
     for rule in starter_items("rules.json"):
         store.put_rule(rule, actor=actor, now=now)
-    return store.publish()
+    # Recorded like a console publish: the console's history starts at version 1, so a
+    # rollback to the starter set works and drafts are compared against it.
+    return store.publish_recorded(
+        (RULE, TEMPLATE, SEGMENT, *GAME_KINDS), actor=actor, now=now, note="starter config"
+    )
 
 
 def sent_emails(embedded: Embedded) -> list[dict[str, Any]]:

@@ -104,8 +104,9 @@ def test_a_marketer_writes_dry_runs_and_publishes_a_rule_that_then_fires(local_s
             expect(page.locator("#who")).to_have_text("mia (marketer)")
             expect(page.locator("#item-list")).to_contain_text("daily-login-points")
 
-            # And writes a rule with a mistake (0 points)
+            # And writes a rule with a mistake (0 points), as JSON (the power users' view)
             page.click("#new-item")
+            page.click("#mode-json")
             page.fill("#editor", rule_text(0))
             page.click("#save")
             # Then the field error is shown next to the editor, and nothing was stored

@@ -63,8 +63,9 @@ def test_the_page_loads_only_our_own_script_and_style_and_has_no_inline_code(sta
     assert "https://" not in page.text
 
 
-def test_the_ui_script_never_puts_data_into_inner_html(stack):
-    script = call("GET", "/static/app.js", role=None)
+@pytest.mark.parametrize("name", ["app.js", "forms.js", "journey.js"])
+def test_the_ui_scripts_never_put_data_into_inner_html(shared_stack, name):
+    script = call("GET", f"/static/{name}", role=None)
 
     assert script.headers["Content-Type"].startswith("text/javascript")
     assert "innerHTML" not in script.text

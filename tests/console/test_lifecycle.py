@@ -288,8 +288,29 @@ def test_rolling_back_restores_the_published_set_and_publishes_it(stack):
     assert call("GET", "/api/config/rule/vip-login/history").json["entries"][0]["actor"] == "ana"
 
 
-def test_rolling_back_to_a_version_not_published_by_the_console_says_why(stack):
+def test_rolling_back_to_the_starter_publication_restores_it(stack):
+    # Given the starter set is version 1 and a marketer changed and published it since
+    call("PUT", "/api/config/rule/welcome-email", {"version": 1, "body": rule("welcome-email")})
+    call("POST", "/api/config/rule", {"body": rule()})
+    call("POST", "/api/publish", {})
+
+    # When they roll back to version 1
     answer = call("POST", "/api/publications/1/rollback")
+
+    # Then the starter items are back and live as version 3
+    assert answer.status == 200, answer.text
+    assert answer.json["config_version"] == 3
+    assert "vip-login" not in stored_rule_ids(stack)
+    welcome = call("GET", "/api/config/rule/welcome-email").json
+    assert welcome["body"]["then"][0]["send"]["template"] == "welcome"
+    assert welcome["status"] == "live"
+
+
+def test_rolling_back_to_a_version_not_published_by_the_console_says_why(stack):
+    # Given a version published outside the console (`engage rules load`): no record
+    stack.runtime.config.publish()
+
+    answer = call("POST", "/api/publications/2/rollback")
 
     assert answer.status == 404
     assert "outside the console" in answer.json["message"]

@@ -6,7 +6,7 @@
 const TOKEN_KEY = "engage.console.token";
 const PKCE_KEY = "engage.console.pkce";
 
-const state = { me: null, kinds: [], tab: null, kind: null, item: null, config: null };
+const state = { me: null, kinds: [], tab: null, kind: null, item: null, config: null, mode: "form", form: null, forms: {}, pickers: null };
 
 // --- tiny DOM helpers (text only) ------------------------------------------------------
 
@@ -24,6 +24,12 @@ function el(tag, props, ...children) {
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return node;
+}
+
+// "points policy" -> "Points policies", "rule" -> "Rules".
+function plural(label) {
+  const word = `${label[0].toUpperCase()}${label.slice(1)}`;
+  return word.endsWith("y") ? `${word.slice(0, -1)}ies` : `${word}s`;
 }
 
 function show(id, visible) { $(id).hidden = !visible; }
@@ -132,10 +138,10 @@ async function start() {
   $("who").textContent = `${state.me.user} (${state.me.role || "no role"})`;
   const tabs = $("tabs");
   tabs.replaceChildren();
-  const entries = [...state.kinds.map((k) => [`kind:${k.name}`, `${k.label[0].toUpperCase()}${k.label.slice(1)}s`]), ["publish", "Publish"], ["player", "Player"], ["reports", "Reports"]];
+  const entries = [...state.kinds.map((k) => [`kind:${k.name}`, plural(k.label)]), ["publish", "Publish"], ["journey", "Journey"], ["activity", "Activity"], ["player", "Player"], ["reports", "Reports"]];
   if (state.me.role === "admin") entries.push(["users", "Users"]);
   for (const [key, label] of entries) tabs.append(el("button", { type: "button", id: `tab-${key.replace(":", "-")}`, on: { click: () => openTab(key) } }, label));
-  for (const id of ["save", "new-item", "toggle-enabled", "delete", "publish"]) $(id).disabled = !state.me.can_write;
+  for (const id of ["save", "new-item", "toggle-enabled", "delete", "publish", "publish-selected"]) $(id).disabled = !state.me.can_write;
   await openTab(entries[0][0]);
 }
 
@@ -143,9 +149,12 @@ async function openTab(key) {
   state.tab = key;
   for (const button of $("tabs").children) button.setAttribute("aria-selected", String(button.id === `tab-${key.replace(":", "-")}`));
   show("config-view", key.startsWith("kind:")); show("publish-view", key === "publish"); show("player-view", key === "player"); show("users-view", key === "users"); show("reports-view", key === "reports");
+  show("journey-view", key === "journey"); show("activity-view", key === "activity");
   notice("");
-  if (key.startsWith("kind:")) { state.kind = state.kinds.find((k) => `kind:${k.name}` === key); newItem(); await loadList(); }
-  if (key === "publish") await loadPublications();
+  if (key.startsWith("kind:")) { state.kind = state.kinds.find((k) => `kind:${k.name}` === key); $("list-search").value = ""; await newItem(); await loadList(); }
+  if (key === "publish") { await loadPending(); await loadPublications(); }
+  if (key === "journey") await loadJourney();
+  if (key === "activity") await loadActivity();
   if (key === "users") await loadUsers();
   if (key === "reports") await loadReports();
 }
@@ -216,13 +225,15 @@ async function loadReports() {
 
 async function loadList() {
   const kind = state.kind;
-  $("list-title").textContent = `${kind.label[0].toUpperCase()}${kind.label.slice(1)}s`;
+  $("list-title").textContent = plural(kind.label);
   const data = await api("GET", `/api/config/${encodeURIComponent(kind.name)}`);
   const body = $("item-list").tBodies[0];
   body.replaceChildren();
   for (const item of data.items) {
-    const row = el("tr", { class: "clickable", "data-id": item.item_id, on: { click: () => openItem(item.item_id) } },
+    const searchText = `${item.item_id} ${item.status || ""} ${item.updated_by || ""} ${JSON.stringify(item.body)}`.toLowerCase();
+    const row = el("tr", { class: "clickable", "data-id": item.item_id, "data-search": searchText, on: { click: () => openItem(item.item_id) } },
       el("td", {}, item.item_id),
+      el("td", {}, item.status ? el("span", { class: `badge ${item.status}`, title: item.status === "draft" ? `live is version ${item.live_version}` : "" }, item.status) : ""),
       el("td", {}, item.enabled === null ? "—" : el("span", { class: `badge ${item.enabled ? "yes" : "no"}` }, item.enabled ? "on" : "off")),
       el("td", {}, item.version),
       el("td", {}, item.updated_by || ""),
@@ -230,24 +241,89 @@ async function loadList() {
     if (state.item && state.item.item_id === item.item_id) row.classList.add("selected");
     body.append(row);
   }
+  filterRows("item-list", "list-search");
 }
 
-function skeleton(kind) {
-  if (kind.name === "rule") return { rule_id: "my-rule", description: "", on: ["player.logged_in"], match: { player: { login_count: [{ numeric: [">=", 1] }] } }, then: [{ award_points: { points: 5, reason: "login" } }] };
-  if (kind.name === "template") return { template_id: "my-template", channel: "email", locale: "en", category: "marketing", subject: "Hi {{ first_name | \"there\" }}", text: "..." };
-  if (kind.name === "segment") return { segment_id: "my-segment", description: "", match: { player: { deposit_count: [{ numeric: [">=", 1] }] } } };
-  return {};
+// Every list has a search box: rows carry their searchable text in data-search.
+function filterRows(tableId, inputId) {
+  const words = $(inputId).value.toLowerCase().split(/\s+/).filter(Boolean);
+  for (const row of $(tableId).tBodies[0].rows) {
+    const text = row.dataset.search || row.textContent.toLowerCase();
+    row.hidden = !words.every((w) => text.includes(w));
+  }
 }
 
-function newItem() {
+// --- the editor: a form drawn from the kind's JSON Schema, or the JSON itself -----------
+
+async function kindForm(kind) {
+  if (!state.forms[kind.name]) state.forms[kind.name] = await api("GET", `/api/kinds/${encodeURIComponent(kind.name)}/form`);
+  return state.forms[kind.name];
+}
+
+async function loadPickers() {
+  state.pickers = await api("GET", "/api/pickers");
+  // The forms' datalists are rebuilt from the new lists on next use.
+  for (const list of document.querySelectorAll("datalist[id^='picker-']")) list.remove();
+}
+
+async function showDocument(doc) {
+  // Only the latest call draws: opening a tab and clicking New at once must not leave
+  // the first form on screen while the second is the one saved. data-busy is set until
+  // the latest form is drawn.
+  const seq = (state.renderSeq = (state.renderSeq || 0) + 1);
+  const root = $("form-root");
+  root.dataset.busy = "1";
+  $("editor").value = JSON.stringify(doc, null, 2);
+  if (!state.pickers) await loadPickers();
+  const form = await kindForm(state.kind);
+  if (seq !== state.renderSeq) return;
+  state.form = EngageForms.build(form.form, doc, { pickers: state.pickers, kind: state.kind.name });
+  root.replaceChildren(state.form.el);
+  delete root.dataset.busy;
+  setMode(state.mode);
+}
+
+function setMode(mode) {
+  state.mode = mode;
+  show("form-root", mode === "form"); show("editor", mode === "json");
+  $("mode-form").setAttribute("aria-selected", String(mode === "form"));
+  $("mode-json").setAttribute("aria-selected", String(mode === "json"));
+}
+
+async function switchMode(mode) {
+  if (mode === state.mode) return;
+  const doc = currentDocument("editor-errors");
+  if (doc === undefined) return;
+  state.mode = mode;
+  await showDocument(doc);
+}
+
+// The document being edited, from whichever view is showing (undefined if it cannot be read).
+function currentDocument(errorsId) {
+  if (state.mode === "json") return parseEditor("editor", errorsId);
+  try {
+    return state.form.get();
+  } catch (err) {
+    if (err instanceof EngageForms.FormError) { fieldErrors(errorsId, { message: "Fix this field first.", errors: [{ path: err.path, message: err.message }] }); return undefined; }
+    throw err;
+  }
+}
+
+function showFieldErrors(problem) {
+  fieldErrors("editor-errors", problem);
+  if (state.form) EngageForms.showErrors($("form-root"), problem ? problem.errors : []);
+}
+
+async function newItem() {
   state.item = null;
   $("editor-title").textContent = `New ${state.kind.label}`;
   $("editor-meta").textContent = "Not saved yet.";
-  $("editor").value = JSON.stringify(skeleton(state.kind), null, 2);
-  fieldErrors("editor-errors", null);
+  await showDocument((await kindForm(state.kind)).new);
+  showFieldErrors(null);
   fieldErrors("editor-warnings", null);
   $("history").replaceChildren();
   show("toggle-enabled", false); show("delete", false); show("show-history", false);
+  setupTools();
   setupDryRun();
 }
 
@@ -255,14 +331,16 @@ async function openItem(id) {
   const item = await api("GET", itemPath(state.kind.name, id));
   state.item = item;
   $("editor-title").textContent = `${state.kind.label}: ${item.item_id}`;
-  $("editor-meta").textContent = `version ${item.version}, changed by ${item.updated_by || "?"} at ${item.updated_at || "?"}`;
-  $("editor").value = JSON.stringify(item.body, null, 2);
-  fieldErrors("editor-errors", item.problems.length ? { message: "The stored item has problems:", errors: item.problems } : null);
+  const where = item.status === "draft" ? ` — draft (live is version ${item.live_version}; publish to make this live)` : item.status === "new" ? " — not published yet" : item.status === "live" ? " — live" : "";
+  $("editor-meta").textContent = `version ${item.version}, changed by ${item.updated_by || "?"} at ${item.updated_at || "?"}${where}`;
+  if (item.body === null) { state.mode = "json"; $("editor").value = ""; setMode("json"); } else await showDocument(item.body);
+  showFieldErrors(item.problems.length ? { message: "The stored item has problems:", errors: item.problems } : null);
   fieldErrors("editor-warnings", (item.warnings || []).length ? { message: "Worth a look before publishing:", errors: item.warnings } : null);
   $("history").replaceChildren();
   show("toggle-enabled", item.enabled !== null);
   $("toggle-enabled").textContent = item.enabled ? "Disable" : "Enable";
   show("delete", true); show("show-history", true);
+  setupTools();
   setupDryRun();
   for (const row of $("item-list").tBodies[0].rows) row.classList.toggle("selected", row.dataset.id === id);
 }
@@ -277,18 +355,20 @@ function parseEditor(textareaId, errorsId) {
 }
 
 async function save() {
-  const body = parseEditor("editor", "editor-errors");
+  const body = currentDocument("editor-errors");
   if (body === undefined) return;
   try {
     const saved = state.item
       ? await api("PUT", itemPath(state.kind.name, state.item.item_id), { version: state.item.version, body })
       : await api("POST", `/api/config/${encodeURIComponent(state.kind.name)}`, { body });
-    fieldErrors("editor-errors", null);
-    notice(`Saved ${saved.item_id} (version ${saved.version}). Publish to make it live.`);
+    await loadPickers();
     await loadList();
     await openItem(saved.item_id);
+    showFieldErrors(null);
+    // Last, so that "Saved" means the editor shows the saved item (and its tools are ready).
+    notice(`Saved ${saved.item_id} (version ${saved.version}). Publish to make it live.`);
   } catch (err) {
-    if (err instanceof ApiError && err.status === 422) fieldErrors("editor-errors", err.body);
+    if (err instanceof ApiError && err.status === 422) showFieldErrors(err.body);
     else { fieldErrors("editor-errors", { message: describe(err) }); }
   }
 }
@@ -345,7 +425,7 @@ function setupDryRun() {
   if (!isRule) return;
   const select = $("dry-event-type");
   if (!select.options.length) for (const type of Object.keys(SAMPLE_DETAILS)) select.append(el("option", { value: type }, type));
-  const draft = parseQuietly($("editor").value);
+  const draft = state.form && state.mode === "form" ? safeGet() : parseQuietly($("editor").value);
   const type = draft && Array.isArray(draft.on) && draft.on[0] in SAMPLE_DETAILS ? draft.on[0] : select.value;
   select.value = type;
   $("dry-event").value = JSON.stringify(sampleEvent(type), null, 2);
@@ -353,9 +433,10 @@ function setupDryRun() {
 }
 
 function parseQuietly(text) { try { return JSON.parse(text); } catch (_) { return null; } }
+function safeGet() { try { return state.form.get(); } catch (_) { return null; } }
 
 async function dryRun() {
-  const rule = parseEditor("editor", "dry-errors");
+  const rule = currentDocument("dry-errors");
   const event = rule === undefined ? undefined : parseEditor("dry-event", "dry-errors");
   if (rule === undefined || event === undefined) return;
   const out = $("dry-result");
@@ -398,12 +479,17 @@ async function loadPublications() {
   state.liveVersion = data.published_version;
 }
 
-async function publish() {
+async function publish() { await doPublish(undefined); }
+
+async function doPublish(changes) {
   try {
-    const p = await api("POST", "/api/publish", { expected_version: state.liveVersion, note: $("publish-note").value || null });
+    const request = { expected_version: state.liveVersion, note: $("publish-note").value || null };
+    if (changes) request.changes = changes;
+    const p = await api("POST", "/api/publish", request);
     fieldErrors("publish-errors", null);
     notice(`Published config version ${p.config_version}; the engine uses it from its next batch.`);
     $("publish-note").value = "";
+    await loadPending();
     await loadPublications();
   } catch (err) {
     fieldErrors("publish-errors", err instanceof ApiError ? { message: err.message, errors: err.body.errors } : { message: describe(err) });
@@ -415,6 +501,7 @@ async function rollbackTo(version) {
   try {
     const p = await api("POST", `/api/publications/${version}/rollback`);
     notice(`Rolled back: version ${p.config_version} is live with the items of version ${version}.`);
+    await loadPending();
     await loadPublications();
   } catch (err) { fieldErrors("publish-errors", { message: describe(err) }); }
 }
@@ -469,7 +556,22 @@ async function lookUpPlayer(event) {
       el("h3", {}, "Points ledger"), table(["when", "points", "balance", "rule", "reason"], p.ledger.map((l) => [l.occurred_at, l.points, l.balance_after, l.rule_id, l.reason])),
       el("h3", {}, "Timers"), table(["timer", "due", "rule"], p.timers.map((t) => [t.timer, t.due_at, t.rule_id])),
       el("h3", {}, "Message log"), el("div", { id: "player-messages" }, table(["when", "rule", "what", "status", "result"], p.messages.map((m) => [m.created_at, m.rule_id, m.effect.template || m.effect.timer || m.effect.kind, m.status, m.result]))));
-    for (const [name, value] of Object.entries(p.sections)) {
+    const { marketing, rules, ...others } = p.sections;
+    if (marketing) {
+      const m = marketing;
+      box.append(el("h3", {}, "Marketing"), el("div", { id: "player-marketing" }, table(["what", "value"], [
+        ["segments", Object.entries(m.segments || {}).map(([k, since]) => `${k} (since ${since})`).join(", ") || "(none)"],
+        ["lifecycle", m.lifecycle && m.lifecycle.stage ? `${m.lifecycle.stage} since ${m.lifecycle.since}` : "(none)"],
+        ["RFM", m.rfm ? `R${m.rfm.r} F${m.rfm.f} M${m.rfm.m} (score ${m.rfm.score}, churn risk ${m.rfm.churn_risk})` : "(not scored yet)"],
+        ["tier", m.tier || "(none)"], ["badges", (m.badges || []).join(", ") || "(none)"],
+        ["experiments", Object.entries(m.experiments || {}).map(([rule, a]) => `${rule}: ${a.arm} (${a.experiment})`).join(", ") || "(none)"],
+      ])));
+    }
+    if (rules) {
+      box.append(el("h3", {}, "Rules: did they fire, and why not"), el("div", { id: "player-rules" }, table(["rule", "listens to", "fired (latest)", "held back", "now"],
+        rules.map((r) => [r.rule_id, r.on.join(", "), r.fired.join(", ") || "never", r.held_back.map((h) => `${h.at} ${h.category}: ${h.reason}`).join("; "), [r.verdict, ...r.notes].join(" — ")]))));
+    }
+    for (const [name, value] of Object.entries(others)) {
       const rows = Array.isArray(value) ? value : [];
       const columns = rows.length && typeof rows[0] === "object" ? Object.keys(rows[0]) : [];
       box.append(el("h3", {}, name[0].toUpperCase() + name.slice(1)),
@@ -479,6 +581,134 @@ async function lookUpPlayer(event) {
   } catch (err) {
     $("player-error").textContent = describe(err);
   }
+}
+
+// --- tools on the draft (reach, preview; others register the same way) ---------------
+// A tool is { id, label, kinds, run(doc) -> Node }: it gets the document being edited and
+// returns what to show under the editor. Another feature adds its button with
+// EngageConsole.registerEditorTool({...}) (e.g. a backtest on rule drafts).
+
+const editorTools = [];
+
+function registerEditorTool(tool) {
+  editorTools.push(tool);
+  if (state.kind) setupTools();
+}
+
+function setupTools() {
+  const box = $("editor-tools");
+  box.replaceChildren();
+  $("tool-result").replaceChildren();
+  for (const tool of editorTools.filter((t) => !t.kinds || t.kinds.includes(state.kind.name))) {
+    box.append(el("button", { type: "button", id: `tool-${tool.id}`, on: { click: () => runTool(tool) } }, tool.label));
+  }
+}
+
+async function runTool(tool) {
+  const doc = currentDocument("editor-errors");
+  if (doc === undefined) return;
+  const out = $("tool-result");
+  out.replaceChildren(el("p", { class: "muted" }, `${tool.label}…`));
+  try {
+    out.replaceChildren(await tool.run(doc));
+    showFieldErrors(null);
+  } catch (err) {
+    out.replaceChildren();
+    if (err instanceof ApiError && err.status === 422) showFieldErrors(err.body);
+    else fieldErrors("editor-errors", { message: describe(err) });
+  }
+}
+
+registerEditorTool({
+  id: "reach", label: "Estimate reach", kinds: ["segment", "rule"],
+  run: async (doc) => {
+    const r = await api("POST", "/api/reach", { [state.kind.name]: doc });
+    return el("div", { id: "reach-result", class: "card" },
+      el("strong", {}, `Reach: ${r.matched} of ${r.scanned} current players${r.complete ? "" : " (at least)"}`),
+      r.sample.length ? el("p", { class: "muted" }, `For example: ${r.sample.join(", ")}`) : "",
+      r.notes.map((n) => el("p", { class: "muted" }, n)));
+  },
+});
+
+registerEditorTool({
+  id: "preview", label: "Preview per locale", kinds: ["template"],
+  run: async (doc) => {
+    const request = { template_id: doc.template_id, channel: doc.channel || "email", draft: doc };
+    const r = await api("POST", "/api/preview", request);
+    const box = el("div", { id: "preview-result" }, el("p", { class: "muted" }, `Every locale, rendered as the player gets it (with ${r.values_from}).`));
+    for (const v of r.variants) {
+      const frame = el("iframe", { class: "email", sandbox: "", title: `${v.locale} preview`, "data-locale": v.locale, referrerpolicy: "no-referrer" });
+      // sandbox="" : no scripts, no forms, no same-origin; the HTML cannot touch the console.
+      frame.srcdoc = v.html || `<pre>${v.text.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c])}</pre>`;
+      box.append(el("div", { class: "card" }, el("span", { class: "badge" }, v.locale), " ", el("strong", { class: "subject" }, v.subject), frame));
+    }
+    return box;
+  },
+});
+
+// --- pending changes and publishing a selection ----------------------------------------
+
+function change(c) {
+  return el("ul", { class: "diff" }, c.changes.slice(0, 12).map((d) => el("li", {}, el("code", {}, d.path), ": ",
+    "before" in d ? JSON.stringify(d.before) : "(none)", " → ", "after" in d ? JSON.stringify(d.after) : "(none)")),
+    c.changes.length > 12 ? el("li", { class: "muted" }, `… ${c.changes.length - 12} more`) : "");
+}
+
+async function loadPending() {
+  const data = await api("GET", "/api/changes");
+  const body = $("pending").tBodies[0];
+  body.replaceChildren();
+  for (const c of data.changes) {
+    const box = el("input", { type: "checkbox", class: "pick", "aria-label": `select ${c.kind} ${c.item_id}`, "data-kind": c.kind, "data-id": c.item_id });
+    const versions = c.change === "draft" ? `v${c.live_version} → v${c.draft_version}` : c.change === "new" ? `v${c.draft_version}` : `v${c.live_version}`;
+    body.append(el("tr", { "data-change": `${c.kind}/${c.item_id}`, "data-search": `${c.kind} ${c.item_id} ${c.change} ${c.authors.join(" ")}`.toLowerCase() },
+      el("td", {}, box), el("td", {}, c.kind), el("td", {}, c.item_id),
+      el("td", {}, el("span", { class: `badge ${c.change}` }, c.change), " ", versions),
+      el("td", {}, c.authors.join(", ")), el("td", {}, c.at || ""), el("td", {}, change(c))));
+  }
+  show("pending-empty", !data.changes.length);
+  $("pending-all").checked = false;
+  filterRows("pending", "pending-search");
+}
+
+async function publishSelected() {
+  const changes = [...$("pending").querySelectorAll("input.pick:checked")].map((b) => ({ kind: b.dataset.kind, item_id: b.dataset.id }));
+  if (!changes.length) { fieldErrors("publish-errors", { message: "Tick the changes to publish first." }); return; }
+  await doPublish(changes);
+}
+
+// --- journey ---------------------------------------------------------------------------
+
+async function loadJourney(event) {
+  if (event) event.preventDefault();
+  $("journey-error").textContent = "";
+  try {
+    const query = new URLSearchParams({ prefix: $("journey-prefix").value.trim(), counts: String($("journey-counts-on").checked) });
+    const graph = await api("GET", `/api/journey?${query}`);
+    $("journey-counts").textContent = graph.counts_from ? `Counts per rule (reach, sends, suppressed, conversions) from the ${graph.counts_from}.`
+      : $("journey-counts-on").checked ? "No report figures here (no event lake wired, or it is empty): counts are not shown." : "";
+    $("journey").replaceChildren(graph.nodes.length ? EngageJourney.draw(graph, openLink) : el("p", { class: "muted" }, "No rule matches."));
+  } catch (err) { $("journey-error").textContent = describe(err); }
+}
+
+async function openLink(link) {
+  await openTab(`kind:${link.kind}`);
+  if (link.item_id) await openItem(link.item_id);
+  else if (link.search) { $("list-search").value = link.search; filterRows("item-list", "list-search"); }
+}
+
+// --- activity --------------------------------------------------------------------------
+
+async function loadActivity() {
+  const data = await api("GET", "/api/activity");
+  const body = $("activity").tBodies[0];
+  body.replaceChildren();
+  for (const e of data.entries) {
+    const item = e.kind ? `${e.kind} ${e.item_id}` : "";
+    body.append(el("tr", { "data-search": `${e.actor} ${e.action} ${item} ${e.note || ""}`.toLowerCase() },
+      el("td", {}, e.at), el("td", {}, e.actor), el("td", {}, e.action), el("td", {}, item), el("td", {}, e.version), el("td", {}, e.note || "")));
+  }
+  filterRows("activity", "activity-search");
 }
 
 // --- boot ------------------------------------------------------------------------------
@@ -495,6 +725,12 @@ async function boot() {
   $("dry-run").addEventListener("click", dryRun);
   $("dry-event-type").addEventListener("change", () => { $("dry-event").value = JSON.stringify(sampleEvent($("dry-event-type").value), null, 2); });
   $("publish").addEventListener("click", publish);
+  $("publish-selected").addEventListener("click", publishSelected);
+  $("pending-all").addEventListener("change", () => { for (const b of $("pending").querySelectorAll("tr:not([hidden]) input.pick")) b.checked = $("pending-all").checked; });
+  $("mode-form").addEventListener("click", () => switchMode("form"));
+  $("mode-json").addEventListener("click", () => switchMode("json"));
+  $("journey-form").addEventListener("submit", loadJourney);
+  for (const [table, input] of [["item-list", "list-search"], ["pending", "pending-search"], ["activity", "activity-search"]]) $(input).addEventListener("input", () => filterRows(table, input));
   $("player-form").addEventListener("submit", lookUpPlayer);
   $("invite-form").addEventListener("submit", invite);
   $("report-range-form").addEventListener("submit", (e) => { e.preventDefault(); loadReports(); });
@@ -502,5 +738,8 @@ async function boot() {
   try { await finishCognitoSignIn(); } catch (err) { $("login-error").textContent = describe(err); }
   if (sessionStorage.getItem(TOKEN_KEY)) await start(); else showLogin();
 }
+
+// What other console features (e.g. a backtest of rule drafts) build on.
+window.EngageConsole = { registerEditorTool, api, el, describe, currentDocument: () => currentDocument("editor-errors") };
 
 document.addEventListener("DOMContentLoaded", boot);

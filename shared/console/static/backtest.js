@@ -21,7 +21,8 @@ function backtestTable(title, a, b, ordered = false) {
 }
 
 async function runBacktest() {
-  const rule = parseEditor("editor", "backtest-errors");
+  // The draft as shown, from the form or the JSON view (app.js knows which is showing).
+  const rule = window.EngageConsole ? window.EngageConsole.currentDocument() : parseEditor("editor", "backtest-errors");
   if (rule === undefined) return;
   const out = $("backtest-result");
   out.replaceChildren(el("p", { class: "muted" }, "Replaying the event lake…"));

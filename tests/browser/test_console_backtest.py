@@ -62,6 +62,7 @@ def test_a_marketer_backtests_a_draft_and_asks_why_a_player_got_a_message(stack_
             page.select_option("#login-role", "marketer")
             page.click("#login-submit")
             # When the marketer drafts double daily-login points and backtests the draft
+            expect(page.locator("#item-list")).to_contain_text("daily-login-points")
             page.click("#new-item")
             draft = {
                 "rule_id": "daily-login-points",
@@ -69,6 +70,7 @@ def test_a_marketer_backtests_a_draft_and_asks_why_a_player_got_a_message(stack_
                 "then": [{"award_points": {"points": 20, "reason": "daily login"}}],
                 "limit": {"per_player": 1, "per": "day"},
             }
+            page.click("#mode-json")  # the power user's JSON view
             page.fill("#editor", json.dumps(draft))
             page.click("#backtest")
             # Then the difference is shown: 10 -> 20 points, one player changed

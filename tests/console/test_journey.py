@@ -94,6 +94,16 @@ def test_a_cascade_is_a_chain_of_sends_with_the_wait_on_the_edge():
     assert nxt[0]["label"] == "not opened within PT2H"
 
 
+class Answering:
+    """A report source with a fixed answer."""
+
+    def __init__(self, answer):
+        self._answer = answer
+
+    def answer(self, date_from, date_to, run):
+        return self._answer
+
+
 def test_rule_nodes_carry_the_reports_figures():
     report = {
         "from": "2026-11-01",
@@ -103,7 +113,7 @@ def test_rule_nodes_carry_the_reports_figures():
              "suppressions": {"no_consent": 2}, "conversions": 5},
         ],
     }  # fmt: skip
-    counts, source = rule_counts(lambda: report)
+    counts, source = rule_counts(Answering({"status": "done", **report}))
 
     graph = journey([NUDGE], counts)
 
@@ -111,6 +121,10 @@ def test_rule_nodes_carry_the_reports_figures():
     assert node["counts"] == {"reach": 40, "sends": 38, "suppressed": 2, "conversions": 5}
     assert source == "event lake, UTC days 2026-11-01 to 2026-11-30"
     assert rule_counts(None) == ({}, None)
+    # In AWS the report may still be running on Athena: no counts yet, and it says so.
+    running, why = rule_counts(Answering({"status": "running", "run": "x", "done": 3}))
+    assert running == {}
+    assert "still running" in why
 
 
 def test_the_api_draws_the_starter_rules_filtered_by_prefix(shared_stack):
@@ -139,7 +153,7 @@ def test_the_api_adds_report_counts_only_when_asked(stack):
             {"rule_id": "welcome-email", "reach": 3, "sends": {"email": 3}, "conversions": 1}
         ],
     }
-    console_wiring.services().reports = lambda: report
+    console_wiring.services().reports = Answering({"status": "done", **report})
 
     plain = call("GET", "/api/journey", role="viewer", query={"prefix": "welcome"}).json
     counted = call(

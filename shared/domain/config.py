@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shared.domain.delivery import DeliveryPolicy
+from shared.domain.document_fields import DocumentFields
 from shared.domain.engagement import EngagementPolicy
 from shared.domain.game_config import GameConfig, build_game_config, game_references
 from shared.domain.rg import RgThresholds
@@ -130,6 +132,19 @@ class ConfigSnapshot:
     delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     segments: tuple[CompiledSegment, ...] = ()
     game: GameConfig = field(default_factory=GameConfig)
+
+    @cached_property
+    def match_fields(self) -> DocumentFields:
+        """What rules, leaderboards and mission steps can read of the match document."""
+        patterns: list[Mapping[str, Any] | None] = [r.rule.match for r in self.rules.all()]
+        patterns += [board.match for board in self.game.leaderboards.values()]
+        patterns += [s.match for m in self.game.missions.values() for s in m.steps]
+        return DocumentFields.of(patterns)
+
+    @cached_property
+    def segment_fields(self) -> DocumentFields:
+        """What segment definitions can read of the match document."""
+        return DocumentFields.of(s.segment.match for s in self.segments)
 
     def template(
         self, template_id: str, channel: str, locale: str | None

@@ -112,7 +112,7 @@ def decide(
         run.reverse_deposit(event)
     run.apply_game_command()
     run.update_segments()
-    doc = match_document(event, run.state)
+    doc = match_document(event, run.state, config.match_fields)
     run.update_boards(doc)
     matched = config.rules.matching(event.detail_type, doc)
     for rule in matched:

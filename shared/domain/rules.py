@@ -235,6 +235,10 @@ class RuleSet:
     def get(self, rule_id: str) -> CompiledRule | None:
         return self._by_id.get(rule_id)
 
+    def all(self) -> list[CompiledRule]:
+        """Every enabled rule, by priority then id."""
+        return list(self._by_id.values())
+
     def matching(self, detail_type: str, doc: Mapping[str, Any]) -> list[CompiledRule]:
         """Rules for this detail-type whose condition holds for doc, by priority then id."""
         unconditional = self._unconditional.get(detail_type)

@@ -94,7 +94,19 @@ def decide(
 
     `pools` is the campaign budget usage the caller read ((rule, period) -> units paid);
     it only steers the decision: the claims it returns are checked again at commit.
+    The given state is never changed (the suite checks this on every decision it makes:
+    tests/conftest.py).
     """
+    return _decide(state, event, config, now, pools)
+
+
+def _decide(
+    state: PlayerState,
+    event: EventDetail,
+    config: ConfigSnapshot,
+    now: datetime,
+    pools: Mapping[tuple[str, str], int] | None,
+) -> Decision:
     run = _Run(
         event=event,
         config=config,

@@ -153,8 +153,19 @@ def observe(
     time_zone: str | None,
     thresholds: RgThresholds,
 ) -> Observation:
-    """Fold one event into the RG status; report flags newly raised (not already standing)."""
-    s = status.model_copy(deep=True)
+    """Fold one event into the RG status; report flags newly raised (not already standing).
+
+    The input is not modified: the result has its own containers (their items, frozen
+    models, datetimes and Decimals, are shared), a fraction of a deep copy's cost.
+    """
+    s = status.model_copy(
+        update={
+            "limits": dict(status.limits),
+            "limit_reached_at": dict(status.limit_reached_at),
+            "flags": dict(status.flags),
+            "daily_net": {d: dict(v) for d, v in status.daily_net.items()},
+        }
+    )
     t = event.occurred_at.astimezone(UTC)
     candidates: list[tuple[str, str, dict[str, str]]] = []
     excluded_now: Exclusion | None = None

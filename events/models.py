@@ -122,7 +122,7 @@ def _check_date(value: str) -> str:
 class EventDetail(BaseModel):
     """Fields every detail carries."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     detail_type: ClassVar[str]
 
     player_id: PlayerId
@@ -133,7 +133,7 @@ class EventDetail(BaseModel):
 class Consents(BaseModel):
     """Marketing consent per channel. Absent means no consent."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     email: StrictBool = False
     sms: StrictBool = False
@@ -384,7 +384,7 @@ class SurveyAnswered(EventDetail):
     """
 
     detail_type: ClassVar[str] = "survey.answered"
-    model_config = ConfigDict(json_schema_extra=_SURVEY_ANSWER_RULES)
+    model_config = ConfigDict(defer_build=True, json_schema_extra=_SURVEY_ANSWER_RULES)
 
     survey_id: Slug
     question: Annotated[str, Field(min_length=1, max_length=200)] | None = None
@@ -474,7 +474,7 @@ class PlayerProfileUpdated(EventDetail):
     """
 
     detail_type: ClassVar[str] = "player.profile_updated"
-    model_config = ConfigDict(json_schema_extra=_PROFILE_UPDATE_RULES)
+    model_config = ConfigDict(defer_build=True, json_schema_extra=_PROFILE_UPDATE_RULES)
 
     first_name: FirstName | None = None
     email: Email | None = None
@@ -813,7 +813,7 @@ def source_problem(source: str, detail_type: str) -> str | None:
 class Envelope(BaseModel):
     """The EventBridge envelope as the engine receives it (extra AWS fields are allowed)."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="allow", populate_by_name=True, frozen=True)
 
     source: Annotated[str, Field(min_length=1, max_length=256)]
     detail_type: str = Field(alias="detail-type")

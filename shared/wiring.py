@@ -10,42 +10,28 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from events.models import FEEDBACK_SOURCE, UNSUBSCRIBE_SOURCE
-from shared.adapters.capacity import CapacityMeter
-from shared.adapters.config_store import ConfigStore
-from shared.adapters.dead_letters import SqsDeadLetters
-from shared.adapters.email_ses import SesEmailSender
-from shared.adapters.game_pools import GamePools
-from shared.adapters.player_store import PlayerStore
-from shared.adapters.publisher import ComplianceAlerts, EventPublisher
-from shared.adapters.scheduler import TimerScheduler
-from shared.adapters.secrets import read_key
 from shared.clock import Clock, SystemClock
-from shared.domain.unsubscribe import TokenSigner
-from shared.metrics import MetricsPort
-from shared.services.config_cache import ConfigCache
-from shared.services.deliverers import (
-    Deliverer,
-    EmailDeliverer,
-    InboxDeliverer,
-    SignedUnsubscribeLinks,
-)
-from shared.services.dispatch import DispatchObserver, DispatchService
-from shared.services.engine import EngineObserver, EngineService
-from shared.services.feedback import FeedbackService
-from shared.services.unsubscribe import UnsubscribeService
-from shared.settings import (
-    DispatchSettings,
-    EngineSettings,
-    FeedbackSettings,
-    UnsubscribeSettings,
-    dispatch_settings,
-    engine_settings,
-    feedback_settings,
-    unsubscribe_settings,
-)
+
+# Each builder imports the adapters and services of its own function only: a handler's
+# cold import pays for what that function runs, not for every function's code
+# (benchmarks/cold_import.py).
+if TYPE_CHECKING:
+    from shared.adapters.capacity import CapacityMeter
+    from shared.adapters.player_store import PlayerStore
+    from shared.metrics import MetricsPort
+    from shared.services.deliverers import Deliverer
+    from shared.services.dispatch import DispatchObserver, DispatchService
+    from shared.services.engine import EngineObserver, EngineService
+    from shared.services.feedback import FeedbackService
+    from shared.services.unsubscribe import UnsubscribeService
+    from shared.settings import (
+        DispatchSettings,
+        EngineSettings,
+        FeedbackSettings,
+        UnsubscribeSettings,
+    )
 
 
 @dataclass
@@ -83,6 +69,14 @@ def build_engine(
     on_config_problem: Any = None,
     metrics: MetricsPort | None = None,
 ) -> EngineService:
+    from shared.adapters.config_store import ConfigStore
+    from shared.adapters.dead_letters import SqsDeadLetters
+    from shared.adapters.game_pools import GamePools
+    from shared.adapters.player_store import PlayerStore
+    from shared.adapters.publisher import ComplianceAlerts
+    from shared.services.config_cache import ConfigCache
+    from shared.services.engine import EngineService
+
     ddb = clients.client("dynamodb")
     return EngineService(
         players=PlayerStore(settings.player_table, ddb, meter),
@@ -106,6 +100,17 @@ def build_dispatch(
     on_config_problem: Any = None,
     metrics: MetricsPort | None = None,
 ) -> DispatchService:
+    from shared.adapters.config_store import ConfigStore
+    from shared.adapters.email_ses import SesEmailSender
+    from shared.adapters.player_store import PlayerStore
+    from shared.adapters.publisher import ComplianceAlerts, EventPublisher
+    from shared.adapters.scheduler import TimerScheduler
+    from shared.adapters.secrets import read_key
+    from shared.domain.unsubscribe import TokenSigner
+    from shared.services.config_cache import ConfigCache
+    from shared.services.deliverers import EmailDeliverer, InboxDeliverer, SignedUnsubscribeLinks
+    from shared.services.dispatch import DispatchService
+
     ddb = clients.client("dynamodb")
     players = PlayerStore(settings.player_table, ddb, meter)
     deliverers: dict[str, Deliverer] = {
@@ -181,6 +186,12 @@ def mobile_deliverers(
 def build_unsubscribe(
     settings: UnsubscribeSettings, clock: Clock, clients: AwsClients, observer: Any = None
 ) -> UnsubscribeService:
+    from events.models import UNSUBSCRIBE_SOURCE
+    from shared.adapters.publisher import EventPublisher
+    from shared.adapters.secrets import read_key
+    from shared.domain.unsubscribe import TokenSigner
+    from shared.services.unsubscribe import UnsubscribeService
+
     key = read_key(clients.client("secretsmanager"), settings.unsubscribe_secret_arn)
     return UnsubscribeService(
         TokenSigner(key),
@@ -191,6 +202,10 @@ def build_unsubscribe(
 
 
 def build_feedback(settings: FeedbackSettings, clients: AwsClients) -> FeedbackService:
+    from events.models import FEEDBACK_SOURCE
+    from shared.adapters.publisher import EventPublisher
+    from shared.services.feedback import FeedbackService
+
     return FeedbackService(
         EventPublisher(clients.client("events"), settings.bus_arn, source=FEEDBACK_SOURCE)
     )
@@ -234,6 +249,7 @@ def engine(logger: Any = None, metrics: Any = None) -> EngineService:
     if "engine" not in _installed:
         from shared.metric_names import ENGINE_SERVICE
         from shared.observers import LoggingObserver
+        from shared.settings import engine_settings
 
         observer = LoggingObserver(logger) if logger is not None else None
         _installed["engine"] = build_engine(
@@ -253,6 +269,7 @@ def dispatch(logger: Any = None, metrics: Any = None) -> DispatchService:
     if "dispatch" not in _installed:
         from shared.metric_names import DISPATCH_SERVICE
         from shared.observers import LoggingObserver
+        from shared.settings import dispatch_settings
 
         observer = LoggingObserver(logger) if logger is not None else None
         _installed["dispatch"] = build_dispatch(
@@ -269,6 +286,8 @@ def dispatch(logger: Any = None, metrics: Any = None) -> DispatchService:
 
 def unsubscribe(observer: Any = None) -> UnsubscribeService:
     if "unsubscribe" not in _installed:
+        from shared.settings import unsubscribe_settings
+
         _installed["unsubscribe"] = build_unsubscribe(
             unsubscribe_settings(os.environ), SystemClock(), AwsClients(), observer=observer
         )
@@ -278,6 +297,8 @@ def unsubscribe(observer: Any = None) -> UnsubscribeService:
 
 def feedback() -> FeedbackService:
     if "feedback" not in _installed:
+        from shared.settings import feedback_settings
+
         _installed["feedback"] = build_feedback(feedback_settings(os.environ), AwsClients())
     service: FeedbackService = _installed["feedback"]
     return service

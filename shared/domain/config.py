@@ -54,7 +54,7 @@ TEMPLATE_VARIABLES = frozenset(
 class MessageTemplate(BaseModel):
     """One channel + locale variant of a message."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     template_id: Slug
     channel: Literal["email", "sms", "push", "inbox"] = "email"

@@ -186,9 +186,11 @@ def match_document(
 
 def _player_doc(state: PlayerState, t: datetime, wanted: frozenset[str] | None) -> dict[str, Any]:
     profile = state.profile
+    player: dict[str, Any]
+    names: list[str]
     if wanted is None:
         player = _plain(profile.model_dump())
-        names: Iterable[str] = _DERIVED
+        names = list(_DERIVED)
     else:
         player = {}
         names = []

@@ -31,13 +31,11 @@ class DocumentFields:
         for pattern in patterns:
             if pattern:
                 _collect(pattern, wanted)
-        return cls(**{top: None if keys is None else frozenset(keys) for top, keys in wanted.items()})
-
-    def union(self, other: DocumentFields) -> DocumentFields:
-        def join(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
-            return None if a is None or b is None else a | b
-
-        return DocumentFields(join(self.event, other.event), join(self.player, other.player))
+        event, player = (wanted[top] for top in TOPS)
+        return cls(
+            event=None if event is None else frozenset(event),
+            player=None if player is None else frozenset(player),
+        )
 
 
 def _collect(pattern: Mapping[str, Any], wanted: dict[str, set[str] | None]) -> None:

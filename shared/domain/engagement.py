@@ -44,7 +44,7 @@ SPENDING_TYPES = frozenset({"wallet.deposit_succeeded", "shop.purchase"})
 class EngagementPolicy(BaseModel):
     """Thresholds for lifecycle and RFM (config item `policy/engagement`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     # Off: no lifecycle stages or timers (RFM and activity facts are still kept).
     lifecycle: bool = True
@@ -64,7 +64,7 @@ class EngagementPolicy(BaseModel):
 
 
 class Offer(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     multiplier: Decimal
     opened_at: datetime
@@ -75,7 +75,7 @@ class Offer(BaseModel):
 
 
 class Rfm(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     r: int
     f: int
@@ -88,7 +88,7 @@ class Rfm(BaseModel):
 
 
 class Engagement(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     stage: Stage | None = None
     stage_since: datetime | None = None

@@ -39,7 +39,7 @@ FLAG_NAMES = ("loss_chasing", "deposit_frequency", "net_loss", "long_session", "
 class RgThresholds(BaseModel):
     """Tunable thresholds for the behavioural flags (config item `policy/rg`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     loss_chasing_streak: int = Field(default=3, ge=1, le=100)
     loss_chasing_minutes: int = Field(default=30, ge=1, le=24 * 60)
@@ -56,7 +56,7 @@ class RgThresholds(BaseModel):
 
 
 class Exclusion(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     kind: Literal["self_exclusion", "cool_off"]
     since: datetime
@@ -68,7 +68,7 @@ class Exclusion(BaseModel):
 
 
 class RgFlag(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     name: str
     raised_at: datetime
@@ -83,7 +83,7 @@ class RgFlag(BaseModel):
 class RgStatus(BaseModel):
     """RG facts kept on the player's state (event-time driven, like the profile)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     exclusions: list[Exclusion] = Field(default_factory=list)
     limits: dict[str, str] = Field(default_factory=dict)

@@ -102,7 +102,7 @@ class Limit(BaseModel):
     24 hours", so a login at 21:00 and one at 08:00 the next day earn once.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     per_player: Annotated[int, Field(ge=1, le=10_000)]
     per: CalendarPeriod | None = None
@@ -118,7 +118,7 @@ class Limit(BaseModel):
 
 
 class Rule(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     rule_id: Slug
     description: Annotated[str, Field(max_length=500)] = ""

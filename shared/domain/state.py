@@ -41,7 +41,7 @@ def schedule_name(player_id: str, timer: str) -> str:
 
 
 class PendingTimer(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     rule_id: str
     due_at: datetime
@@ -54,7 +54,7 @@ class PendingTimer(BaseModel):
 class PlayerState(BaseModel):
     """Everything the engine keeps per player, stored as one version-checked item."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     profile: Profile
     points_balance: int = 0
@@ -120,7 +120,7 @@ class LedgerEntry(BaseModel):
     `points` is signed: earns are positive; spends, expiries and reversals negative.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     entry_id: str
     player_id: str
@@ -170,7 +170,7 @@ MessageVar = str | int | Decimal | None
 
 
 class SendMessage(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     kind: Literal["send"] = "send"
     template: str
@@ -190,7 +190,7 @@ class SendMessage(BaseModel):
 class InboxMessage(BaseModel):
     """An in-app message, rendered at delivery, kept until it expires."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     message_id: str
     player_id: str
@@ -204,7 +204,7 @@ class InboxMessage(BaseModel):
 
 
 class ScheduleTimer(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     kind: Literal["schedule_timer"] = "schedule_timer"
     timer: str
@@ -216,7 +216,7 @@ class ScheduleTimer(BaseModel):
 
 
 class CancelTimer(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     kind: Literal["cancel_timer"] = "cancel_timer"
     timer: str
@@ -227,7 +227,7 @@ class CancelTimer(BaseModel):
 class PublishEvent(BaseModel):
     """Put a derived event on the bus (and, for compliance alerts, the compliance topic)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     kind: Literal["publish"] = "publish"
     detail_type: str
@@ -254,7 +254,7 @@ AuditCategory = Literal[
 class AuditEntry(BaseModel):
     """Why something did not happen, or what RG noticed: kept per player for compliance."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     audit_id: str
     player_id: str
@@ -271,7 +271,7 @@ class AuditEntry(BaseModel):
 class OutboxItem(BaseModel):
     """An effect committed with the state change that implies it, performed by dispatch."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     outbox_id: str
     player_id: str

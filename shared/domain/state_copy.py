@@ -28,9 +28,9 @@ def fresh(value: Any) -> Any:
     if kind in _LEAVES:
         return value
     if kind is dict:
-        return {k: fresh(v) for k, v in value.items()}
+        return {k: v if type(v) in _LEAVES else fresh(v) for k, v in value.items()}
     if kind is list:
-        return [fresh(v) for v in value]
+        return [v if type(v) in _LEAVES else fresh(v) for v in value]
     if isinstance(value, BaseModel):
         return value if _frozen(kind) else fresh_model(value)
     if kind is tuple or kind is frozenset:
@@ -41,12 +41,23 @@ def fresh(value: Any) -> Any:
 
 
 def fresh_model(model: M) -> M:
-    """A mutable model's copy: its own containers and mutable sub-models."""
-    copied = model.model_copy()
-    fields = copied.__dict__
-    for name, value in fields.items():
-        if type(value) not in _LEAVES:
-            fields[name] = fresh(value)
+    """A mutable model's copy: its own containers and mutable sub-models.
+
+    Built like pydantic's own shallow `__copy__`, without its generic copy() calls.
+    """
+    kind = type(model)
+    copied = kind.__new__(kind)
+    setattr_ = object.__setattr__
+    setattr_(
+        copied,
+        "__dict__",
+        {k: v if type(v) in _LEAVES else fresh(v) for k, v in model.__dict__.items()},
+    )
+    extra = model.__pydantic_extra__
+    setattr_(copied, "__pydantic_extra__", None if extra is None else fresh(extra))
+    setattr_(copied, "__pydantic_fields_set__", set(model.__pydantic_fields_set__))
+    private = getattr(model, "__pydantic_private__", None)
+    setattr_(copied, "__pydantic_private__", None if private is None else dict(private))
     return copied
 
 

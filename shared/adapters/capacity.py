@@ -22,6 +22,8 @@ def attribute_size(name: str, value: dict[str, Any]) -> int:
     if kind == "N":
         digits = len(str(Decimal(raw)).replace("-", "").replace(".", "").lstrip("0")) or 1
         return size + math.ceil(digits / 2) + 1
+    if kind == "B":
+        return size + len(raw)
     if kind == "BOOL" or kind == "NULL":
         return size + 1
     if kind == "M":
@@ -53,8 +55,14 @@ class CapacityMeter:
 
     def record_transaction(self, op: str, writes: list[dict[str, Any]]) -> None:
         for write in writes:
+            # An Update or Delete is costed at the 1 KB minimum: the items this code updates
+            # or deletes in a transaction (budget pools, REV# items) are that small.
             item = write.get("Put", {}).get("Item", {})
             self.write_units[op] += 2 * max(1, math.ceil(item_size(item) / 1024))
+
+    def record_put(self, op: str, item: dict[str, Any]) -> None:
+        """A single-item PutItem: 1 WCU per started KB of the item."""
+        self.write_units[op] += max(1, math.ceil(item_size(item) / 1024))
 
     @property
     def total_read(self) -> float:

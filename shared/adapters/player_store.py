@@ -1,7 +1,7 @@
 """DynamoDB player table: state item, event markers, ledger lines and outbox items.
 
 Item layout (partition key `pk` = "PLAYER#<id>", sort key `sk`):
-- `STATE`                      the PlayerState as JSON, version-checked on every write
+- `STATE`                      the PlayerState, compressed JSON (state_codec.py), version-checked
 - `EVENT#<event_id>`           "this event was applied" marker, expires after the dedupe window
 - `LEDGER#<utc time>#<id>`     one points movement; id derived from (event, rule, action)
 - `OUTBOX#<id>`                one effect for dispatch (the stream delivers its INSERT)
@@ -30,6 +30,7 @@ from shared.adapters.capacity import CapacityMeter
 from shared.adapters.dynamo_errors import THROTTLE_CODES
 from shared.adapters.dynamo_query import query_pages
 from shared.adapters.game_pools import Claim, Record, claim_write, record_item
+from shared.adapters.state_codec import STATE_ATTRIBUTE, encode_state, read_state
 from shared.domain.leaderboards import BoardEntry
 from shared.domain.points import Earning
 from shared.domain.state import (
@@ -167,7 +168,7 @@ class PlayerStore:
         for item in items:
             sk = item["sk"]["S"]
             if sk == STATE_SK:
-                loaded.state = PlayerState.model_validate_json(item["state"]["S"])
+                loaded.state = read_state(item)
                 loaded.state.version = int(item["version"]["N"])
             else:
                 loaded.seen_event_ids.add(sk.removeprefix(EVENT_PREFIX))
@@ -188,10 +189,12 @@ class PlayerStore:
             )
         pk = player_pk(commit.player_id)
         new_version = commit.expected_version + 1
-        # Defaults are left out: most players never carry RG or offer data, and every
-        # started KB of this item costs 2 WCU per transaction.
-        state_json = commit.state.model_copy(update={"version": new_version}).model_dump_json(
-            exclude_defaults=True
+        # Defaults are left out and the rest compressed (state_codec.py): every started KB
+        # of this item costs 2 WCU per transaction.
+        state_blob = encode_state(
+            commit.state.model_copy(update={"version": new_version}).model_dump_json(
+                exclude_defaults=True
+            )
         )
         state_put: dict[str, Any] = {
             "TableName": self._table,
@@ -200,7 +203,7 @@ class PlayerStore:
                 "sk": {"S": STATE_SK},
                 "version": {"N": str(new_version)},
                 "points_balance": {"N": str(commit.state.points_balance)},
-                "state": {"S": state_json},
+                STATE_ATTRIBUTE: {"B": state_blob},
                 "updated_at": {"S": now.isoformat()},
             },
         }
@@ -523,7 +526,7 @@ class PlayerStore:
         items = self.items(player_id, STATE_SK, consistent=True)
         if not items:
             return None
-        state = PlayerState.model_validate_json(items[0]["state"]["S"])
+        state = read_state(items[0])
         state.version = int(items[0]["version"]["N"])
         return state
 

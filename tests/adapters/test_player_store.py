@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,7 @@ from shared.adapters.player_store import (
     PlayerStore,
     parse_outbox_image,
 )
+from shared.adapters.state_codec import encode_state
 from shared.domain.state import PlayerState
 from shared.errors import ConflictError, ThrottledError, TooLargeError
 from tests.adapters.builders import (
@@ -547,12 +549,29 @@ def test_given_a_transactional_put_when_metered_then_it_costs_2_units_per_starte
     assert meter.write_units["commit"] == units
 
 
-def test_given_a_commit_with_a_state_over_1kb_when_metered_then_the_state_costs_4_units(
+def test_given_a_commit_with_an_encoded_state_over_1kb_when_metered_then_it_costs_4_units(
     players, meter
 ):
-    big = rich_state().model_copy(update={"rule_fires": {f"rule-{i:02}": [NOW] for i in range(13)}})
-    assert 1024 < len(big.model_dump_json(exclude_defaults=True)) < 2048
+    # Hash-like rule ids do not compress: the encoded state crosses 1 KB.
+    fires = {hashlib.sha256(str(i).encode()).hexdigest(): [NOW] for i in range(24)}
+    big = rich_state().model_copy(update={"rule_fires": fires})
+    encoded = encode_state(big.model_dump_json(exclude_defaults=True))
+    assert 1024 < len(encoded) < 1900
 
     players.commit(commit(big, event_ids=[]), NOW, DEDUPE)
 
     assert meter.write_units["commit"] == 4
+
+
+def test_given_a_state_of_several_kb_of_json_when_committed_then_compression_keeps_it_at_2_units(
+    players, meter
+):
+    # Repetitive state (ids and times the codec's dictionary knows) shrinks below 1 KB.
+    fires = {f"welcome-day{i:02}-tutorial": [NOW] for i in range(60)}
+    big = rich_state().model_copy(update={"rule_fires": fires})
+    assert len(big.model_dump_json(exclude_defaults=True)) > 3 * 1024
+
+    players.commit(commit(big, event_ids=[]), NOW, DEDUPE)
+
+    assert meter.write_units["commit"] == 2
+    assert players.state(PLAYER) == big.model_copy(update={"version": 1})

@@ -109,7 +109,7 @@ def main() -> None:
             # Each player's month on its own clock (a clock only moves forward).
             clock = FixedClock(events[0].occurred_at)
             engine = EngineService(
-                players=PlayerStore(TABLE, ddb, meter),
+                players=PlayerStore(TABLE, ddb, meter, eventual_reads=True),
                 config=_Config(config),  # type: ignore[arg-type]
                 dead_letters=nowhere,
                 alerts=nowhere,

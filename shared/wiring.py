@@ -79,7 +79,8 @@ def build_engine(
 
     ddb = clients.client("dynamodb")
     return EngineService(
-        players=PlayerStore(settings.player_table, ddb, meter),
+        # Eventually consistent reads: writes are guarded, a stale read only retries (PlayerStore).
+        players=PlayerStore(settings.player_table, ddb, meter, eventual_reads=True),
         config=ConfigCache(ConfigStore(settings.config_table, ddb, meter), on_config_problem),
         dead_letters=SqsDeadLetters(clients.client("sqs"), settings.dead_letter_queue_url),
         alerts=ComplianceAlerts(clients.client("sns"), settings.compliance_topic_arn),

@@ -128,15 +128,36 @@ class Commit:
         )
 
 
+# Players whose last commit lost a race, remembered so their next load reads consistently;
+# forgotten on that load, and all of them past this many.
+_SUSPECT_MAX = 10_000
+
+
 class PlayerStore:
-    """Reads and writes one player's items; turns DynamoDB errors into domain errors."""
+    """Reads and writes one player's items; turns DynamoDB errors into domain errors.
+
+    With `eventual_reads` (the engine's store), `load` reads the state item and the event
+    markers eventually consistent: half the read units of a consistent read. That is safe
+    because every write is guarded: a stale state fails the version check, and an event
+    already applied whose marker the read missed fails the marker's put-if-absent; either
+    cancels the whole transaction (ConflictError). The engine then reloads, and the load
+    after a conflict reads consistently, so the duplicate is found and skipped
+    (docs/design.md, "DynamoDB units").
+    """
 
     def __init__(
-        self, table_name: str, client: DynamoDBClient, meter: CapacityMeter | None = None
+        self,
+        table_name: str,
+        client: DynamoDBClient,
+        meter: CapacityMeter | None = None,
+        *,
+        eventual_reads: bool = False,
     ) -> None:
         self._table = table_name
         self._ddb = client
         self._meter = meter or CapacityMeter()
+        self._eventual = eventual_reads
+        self._suspect: set[str] = set()
 
     # --- engine -------------------------------------------------------------------------
 
@@ -149,21 +170,40 @@ class PlayerStore:
         are put in the state's wallet (they are not part of the state item).
         """
         pk = player_pk(player_id)
+        consistent = not self._eventual or player_id in self._suspect
+        self._suspect.discard(player_id)
+        loaded = self._load_items(pk, player_id, event_ids, consistent)
+        for source in sorted(set(reversals)):
+            earnings = [
+                _earning(LedgerEntry.model_validate_json(item["entry"]["S"]))
+                for item in self.items(player_id, f"{REVERSIBLE_PREFIX}{source}#", consistent=True)
+            ]
+            if earnings:
+                loaded.state.wallet.reversible[source] = earnings
+        return loaded
+
+    def _load_items(
+        self, pk: str, player_id: str, event_ids: Iterable[str], consistent: bool
+    ) -> Loaded:
         keys = [{"pk": {"S": pk}, "sk": {"S": STATE_SK}}] + [
             {"pk": {"S": pk}, "sk": {"S": EVENT_PREFIX + e}} for e in sorted(set(event_ids))
         ]
         items: list[dict[str, Any]] = []
         for start in range(0, len(keys), 100):
             pending: dict[str, Any] = {
-                self._table: {"Keys": keys[start : start + 100], "ConsistentRead": True}
+                self._table: {"Keys": keys[start : start + 100], "ConsistentRead": consistent}
             }
             while pending:
                 resp = self._call(
                     self._ddb.batch_get_item, RequestItems=pending, ReturnConsumedCapacity="TOTAL"
                 )
-                self._meter.record_read("load", resp.get("ConsumedCapacity"))
-                items += resp.get("Responses", {}).get(self._table, [])
-                pending = dict(resp.get("UnprocessedKeys") or {})
+                got = resp.get("Responses", {}).get(self._table, [])
+                unprocessed = dict(resp.get("UnprocessedKeys") or {})
+                asked = len(pending[self._table]["Keys"])
+                left = len(unprocessed.get(self._table, {}).get("Keys", []))
+                self._meter.record_batch_get("load", asked - left, got, consistent=consistent)
+                items += got
+                pending = unprocessed
         loaded = Loaded(state=PlayerState.new(player_id))
         for item in items:
             sk = item["sk"]["S"]
@@ -172,13 +212,6 @@ class PlayerStore:
                 loaded.state.version = int(item["version"]["N"])
             else:
                 loaded.seen_event_ids.add(sk.removeprefix(EVENT_PREFIX))
-        for source in sorted(set(reversals)):
-            earnings = [
-                _earning(LedgerEntry.model_validate_json(item["entry"]["S"]))
-                for item in self.items(player_id, f"{REVERSIBLE_PREFIX}{source}#", consistent=True)
-            ]
-            if earnings:
-                loaded.state.wallet.reversible[source] = earnings
         return loaded
 
     def commit(self, commit: Commit, now: datetime, dedupe_for: timedelta) -> None:
@@ -271,9 +304,16 @@ class PlayerStore:
         for board_entry in commit.boards:
             writes.append({"Put": {"TableName": self._table, "Item": board_item(pk, board_entry)}})
         self._meter.record_transaction("commit", writes)
-        self._call(
-            self._ddb.transact_write_items, TransactItems=writes, ReturnConsumedCapacity="TOTAL"
-        )
+        try:
+            self._call(
+                self._ddb.transact_write_items, TransactItems=writes, ReturnConsumedCapacity="TOTAL"
+            )
+        except ConflictError:
+            # Stale state or an event already applied: the next load must read exactly.
+            if len(self._suspect) >= _SUSPECT_MAX:
+                self._suspect.clear()
+            self._suspect.add(commit.player_id)
+            raise
 
     def _put_new(self, item: dict[str, Any]) -> dict[str, Any]:
         # Put-if-absent: a second write of the same marker, ledger line or outbox item fails

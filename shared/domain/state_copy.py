@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-_LEAVES = frozenset({str, int, float, bool, type(None), Decimal, datetime, date, timedelta})
+LEAVES = frozenset({str, int, float, bool, type(None), Decimal, datetime, date, timedelta})
 _FROZEN: dict[type, bool] = {}
 
 M = TypeVar("M", bound=BaseModel)
@@ -25,16 +25,16 @@ M = TypeVar("M", bound=BaseModel)
 def fresh(value: Any) -> Any:
     """A copy of value that shares nothing a caller could change in place."""
     kind = type(value)
-    if kind in _LEAVES:
+    if kind in LEAVES:
         return value
     if kind is dict:
-        return {k: v if type(v) in _LEAVES else fresh(v) for k, v in value.items()}
+        return {k: v if type(v) in LEAVES else fresh(v) for k, v in value.items()}
     if kind is list:
-        return [v if type(v) in _LEAVES else fresh(v) for v in value]
+        return [v if type(v) in LEAVES else fresh(v) for v in value]
     if isinstance(value, BaseModel):
         return value if _frozen(kind) else fresh_model(value)
     if kind is tuple or kind is frozenset:
-        return value if all(type(v) in _LEAVES for v in value) else kind(map(fresh, value))
+        return value if all(type(v) in LEAVES for v in value) else kind(map(fresh, value))
     if kind is set:
         return set(value)
     raise TypeError(f"cannot copy a {kind.__name__} held in player state")
@@ -51,7 +51,7 @@ def fresh_model(model: M) -> M:
     setattr_(
         copied,
         "__dict__",
-        {k: v if type(v) in _LEAVES else fresh(v) for k, v in model.__dict__.items()},
+        {k: v if type(v) in LEAVES else fresh(v) for k, v in model.__dict__.items()},
     )
     extra = model.__pydantic_extra__
     setattr_(copied, "__pydantic_extra__", None if extra is None else fresh(extra))

@@ -17,6 +17,7 @@ from shared.domain.delivery import DeliveryPolicy
 from shared.domain.document_fields import DocumentFields
 from shared.domain.engagement import EngagementPolicy
 from shared.domain.game_config import GameConfig, build_game_config, game_references
+from shared.domain.patterns import Matcher, compile_pattern
 from shared.domain.rg import RgThresholds
 from shared.domain.rules import (
     CompiledRule,
@@ -140,6 +141,15 @@ class ConfigSnapshot:
         patterns += [board.match for board in self.game.leaderboards.values()]
         patterns += [s.match for m in self.game.missions.values() for s in m.steps]
         return DocumentFields.of(patterns)
+
+    @cached_property
+    def board_matchers(self) -> dict[str, Matcher]:
+        """Each leaderboard's condition, compiled once per published config (none: all)."""
+        return {
+            board_id: compile_pattern(board.match, path="match")
+            for board_id, board in self.game.leaderboards.items()
+            if board.match is not None
+        }
 
     @cached_property
     def segment_fields(self) -> DocumentFields:

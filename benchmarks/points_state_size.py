@@ -50,7 +50,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
 def _state_bytes(state: PlayerState) -> tuple[int, int]:
     """(JSON bytes, bytes as stored: compressed by shared/adapters/state_codec.py)."""
     text = state.model_dump_json(exclude_defaults=True)
-    return len(text.encode()), len(encode_state(text))
+    return len(text.encode()), len(encode_state(state))
 
 
 def main() -> None:

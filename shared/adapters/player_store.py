@@ -222,13 +222,10 @@ class PlayerStore:
             )
         pk = player_pk(commit.player_id)
         new_version = commit.expected_version + 1
-        # Defaults are left out and the rest compressed (state_codec.py): every started KB
+        # Defaults and derivable names are left out, the rest compressed (state_codec.py):
+        # every started KB
         # of this item costs 2 WCU per transaction.
-        state_blob = encode_state(
-            commit.state.model_copy(update={"version": new_version}).model_dump_json(
-                exclude_defaults=True
-            )
-        )
+        state_blob = encode_state(commit.state.model_copy(update={"version": new_version}))
         state_put: dict[str, Any] = {
             "TableName": self._table,
             "Item": {

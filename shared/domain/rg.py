@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -254,8 +254,9 @@ def _observe_round(
     day = local.date()
     bucket = s.daily_net.setdefault(day.isoformat(), {})
     bucket[event.currency] = bucket.get(event.currency, Decimal(0)) + event.stake - event.payout
-    oldest = day - timedelta(days=th.net_loss_window_days - 1)
-    s.daily_net = {d: v for d, v in s.daily_net.items() if date.fromisoformat(d) >= oldest}
+    # ISO dates (YYYY-MM-DD) order as their text does: compared as strings, not parsed.
+    oldest = (day - timedelta(days=th.net_loss_window_days - 1)).isoformat()
+    s.daily_net = {d: v for d, v in s.daily_net.items() if d >= oldest}
     net = sum((v.get(event.currency, Decimal(0)) for v in s.daily_net.values()), Decimal(0))
     if net >= th.net_loss_amount:
         found.append(

@@ -1,8 +1,10 @@
 """Tally of DynamoDB capacity units, for the cost figures the benchmarks print.
 
-Reads use what DynamoDB returns in ConsumedCapacity. Transactions are costed from item
-sizes with DynamoDB's published rules (a transactional write costs 2 WCU per 1 KB of each
-item), because moto, which the local runs use, does not report capacity for transactions.
+Reads use what DynamoDB returns in ConsumedCapacity, except the engine's load
+(BatchGetItem), which is costed from item sizes because moto reports 1 unit per key whatever
+the consistency. Transactions are costed from item sizes with DynamoDB's published rules (a
+transactional write costs 2 WCU per 1 KB of each item), because moto, which the local runs
+use, does not report capacity for transactions.
 """
 
 from __future__ import annotations
@@ -69,10 +71,6 @@ class CapacityMeter:
         unit = 1.0 if consistent else 0.5
         found = sum(max(1, math.ceil(item_size(item) / 4096)) for item in items)
         self.read_units[op] += unit * (found + max(0, requested - len(items)))
-
-    def record_put(self, op: str, item: dict[str, Any]) -> None:
-        """A single-item PutItem: 1 WCU per started KB of the item."""
-        self.write_units[op] += max(1, math.ceil(item_size(item) / 1024))
 
     @property
     def total_read(self) -> float:

@@ -53,6 +53,7 @@ scan: install
 bench: install
 	$(BIN)/python benchmarks/rule_matching.py
 	$(BIN)/python benchmarks/demo_capacity.py
+	$(BIN)/python benchmarks/gameplay_capacity.py
 	$(BIN)/python benchmarks/cold_import.py
 	$(BIN)/python benchmarks/lifecycle_scheduler_cost.py
 	$(BIN)/python benchmarks/points_state_size.py

@@ -125,7 +125,7 @@ def _check_date(value: str) -> str:
 class EventDetail(BaseModel):
     """Fields every detail carries."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     detail_type: ClassVar[str]
     # Optional fields whose bad value is dropped, with its reason, instead of refusing the
     # whole event (see parse_event): a registration must not be lost over a bad name.
@@ -149,7 +149,7 @@ class EventDetail(BaseModel):
 class Consents(BaseModel):
     """Marketing consent per channel. Absent means no consent."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     email: StrictBool = False
     sms: StrictBool = False
@@ -431,7 +431,7 @@ class SurveyAnswered(EventDetail):
     """
 
     detail_type: ClassVar[str] = "survey.answered"
-    model_config = ConfigDict(json_schema_extra=_SURVEY_ANSWER_RULES)
+    model_config = ConfigDict(defer_build=True, json_schema_extra=_SURVEY_ANSWER_RULES)
 
     survey_id: Slug
     question: Annotated[str, Field(min_length=1, max_length=200)] | None = None
@@ -681,7 +681,7 @@ class PlayerProfileUpdated(EventDetail):
     """
 
     detail_type: ClassVar[str] = "player.profile_updated"
-    model_config = ConfigDict(json_schema_extra=_PROFILE_UPDATE_RULES)
+    model_config = ConfigDict(defer_build=True, json_schema_extra=_PROFILE_UPDATE_RULES)
     # A bad field is dropped (left as it is) and the rest of the update applies.
     salvageable: ClassVar[frozenset[str]] = frozenset(PROFILE_UPDATE_FIELDS)
 
@@ -1066,7 +1066,7 @@ def source_problem(source: str, detail_type: str) -> str | None:
 class Envelope(BaseModel):
     """The EventBridge envelope as the engine receives it (extra AWS fields are allowed)."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="allow", populate_by_name=True, frozen=True)
 
     source: Annotated[str, Field(min_length=1, max_length=256)]
     detail_type: str = Field(alias="detail-type")

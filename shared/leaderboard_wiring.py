@@ -20,7 +20,7 @@ from shared.wiring import AwsClients
 
 
 class SettleSettings(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
 
     player_table: str = Field(min_length=1)
     config_table: str = Field(min_length=1)

@@ -47,7 +47,7 @@ class SettingsError(RuntimeError):
 
 
 class EngineSettings(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
 
     player_table: str = Field(min_length=1)
     config_table: str = Field(min_length=1)
@@ -67,7 +67,7 @@ class EngineSettings(BaseModel):
 
 
 class DispatchSettings(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
 
     player_table: str = Field(min_length=1)
     config_table: str = Field(min_length=1)
@@ -103,7 +103,7 @@ class DispatchSettings(BaseModel):
 class UnsubscribeSettings(BaseModel):
     """The one-click unsubscribe route: verifies with the key, puts consent changes."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
 
     bus_arn: str = Field(min_length=1)
     unsubscribe_secret_arn: str = Field(min_length=1)
@@ -112,7 +112,7 @@ class UnsubscribeSettings(BaseModel):
 class FeedbackSettings(BaseModel):
     """The SES feedback function: translated message events go to the engage bus."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
 
     bus_arn: str = Field(min_length=1)
 

@@ -10,53 +10,30 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from events.models import FEEDBACK_SOURCE, UNSUBSCRIBE_SOURCE
-from shared.adapters.capacity import CapacityMeter
-from shared.adapters.config_store import ConfigStore
-from shared.adapters.dead_letters import SqsDeadLetters
-from shared.adapters.email_ses import SesEmailSender
-from shared.adapters.export_audit import ExportAuditLog
-from shared.adapters.game_pools import GamePools
-from shared.adapters.player_scan import PlayerScan
-from shared.adapters.player_store import PlayerStore
-from shared.adapters.product_index import ProductIndex
-from shared.adapters.publisher import ComplianceAlerts, EventPublisher
-from shared.adapters.scheduler import TimerScheduler
-from shared.adapters.secrets import read_key
 from shared.clock import Clock, SystemClock
-from shared.domain.unsubscribe import TokenSigner
-from shared.metrics import MetricsPort
-from shared.services.audience_export import AudienceExporter
-from shared.services.catalog_fanout import CatalogFanout
-from shared.services.config_cache import ConfigCache
-from shared.services.deliverers import (
-    Deliverer,
-    EmailDeliverer,
-    InboxDeliverer,
-    SignedUnsubscribeLinks,
-)
-from shared.services.dispatch import DispatchObserver, DispatchService
-from shared.services.engine import EngineObserver, EngineService
-from shared.services.feedback import FeedbackService
-from shared.services.rebuild import (
-    CollectedAlerts,
-    CollectedDeadLetters,
-    RebuildReport,
-    RebuildService,
-)
-from shared.services.unsubscribe import UnsubscribeService
-from shared.settings import (
-    DispatchSettings,
-    EngineSettings,
-    FeedbackSettings,
-    UnsubscribeSettings,
-    dispatch_settings,
-    engine_settings,
-    feedback_settings,
-    unsubscribe_settings,
-)
+
+# Each builder imports the adapters and services of its own function only: a handler's
+# cold import pays for what that function runs, not for every function's code
+# (benchmarks/cold_import.py).
+if TYPE_CHECKING:
+    from shared.adapters.capacity import CapacityMeter
+    from shared.adapters.player_store import PlayerStore
+    from shared.metrics import MetricsPort
+    from shared.services.audience_export import AudienceExporter
+    from shared.services.deliverers import Deliverer
+    from shared.services.dispatch import DispatchObserver, DispatchService
+    from shared.services.engine import EngineObserver, EngineService
+    from shared.services.feedback import FeedbackService
+    from shared.services.rebuild import RebuildReport, RebuildService
+    from shared.services.unsubscribe import UnsubscribeService
+    from shared.settings import (
+        DispatchSettings,
+        EngineSettings,
+        FeedbackSettings,
+        UnsubscribeSettings,
+    )
 
 
 @dataclass
@@ -94,6 +71,16 @@ def build_engine(
     on_config_problem: Any = None,
     metrics: MetricsPort | None = None,
 ) -> EngineService:
+    from shared.adapters.config_store import ConfigStore
+    from shared.adapters.dead_letters import SqsDeadLetters
+    from shared.adapters.game_pools import GamePools
+    from shared.adapters.player_store import PlayerStore
+    from shared.adapters.product_index import ProductIndex
+    from shared.adapters.publisher import ComplianceAlerts, EventPublisher
+    from shared.services.catalog_fanout import CatalogFanout
+    from shared.services.config_cache import ConfigCache
+    from shared.services.engine import EngineService
+
     ddb = clients.client("dynamodb")
     catalog = (
         CatalogFanout(
@@ -105,7 +92,8 @@ def build_engine(
         else None
     )
     return EngineService(
-        players=PlayerStore(settings.player_table, ddb, meter),
+        # Eventually consistent reads: writes are guarded, a stale read only retries (PlayerStore).
+        players=PlayerStore(settings.player_table, ddb, meter, eventual_reads=True),
         config=ConfigCache(ConfigStore(settings.config_table, ddb, meter), on_config_problem),
         dead_letters=SqsDeadLetters(clients.client("sqs"), settings.dead_letter_queue_url),
         alerts=ComplianceAlerts(clients.client("sns"), settings.compliance_topic_arn),
@@ -123,6 +111,12 @@ def build_audience_exporter(
     player_table: str, config_table: str, clients: AwsClients, clock: Clock
 ) -> AudienceExporter:
     """The audience export over the player table (a batch job: one Scan per export)."""
+    from shared.adapters.config_store import ConfigStore
+    from shared.adapters.export_audit import ExportAuditLog
+    from shared.adapters.player_scan import PlayerScan
+    from shared.services.audience_export import AudienceExporter
+    from shared.services.config_cache import ConfigCache
+
     ddb = clients.client("dynamodb")
     return AudienceExporter(
         PlayerScan(player_table, ddb),
@@ -141,6 +135,17 @@ def build_dispatch(
     on_config_problem: Any = None,
     metrics: MetricsPort | None = None,
 ) -> DispatchService:
+    from shared.adapters.config_store import ConfigStore
+    from shared.adapters.email_ses import SesEmailSender
+    from shared.adapters.player_store import PlayerStore
+    from shared.adapters.publisher import ComplianceAlerts, EventPublisher
+    from shared.adapters.scheduler import TimerScheduler
+    from shared.adapters.secrets import read_key
+    from shared.domain.unsubscribe import TokenSigner
+    from shared.services.config_cache import ConfigCache
+    from shared.services.deliverers import EmailDeliverer, InboxDeliverer, SignedUnsubscribeLinks
+    from shared.services.dispatch import DispatchService
+
     ddb = clients.client("dynamodb")
     players = PlayerStore(settings.player_table, ddb, meter)
     deliverers: dict[str, Deliverer] = {
@@ -216,6 +221,12 @@ def mobile_deliverers(
 def build_unsubscribe(
     settings: UnsubscribeSettings, clock: Clock, clients: AwsClients, observer: Any = None
 ) -> UnsubscribeService:
+    from events.models import UNSUBSCRIBE_SOURCE
+    from shared.adapters.publisher import EventPublisher
+    from shared.adapters.secrets import read_key
+    from shared.domain.unsubscribe import TokenSigner
+    from shared.services.unsubscribe import UnsubscribeService
+
     key = read_key(clients.client("secretsmanager"), settings.unsubscribe_secret_arn)
     return UnsubscribeService(
         TokenSigner(key),
@@ -226,6 +237,10 @@ def build_unsubscribe(
 
 
 def build_feedback(settings: FeedbackSettings, clients: AwsClients) -> FeedbackService:
+    from events.models import FEEDBACK_SOURCE
+    from shared.adapters.publisher import EventPublisher
+    from shared.services.feedback import FeedbackService
+
     return FeedbackService(
         EventPublisher(clients.client("events"), settings.bus_arn, source=FEEDBACK_SOURCE)
     )
@@ -269,6 +284,7 @@ def engine(logger: Any = None, metrics: Any = None) -> EngineService:
     if "engine" not in _installed:
         from shared.metric_names import ENGINE_SERVICE
         from shared.observers import LoggingObserver
+        from shared.settings import engine_settings
 
         observer = LoggingObserver(logger) if logger is not None else None
         _installed["engine"] = build_engine(
@@ -288,6 +304,7 @@ def dispatch(logger: Any = None, metrics: Any = None) -> DispatchService:
     if "dispatch" not in _installed:
         from shared.metric_names import DISPATCH_SERVICE
         from shared.observers import LoggingObserver
+        from shared.settings import dispatch_settings
 
         observer = LoggingObserver(logger) if logger is not None else None
         _installed["dispatch"] = build_dispatch(
@@ -304,6 +321,8 @@ def dispatch(logger: Any = None, metrics: Any = None) -> DispatchService:
 
 def unsubscribe(observer: Any = None) -> UnsubscribeService:
     if "unsubscribe" not in _installed:
+        from shared.settings import unsubscribe_settings
+
         _installed["unsubscribe"] = build_unsubscribe(
             unsubscribe_settings(os.environ), SystemClock(), AwsClients(), observer=observer
         )
@@ -313,6 +332,8 @@ def unsubscribe(observer: Any = None) -> UnsubscribeService:
 
 def feedback() -> FeedbackService:
     if "feedback" not in _installed:
+        from shared.settings import feedback_settings
+
         _installed["feedback"] = build_feedback(feedback_settings(os.environ), AwsClients())
     service: FeedbackService = _installed["feedback"]
     return service
@@ -328,6 +349,13 @@ def build_rebuild(
 ) -> RebuildService:
     """A RebuildService writing into `player_table` (a fresh one), deciding with the config
     in `config_table`; its engines send, schedule and publish nothing (services/rebuild.py)."""
+    from shared.adapters.config_store import ConfigStore
+    from shared.adapters.game_pools import GamePools
+    from shared.adapters.player_store import PlayerStore
+    from shared.services.config_cache import ConfigCache
+    from shared.services.engine import EngineService
+    from shared.services.rebuild import CollectedAlerts, CollectedDeadLetters, RebuildService
+
     ddb = clients.client("dynamodb")
     target = PlayerStore(player_table, ddb)
 

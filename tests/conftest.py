@@ -9,3 +9,28 @@ os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
 os.environ["AWS_DEFAULT_REGION"] = "eu-west-1"
 # New botocore sends DynamoDB Streams calls to an account-based host moto does not route.
 os.environ["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"
+
+
+def _input_state_unchanged_by_decide():
+    """Every decision any test makes also checks that the state it was given is unchanged.
+
+    A decision copies only what it can change (PlayerState.working_copy shares leaves,
+    frozen models and the slices it replaces whole); a slice changed in place without
+    being copied would corrupt the caller's state, e.g. the one the engine re-decides
+    from after a version conflict. This turns that into a failing test wherever it happens.
+    """
+    from shared.domain import decide as decide_module
+
+    original = decide_module._decide
+
+    def checked(state, event, config, now, pools):
+        before = state.model_dump_json(), {k: list(v) for k, v in state.wallet.reversible.items()}
+        decision = original(state, event, config, now, pools)
+        after = state.model_dump_json(), {k: list(v) for k, v in state.wallet.reversible.items()}
+        assert after == before, f"decide changed the state it was given ({event.detail_type})"
+        return decision
+
+    decide_module._decide = checked
+
+
+_input_state_unchanged_by_decide()

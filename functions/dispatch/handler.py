@@ -7,7 +7,7 @@ that are redelivered too do nothing twice.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import (
@@ -15,14 +15,17 @@ from aws_lambda_powertools.utilities.batch import (
     EventType,
     process_partial_response,
 )
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import wiring
-from shared.adapters.player_store import parse_outbox_image
 from shared.metric_names import DISPATCH_SERVICE
 from shared.tz_database import require_tz_database
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
+        DynamoDBRecord,
+    )
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 require_tz_database()  # cold start: refuse to run without tz data
 logger = Logger(service=DISPATCH_SERVICE)
@@ -34,6 +37,9 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    # Imported with the service it feeds, on the first invocation (benchmarks/cold_import.py).
+    from shared.adapters.player_store import parse_outbox_image
+
     service = wiring.dispatch(logger, metrics)
 
     def perform(record: DynamoDBRecord) -> None:

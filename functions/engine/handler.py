@@ -7,7 +7,7 @@ as batch item failures so SQS redelivers just those.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import (
@@ -15,14 +15,15 @@ from aws_lambda_powertools.utilities.batch import (
     EventType,
     process_partial_response,
 )
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import wiring
 from shared.metric_names import ENGINE_SERVICE
-from shared.services.engine import InboundRecord
 from shared.tz_database import require_tz_database
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 require_tz_database()  # cold start: refuse to run without tz data
 logger = Logger(service=ENGINE_SERVICE)
@@ -38,6 +39,9 @@ class RetryLater(Exception):
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    # Imported with the engine it feeds, on the first invocation (benchmarks/cold_import.py).
+    from shared.services.engine import InboundRecord
+
     engine = wiring.engine(logger, metrics)
     records = [InboundRecord(r["messageId"], r["body"]) for r in event.get("Records", [])]
     outcome = engine.process(records)

@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from shared.adapters.capacity import CapacityMeter
 from shared.adapters.dynamo_errors import translate_throttle
 from shared.adapters.player_store import STATE_SK
+from shared.adapters.state_codec import LEGACY_STATE_ATTRIBUTE, STATE_ATTRIBUTE, read_state
 from shared.domain.state import PlayerState
 
 if TYPE_CHECKING:
@@ -37,8 +38,9 @@ class PlayerScan:
             "TableName": self._table,
             "FilterExpression": "sk = :s",
             "ExpressionAttributeValues": {":s": {"S": STATE_SK}},
-            "ProjectionExpression": "#st",
-            "ExpressionAttributeNames": {"#st": "state"},
+            # The compressed state, or the plain JSON of an item not rewritten since.
+            "ProjectionExpression": "#st, #sz",
+            "ExpressionAttributeNames": {"#st": LEGACY_STATE_ATTRIBUTE, "#sz": STATE_ATTRIBUTE},
             "ReturnConsumedCapacity": "TOTAL",
         }
         if total_segments > 1:
@@ -50,7 +52,7 @@ class PlayerScan:
                 raise translate_throttle(exc) from exc
             self._meter.record_read("player_scan", resp.get("ConsumedCapacity"))
             for item in resp.get("Items", []):
-                yield PlayerState.model_validate_json(item["state"]["S"])
+                yield read_state(item)
             if "LastEvaluatedKey" not in resp:
                 return
             kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]

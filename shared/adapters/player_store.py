@@ -1,7 +1,7 @@
 """DynamoDB player table: state item, event markers, ledger lines and outbox items.
 
 Item layout (partition key `pk` = "PLAYER#<id>", sort key `sk`):
-- `STATE`                      the PlayerState as JSON, version-checked on every write
+- `STATE`                      the PlayerState, compressed JSON (state_codec.py), version-checked
 - `EVENT#<event_id>`           "this event was applied" marker, expires after the dedupe window
 - `LEDGER#<utc time>#<id>`     one points movement; id derived from (event, rule, action)
 - `OUTBOX#<id>`                one effect for dispatch (the stream delivers its INSERT)
@@ -37,6 +37,12 @@ from shared.adapters.capacity import CapacityMeter
 from shared.adapters.dynamo_errors import THROTTLE_CODES
 from shared.adapters.dynamo_query import query_pages
 from shared.adapters.game_pools import Claim, Record, claim_write, record_item
+from shared.adapters.state_codec import (
+    LEGACY_STATE_ATTRIBUTE,
+    STATE_ATTRIBUTE,
+    encode_state,
+    read_state,
+)
 from shared.domain.contacts import ContactClaim, DuplicateContact
 from shared.domain.leaderboards import BoardEntry
 from shared.domain.points import Earning
@@ -184,15 +190,36 @@ class Commit:
         )
 
 
+# Players whose last commit lost a race, remembered so their next load reads consistently;
+# forgotten on that load, and all of them past this many.
+_SUSPECT_MAX = 10_000
+
+
 class PlayerStore:
-    """Reads and writes one player's items; turns DynamoDB errors into domain errors."""
+    """Reads and writes one player's items; turns DynamoDB errors into domain errors.
+
+    With `eventual_reads` (the engine's store), `load` reads the state item and the event
+    markers eventually consistent: half the read units of a consistent read. That is safe
+    because every write is guarded: a stale state fails the version check, and an event
+    already applied whose marker the read missed fails the marker's put-if-absent; either
+    cancels the whole transaction (ConflictError). The engine then reloads, and the load
+    after a conflict reads consistently, so the duplicate is found and skipped
+    (docs/design.md, "DynamoDB units").
+    """
 
     def __init__(
-        self, table_name: str, client: DynamoDBClient, meter: CapacityMeter | None = None
+        self,
+        table_name: str,
+        client: DynamoDBClient,
+        meter: CapacityMeter | None = None,
+        *,
+        eventual_reads: bool = False,
     ) -> None:
         self._table = table_name
         self._ddb = client
         self._meter = meter or CapacityMeter()
+        self._eventual = eventual_reads
+        self._suspect: set[str] = set()
 
     # --- engine -------------------------------------------------------------------------
 
@@ -211,35 +238,11 @@ class PlayerStore:
         `contact_owners`, read in the same BatchGetItem.
         """
         pk = player_pk(player_id)
-        contact_keys = sorted(set(contacts))
-        keys = (
-            [{"pk": {"S": pk}, "sk": {"S": STATE_SK}}]
-            + [{"pk": {"S": pk}, "sk": {"S": EVENT_PREFIX + e}} for e in sorted(set(event_ids))]
-            + [_contact_key(key) for key in contact_keys]
-        )
-        items: list[dict[str, Any]] = []
-        for start in range(0, len(keys), 100):
-            pending: dict[str, Any] = {
-                self._table: {"Keys": keys[start : start + 100], "ConsistentRead": True}
-            }
-            while pending:
-                resp = self._call(
-                    self._ddb.batch_get_item, RequestItems=pending, ReturnConsumedCapacity="TOTAL"
-                )
-                self._meter.record_read("load", resp.get("ConsumedCapacity"))
-                items += resp.get("Responses", {}).get(self._table, [])
-                pending = dict(resp.get("UnprocessedKeys") or {})
-        loaded = Loaded(state=PlayerState.new(player_id))
-        owners = dict.fromkeys(contact_keys, "")
-        for item in items:
-            sk = item["sk"]["S"]
-            if sk == CONTACT_SK:
-                owners[item["pk"]["S"].removeprefix(CONTACT_PREFIX)] = item["player_id"]["S"]
-            elif sk == STATE_SK:
-                loaded.state = PlayerState.model_validate_json(item["state"]["S"])
-                loaded.state.version = int(item["version"]["N"])
-            else:
-                loaded.seen_event_ids.add(sk.removeprefix(EVENT_PREFIX))
+        # A registration's contact owners are read exactly: a stale "nobody" would only
+        # fail the claim, but a stale owner would record a wrong duplicate.
+        consistent = not self._eventual or player_id in self._suspect or bool(contacts)
+        self._suspect.discard(player_id)
+        loaded = self._load_items(pk, player_id, event_ids, consistent, contacts)
         for source in sorted(set(reversals)):
             earnings = [
                 _earning(LedgerEntry.model_validate_json(item["entry"]["S"]))
@@ -247,7 +250,6 @@ class PlayerStore:
             ]
             if earnings:
                 loaded.state.wallet.reversible[source] = earnings
-        loaded.state.contact_owners = owners
         return loaded
 
     def contact_owners(self, keys: Iterable[str]) -> dict[str, str]:
@@ -269,6 +271,50 @@ class PlayerStore:
             pending = dict(resp.get("UnprocessedKeys") or {})
         return owners
 
+    def _load_items(
+        self,
+        pk: str,
+        player_id: str,
+        event_ids: Iterable[str],
+        consistent: bool,
+        contacts: Iterable[str] = (),
+    ) -> Loaded:
+        contact_keys = sorted(set(contacts))
+        keys = (
+            [{"pk": {"S": pk}, "sk": {"S": STATE_SK}}]
+            + [{"pk": {"S": pk}, "sk": {"S": EVENT_PREFIX + e}} for e in sorted(set(event_ids))]
+            + [_contact_key(key) for key in contact_keys]
+        )
+        items: list[dict[str, Any]] = []
+        for start in range(0, len(keys), 100):
+            pending: dict[str, Any] = {
+                self._table: {"Keys": keys[start : start + 100], "ConsistentRead": consistent}
+            }
+            while pending:
+                resp = self._call(
+                    self._ddb.batch_get_item, RequestItems=pending, ReturnConsumedCapacity="TOTAL"
+                )
+                got = resp.get("Responses", {}).get(self._table, [])
+                unprocessed = dict(resp.get("UnprocessedKeys") or {})
+                asked = len(pending[self._table]["Keys"])
+                left = len(unprocessed.get(self._table, {}).get("Keys", []))
+                self._meter.record_batch_get("load", asked - left, got, consistent=consistent)
+                items += got
+                pending = unprocessed
+        loaded = Loaded(state=PlayerState.new(player_id))
+        owners = dict.fromkeys(contact_keys, "")
+        for item in items:
+            sk = item["sk"]["S"]
+            if sk == CONTACT_SK:
+                owners[item["pk"]["S"].removeprefix(CONTACT_PREFIX)] = item["player_id"]["S"]
+            elif sk == STATE_SK:
+                loaded.state = read_state(item)
+                loaded.state.version = int(item["version"]["N"])
+            else:
+                loaded.seen_event_ids.add(sk.removeprefix(EVENT_PREFIX))
+        loaded.state.contact_owners = owners
+        return loaded
+
     def commit(self, commit: Commit, now: datetime, dedupe_for: timedelta) -> None:
         """Write state + markers + ledger + outbox atomically, or raise ConflictError."""
         if commit.item_count > MAX_TRANSACTION_ITEMS:
@@ -276,10 +322,7 @@ class PlayerStore:
                 f"{commit.item_count} writes for one player exceed the transaction limit"
             )
         writes = self._commit_writes(commit, now, dedupe_for)
-        self._meter.record_transaction("commit", writes)
-        self._call(
-            self._ddb.transact_write_items, TransactItems=writes, ReturnConsumedCapacity="TOTAL"
-        )
+        self._transact("commit", writes, [commit.player_id])
 
     def commit_merge(
         self, survivor: Commit, merged: Commit, now: datetime, dedupe_for: timedelta
@@ -291,10 +334,20 @@ class PlayerStore:
             raise TooLargeError(f"{count} writes for a merge exceed the transaction limit")
         writes = self._commit_writes(survivor, now, dedupe_for)
         writes += self._commit_writes(merged, now, dedupe_for)
-        self._meter.record_transaction("merge", writes)
-        self._call(
-            self._ddb.transact_write_items, TransactItems=writes, ReturnConsumedCapacity="TOTAL"
-        )
+        self._transact("merge", writes, [survivor.player_id, merged.player_id])
+
+    def _transact(self, what: str, writes: list[dict[str, Any]], players: list[str]) -> None:
+        self._meter.record_transaction(what, writes)
+        try:
+            self._call(
+                self._ddb.transact_write_items, TransactItems=writes, ReturnConsumedCapacity="TOTAL"
+            )
+        except ConflictError:
+            # Stale state or an event already applied: the next load must read exactly.
+            if len(self._suspect) + len(players) > _SUSPECT_MAX:
+                self._suspect.clear()
+            self._suspect.update(players)
+            raise
 
     def move_reversible(self, from_player: str, to_player: str) -> int:
         """Move a merged player's reversible earns (REV# items) to the survivor; how many.
@@ -347,11 +400,10 @@ class PlayerStore:
         """The transaction items of one player's commit."""
         pk = player_pk(commit.player_id)
         new_version = commit.expected_version + 1
-        # Defaults are left out: most players never carry RG or offer data, and every
-        # started KB of this item costs 2 WCU per transaction.
-        state_json = commit.state.model_copy(update={"version": new_version}).model_dump_json(
-            exclude_defaults=True
-        )
+        # Defaults and derivable names are left out, the rest compressed (state_codec.py):
+        # every started KB
+        # of this item costs 2 WCU per transaction.
+        state_blob = encode_state(commit.state.model_copy(update={"version": new_version}))
         state_put: dict[str, Any] = {
             "TableName": self._table,
             "Item": {
@@ -359,7 +411,7 @@ class PlayerStore:
                 "sk": {"S": STATE_SK},
                 "version": {"N": str(new_version)},
                 "points_balance": {"N": str(commit.state.points_balance)},
-                "state": {"S": state_json},
+                STATE_ATTRIBUTE: {"B": state_blob},
                 "updated_at": {"S": now.isoformat()},
             },
         }
@@ -732,8 +784,8 @@ class PlayerStore:
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "FilterExpression": "sk = :state",
-            "ProjectionExpression": "pk, #s, version",
-            "ExpressionAttributeNames": {"#s": "state"},
+            "ProjectionExpression": "pk, #s, #sz, version",
+            "ExpressionAttributeNames": {"#s": LEGACY_STATE_ATTRIBUTE, "#sz": STATE_ATTRIBUTE},
             "ExpressionAttributeValues": {":state": {"S": STATE_SK}},
             "Limit": page_size,
         }
@@ -742,7 +794,7 @@ class PlayerStore:
             for item in resp.get("Items", []):
                 if len(states) >= max_players:
                     return states, False
-                state = PlayerState.model_validate_json(item["state"]["S"])
+                state = read_state(item)
                 state.version = int(item["version"]["N"])
                 states.append(state)
             if "LastEvaluatedKey" not in resp:
@@ -753,7 +805,7 @@ class PlayerStore:
         items = self.items(player_id, STATE_SK, consistent=True)
         if not items:
             return None
-        state = PlayerState.model_validate_json(items[0]["state"]["S"])
+        state = read_state(items[0])
         state.version = int(items[0]["version"]["N"])
         return state
 

@@ -13,7 +13,7 @@ Document = dict[str, Any]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
 
 class FieldErrorOut(BaseModel):

@@ -29,7 +29,7 @@ CONSOLE_ENV = {
 
 
 class ConsoleSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     player_table: str = Field(min_length=1)
     config_table: str = Field(min_length=1)

@@ -78,7 +78,7 @@ Condition = Annotated[dict[str, Any] | None, AfterValidator(_check_match)]
 class AwardPoints(BaseModel):
     """Fixed points, or `rate` points per unit of an amount field (rounded down)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     points: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
     rate: Annotated[Decimal, Field(gt=0, le=1000)] | None = None
@@ -99,7 +99,7 @@ class AwardPoints(BaseModel):
 class Send(BaseModel):
     """Send a message from a template. v1 delivers email; more channels come with delivery."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     template: Slug
     # inbox: an in-app message kept per player (no address, no channel consent needed).
@@ -116,7 +116,7 @@ class Cascade(BaseModel):
     is not opened within `wait`, the next one does ("push first; if not opened in 2 h,
     email"). A channel without consent is skipped, not failed."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     template: Slug
     channels: list[Literal["email", "sms", "push", "inbox"]] = Field(min_length=2, max_length=4)
@@ -140,7 +140,7 @@ class Cascade(BaseModel):
 class Schedule(BaseModel):
     """Arm a named per-player timer; when it fires, `if` is re-checked, then `then` runs."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True, populate_by_name=True)
 
     timer: TimerName
     after: IsoDuration | None = None
@@ -190,7 +190,7 @@ class Schedule(BaseModel):
 class OpenOffer(BaseModel):
     """Open a time-limited window in which points are multiplied (e.g. double points 2 h)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True, populate_by_name=True)
 
     offer: Slug
     multiplier: Annotated[Decimal, Field(gt=1, le=10)]
@@ -207,7 +207,7 @@ class OpenOffer(BaseModel):
 class CancelTimer(BaseModel):
     """Disarm a named timer of this player, if one is pending."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     timer: TimerName
 
@@ -215,7 +215,7 @@ class CancelTimer(BaseModel):
 class GrantBadge(BaseModel):
     """Grant a badge from the badge catalogue; a player holds each badge at most once."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     badge: Slug
 
@@ -223,7 +223,7 @@ class GrantBadge(BaseModel):
 class GrantSpins(BaseModel):
     """Give the player `count` spins of a wheel, each usable once, lapsing after `expires_after`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     wheel: Slug
     count: Annotated[int, Field(ge=1, le=100)] = 1
@@ -240,7 +240,7 @@ class GrantSpins(BaseModel):
 class JoinMission(BaseModel):
     """Opt the player in to an opt-in mission (joining twice changes nothing)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     mission: Slug
 
@@ -279,47 +279,47 @@ def _action_tag(value: Any) -> str | None:
 
 
 class AwardPointsAction(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     award_points: AwardPoints
 
 
 class SendAction(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     send: Send
 
 
 class ScheduleAction(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     schedule: Schedule
 
 
 class CancelTimerAction(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     cancel_timer: CancelTimer
 
 
 class OpenOfferAction(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     open_offer: OpenOffer
 
 
 class CascadeAction(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     cascade: Cascade
 
 
 class GrantBadgeAction(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     grant_badge: GrantBadge
 
 
 class GrantSpinsAction(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     grant_spins: GrantSpins
 
 
 class JoinMissionAction(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
     join_mission: JoinMission
 
 

@@ -12,7 +12,7 @@ from shared.domain.rules import Slug
 class Badge(BaseModel):
     """A badge's catalogue entry: what the player's app shows for it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     badge_id: Slug
     name: Annotated[str, Field(min_length=1, max_length=80)]

@@ -31,7 +31,7 @@ class RuleBudget(BaseModel):
     player. Units are points awarded, spins granted, or bonus money in minor units
     (cents), where a point costs `point_value` and a spin `spin_value` cents."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     unit: BudgetUnit = "points"
     campaign: Units | None = None

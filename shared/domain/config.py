@@ -14,8 +14,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shared.domain.delivery import DeliveryPolicy
+from shared.domain.document_fields import DocumentFields
 from shared.domain.engagement import EngagementPolicy
 from shared.domain.game_config import GameConfig, build_game_config, game_references
+from shared.domain.patterns import Matcher, compile_pattern
 from shared.domain.recommendations import ShopPolicy
 from shared.domain.rg import RgThresholds
 from shared.domain.rules import (
@@ -57,7 +59,7 @@ ALLOWED_TEMPLATE_VARIABLES = TEMPLATE_VARIABLES | SHOP_TEMPLATE_VARIABLES
 class MessageTemplate(BaseModel):
     """One channel + locale variant of a message."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     template_id: Slug
     channel: Literal["email", "sms", "push", "inbox"] = "email"
@@ -153,6 +155,28 @@ class ConfigSnapshot:
     segments: tuple[CompiledSegment, ...] = ()
     game: GameConfig = field(default_factory=GameConfig)
     shop: ShopPolicy = field(default_factory=ShopPolicy)
+
+    @cached_property
+    def match_fields(self) -> DocumentFields:
+        """What rules, leaderboards and mission steps can read of the match document."""
+        patterns: list[Mapping[str, Any] | None] = [r.rule.match for r in self.rules.all()]
+        patterns += [board.match for board in self.game.leaderboards.values()]
+        patterns += [s.match for m in self.game.missions.values() for s in m.steps]
+        return DocumentFields.of(patterns)
+
+    @cached_property
+    def board_matchers(self) -> dict[str, Matcher]:
+        """Each leaderboard's condition, compiled once per published config (none: all)."""
+        return {
+            board_id: compile_pattern(board.match, path="match")
+            for board_id, board in self.game.leaderboards.items()
+            if board.match is not None
+        }
+
+    @cached_property
+    def segment_fields(self) -> DocumentFields:
+        """What segment definitions can read of the match document."""
+        return DocumentFields.of(s.segment.match for s in self.segments)
 
     def template(
         self, template_id: str, channel: str, locale: str | None

@@ -96,7 +96,19 @@ def decide(
 
     `pools` is the campaign budget usage the caller read ((rule, period) -> units paid);
     it only steers the decision: the claims it returns are checked again at commit.
+    The given state is never changed (the suite checks this on every decision it makes:
+    tests/conftest.py).
     """
+    return _decide(state, event, config, now, pools)
+
+
+def _decide(
+    state: PlayerState,
+    event: EventDetail,
+    config: ConfigSnapshot,
+    now: datetime,
+    pools: Mapping[tuple[str, str], int] | None,
+) -> Decision:
     run = _Run(
         event=event,
         config=config,
@@ -121,7 +133,7 @@ def decide(
         run.reverse_deposit(event)
     run.apply_game_command()
     run.update_segments()
-    doc = match_document(event, run.state)
+    doc = match_document(event, run.state, config.match_fields)
     run.update_boards(doc)
     matched = config.rules.matching(event.detail_type, doc)
     for rule in matched:

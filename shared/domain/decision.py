@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+
+from pydantic import BaseModel
 
 from events.models import (
     EventDetail,
 )
 from shared.domain.budgets import BudgetClaim, merge_claims
 from shared.domain.contacts import ContactClaim, DuplicateContact
+from shared.domain.document_fields import DocumentFields
 from shared.domain.leaderboards import BoardEntry
 from shared.domain.shop import InterestChange, restock_due, restock_predictions
 from shared.domain.state import (
@@ -120,59 +123,133 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, BaseModel):
+        return _plain(value.model_dump())
     return value
 
 
-def match_document(event: EventDetail, state: PlayerState) -> dict[str, Any]:
+_ABSENT: Any = object()
+
+
+def _share(count: int, rounds: int) -> Decimal:
+    return (Decimal(count) / rounds).quantize(Decimal("0.01"))
+
+
+def _avg_stake(state: PlayerState, t: datetime) -> Any:
+    profile = state.profile
+    if not profile.rounds_played:
+        return _ABSENT
+    # Mixed-currency stakes are summed as they are: operators usually run one currency.
+    total = sum(profile.stake_totals.values(), Decimal(0))
+    return (total / profile.rounds_played).quantize(Decimal("0.01"))
+
+
+def _category_share(state: PlayerState, t: datetime) -> Any:
+    rounds = state.profile.rounds_played
+    if not rounds:
+        return _ABSENT
+    return {c: _share(n, rounds) for c, n in state.profile.category_rounds.items()}
+
+
+def _weekend_share(state: PlayerState, t: datetime) -> Any:
+    rounds = state.profile.rounds_played
+    return _share(state.engagement.weekend_rounds, rounds) if rounds else _ABSENT
+
+
+def _days_since(field_name: str) -> Callable[[PlayerState, datetime], Any]:
+    def days(state: PlayerState, t: datetime) -> Any:
+        since = getattr(state.profile, field_name)
+        return _ABSENT if since is None else max(0, (t - since).days)
+
+    return days
+
+
+def _rfm(state: PlayerState, t: datetime) -> Any:
+    rfm = state.engagement.rfm
+    return _ABSENT if rfm is None else rfm.model_dump()
+
+
+def _churn_risk(state: PlayerState, t: datetime) -> Any:
+    rfm = state.engagement.rfm
+    return _ABSENT if rfm is None else rfm.churn_risk
+
+
+# Facts derived from the state beyond the profile's own fields (they win over a profile
+# field of the same name), in the order the full document lists them. "Days since" facts
+# are measured at the event's time, so a replay sees the same values.
+def _next_restock_at(state: PlayerState, t: datetime) -> Any:
+    predictions = restock_predictions(state.shop)
+    return min(predictions.values()) if predictions else _ABSENT
+
+
+_DERIVED: dict[str, Callable[[PlayerState, datetime], Any]] = {
+    "points_balance": lambda state, t: state.points_balance,
+    "tier": lambda state, t: state.tier.tier,
+    "badges": lambda state, t: sorted(state.badges),
+    "pending_timers": lambda state, t: sorted(state.timers),
+    "segments": lambda state, t: sorted(state.segments),
+    "lifecycle_stage": lambda state, t: state.engagement.stage,
+    "open_offers": lambda state, t: sorted(
+        k for k, o in state.engagement.offers.items() if o.open_at(t)
+    ),
+    "rfm": _rfm,
+    "churn_risk": _churn_risk,
+    "avg_stake": _avg_stake,
+    "category_share": _category_share,
+    "weekend_share": _weekend_share,
+    "days_since_registration": _days_since("registered_at"),
+    "days_since_last_activity": _days_since("last_activity_at"),
+    "days_since_last_deposit": _days_since("last_deposit_at"),
+    "days_since_last_login": _days_since("last_login_at"),
+    "shop_interests": lambda state, t: sorted(state.shop.interests),
+    "purchased_skus": lambda state, t: sorted(state.shop.bought),
+    "restock_due": lambda state, t: restock_due(state.shop, t),
+    "next_restock_at": _next_restock_at,
+}
+
+
+def match_document(
+    event: EventDetail, state: PlayerState, fields: DocumentFields | None = None
+) -> dict[str, Any]:
     """The document conditions are evaluated on: {"event": detail, "player": profile}.
 
     Beyond the profile's own fields, `player` carries derived facts (see
     docs/segments-and-lifecycle.md): segments, lifecycle stage, RFM, shares of play.
-    "Days since" facts are measured at the event's time, so a replay sees the same values.
+    With `fields` (what a config's patterns can read), only those keys are built: every
+    key present holds exactly what the full document would.
     """
+    wanted_event = None if fields is None else fields.event
+    wanted_player = None if fields is None else fields.player
+    if wanted_event is None:
+        event_doc = _plain(event.model_dump())
+    elif wanted_event:
+        dumped = event.model_dump(include=set(wanted_event))
+        event_doc = {k: _plain(v) for k, v in dumped.items()}
+    else:
+        event_doc = {}
+    return {"event": event_doc, "player": _player_doc(state, event.occurred_at, wanted_player)}
+
+
+def _player_doc(state: PlayerState, t: datetime, wanted: frozenset[str] | None) -> dict[str, Any]:
     profile = state.profile
-    player = profile.model_dump()
-    engagement = state.engagement
-    t = event.occurred_at
-    player["points_balance"] = state.points_balance
-    player["tier"] = state.tier.tier
-    player["badges"] = sorted(state.badges)
-    player["pending_timers"] = sorted(state.timers)
-    player["segments"] = sorted(state.segments)
-    player["lifecycle_stage"] = engagement.stage
-    player["open_offers"] = sorted(k for k, o in engagement.offers.items() if o.open_at(t))
-    if engagement.rfm is not None:
-        player["rfm"] = engagement.rfm.model_dump()
-        player["churn_risk"] = engagement.rfm.churn_risk
-    rounds = profile.rounds_played
-    if rounds:
-        # Mixed-currency stakes are summed as they are: operators usually run one currency.
-        player["avg_stake"] = (sum(profile.stake_totals.values(), Decimal(0)) / rounds).quantize(
-            Decimal("0.01")
-        )
-        player["category_share"] = {
-            c: (Decimal(n) / rounds).quantize(Decimal("0.01"))
-            for c, n in profile.category_rounds.items()
-        }
-        player["weekend_share"] = (Decimal(engagement.weekend_rounds) / rounds).quantize(
-            Decimal("0.01")
-        )
-    shop = state.shop
-    player["shop_interests"] = sorted(shop.interests)
-    player["purchased_skus"] = sorted(shop.bought)
-    predictions = restock_predictions(shop)
-    player["restock_due"] = restock_due(shop, t)
-    if predictions:
-        player["next_restock_at"] = min(predictions.values())
-    for name, since in (
-        ("days_since_registration", profile.registered_at),
-        ("days_since_last_activity", profile.last_activity_at),
-        ("days_since_last_deposit", profile.last_deposit_at),
-        ("days_since_last_login", profile.last_login_at),
-    ):
-        if since is not None:
-            player[name] = max(0, (t - since).days)
-    return {"event": _plain(event.model_dump()), "player": _plain(player)}
+    player: dict[str, Any]
+    names: list[str]
+    if wanted is None:
+        player = _plain(profile.model_dump())
+        names = list(_DERIVED)
+    else:
+        player = {}
+        names = []
+        for name in wanted:
+            if name in _DERIVED:
+                names.append(name)
+            elif name in type(profile).model_fields:
+                player[name] = _plain(getattr(profile, name))
+    for name in names:
+        value = _DERIVED[name](state, t)
+        if value is not _ABSENT:
+            player[name] = _plain(value)
+    return player
 
 
 def order_events(events: Iterable[EventDetail]) -> list[EventDetail]:

@@ -35,7 +35,7 @@ def _interruptive() -> list[Channel]:
 
 
 class QuietHours(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     start: HHMM = "21:00"
     end: HHMM = "09:00"
@@ -44,7 +44,7 @@ class QuietHours(BaseModel):
 class DeliveryPolicy(BaseModel):
     """Config item `policy/delivery`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     max_per_day: int = Field(default=3, ge=0, le=100)
     max_per_week: int = Field(default=10, ge=0, le=500)
@@ -62,7 +62,7 @@ class DeliveryPolicy(BaseModel):
 
 
 class SentRecord(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     at: datetime
     channel: Channel
@@ -73,7 +73,7 @@ class SentRecord(BaseModel):
 class DeliveryLog(BaseModel):
     """Recent sends, enough to enforce the caps and the duplicate window."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     sent: list[SentRecord] = Field(default_factory=list)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -44,7 +44,7 @@ SPENDING_TYPES = frozenset({"wallet.deposit_succeeded", "shop.purchase"})
 class EngagementPolicy(BaseModel):
     """Thresholds for lifecycle and RFM (config item `policy/engagement`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     # Off: no lifecycle stages or timers (RFM and activity facts are still kept).
     lifecycle: bool = True
@@ -64,7 +64,7 @@ class EngagementPolicy(BaseModel):
 
 
 class Offer(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     multiplier: Decimal
     opened_at: datetime
@@ -75,7 +75,7 @@ class Offer(BaseModel):
 
 
 class Rfm(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     r: int
     f: int
@@ -88,7 +88,7 @@ class Rfm(BaseModel):
 
 
 class Engagement(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     stage: Stage | None = None
     stage_since: datetime | None = None
@@ -137,13 +137,15 @@ def record_activity(
     """Fold a player-initiated event into the engagement facts (in place)."""
     local = t.astimezone(zone(time_zone))
     day = local.date()
-    oldest = day - timedelta(days=policy.window_days - 1)
-    days = {d for d in e.active_days if date.fromisoformat(d) >= oldest}
-    days.add(day.isoformat())
+    # ISO dates (YYYY-MM-DD) order as their text does: compared as strings, not parsed.
+    oldest = (day - timedelta(days=policy.window_days - 1)).isoformat()
+    today = day.isoformat()
+    days = {d for d in e.active_days if d >= oldest}
+    days.add(today)
     e.active_days = sorted(days)
     if spent is not None:
-        e.spend_days[day.isoformat()] = e.spend_days.get(day.isoformat(), Decimal(0)) + spent
-    e.spend_days = {d: v for d, v in e.spend_days.items() if date.fromisoformat(d) >= oldest}
+        e.spend_days[today] = e.spend_days.get(today, Decimal(0)) + spent
+    e.spend_days = {d: v for d, v in e.spend_days.items() if d >= oldest}
     if is_round and local.weekday() >= 5:
         e.weekend_rounds += 1
     e.last_activity_at = t if e.last_activity_at is None else max(e.last_activity_at, t)
@@ -200,13 +202,14 @@ def rfm(e: Engagement, t: datetime, time_zone: str | None, policy: EngagementPol
         if e.last_activity_at is not None
         else 10_000
     )
-    local_day = t.astimezone(zone(time_zone)).date()
-    oldest = local_day - timedelta(days=policy.window_days - 1)
-    frequency = sum(1 for d in e.active_days if oldest <= date.fromisoformat(d) <= local_day)
-    monetary = sum(
-        (v for d, v in e.spend_days.items() if oldest <= date.fromisoformat(d) <= local_day),
-        Decimal(0),
+    local = t.astimezone(zone(time_zone)).date()
+    # ISO dates compared as their text (see record_activity).
+    oldest, local_day = (
+        (local - timedelta(days=policy.window_days - 1)).isoformat(),
+        local.isoformat(),
     )
+    frequency = sum(1 for d in e.active_days if oldest <= d <= local_day)
+    monetary = sum((v for d, v in e.spend_days.items() if oldest <= d <= local_day), Decimal(0))
     r = 5 - sum(1 for limit in policy.recency_days if recency > limit)
     f = 1 + sum(1 for limit in policy.frequency_days if frequency >= limit)
     m = 1 + sum(1 for limit in policy.monetary if monetary >= limit)

@@ -40,7 +40,7 @@ class ExperimentSettings(BaseModel):
     hash bucket of salt + player id) get no marketing at all. Stored as the config item
     kind "experiments", id "experiments" (one per deployment), edited in the console."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     policy_id: Literal["experiments"] = "experiments"
     control_group_percent: Annotated[Decimal, Field(ge=0, le=50, decimal_places=2)] = Decimal(0)
@@ -59,7 +59,7 @@ class Variant(BaseModel):
     swapped (`templates`: rule template id -> this variant's template id), or neither (the
     rule as written, e.g. the "A" of an A/B test)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     variant: VariantId
     weight: Annotated[int, Field(ge=1, le=10_000)] = 1
@@ -85,7 +85,7 @@ class Experiment(BaseModel):
     its marketing or rewards (recorded as "would have received"); the rest are split over
     the variants by weight. A new `experiment_id` starts a new, independent assignment."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     experiment_id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,47}$")]
     holdout_percent: Annotated[Decimal, Field(ge=0, le=90, decimal_places=2)] = Decimal(0)
@@ -113,7 +113,7 @@ class Experiment(BaseModel):
 class Assignment(BaseModel):
     """Which arm of a rule's experiment a player is in: a variant id, or "holdout"."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     experiment: str
     arm: str

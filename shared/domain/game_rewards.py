@@ -44,7 +44,7 @@ RefusalCode = Literal[
 class SpinGrant(BaseModel):
     """One spin of a wheel, usable once, until `expires_at`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     grant_id: str
     granted_at: datetime
@@ -55,7 +55,7 @@ class SpinGrant(BaseModel):
 class Rewards(BaseModel):
     """Spins held (by wheel, oldest first) and store items bought (count by item)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     spins: dict[str, list[SpinGrant]] = Field(default_factory=dict)
     bought: dict[str, int] = Field(default_factory=dict)

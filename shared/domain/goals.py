@@ -37,7 +37,7 @@ def _event_pattern(value: dict[str, Any] | None) -> dict[str, Any] | None:
 class Goal(BaseModel):
     """`{"on": ["wallet.deposit_succeeded"], "match": {"event": {...}}, "window": "P7D"}`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     on: Annotated[list[str], Field(min_length=1, max_length=10), AfterValidator(_known)]
     match: Annotated[dict[str, Any] | None, AfterValidator(_event_pattern)] = None

@@ -51,7 +51,7 @@ BOARD_RULE_PREFIX = "board."
 class Window(BaseModel):
     """When a board counts: one fixed span, or every day/week/month in `time_zone`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     every: Literal["day", "week", "month"] | None = None
     starts_at: datetime | None = None
@@ -83,7 +83,7 @@ class Window(BaseModel):
 class Score(BaseModel):
     """count: +1 per matching event; sum: + the field; max: the best single value."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     kind: Literal["count", "sum", "max"] = "count"
     of: Literal["stake", "payout", "amount", "win_multiplier"] | None = None
@@ -98,7 +98,7 @@ class Score(BaseModel):
 class Prize(BaseModel):
     """What ranks `ranks[0]`..`ranks[1]` (inclusive) get at the close."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     ranks: Annotated[
         list[Annotated[int, Field(ge=1, le=10_000)]], Field(min_length=2, max_length=2)
@@ -120,7 +120,7 @@ class Prize(BaseModel):
 
 
 class Leaderboard(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     board_id: Slug
     name: Annotated[str, Field(min_length=1, max_length=80)] = "Leaderboard"
@@ -306,7 +306,7 @@ def prize_event_id(board_id: str, period: str, player_id: str) -> str:
 class BoardScore(BaseModel):
     """A player's score in one period of one board (kept in their state)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     score: Decimal
     reached_at: datetime
@@ -317,7 +317,7 @@ class BoardScore(BaseModel):
 class BoardEntry(BaseModel):
     """What the store writes for a score change: the player's entry in the board's index."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     board_id: str
     period: str

@@ -49,7 +49,7 @@ EventField = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,63}$")]
 class MissionStep(BaseModel):
     """One condition of a mission and how far the player must take it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     step_id: Slug
     name: Annotated[str, Field(max_length=80)] = ""
@@ -97,7 +97,7 @@ class MissionWindow(BaseModel):
     """When progress counts: once (the mission's whole life), a calendar day, week (Monday
     start) or month in the player's own time zone, or N days from the run's start."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     kind: Literal["once", "day", "week", "month", "rolling"] = "once"
     days: Annotated[int, Field(ge=1, le=366)] | None = None
@@ -112,7 +112,7 @@ class MissionWindow(BaseModel):
 class Mission(BaseModel):
     """A mission marketers edit; see docs/missions.md for what an edit does to progress."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     mission_id: Slug
     # The marketer's revision, carried into progress and engage.mission.completed. Progress
@@ -173,7 +173,7 @@ def step_key(step: MissionStep) -> str:
 
 
 class StepProgress(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     # Events counted, amount summed, or number of distinct values seen.
     n: Decimal = Decimal(0)
@@ -184,7 +184,7 @@ class StepProgress(BaseModel):
 class MissionProgress(BaseModel):
     """A player's progress on one mission: the current run, and how often it was done."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     joined_at: datetime | None = None
     # The current run: which occurrence, its window in UTC, the version it started under.

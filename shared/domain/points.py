@@ -43,7 +43,7 @@ class InsufficientPoints(ValueError):
 class PointsPolicy(BaseModel):
     """How earned points lapse and how long an earn can be clawed back (config `points`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     policy_id: Literal["points"] = "points"
     # Lapse N days after the earn, at the end of that day in the player's time zone ...
@@ -81,7 +81,7 @@ class PointsPolicy(BaseModel):
 class Lot(BaseModel):
     """Spendable points that lapse together (never, when `expires_at` is None)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     expires_at: datetime | None = None
     remaining: Annotated[int, Field(ge=1)]
@@ -90,7 +90,7 @@ class Lot(BaseModel):
 class Earning(BaseModel):
     """An earn that may still be reversed by its reference (a deposit, an order)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     entry_id: str
     points: int
@@ -99,7 +99,7 @@ class Earning(BaseModel):
 
 
 class Wallet(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     lots: list[Lot] = Field(default_factory=list)
     # "deposit:<id>" -> the earns it caused. Not stored in the state item (a daily depositor

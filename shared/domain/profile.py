@@ -41,7 +41,7 @@ MAX_DEVICES = 10
 class SurveyAnswer(BaseModel):
     """The player's latest answer to one survey."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     kind: str
     answer: str = Field(description='"up"/"down", "yes"/"no", or "1".."5" for a scale.')
@@ -54,7 +54,7 @@ class SurveyAnswer(BaseModel):
 class SubjectRating(BaseModel):
     """The latest verdict on one rated subject."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     disliked: bool
     rated_at: datetime
@@ -63,7 +63,7 @@ class SubjectRating(BaseModel):
 class Device(BaseModel):
     """A push token of one of the player's devices (sensitive: never logged, masked on screen)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     token: str
     platform: str
@@ -74,7 +74,7 @@ class Device(BaseModel):
 class OpenCart(BaseModel):
     """The latest abandoned shop cart, until a later purchase closes it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     cart_id: str
     amount: Decimal
@@ -89,7 +89,7 @@ class Profile(BaseModel):
     Conditions see these fields as `player.<name>` (plus `points_balance`).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     player_id: str
     registered_at: datetime | None = None

@@ -14,7 +14,7 @@ from shared.domain.rules import GrantSpins, Slug
 
 
 class StoreItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     item_id: Slug
     name: Annotated[str, Field(min_length=1, max_length=80)]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -39,7 +39,7 @@ FLAG_NAMES = ("loss_chasing", "deposit_frequency", "net_loss", "long_session", "
 class RgThresholds(BaseModel):
     """Tunable thresholds for the behavioural flags (config item `policy/rg`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     loss_chasing_streak: int = Field(default=3, ge=1, le=100)
     loss_chasing_minutes: int = Field(default=30, ge=1, le=24 * 60)
@@ -56,7 +56,7 @@ class RgThresholds(BaseModel):
 
 
 class Exclusion(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     kind: Literal["self_exclusion", "cool_off"]
     since: datetime
@@ -68,7 +68,7 @@ class Exclusion(BaseModel):
 
 
 class RgFlag(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     name: str
     raised_at: datetime
@@ -83,7 +83,7 @@ class RgFlag(BaseModel):
 class RgStatus(BaseModel):
     """RG facts kept on the player's state (event-time driven, like the profile)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     exclusions: list[Exclusion] = Field(default_factory=list)
     limits: dict[str, str] = Field(default_factory=dict)
@@ -153,8 +153,19 @@ def observe(
     time_zone: str | None,
     thresholds: RgThresholds,
 ) -> Observation:
-    """Fold one event into the RG status; report flags newly raised (not already standing)."""
-    s = status.model_copy(deep=True)
+    """Fold one event into the RG status; report flags newly raised (not already standing).
+
+    The input is not modified: the result has its own containers (their items, frozen
+    models, datetimes and Decimals, are shared), a fraction of a deep copy's cost.
+    """
+    s = status.model_copy(
+        update={
+            "limits": dict(status.limits),
+            "limit_reached_at": dict(status.limit_reached_at),
+            "flags": dict(status.flags),
+            "daily_net": {d: dict(v) for d, v in status.daily_net.items()},
+        }
+    )
     t = event.occurred_at.astimezone(UTC)
     candidates: list[tuple[str, str, dict[str, str]]] = []
     excluded_now: Exclusion | None = None
@@ -243,8 +254,9 @@ def _observe_round(
     day = local.date()
     bucket = s.daily_net.setdefault(day.isoformat(), {})
     bucket[event.currency] = bucket.get(event.currency, Decimal(0)) + event.stake - event.payout
-    oldest = day - timedelta(days=th.net_loss_window_days - 1)
-    s.daily_net = {d: v for d, v in s.daily_net.items() if date.fromisoformat(d) >= oldest}
+    # ISO dates (YYYY-MM-DD) order as their text does: compared as strings, not parsed.
+    oldest = (day - timedelta(days=th.net_loss_window_days - 1)).isoformat()
+    s.daily_net = {d: v for d, v in s.daily_net.items() if d >= oldest}
     net = sum((v.get(event.currency, Decimal(0)) for v in s.daily_net.values()), Decimal(0))
     if net >= th.net_loss_amount:
         found.append(

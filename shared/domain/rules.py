@@ -102,7 +102,7 @@ class Limit(BaseModel):
     24 hours", so a login at 21:00 and one at 08:00 the next day earn once.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     per_player: Annotated[int, Field(ge=1, le=10_000)]
     per: CalendarPeriod | None = None
@@ -118,7 +118,7 @@ class Limit(BaseModel):
 
 
 class Rule(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     rule_id: Slug
     description: Annotated[str, Field(max_length=500)] = ""
@@ -234,6 +234,10 @@ class RuleSet:
 
     def get(self, rule_id: str) -> CompiledRule | None:
         return self._by_id.get(rule_id)
+
+    def all(self) -> list[CompiledRule]:
+        """Every enabled rule, by priority then id."""
+        return list(self._by_id.values())
 
     def matching(self, detail_type: str, doc: Mapping[str, Any]) -> list[CompiledRule]:
         """Rules for this detail-type whose condition holds for doc, by priority then id."""

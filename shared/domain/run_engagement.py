@@ -107,7 +107,7 @@ class EngagementMixin(RunBase):
     def update_segments(self) -> None:
         if not self.config.segments and not self.state.segments:
             return
-        doc = match_document(self.event, self.state)
+        doc = match_document(self.event, self.state, self.config.segment_fields)
         membership, transitions = evaluate(
             self.config.segments, doc, self.state.segments, self.event.occurred_at
         )

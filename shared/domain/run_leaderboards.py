@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -18,25 +17,8 @@ from shared.domain.leaderboards import (
     shard_of,
     state_key,
 )
-from shared.domain.patterns import Matcher, compile_pattern
 from shared.domain.rules import CompiledRule, Rule
 from shared.domain.run_base import RunBase
-
-_COMPILED: dict[str, Matcher] = {}
-_COMPILED_MAX = 256
-
-
-def _matches(board: Leaderboard, doc: dict[str, Any]) -> bool:
-    if board.match is None:
-        return True
-    # Keyed by the pattern's text, so an edited board compiles anew; bounded, not unbounded.
-    text = json.dumps(board.match, sort_keys=True, default=repr)
-    matcher = _COMPILED.get(text)
-    if matcher is None:
-        if len(_COMPILED) >= _COMPILED_MAX:
-            _COMPILED.clear()
-        matcher = _COMPILED[text] = compile_pattern(board.match, path="match")
-    return matcher.matches(doc)
 
 
 class LeaderboardsMixin(RunBase):
@@ -49,7 +31,10 @@ class LeaderboardsMixin(RunBase):
             self.pay_prize(self.event)
             return
         for board in self.config.game.leaderboards.values():
-            if board.enabled and self.event.detail_type in board.on and _matches(board, doc):
+            if not board.enabled or self.event.detail_type not in board.on:
+                continue
+            matcher = self.config.board_matchers.get(board.board_id)
+            if matcher is None or matcher.matches(doc):
                 self._score(board)
 
     def _prune_boards(self) -> None:

@@ -22,7 +22,7 @@ SegmentId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
 
 
 class Segment(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     segment_id: SegmentId
     description: Annotated[str, Field(max_length=500)] = ""

@@ -21,6 +21,7 @@ from shared.domain.points import Wallet
 from shared.domain.profile import Profile
 from shared.domain.rg import RgStatus
 from shared.domain.shop import ShopHistory
+from shared.domain.state_copy import LEAVES, fresh
 from shared.domain.tiers import TierStatus
 
 SCHEDULE_NAME_MAX = 64
@@ -42,7 +43,7 @@ def schedule_name(player_id: str, timer: str) -> str:
 
 
 class PendingTimer(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     rule_id: str
     due_at: datetime
@@ -55,7 +56,7 @@ class PendingTimer(BaseModel):
 class PlayerState(BaseModel):
     """Everything the engine keeps per player, stored as one version-checked item."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     profile: Profile
     points_balance: int = 0
@@ -105,20 +106,31 @@ class PlayerState(BaseModel):
         return cls(profile=Profile(player_id=player_id))
 
     def working_copy(self) -> PlayerState:
-        """An independent copy for a decision to change.
+        """An independent copy for a decision to change, copying only what it can change.
 
-        Through JSON rather than `model_copy(deep=True)`: pydantic-core serializes and
-        validates in Rust, about 5x cheaper than Python's deepcopy of the model tree, which
-        was half the cost of a decision (benchmarks/decide_throughput.py). The state must
-        survive that round trip anyway (it is stored as JSON); the one field left out of
-        the JSON, the wallet's reversible earns (REV# items, loaded per batch), is carried
-        over by hand. Earnings are frozen, so copying their lists is enough.
+        Containers and mutable models are rebuilt, unchangeable leaves and frozen models
+        shared (shared/domain/state_copy.py): far cheaper than a JSON round trip or
+        `model_copy(deep=True)`. Slices a decision replaces whole are shared, and maps whose
+        values it only replaces get a new dict over the same values. The suite checks on
+        every decision it makes that the original is left unchanged (tests/conftest.py).
         """
-        copy = type(self).model_validate_json(self.model_dump_json())
-        copy.wallet.reversible = {k: list(v) for k, v in self.wallet.reversible.items()}
-        copy.contact_owners = dict(self.contact_owners)
-        copy.merge_source = self.merge_source
+        copy = self.model_copy()
+        fields = copy.__dict__
+        for name, value in fields.items():
+            if name in _REPLACED_WHOLE or type(value) in LEAVES:
+                continue
+            fields[name] = dict(value) if name in _VALUES_REPLACED else fresh(value)
         return copy
+
+
+# Slices a decision replaces rather than changes (`apply_event`, `rg.observe` return new
+# ones), and maps whose entries it sets or deletes but never changes in place (their
+# values are frozen models, datetimes, ints or lists it replaces whole).
+# The state merged in by a `player.merged` is only read.
+_REPLACED_WHOLE = frozenset({"profile", "rg", "merge_source"})
+_VALUES_REPLACED = frozenset(
+    {"timers", "rule_fires", "segments", "badges", "boards", "experiments", "budget_used"}
+)
 
 
 # merge: the balance moving out of a merged player into the one it was merged into.
@@ -132,7 +144,7 @@ class LedgerEntry(BaseModel):
     `points` is signed: earns are positive; spends, expiries and reversals negative.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     entry_id: str
     player_id: str
@@ -184,7 +196,7 @@ MessageVar = str | int | Decimal | dict[str, Any] | list[dict[str, Any]] | None
 
 
 class SendMessage(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     kind: Literal["send"] = "send"
     template: str
@@ -204,7 +216,7 @@ class SendMessage(BaseModel):
 class InboxMessage(BaseModel):
     """An in-app message, rendered at delivery, kept until it expires."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     message_id: str
     player_id: str
@@ -218,7 +230,7 @@ class InboxMessage(BaseModel):
 
 
 class ScheduleTimer(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     kind: Literal["schedule_timer"] = "schedule_timer"
     timer: str
@@ -230,7 +242,7 @@ class ScheduleTimer(BaseModel):
 
 
 class CancelTimer(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     kind: Literal["cancel_timer"] = "cancel_timer"
     timer: str
@@ -241,7 +253,7 @@ class CancelTimer(BaseModel):
 class PublishEvent(BaseModel):
     """Put a derived event on the bus (and, for compliance alerts, the compliance topic)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     kind: Literal["publish"] = "publish"
     detail_type: str
@@ -277,7 +289,7 @@ class AuditEntry(BaseModel):
     """Why something did not happen, what RG noticed, or a bonus that is not a ledger line
     (spins): kept per player for compliance."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     audit_id: str
     player_id: str
@@ -294,7 +306,7 @@ class AuditEntry(BaseModel):
 class OutboxItem(BaseModel):
     """An effect committed with the state change that implies it, performed by dispatch."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     outbox_id: str
     player_id: str

@@ -28,7 +28,7 @@ REVIEW_TIMER = "tier.review"
 
 
 class Tier(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     tier_id: Slug
     name: Annotated[str, Field(min_length=1, max_length=80)]
@@ -38,7 +38,7 @@ class Tier(BaseModel):
 class TierProgram(BaseModel):
     """The ladder, its qualification window and its downgrade policy (config `tiers`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     program_id: Slug
     enabled: bool = True
@@ -125,7 +125,7 @@ class TierProgram(BaseModel):
 class TierStatus(BaseModel):
     """The player's tier and the points earned per qualification bucket."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     tier: str | None = None
     since: datetime | None = None
@@ -149,7 +149,7 @@ def review_due(program: TierProgram, status: TierStatus, at: datetime) -> dateti
 class TierProgress(BaseModel):
     """What a progress bar shows: where the player stands and what the next tier needs."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     tier: str | None
     tier_name: str | None

@@ -28,7 +28,7 @@ class Prize(BaseModel):
     them is a "try again" slot. `stock` caps how often it is ever paid (None: no cap);
     `cost` is what one payout takes from the wheel's budget."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     prize_id: Slug
     label: Label
@@ -69,7 +69,7 @@ class Prize(BaseModel):
 class Budget(BaseModel):
     """How many budget units the wheel may pay out per period (in the given time zone)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     total: Annotated[int, Field(ge=0, le=10_000_000_000)]
     period: BudgetPeriod = "none"
@@ -81,7 +81,7 @@ class Budget(BaseModel):
 
 
 class Wheel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     wheel_id: Slug
     name: Label = "Wheel"

@@ -29,7 +29,7 @@ STATUS = {"unknown_wheel": 404, "unknown_item": 404, "responsible_gaming": 403}
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 class CommandIn(_Model):

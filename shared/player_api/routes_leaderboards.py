@@ -25,7 +25,7 @@ PeriodQuery = Annotated[str | None, Query(min_length=1, max_length=64, pattern=r
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 class RankedOut(_Out):

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 class BalanceOut(_Out):

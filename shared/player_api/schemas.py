@@ -15,7 +15,7 @@ MAX_PAGE_SIZE = 50
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 class InboxMessageOut(_Out):

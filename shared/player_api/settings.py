@@ -12,7 +12,7 @@ PLAYER_API_ENV = {"player_table": ENV["player_table"], "config_table": ENV["conf
 
 
 class PlayerApiSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     player_table: str = Field(min_length=1)
     config_table: str = Field(min_length=1)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 class SpinRecord(BaseModel):
     """One spin: the draw (roll, the weights it was drawn among, the usage seen) and payout."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     spin_id: str
     player_id: str
@@ -38,7 +38,7 @@ class SpinRecord(BaseModel):
 
 
 class PurchaseRecord(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     purchase_id: str
     player_id: str

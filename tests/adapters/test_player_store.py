@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,7 @@ from shared.adapters.player_store import (
     PlayerStore,
     parse_outbox_image,
 )
+from shared.adapters.state_codec import encode_state
 from shared.domain.state import PlayerState
 from shared.errors import ConflictError, ThrottledError, TooLargeError
 from tests.adapters.builders import (
@@ -502,21 +504,19 @@ def test_given_a_missing_table_when_loading_then_the_aws_error_is_not_disguised(
 # --- capacity ---------------------------------------------------------------------------
 
 
-def test_given_a_load_when_metered_then_read_units_are_what_dynamodb_reported(stubbed):
+@pytest.mark.parametrize(("eventual", "units"), [(False, 3.0), (True, 1.5)])
+def test_given_a_load_when_metered_then_each_key_costs_a_read_unit_or_half_when_eventual(
+    ddb, player_table, eventual, units
+):
+    # DynamoDB's rule from item sizes (moto reports 1 per key whatever the consistency):
+    # a small state item and two absent markers are three keys.
     meter = CapacityMeter()
-    store, stubber = stubbed_store(stubbed, meter)
-    stubber.add_response(
-        "batch_get_item",
-        {
-            "Responses": {PLAYER_TABLE: []},
-            "ConsumedCapacity": [{"TableName": PLAYER_TABLE, "CapacityUnits": 1.5}],
-        },
-        {"RequestItems": ANY, "ReturnConsumedCapacity": "TOTAL"},
-    )
+    store = PlayerStore(player_table, ddb, meter, eventual_reads=eventual)
+    store.commit(commit(event_ids=[]), NOW, DEDUPE)
 
-    store.load(PLAYER, ["evt-1"])
+    store.load(PLAYER, ["evt-1", "evt-2"])
 
-    assert meter.read_units["load"] == 1.5
+    assert meter.read_units["load"] == units
 
 
 def test_given_a_load_against_moto_when_metered_then_read_units_are_recorded(players, meter):
@@ -547,12 +547,92 @@ def test_given_a_transactional_put_when_metered_then_it_costs_2_units_per_starte
     assert meter.write_units["commit"] == units
 
 
-def test_given_a_commit_with_a_state_over_1kb_when_metered_then_the_state_costs_4_units(
+def test_given_a_commit_with_an_encoded_state_over_1kb_when_metered_then_it_costs_4_units(
     players, meter
 ):
-    big = rich_state().model_copy(update={"rule_fires": {f"rule-{i:02}": [NOW] for i in range(13)}})
-    assert 1024 < len(big.model_dump_json(exclude_defaults=True)) < 2048
+    # Hash-like rule ids do not compress: the encoded state crosses 1 KB.
+    fires = {hashlib.sha256(str(i).encode()).hexdigest(): [NOW] for i in range(24)}
+    big = rich_state().model_copy(update={"rule_fires": fires})
+    encoded = encode_state(big)
+    assert 1024 < len(encoded) < 1900
 
     players.commit(commit(big, event_ids=[]), NOW, DEDUPE)
 
     assert meter.write_units["commit"] == 4
+
+
+def test_given_a_state_of_several_kb_of_json_when_committed_then_compression_keeps_it_at_2_units(
+    players, meter
+):
+    # Repetitive state (ids and times the codec's dictionary knows) shrinks below 1 KB.
+    fires = {f"welcome-day{i:02}-tutorial": [NOW] for i in range(60)}
+    big = rich_state().model_copy(update={"rule_fires": fires})
+    assert len(big.model_dump_json(exclude_defaults=True)) > 3 * 1024
+
+    players.commit(commit(big, event_ids=[]), NOW, DEDUPE)
+
+    assert meter.write_units["commit"] == 2
+    assert players.state(PLAYER) == big.model_copy(update={"version": 1})
+
+
+# --- eventually consistent engine reads ---------------------------------------------------
+
+
+def _expect_load(stubber: Stubber, consistent: bool) -> None:
+    stubber.add_response(
+        "batch_get_item",
+        {"Responses": {PLAYER_TABLE: []}},
+        {
+            "RequestItems": {PLAYER_TABLE: {"Keys": ANY, "ConsistentRead": consistent}},
+            "ReturnConsumedCapacity": "TOTAL",
+        },
+    )
+
+
+def test_given_eventual_reads_when_loading_then_state_and_markers_are_read_eventually_consistent(
+    stubbed,
+):
+    client, stubber = stubbed("dynamodb")
+    store = PlayerStore(PLAYER_TABLE, client, eventual_reads=True)
+    _expect_load(stubber, consistent=False)
+
+    store.load(PLAYER, ["evt-1"])
+
+    stubber.assert_no_pending_responses()
+
+
+def test_given_eventual_reads_when_a_commit_lost_a_race_then_the_next_load_is_consistent(stubbed):
+    client, stubber = stubbed("dynamodb")
+    store = PlayerStore(PLAYER_TABLE, client, eventual_reads=True)
+    _expect_load(stubber, consistent=False)
+    stubber.add_client_error(
+        "transact_write_items",
+        service_error_code="TransactionCanceledException",
+        http_status_code=400,
+        modeled_fields={"CancellationReasons": [{"Code": "ConditionalCheckFailed"}]},
+    )
+    _expect_load(stubber, consistent=True)
+    _expect_load(stubber, consistent=False)
+
+    store.load(PLAYER, ["evt-1"])
+    with pytest.raises(ConflictError):
+        store.commit(commit(), NOW, DEDUPE)
+    store.load(PLAYER, ["evt-1"])  # after the lost race: exact
+    store.load(PLAYER, ["evt-1"])  # and then eventual again
+
+    stubber.assert_no_pending_responses()
+
+
+def test_given_a_stale_read_that_missed_a_marker_when_the_event_is_committed_again_then_refused(
+    ddb, player_table
+):
+    store = PlayerStore(player_table, ddb, eventual_reads=True)
+    store.commit(commit(event_ids=["evt-1"]), NOW, DEDUPE)
+    current = store.load(PLAYER, ["evt-1"]).state
+
+    # As if the eventually consistent read had returned the state but not the marker.
+    with pytest.raises(ConflictError):
+        store.commit(commit(current, expected_version=1, event_ids=["evt-1"]), NOW, DEDUPE)
+
+    assert store.load(PLAYER, ["evt-1"]).seen_event_ids == {"evt-1"}
+    assert store.state(PLAYER) == current

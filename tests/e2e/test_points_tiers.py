@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from shared.adapters.state_codec import STATE_ATTRIBUTE, decode_state_json
 from shared.local.embedded import sent_emails
 from tests.e2e.test_invariants import deposit, env, registered
 from tests.e2e.test_segments_lifecycle import published
@@ -105,7 +106,7 @@ def test_a_reversal_in_a_later_batch_finds_the_earn_and_removes_its_record(start
     assert len(rt.players.items("p-c3", "REV#deposit:d-d3#")) == 1
     # The state item itself carries no reversible earns.
     [state_item] = rt.players.items("p-c3", "STATE")
-    assert "reversible" not in state_item["state"]["S"]
+    assert "reversible" not in decode_state_json(bytes(state_item[STATE_ATTRIBUTE]["B"]))
 
     rt.put_events(
         [

@@ -9,6 +9,7 @@ from typing import Any
 
 from moto.backends import get_backend
 
+from shared.adapters.state_codec import read_state
 from shared.domain.reorder import WAKE_RULE
 from shared.domain.state import AuditEntry, OutboxItem, ScheduleTimer
 from shared.local.cli import rebuild_lines
@@ -148,7 +149,7 @@ def normalized(items: list[dict[str, Any]]) -> dict[str, Any]:
         if prefix in NOT_REBUILT:
             continue
         if prefix == "STATE":
-            state = json.loads(item["state"]["S"])
+            state = json.loads(read_state(item).model_dump_json())
             state.pop("version", None)
             state.pop("hold", None)
             out[sk] = {"state": state, "points_balance": item["points_balance"]}

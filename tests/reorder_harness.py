@@ -49,10 +49,16 @@ class MemoryPlayerStore:
         self.outbox_items: dict[str, dict[str, OutboxItem]] = {}
         self.audits: dict[str, dict[str, AuditEntry]] = {}
         self.reversible: dict[str, dict[tuple[str, str], LedgerEntry]] = {}
+        # The contact index: contact key -> its first player (first come, first owner).
+        self.contact_index: dict[str, str] = {}
         self.commits = 0
 
     def load(
-        self, player_id: str, event_ids: Iterable[str], reversals: Iterable[str] = ()
+        self,
+        player_id: str,
+        event_ids: Iterable[str],
+        reversals: Iterable[str] = (),
+        contacts: Iterable[str] = (),
     ) -> Loaded:
         from shared.adapters.player_store import _earning
 
@@ -71,6 +77,7 @@ class MemoryPlayerStore:
             ]
             if earnings:
                 state.wallet.reversible[source] = earnings
+        state.contact_owners = {k: self.contact_index.get(k, "") for k in sorted(set(contacts))}
         return Loaded(state=state, seen_event_ids=seen)
 
     def commit(self, commit: Commit, now: datetime, dedupe_for: timedelta) -> None:
@@ -86,6 +93,11 @@ class MemoryPlayerStore:
             raise ConflictError("ledger line exists")
         if any(o.outbox_id in outbox for o in commit.outbox):
             raise ConflictError("outbox item exists")
+        if any(
+            self.contact_index.get(c.key, pid) != pid for c in commit.contacts if not c.previous
+        ):
+            raise ConflictError("contact claimed meanwhile")
+        self.contact_index.update({c.key: pid for c in commit.contacts})
         self.versions[pid] = commit.expected_version + 1
         self.states[pid] = commit.state.model_dump_json(exclude_defaults=True)
         markers.update(commit.event_ids)

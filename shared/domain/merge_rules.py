@@ -84,6 +84,11 @@ _PROFILE_RULES: dict[str, Callable[[Any, Any], Any]] = {
     "phone": _fill,
     "birth_date": _fill,
     "consents": consents,
+    # When each channel's consent was last set (a late event cannot undo a newer answer):
+    # the later of the two sides, since the merged answer is as new as either.
+    "consents_set_at": lambda a, b: {
+        k: max(t for t in (a.get(k), b.get(k)) if t) for k in {*a, *b}
+    },
     "devices": lambda a, b: sorted(
         {d.token: d for d in [*b, *a]}.values(), key=lambda d: d.registered_at
     )[-MAX_DEVICES:],

@@ -261,7 +261,8 @@ def _snapshot(rec: Recorded) -> dict[str, Any]:
     tables = {}
     for name in dynamodb.list_tables()["TableNames"]:
         items = dynamodb.scan(TableName=name, ConsistentRead=True)["Items"]
-        tables[name] = sorted(json.dumps(i, sort_keys=True) for i in items)
+        # The state item holds binary (compressed) attributes: compare them as hex.
+        tables[name] = sorted(json.dumps(i, sort_keys=True, default=bytes.hex) for i in items)
     sqs = clients.client("sqs")
     queues = {
         url: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])[

@@ -19,6 +19,7 @@ from shared.backtest.history import PlayerHistory
 from shared.backtest.replay import Dispatched, PoolLedger, all_rules, rerun_player
 from shared.domain.config import ConfigSnapshot
 from shared.domain.decide import Decision, match_document
+from shared.domain.decision import TraceLine
 from shared.domain.profile import apply_event
 from shared.domain.rules import CompiledRule, Rule, sent_channels
 from shared.domain.state import PlayerState
@@ -27,16 +28,13 @@ MAX_NOT_FIRED = 3  # "did not match" lines kept per rule (the first ones; the re
 
 
 @dataclass(frozen=True)
-class Line:
+class Line(TraceLine):
+    """A decision's trace line with the (virtual) time it was decided at."""
+
     at: datetime
-    event_id: str
-    detail_type: str
-    rule_id: str | None
-    text: str
 
     def __str__(self) -> str:
-        who = f"rule {self.rule_id}" if self.rule_id else "engine"
-        return f"{self.at.isoformat()} {self.detail_type} {self.event_id}: {who}: {self.text}"
+        return f"{self.at.isoformat()} {self.detail_type} {self.event_id}: {super().__str__()}"
 
 
 @dataclass
@@ -59,7 +57,7 @@ class TraceRecorder:
         sends: Sequence[Dispatched],
     ) -> None:
         for t in decision.trace:
-            self.lines.append(Line(now, event.event_id, event.detail_type, t.rule_id, t.text))
+            self.lines.append(Line(event.event_id, event.detail_type, t.rule_id, t.text, at=now))
         for sent in sends:
             self.sends.append(sent)
             what = f"{sent.effect.channel} {sent.effect.template}"
@@ -68,7 +66,9 @@ class TraceRecorder:
                 if sent.status == "done"
                 else (f"dispatch: {what} {sent.status} at send time ({sent.reason})")
             )
-            self.lines.append(Line(now, event.event_id, event.detail_type, sent.item.rule_id, text))
+            self.lines.append(
+                Line(event.event_id, event.detail_type, sent.item.rule_id, text, at=now)
+            )
         self._why_not(event, now, before, decision)
 
     def _why_not(
@@ -93,7 +93,9 @@ class TraceRecorder:
             seen = self.not_fired.get(rule.rule_id, 0)
             self.not_fired[rule.rule_id] = seen + 1
             if seen < MAX_NOT_FIRED:
-                self.lines.append(Line(now, event.event_id, event.detail_type, rule.rule_id, text))
+                self.lines.append(
+                    Line(event.event_id, event.detail_type, rule.rule_id, text, at=now)
+                )
 
 
 def rules_sending(config: ConfigSnapshot, template: str) -> list[str]:

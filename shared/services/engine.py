@@ -347,18 +347,24 @@ class EngineService(EngineIdentity):
         outcome: BatchOutcome,
     ) -> None:
         started = self._stopwatch()
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        self._retry_conflicts(
+            player_id, MAX_ATTEMPTS, lambda: self._try_apply(player_id, pendings, config, outcome)
+        )
+        self._metrics.milliseconds(DECISION_LATENCY, (self._stopwatch() - started) * 1000.0)
+
+    def _retry_conflicts(self, player_id: str, attempts: int, attempt: Callable[[], None]) -> None:
+        """Run `attempt` until it commits: a ConflictError means another batch wrote the
+        player meanwhile, so it reloads and decides again (the last conflict is raised)."""
+        for n in range(1, attempts + 1):
             try:
-                self._try_apply(player_id, pendings, config, outcome)
-                self._metrics.milliseconds(DECISION_LATENCY, (self._stopwatch() - started) * 1000.0)
+                attempt()
                 return
             except ConflictError as exc:
-                # Another batch wrote this player meanwhile: reload and decide again.
-                if attempt == MAX_ATTEMPTS:
+                if n == attempts:
                     raise
-                self._observer.retrying(player_id, attempt, str(exc))
+                self._observer.retrying(player_id, n, str(exc))
                 # Jittered backoff so racing writers for one player stop colliding in lockstep.
-                self._sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - not crypto
+                self._sleep(random.uniform(0, 0.02 * 2**n))  # noqa: S311 - not crypto
 
     def _try_apply(
         self,

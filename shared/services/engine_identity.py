@@ -6,7 +6,6 @@ A mixin of EngineService, kept apart so the batch flow in engine.py stays about 
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -18,7 +17,7 @@ from shared.domain.contacts import CONTACT_CHANNELS, contact_key
 from shared.domain.decide import decide
 from shared.domain.decision import Decision
 from shared.domain.state import PlayerState
-from shared.errors import ConflictError, TooLargeError
+from shared.errors import TooLargeError
 from shared.metric_names import (
     CONTACTS_DUPLICATE,
     EVENTS_APPLIED,
@@ -51,7 +50,6 @@ class EngineIdentity:
     _observer: EngineObserver
     _clock: Clock
     _dedupe_for: timedelta
-    _sleep: Callable[[float], None]
 
     def _apply_player(
         self,
@@ -63,6 +61,9 @@ class EngineIdentity:
         raise NotImplementedError
 
     def _refuse_event(self, pending: _Pending, reason: str, outcome: BatchOutcome) -> None:
+        raise NotImplementedError
+
+    def _retry_conflicts(self, player_id: str, attempts: int, attempt: Callable[[], None]) -> None:
         raise NotImplementedError
 
     def _commit(
@@ -119,19 +120,15 @@ class EngineIdentity:
         config: ConfigSnapshot,
         outcome: BatchOutcome,
     ) -> None:
-        for attempt in range(1, MAX_MERGE_ATTEMPTS + 1):
-            try:
-                self._try_merge(player_id, pending, config, outcome)
-                return
-            except TooLargeError as exc:
-                self._refuse_event(pending, f"player.merged: {exc}", outcome)
-                return
-            except ConflictError as exc:
-                # Either player was written meanwhile: reload both and merge again.
-                if attempt == MAX_MERGE_ATTEMPTS:
-                    raise
-                self._observer.retrying(player_id, attempt, str(exc))
-                self._sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - not crypto
+        # Either player written meanwhile: reload both and merge again.
+        try:
+            self._retry_conflicts(
+                player_id,
+                MAX_MERGE_ATTEMPTS,
+                lambda: self._try_merge(player_id, pending, config, outcome),
+            )
+        except TooLargeError as exc:
+            self._refuse_event(pending, f"player.merged: {exc}", outcome)
 
     def _try_merge(
         self,

@@ -135,10 +135,17 @@ class FakeAthena:
         return {"QueryExecution": self._execution(QueryExecutionId)}
 
     def get_query_results(self, QueryExecutionId, NextToken=None):
-        cursor = self._db.execute(self.queries[QueryExecutionId]["sql"])
-        names = [d[0] for d in cursor.description]
-        kinds = [_TYPES.get(str(d[1]), str(d[1]).lower()) for d in cursor.description]
-        rows = cursor.fetchall()
+        # Athena pages one stored result; DuckDB may order an unordered GROUP BY differently
+        # on every run, so the query runs once and its pages come from that one result.
+        query = self.queries[QueryExecutionId]
+        if "result" not in query:
+            cursor = self._db.execute(query["sql"])
+            query["result"] = (
+                [d[0] for d in cursor.description],
+                [_TYPES.get(str(d[1]), str(d[1]).lower()) for d in cursor.description],
+                cursor.fetchall(),
+            )
+        names, kinds, rows = query["result"]
 
         def cell(value: Any) -> dict[str, str]:
             if value is None:

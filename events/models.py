@@ -66,6 +66,23 @@ PositiveMoney = Annotated[
 ]
 Channel = Literal["email", "sms", "push"]
 
+ConsentProduct = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9_-]{0,39}$",
+        description="The operator's product a message markets, e.g. casino, betting, bingo.",
+    ),
+]
+ConsentSource = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$",
+        description="Where the answer was collected, e.g. signup_form, preference_centre.",
+    ),
+]
+
 
 def _check_time_zone(value: str) -> str:
     try:
@@ -182,13 +199,14 @@ BirthDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator
 class PlayerRegistered(EventDetail):
     """A new player. `player_id`, `event_id`, `occurred_at`, `locale`, `time_zone` and
     `country` are required: without them the event is refused. A bad optional field
-    (first name, email, phone, birth date, consents) or an unknown one is dropped and the
-    player is kept; the reason is in the decision trace and the audit (docs/identity.md).
+    (first name, email, phone, birth date, consents, products, consent source) or an unknown
+    one is dropped and the player is kept; the reason is in the decision trace and the
+    audit (docs/identity.md).
     """
 
     detail_type: ClassVar[str] = "player.registered"
     salvageable: ClassVar[frozenset[str]] = frozenset(
-        {"first_name", "email", "phone", "birth_date", "consents"}
+        {"first_name", "email", "phone", "birth_date", "consents", "products", "consent_source"}
     )
     salvage_unknown: ClassVar[bool] = True
 
@@ -196,6 +214,10 @@ class PlayerRegistered(EventDetail):
     time_zone: TimeZone
     country: Country
     consents: Consents = Field(default_factory=Consents)
+    # Per product and channel (UKGC SR 5.1.12), e.g. {"casino": {"email": true}}: a channel
+    # left out of a product is not answered, and the channel answer above covers it.
+    products: dict[ConsentProduct, dict[Channel, StrictBool]] = Field(default_factory=dict)
+    consent_source: ConsentSource | None = None
     first_name: FirstName | None = None
     email: Email | None = None
     phone: Phone | None = None
@@ -262,10 +284,15 @@ class RoundFinished(EventDetail):
 
 
 class ConsentChanged(EventDetail):
+    """One consent answer. Without `product` it is the channel answer, covering every
+    product; with it, that product's answer on that channel only (docs/delivery.md)."""
+
     detail_type: ClassVar[str] = "player.consent_changed"
 
     channel: Channel
     granted: StrictBool
+    product: ConsentProduct | None = None
+    source: ConsentSource | None = None
 
 
 DeviceToken = Annotated[

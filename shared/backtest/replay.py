@@ -86,12 +86,12 @@ def dispatch_send(
     """The send-time checks dispatch makes, against the state just committed."""
     if effect.category == "marketing":
         verdict = gate(state.rg, "marketing_message", (item.created_at, now))
-        consented = getattr(state.profile.consents, effect.channel, True)
+        refused = state.profile.consent_refusal(effect.channel, effect.product)
         if not verdict.allowed:
             reason = verdict.reason or "responsible gaming"
             return Dispatched(item, effect, "suppressed", reason, now)
-        if not consented:
-            reason = f"no {effect.channel} consent (withdrawn before sending)"
+        if refused is not None:
+            reason = f"{refused} (withdrawn before sending)"
             return Dispatched(item, effect, "suppressed", reason, now)
     if config.template(effect.template, effect.channel, effect.locale) is None:
         return Dispatched(item, effect, "failed", "template deleted before sending", now)

@@ -54,6 +54,10 @@ FIELD_HELP: dict[str, str] = {
     "channel": "Where the message goes.",
     "locale": "Language of this variant, e.g. en, uk, pt-BR.",
     "category": "Marketing needs the player's consent; service messages do not.",
+    "product": (
+        "The product this message markets (casino, betting, bingo...): it then also needs the "
+        "player's consent for that product, where they answered per product."
+    ),
     "subject": 'Email subject or push title; {{ first_name | "there" }} fills in the name.',
     "text": "Plain-text body (SMS text, push body, email text part).",
     "html": "Optional HTML body of an email (no scripts).",

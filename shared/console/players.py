@@ -53,6 +53,42 @@ def identity_section(players: PlayerStore) -> PlayerSection:
     return section
 
 
+def consent_section(players: PlayerStore) -> PlayerSection:
+    """Every consent answer: per channel (covering every product until the product has its
+    own answer) and per product x channel, with its event time and source."""
+
+    def section(player_id: str) -> tuple[str, Any]:
+        state = players.state(player_id)
+        rows: list[dict[str, Any]] = []
+        if state is not None:
+            profile = state.profile
+            for channel in ("email", "sms", "push"):
+                set_at = profile.consents_set_at.get(channel)
+                rows.append(
+                    {
+                        "product": "(every product)",
+                        "channel": channel,
+                        "granted": bool(getattr(profile.consents, channel)),
+                        "at": set_at.isoformat() if set_at else None,
+                        "source": profile.consent_sources.get(channel),
+                    }
+                )
+            for product, answers in sorted(profile.product_consents.items()):
+                for channel, answer in sorted(answers.items()):
+                    rows.append(
+                        {
+                            "product": product,
+                            "channel": channel,
+                            "granted": answer.granted,
+                            "at": answer.at.isoformat(),
+                            "source": answer.source,
+                        }
+                    )
+        return "consent", rows
+
+    return section
+
+
 def marketing_section(players: PlayerStore) -> PlayerSection:
     """Segments, lifecycle stage, RFM, tier, badges and experiment arms."""
 

@@ -20,6 +20,7 @@ from shared.console.players import (
     PlayerLookup,
     PlayerSection,
     audit_section,
+    consent_section,
     identity_section,
     marketing_section,
     rules_section,
@@ -68,6 +69,7 @@ def build_console(
         rules_section(players, lambda: admin.live_bodies(RULE), clock),
         audit_section(players),
         identity_section(players),
+        consent_section(players),
         *player_sections,
     )
     return ConsoleServices(

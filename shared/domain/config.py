@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from events.models import ConsentProduct
 from shared.domain.delivery import DeliveryPolicy
 from shared.domain.document_fields import DocumentFields
 from shared.domain.engagement import EngagementPolicy
@@ -66,6 +67,9 @@ class MessageTemplate(BaseModel):
     locale: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = DEFAULT_LOCALE
     # Service messages (account, security, support) are not marketing: no marketing consent needed.
     category: Literal["marketing", "service"] = "marketing"
+    # The product a marketing message promotes (casino, betting, bingo...): it then also needs
+    # the player's consent for that product on the channel, where they gave one per product.
+    product: ConsentProduct | None = None
     # An SMS has no subject; every other channel needs one (email subject, push title).
     subject: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     text: Annotated[str, Field(min_length=1, max_length=20_000)]

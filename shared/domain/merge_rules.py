@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from events.models import Consents
+from shared.domain.consent import merge_product_consents
 from shared.domain.delivery import DeliveryLog
 from shared.domain.game_rewards import Rewards
 from shared.domain.missions import MissionProgress
@@ -89,6 +90,9 @@ _PROFILE_RULES: dict[str, Callable[[Any, Any], Any]] = {
     "consents_set_at": lambda a, b: {
         k: max(t for t in (a.get(k), b.get(k)) if t) for k in {*a, *b}
     },
+    # The survivor's source for a channel it answered, else the other's.
+    "consent_sources": lambda a, b: {**b, **a},
+    "product_consents": merge_product_consents,
     "devices": lambda a, b: sorted(
         {d.token: d for d in [*b, *a]}.values(), key=lambda d: d.registered_at
     )[-MAX_DEVICES:],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -10,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from events.models import (
     AppMessageOpened,
+    Channel,
     ConsentChanged,
     Consents,
     DepositFailed,
@@ -30,6 +32,7 @@ from events.models import (
     ShopWishlistChanged,
     SurveyAnswered,
 )
+from shared.domain.consent import ConsentAnswer, consent_refusal, set_product_answers
 
 MAX_RATED_SUBJECTS = 50
 """Subjects whose latest rating is remembered (the most recently rated ones)."""
@@ -105,6 +108,10 @@ class Profile(BaseModel):
     # Event time each channel's consent was last set, so a late registration or consent
     # change cannot put back an older answer (docs/design.md, "Ordering").
     consents_set_at: dict[str, datetime] = Field(default_factory=dict)
+    # Where each channel's latest answer came from (signup_form, preference_centre...).
+    consent_sources: dict[str, str] = Field(default_factory=dict)
+    # product -> channel -> answer (UKGC SR 5.1.12); how they combine: shared/domain/consent.py.
+    product_consents: dict[str, dict[str, ConsentAnswer]] = Field(default_factory=dict)
     # Push tokens, oldest registration first; one entry per token.
     devices: list[Device] = Field(default_factory=list)
     # Latest player.profile_updated; per-field event times are in details_set_at.
@@ -162,12 +169,27 @@ class Profile(BaseModel):
     # {"player": {"shared_contacts": {"email": [{"exists": true}]}}}.
     shared_contacts: dict[str, str] = Field(default_factory=dict)
 
+    def consent_refusal(self, channel: str, product: str | None) -> str | None:
+        """Why a marketing message for `product` may not go by `channel` (None: it may).
+        The in-app inbox is part of the product the player opened: no consent needed."""
+        if channel == "inbox":
+            return None
+        return consent_refusal(
+            bool(getattr(self.consents, channel, False)),
+            self.consents_set_at.get(channel),
+            self.product_consents,
+            channel,
+            product,
+        )
+
 
 def _add(totals: dict[str, Decimal], currency: str, amount: Decimal) -> dict[str, Decimal]:
     return {**totals, currency: totals.get(currency, Decimal(0)) + amount}
 
 
-def _set_consents(profile: Profile, answers: dict[str, bool], at: datetime) -> dict[str, Any]:
+def _set_consents(
+    profile: Profile, answers: dict[str, bool], at: datetime, source: str | None = None
+) -> dict[str, Any]:
     """Apply each channel's answer unless a later one (by event time) was already applied."""
     fresh = {
         channel: granted
@@ -176,10 +198,41 @@ def _set_consents(profile: Profile, answers: dict[str, bool], at: datetime) -> d
     }
     if not fresh:
         return {}
-    return {
+    changes: dict[str, Any] = {
         "consents": profile.consents.model_copy(update=fresh),
         "consents_set_at": {**profile.consents_set_at, **dict.fromkeys(fresh, at)},
     }
+    if source is not None:
+        changes["consent_sources"] = {**profile.consent_sources, **dict.fromkeys(fresh, source)}
+    else:
+        # An answer without a source replaces the channel's old source: it is not known.
+        kept = {c: s for c, s in profile.consent_sources.items() if c not in fresh}
+        if kept != profile.consent_sources:
+            changes["consent_sources"] = kept
+    return changes
+
+
+def _withdraw_email(profile: Profile, at: datetime, source: str) -> dict[str, Any]:
+    """Email consent off whatever was answered before or after: the address itself failed
+    (or its owner said spam). Stamped no earlier than the latest answer, so it also
+    outranks every per-product email answer (shared/domain/consent.py)."""
+    held = profile.consents_set_at.get("email")
+    stamp = at if held is None or at > held else held
+    return {
+        "consents": profile.consents.model_copy(update={"email": False}),
+        "consents_set_at": {**profile.consents_set_at, "email": stamp},
+        "consent_sources": {**profile.consent_sources, "email": source},
+    }
+
+
+def _set_product_consents(
+    profile: Profile,
+    answers: Mapping[str, Mapping[Channel, bool]],
+    at: datetime,
+    source: str | None,
+) -> dict[str, Any]:
+    merged = set_product_answers(profile.product_consents, answers, at, source)
+    return {} if merged is None else {"product_consents": merged}
 
 
 def _latest(current: datetime | None, candidate: datetime) -> datetime:
@@ -218,7 +271,12 @@ def apply_event(profile: Profile, event: EventDetail) -> Profile:
             }
             changes = {
                 "registered_at": event.occurred_at,
-                **_set_consents(profile, event.consents.model_dump(), event.occurred_at),
+                **_set_consents(
+                    profile, event.consents.model_dump(), event.occurred_at, event.consent_source
+                ),
+                **_set_product_consents(
+                    profile, event.products, event.occurred_at, event.consent_source
+                ),
                 **_set_details(profile, details, event.occurred_at),
             }
         case PlayerProfileUpdated():
@@ -268,7 +326,17 @@ def apply_event(profile: Profile, event: EventDetail) -> Profile:
             if profile.last_round_at is None or event.occurred_at >= profile.last_round_at:
                 changes |= _streaks(profile, event.outcome)
         case ConsentChanged():
-            changes = _set_consents(profile, {event.channel: event.granted}, event.occurred_at)
+            if event.product is None:
+                changes = _set_consents(
+                    profile, {event.channel: event.granted}, event.occurred_at, event.source
+                )
+            else:
+                changes = _set_product_consents(
+                    profile,
+                    {event.product: {event.channel: event.granted}},
+                    event.occurred_at,
+                    event.source,
+                )
         case ShopPurchase():
             cart = profile.open_cart
             changes = {
@@ -325,10 +393,10 @@ def apply_event(profile: Profile, event: EventDetail) -> Profile:
             # A hard bounce means the address does not exist: mailing it again hurts the
             # sender's reputation for every player. A soft bounce (full inbox) may pass.
             if event.bounce_type == "permanent":
-                changes["consents"] = profile.consents.model_copy(update={"email": False})
+                changes |= _withdraw_email(profile, event.occurred_at, "hard_bounce")
         case MessageComplained():
             # "This is spam" is the strongest unsubscribe there is.
-            changes = {"consents": profile.consents.model_copy(update={"email": False})}
+            changes = _withdraw_email(profile, event.occurred_at, "complaint")
         case _:
             return profile
     if isinstance(event, _PLAYER_ACTIONS):

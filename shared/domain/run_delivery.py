@@ -60,12 +60,10 @@ class DeliveryMixin(RunBase):
         template = self.config.template(template_id, channel, self.state.profile.locale)
         if template is None:
             return f"no {channel} template"
-        if (
-            template.category == "marketing"
-            and channel != "inbox"
-            and not getattr(self.state.profile.consents, channel, False)
-        ):
-            return f"no {channel} consent"
+        if template.category == "marketing":
+            refused = self.state.profile.consent_refusal(channel, template.product)
+            if refused is not None:
+                return refused
         return self._address(channel)[2]
 
     def deliver(
@@ -81,9 +79,9 @@ class DeliveryMixin(RunBase):
         marketing = template.category == "marketing"
         if marketing and not self.offer_allowed("marketing_message", rule_id, label, path):
             return False
-        # The in-app inbox is part of the product the player opened: no channel consent.
-        if marketing and channel != "inbox" and not getattr(profile.consents, channel, False):
-            self.suppress(rule_id, label, f"no {channel} consent", path)
+        refused = profile.consent_refusal(channel, template.product) if marketing else None
+        if refused is not None:
+            self.suppress(rule_id, label, refused, path)
             return False
         to, devices, missing = self._address(channel)
         if missing is not None:
@@ -137,6 +135,7 @@ class DeliveryMixin(RunBase):
                 template=template_id,
                 channel=channel,
                 category=template.category,
+                product=template.product,
                 config_version=self.config.version,
                 locale=profile.locale,
                 to=to,

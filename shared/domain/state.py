@@ -202,6 +202,8 @@ class SendMessage(BaseModel):
     template: str
     channel: Literal["email", "sms", "push", "inbox"]
     category: Literal["marketing", "service"]
+    # The template's product, for dispatch's send-time consent re-check.
+    product: str | None = None
     # Which published config the template came from (the message log's "version").
     config_version: int = 0
     locale: str | None

@@ -165,11 +165,11 @@ class DispatchService:
         verdict = gate(state.rg, "marketing_message", (item.created_at, now))
         # Consent too: an unsubscribe (or a hard bounce) applied after the decision but
         # before this send wins, so withdrawal takes effect at once.
-        consented = getattr(state.profile.consents, effect.channel, True)
-        if verdict.allowed and consented:
+        refused = state.profile.consent_refusal(effect.channel, effect.product)
+        if verdict.allowed and refused is None:
             return None
         reason = (
-            f"no {effect.channel} consent (withdrawn before sending)"
+            f"{refused} (withdrawn before sending)"
             if verdict.allowed
             else verdict.reason or "responsible gaming"
         )

@@ -181,6 +181,8 @@ class UnsubscribeService:
             occurred_at=now,
             channel=request.channel,
             granted=False,
+            # Channel-wide on purpose: "stop these emails" covers every product's email.
+            source="one_click_unsubscribe",
         )
         try:
             self._publisher.publish(detail.detail_type, detail.model_dump(mode="json"))

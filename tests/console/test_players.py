@@ -25,7 +25,19 @@ def test_the_player_view_shows_profile_ledger_timers_and_messages_with_contacts_
     assert "welcome" in templates
     assert "first-deposit" in templates
     assert all(m["effect"].get("to", "***").count("***") for m in view["messages"])
-    assert set(view["sections"]) == {"marketing", "rules", "audit", "identity"}
+    assert set(view["sections"]) == {"marketing", "rules", "audit", "identity", "consent"}
+    # The sample registration answers per channel and per product, from the signup form.
+    consent = {(c["product"], c["channel"]): c for c in view["sections"]["consent"]}
+    assert {k: v["granted"] for k, v in consent.items()} == {
+        ("(every product)", "email"): True,
+        ("(every product)", "sms"): False,
+        ("(every product)", "push"): True,
+        ("betting", "email"): False,
+        ("casino", "email"): True,
+        ("casino", "push"): True,
+    }
+    assert {c["source"] for c in consent.values()} == {"signup_form"}
+    assert consent[("casino", "email")]["at"] == "2025-03-14T09:26:53+02:00"
     assert view["sections"]["audit"] == []
     assert view["sections"]["identity"] == {
         "merged_into": None,

@@ -53,8 +53,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from shared.local import stack_file
+
 SES_KINDS = ("delivery", "open", "click", "bounce", "soft-bounce", "complaint")
-STATE_FILE = Path(".engage/local.json")
 LAKE_DIR = Path(".engage/lake")
 DEFAULT_PORT = 4577
 
@@ -193,17 +194,12 @@ def cmd_up(args: argparse.Namespace) -> int:
     from shared.local.player_api_server import KEY_HEADER, start_local_player_api
 
     player_api = start_local_player_api(runtime, port=args.port + 4)
-    STATE_FILE.parent.mkdir(exist_ok=True)
-    STATE_FILE.write_text(
-        json.dumps(
-            {
-                "endpoint": embedded.endpoint,
-                "control": f"http://127.0.0.1:{args.port + 1}",
-                "resources": json.loads(embedded.resources.to_json()),
-            },
-            indent=2,
-        )
-    )
+    info = {
+        "endpoint": embedded.endpoint,
+        "control": f"http://127.0.0.1:{args.port + 1}",
+        "resources": json.loads(embedded.resources.to_json()),
+    }
+    stack_file.record(info)
     print(f"local stack up: moto {embedded.endpoint}, control http://127.0.0.1:{args.port + 1}")
     print(f"console: {console.url} (sign in with the dev login: any name, pick a role)")
     print(f"unsubscribe route: {unsubscribe.url}")
@@ -220,7 +216,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         control.shutdown()
         console.stop()
         player_api.stop()
-        STATE_FILE.unlink(missing_ok=True)
+        stack_file.forget(info)
         embedded.stop()
     return 0
 
@@ -288,11 +284,11 @@ def _control_handler(runtime: Any, clock: Any) -> type[BaseHTTPRequestHandler]:
     return Control
 
 
-def _running() -> dict[str, Any] | None:
-    if not STATE_FILE.exists():
-        return None
-    info: dict[str, Any] = json.loads(STATE_FILE.read_text())
-    return info
+def _stack_now(info: dict[str, Any]) -> datetime:
+    """The running stack's virtual time (it starts at the real time; `advance` moves it)."""
+    url = info["control"] + "/now"
+    with urllib.request.urlopen(url, timeout=10) as resp:  # noqa: S310 - our loopback endpoint
+        return datetime.fromisoformat(json.loads(resp.read())["now"])
 
 
 def _control(info: dict[str, Any], path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -331,9 +327,24 @@ def _client_runtime(info: dict[str, Any]) -> Any:
 
 
 def _need_stack() -> dict[str, Any]:
-    info = _running()
-    if info is None:
-        raise SystemExit(_fail("no local stack is running here: start one with `engage up`"))
+    """The running local stack, found from any folder (shared/local/stack_file.py)."""
+    found = stack_file.find()
+    if found is None:
+        raise SystemExit(
+            _fail(
+                "no local stack is running: start one with `engage up` (in any folder; "
+                f"it records itself in {stack_file.FOLDER_FILE} and {stack_file.user_file()})"
+            )
+        )
+    info, path = found
+    if not stack_file.answers(info):
+        raise SystemExit(
+            _fail(
+                f"the local stack recorded in {path} ({info.get('control')}) does not answer: "
+                f"it was stopped without cleaning up; start it again with `engage up` "
+                f"(or delete {path})"
+            )
+        )
     return info
 
 
@@ -342,9 +353,12 @@ def cmd_send(args: argparse.Namespace) -> int:
 
     info = _need_stack()
     view = _client_runtime(info)
+    now = _stack_now(info)
     envelopes = []
     for path in args.files:
         envelope = _load_json(path)
+        if args.now and isinstance(envelope, dict) and isinstance(envelope.get("detail"), dict):
+            envelope["detail"]["occurred_at"] = now.isoformat()
         try:
             parsed = parse_event(envelope)
         except ContractError as exc:
@@ -356,6 +370,12 @@ def cmd_send(args: argparse.Namespace) -> int:
         else:
             for name, why in sorted(parsed.dropped_fields.items()):
                 print(f"note: {path}: {name} will be dropped ({why}); the rest applies")
+            age = now - parsed.occurred_at
+            if age > timedelta(days=1):
+                print(
+                    f"note: {path} happened {age.days} days before the stack's clock, so "
+                    "the timers it starts are already due; `engage send --now` dates it now"
+                )
         envelopes.append(envelope)
     entries = [
         {
@@ -650,6 +670,11 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.set_defaults(func=cmd_rebuild)
     send = sub.add_parser("send", help="put events on the running local bus")
     send.add_argument("files", nargs="+")
+    send.add_argument(
+        "--now",
+        action="store_true",
+        help="date each event at the stack's current (virtual) time, so its timers start now",
+    )
     send.set_defaults(func=cmd_send)
     player = sub.add_parser("player", help="inspect a player")
     player.add_argument("player_id")
@@ -665,7 +690,7 @@ def build_parser() -> argparse.ArgumentParser:
     advance.set_defaults(func=cmd_advance)
     sub.add_parser("dlq", help="show refused events and why").set_defaults(func=cmd_dlq)
     report = sub.add_parser("report", help="KPIs, attribution and charts from the event lake")
-    report.add_argument("--lake", default=str(LAKE_DIR))
+    report.add_argument("--lake", default=str(stack_file.lake_dir()))
     report.add_argument("--rules", help="rules JSON (for goals); default: the starter rules")
     report.add_argument("--from", dest="date_from", help="first UTC day (default: lake's first)")
     report.add_argument("--to", dest="date_to", help="last UTC day (default: lake's last)")

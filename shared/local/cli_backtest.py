@@ -20,7 +20,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-LAKE_DIR = Path(".engage/lake")
+from shared.local import stack_file
+
 BAR_WIDTH = 30
 
 
@@ -203,7 +204,7 @@ def add_parsers(sub: Any) -> None:
     backtest.add_argument("--published", help="the published config file (default: starter)")
     backtest.add_argument("--from", dest="date_from", help="first UTC day counted")
     backtest.add_argument("--to", dest="date_to", help="last UTC day counted")
-    backtest.add_argument("--lake", default=str(LAKE_DIR))
+    backtest.add_argument("--lake", default=str(stack_file.lake_dir()))
     backtest.add_argument("--html", help="write an HTML report with charts here")
     backtest.add_argument("--json", action="store_true", help="print JSON instead of text")
     backtest.add_argument("--workers", type=int, default=1, help="processes (players split)")
@@ -231,7 +232,7 @@ def add_parsers(sub: Any) -> None:
     explain = sub.add_parser("explain", help="why did (or didn't) a player get a message")
     explain.add_argument("--player", required=True)
     explain.add_argument("--template", help="the message (default: everything that happened)")
-    explain.add_argument("--lake", default=str(LAKE_DIR))
+    explain.add_argument("--lake", default=str(stack_file.lake_dir()))
     explain.add_argument("--config", help="explain under a draft instead of the published config")
     explain.add_argument("--published", help="the published config file (default: starter)")
     explain.add_argument("--from", dest="date_from", help="first UTC day shown")

@@ -37,7 +37,7 @@ def _free_port_block(size: int = 5) -> int:
 
 
 def _engage(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+    return subprocess.run(
         [sys.executable, "-m", "shared.local.cli", *args],
         cwd=cwd,
         env=env,
@@ -59,7 +59,7 @@ def running_stack(tmp_path):
         "PYTHONPATH": str(REPO),
     }
     port = _free_port_block()
-    up = subprocess.Popen(  # noqa: S603 - our own CLI
+    up = subprocess.Popen(
         [sys.executable, "-m", "shared.local.cli", "up", "--port", str(port)],
         cwd=checkout,
         env=env,

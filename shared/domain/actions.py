@@ -97,7 +97,7 @@ class AwardPoints(BaseModel):
 
 
 class Send(BaseModel):
-    """Send a message from a template. v1 delivers email; more channels come with delivery."""
+    """Send a message from a template by email, SMS, push or the in-app inbox."""
 
     model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 

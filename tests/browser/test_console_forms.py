@@ -1,4 +1,6 @@
-"""The console's forms in a real browser: a marketer builds part of the casino playbook
+"""The console's forms in a real browser: a marketer builds the brief's casino playbook
+(blackjack tips on day 1, a free spin after a losing streak, double points after 7 quiet
+days, weekend high rollers vs casual slots players, a 3-games mission, a Gold celebration)
 without typing any JSON, checks reach and the email preview, publishes only a selected
 change, sees it in the journey view and the activity feed. Hostile text in a template
 stays text. One browser and one stack for the module: the steps build on each other.
@@ -6,6 +8,9 @@ Screenshot: test-artifacts/console-forms.png (the journey view).
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -175,6 +180,203 @@ def test_a_marketer_builds_publishes_and_follows_a_journey_with_forms_only(conso
     expect(page.locator("#activity tbody tr:not([hidden])")).to_have_count(1)
 
     # Nothing hostile ever ran
+    assert page.evaluate("window.__pwned") is None
+    assert errors == []
+
+
+def _play(embedded, detail_type: str, player: str, event_id: str, **detail) -> None:
+    embedded.runtime.put_events(
+        [
+            {
+                "source": "casino.example",
+                "detail-type": detail_type,
+                "detail": {
+                    "player_id": player,
+                    "event_id": event_id,
+                    "occurred_at": embedded.clock.now().isoformat(),
+                    **detail,
+                },
+            }
+        ]
+    )
+    embedded.runtime.pump()
+
+
+def _condition(page, n: int, field_name: str, op: str, value: str, scope: str = "player"):
+    """Fill condition row n of the form's `match` (adding the row when it is not there)."""
+    rows = page.locator('[data-field="match"] .condition-row')
+    if rows.count() <= n:
+        page.click('[data-field="match"] .add-condition')
+    row = rows.nth(n)
+    row.locator('[aria-label="about"]').select_option(scope)
+    row.locator(".cond-field").fill(field_name)
+    row.locator(".cond-op").select_option(op)
+    row.locator(".cond-value").fill(value)
+
+
+def test_the_rest_of_the_playbook_is_built_with_forms_and_fires_for_the_right_players(
+    console_page,
+):
+    """Blackjack tips on day 1, weekend high rollers vs casual slots players, and a Gold
+    celebration: built with forms only, published selectively, then played through."""
+    from playwright.sync_api import expect
+
+    from shared.local.embedded import sent_emails
+
+    page, embedded, errors = console_page
+
+    # Blackjack tips on day 1: a timer after sign-up sends the tips template (saved above)
+    new_item(page, "rule")
+    page.fill(field("rule_id"), "blackjack-day-one")
+    page.select_option(field("on.0"), "player.registered")
+    page.click('[data-field="match"] .condition-row button')
+    page.select_option('[aria-label="then.0 kind"]', label="schedule")
+    page.fill(field("then.0.schedule.timer"), "blackjack-tips")
+    page.fill(field("then.0.schedule.after"), "PT3H")
+    page.select_option('[aria-label="then.0.schedule.then.0 kind"]', label="send")
+    page.fill(field("then.0.schedule.then.0.send.template"), "blackjack-tips")
+    page.click("#save")
+    expect(page.locator("#notice")).to_contain_text("Saved blackjack-day-one")
+
+    # Two segments, two conditions each; a nested field typed as a dotted name
+    new_item(page, "segment")
+    page.fill(field("segment_id"), "weekend-high-rollers")
+    _condition(page, 0, "avg_stake", ">=", "20")
+    _condition(page, 1, "weekend_share", ">=", "0.5")
+    page.click("#save")
+    expect(page.locator("#notice")).to_contain_text("Saved weekend-high-rollers")
+    new_item(page, "segment")
+    page.fill(field("segment_id"), "casual-slots")
+    _condition(page, 0, "category_share.slots", ">=", "0.6")
+    _condition(page, 1, "avg_stake", "<", "5")
+    page.click("#save")
+    expect(page.locator("#notice")).to_contain_text("Saved casual-slots")
+    segments = {s["segment_id"]: s for s in embedded.runtime.config.raw_items("segment")}
+    assert segments["casual-slots"]["match"] == {
+        "player": {
+            "category_share": {"slots": [{"numeric": [">=", Decimal("0.6")]}]},
+            "avg_stake": [{"numeric": ["<", 5]}],
+        }
+    }
+
+    # The Gold celebration: an in-app message of the casino product, on the tier event
+    new_item(page, "template")
+    page.fill(field("template_id"), "gold-vip")
+    page.select_option(field("channel"), "inbox")
+    page.fill(field("product"), "casino")
+    page.fill(field("subject"), 'Welcome to Gold, {{ first_name | "friend" }}')
+    page.fill(field("text"), "Your Gold perks start today.")
+    page.click("#save")
+    expect(page.locator("#notice")).to_contain_text("Saved gold-vip#inbox#en")
+    new_item(page, "rule")
+    page.fill(field("rule_id"), "gold-vip-message")
+    page.select_option(field("on.0"), "engage.tier.changed")
+    _condition(page, 0, "tier", "is", "gold", scope="event")
+    _condition(page, 1, "direction", "is", "up", scope="event")
+    page.select_option('[aria-label="then.0 kind"]', label="send")
+    page.fill(field("then.0.send.template"), "gold-vip")
+    page.select_option(field("then.0.send.channel"), "inbox")
+    page.click("#save")
+    expect(page.locator("#notice")).to_contain_text("Saved gold-vip-message")
+    rules = {r["rule_id"]: r for r in embedded.runtime.config.raw_items("rule")}
+    assert rules["gold-vip-message"]["match"] == {"event": {"tier": ["gold"], "direction": ["up"]}}
+
+    # Publish exactly these (the tips template too: the day-one rule sends it)
+    page.click("#tab-publish")
+    for kind, item_id in [
+        ("rule", "blackjack-day-one"),
+        ("template", "blackjack-tips#email#en"),
+        ("segment", "weekend-high-rollers"),
+        ("segment", "casual-slots"),
+        ("template", "gold-vip#inbox#en"),
+        ("rule", "gold-vip-message"),
+    ]:
+        page.check(f'input[aria-label="select {kind} {item_id}"]')
+    page.click("#publish-selected")
+    expect(page.locator("#notice")).to_contain_text("Published config version 3")
+    expect(page.locator("#pending")).to_contain_text("three-games")
+    expect(page.locator("#pending")).not_to_contain_text("blackjack-day-one")
+
+    # Played through: two new players, a day-one timer, a Saturday of play, a big deposit
+    for player in ("p-high", "p-casual"):
+        _play(
+            embedded,
+            "player.registered",
+            player,
+            f"reg-{player}",
+            locale="en",
+            time_zone="Europe/London",
+            country="GB",
+            email=f"{player}@example.org",
+            consents={"email": True},
+        )
+    embedded.runtime.advance(timedelta(hours=3))
+    tips = [m["to"] for m in sent_emails(embedded) if m["subject"] == HOSTILE_SUBJECT]
+    assert sorted(tips) == [["p-casual@example.org"], ["p-high@example.org"]]
+
+    saturday = datetime(2026, 11, 28, 12, tzinfo=UTC)
+    embedded.runtime.advance(saturday - embedded.clock.now())
+    for n in range(4):
+        _play(
+            embedded,
+            "game.round_finished",
+            "p-high",
+            f"r-high-{n}",
+            round_id=f"h{n}",
+            game_id="bj-1",
+            category="table",
+            stake="50",
+            # Winning rounds: a deposit right after a losing run is held back (loss chasing).
+            payout="60",
+            currency="EUR",
+        )
+        _play(
+            embedded,
+            "game.round_finished",
+            "p-casual",
+            f"r-casual-{n}",
+            round_id=f"c{n}",
+            game_id="slot-7",
+            category="slots",
+            stake="1",
+            payout="0.5",
+            currency="EUR",
+        )
+    players = embedded.runtime.players
+    assert set(players.state("p-high").segments) >= {"weekend-high-rollers"}
+    assert "casual-slots" not in players.state("p-high").segments
+    assert set(players.state("p-casual").segments) >= {"casual-slots"}
+    assert "weekend-high-rollers" not in players.state("p-casual").segments
+
+    # The high-roller segment's reach over the real players
+    page.click("#tab-kind-segment")
+    page.wait_for_selector("#form-root:not([data-busy])")
+    page.click('#item-list tr[data-id="weekend-high-rollers"]')
+    page.wait_for_selector("#form-root:not([data-busy])")
+    page.click("#tool-reach")
+    expect(page.locator("#reach-result")).to_contain_text("Reach: 1 of 3 current players")
+
+    _play(
+        embedded,
+        "wallet.deposit_succeeded",
+        "p-high",
+        "dep-high",
+        deposit_id="d-h",
+        amount="2500",
+        currency="EUR",
+    )
+    _play(
+        embedded,
+        "wallet.deposit_succeeded",
+        "p-casual",
+        "dep-casual",
+        deposit_id="d-c",
+        amount="20",
+        currency="EUR",
+    )
+    assert players.state("p-high").tier.tier == "gold"
+    assert "Welcome to Gold, friend" in [m.subject for m in players.inbox("p-high")]
+    assert "Welcome to Gold, friend" not in [m.subject for m in players.inbox("p-casual")]
     assert page.evaluate("window.__pwned") is None
     assert errors == []
 

@@ -111,13 +111,23 @@ const EngageForms = (() => {
     if (pattern === undefined || pattern === null) return [];
     if (!isObject(pattern)) return null;
     const rows = [];
+    // Nested fields ({"category_share": {"slots": [...]}}) are shown as one dotted name.
+    const walk = (scope, fields, prefix) => {
+      for (const [field, alternatives] of Object.entries(fields)) {
+        const name = prefix ? `${prefix}.${field}` : field;
+        if (isObject(alternatives)) {
+          if (field.startsWith("$") || !walk(scope, alternatives, name)) return false;
+          continue;
+        }
+        const leaf = parseLeaf(alternatives);
+        if (!leaf) return false;
+        rows.push({ scope, field: name, ...leaf });
+      }
+      return true;
+    };
     for (const [scope, fields] of Object.entries(pattern)) {
       if (!["event", "player"].includes(scope) || !isObject(fields)) return null;
-      for (const [field, alternatives] of Object.entries(fields)) {
-        const leaf = parseLeaf(alternatives);
-        if (!leaf) return null;
-        rows.push({ scope, field, ...leaf });
-      }
+      if (!walk(scope, fields, "")) return null;
     }
     return rows;
   }
@@ -187,9 +197,14 @@ const EngageForms = (() => {
       if (json) return json.get();
       const out = {};
       for (const w of widgets) {
-        if (!w.field.value.trim()) continue;
-        const scope = (out[w.scope.value] = out[w.scope.value] || {});
-        scope[w.field.value.trim()] = leafOf({ op: w.op.value, value: w.val.value });
+        const name = w.field.value.trim();
+        if (!name) continue;
+        // A dotted name reads a nested field (category_share.slots): patterns nest it,
+        // since a key with a dot in it would match nothing.
+        const parts = name.split(".").filter((part) => part !== "");
+        let at = (out[w.scope.value] = out[w.scope.value] || {});
+        for (const part of parts.slice(0, -1)) at = at[part] = isObject(at[part]) ? at[part] : {};
+        at[parts[parts.length - 1]] = leafOf({ op: w.op.value, value: w.val.value });
       }
       return Object.keys(out).length ? out : undefined;
     }

@@ -51,8 +51,10 @@ class TeeStore:
         self.decided_at: dict[str, datetime] = {}
         self.transactions = 0
 
-    def load(self, player_id: str, event_ids: Any, reversals: Any = ()) -> Loaded:
-        return self.real.load(player_id, event_ids, reversals)
+    def load(
+        self, player_id: str, event_ids: Any, reversals: Any = (), *args: Any, **kw: Any
+    ) -> Loaded:
+        return self.real.load(player_id, event_ids, reversals, *args, **kw)
 
     def commit(self, commit: Commit, now: datetime, dedupe_for: timedelta) -> None:
         self.real.commit(commit, now, dedupe_for)

@@ -34,3 +34,13 @@ def _input_state_unchanged_by_decide():
 
 
 _input_state_unchanged_by_decide()
+
+
+def _moto_commits_stream_records_of_committed_transactions_only():
+    """The local runtime's fix to moto's transaction rollback, for every test (moto_fixes.py)."""
+    from shared.local import moto_fixes
+
+    moto_fixes.install()
+
+
+_moto_commits_stream_records_of_committed_transactions_only()

@@ -59,7 +59,9 @@ class MemoryPlayerStore:
         event_ids: Iterable[str],
         reversals: Iterable[str] = (),
         contacts: Iterable[str] = (),
+        likely_seen: Iterable[str] = (),
     ) -> Loaded:
+        # Reads every marker (a consistent store): likely_seen only narrows eventual reads.
         from shared.adapters.player_store import _earning
 
         state = (

@@ -43,7 +43,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     from shared.services.engine import InboundRecord
 
     engine = wiring.engine(logger, metrics)
-    records = [InboundRecord(r["messageId"], r["body"]) for r in event.get("Records", [])]
+    records = [
+        InboundRecord(
+            r["messageId"],
+            r["body"],
+            int((r.get("attributes") or {}).get("ApproximateReceiveCount", 1)),
+        )
+        for r in event.get("Records", [])
+    ]
     outcome = engine.process(records)
 
     def settle(record: SQSRecord) -> None:

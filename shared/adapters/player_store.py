@@ -229,8 +229,13 @@ class PlayerStore:
         event_ids: Iterable[str],
         reversals: Iterable[str] = (),
         contacts: Iterable[str] = (),
+        likely_seen: Iterable[str] = (),
     ) -> Loaded:
         """The player's state (new if none) and which of `event_ids` were already applied.
+
+        An eventual load reads the markers of `likely_seen` only (redeliveries, the bus's
+        echoes of the platform's own events); any other already-applied event is caught by
+        its marker's put-if-absent at commit, and the reload after that is consistent.
 
         For each reference in `reversals` ("deposit:<id>"), the earns it may still reverse
         are put in the state's wallet (they are not part of the state item). For each
@@ -242,7 +247,14 @@ class PlayerStore:
         # fail the claim, but a stale owner would record a wrong duplicate.
         consistent = not self._eventual or player_id in self._suspect or bool(contacts)
         self._suspect.discard(player_id)
-        loaded = self._load_items(pk, player_id, event_ids, consistent, contacts)
+        wanted = set(event_ids)
+        loaded = self._load_items(
+            pk, player_id, wanted if consistent else wanted & set(likely_seen), consistent, contacts
+        )
+        if not consistent and loaded.state.merged_into is not None:
+            # A merged player's events go on to the survivor, whose commit cannot see this
+            # partition's markers: read them here, exactly, before anything is forwarded.
+            loaded = self._load_items(pk, player_id, wanted, True, contacts)
         for source in sorted(set(reversals)):
             earnings = [
                 _earning(LedgerEntry.model_validate_json(item["entry"]["S"]))

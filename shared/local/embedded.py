@@ -25,6 +25,9 @@ def start_moto(port: int = 0) -> tuple[Any, str]:
     """Start moto's server bound to loopback only; returns (server, endpoint)."""
     from moto.server import ThreadedMotoServer
 
+    from shared.local import moto_fixes
+
+    moto_fixes.install()
     # moto's HTTP server logs every request; the story is what a user wants to read.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 

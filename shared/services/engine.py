@@ -14,7 +14,7 @@ import random
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -104,6 +104,10 @@ def _aware_or(value: Any, fallback: datetime) -> datetime:
 class InboundRecord:
     message_id: str
     body: str
+    # SQS's ApproximateReceiveCount: above 1 the message was delivered before, so its
+    # event may well be applied already (its marker is read up front, not found by a
+    # cancelled commit).
+    receive_count: int = 1
 
 
 class PoolUsagePort(Protocol):
@@ -158,6 +162,19 @@ class _Pending:
     event: EventDetail
     body: str
     message_ids: list[str]
+    redelivered: bool = False
+
+    @property
+    def likely_seen(self) -> bool:
+        """Worth reading its dedupe marker before deciding: a redelivered message, or an
+        event the platform emitted itself (engage.*), which the bus echoes back to the
+        engine that already applied it. Any other duplicate is caught by its marker's
+        put-if-absent at commit (PlayerStore.load)."""
+        return self.redelivered or self.event.detail_type.startswith("engage.")
+
+
+def _likely_seen(pendings: Iterable[_Pending]) -> list[str]:
+    return [p.event.event_id for p in pendings if p.likely_seen]
 
 
 @dataclass
@@ -237,6 +254,7 @@ class EngineService(EngineIdentity):
                 event.event_id, _Pending(event, record.body, [])
             )
             pending.message_ids.append(record.message_id)
+            pending.redelivered |= record.receive_count > 1
         if not by_player and not catalog:
             return outcome
         config = self._config.current()
@@ -383,7 +401,9 @@ class EngineService(EngineIdentity):
             if isinstance(p.event, DepositReversed)
         ]
         contacts = contact_keys(p.event for p in pendings)
-        loaded = self._players.load(player_id, events, reversals, contacts)
+        loaded = self._players.load(
+            player_id, events, reversals, contacts, likely_seen=_likely_seen(pendings)
+        )
         seen = sorted(loaded.seen_event_ids & events.keys())
         if seen:
             self._observer.duplicates(player_id, seen)
@@ -433,7 +453,8 @@ class EngineService(EngineIdentity):
             if isinstance(p.event, DepositReversed)
         ]
         contacts = contact_keys(p.event for p in events.values())
-        loaded = self._players.load(player_id, events, reversals, contacts)
+        likely = _likely_seen(events.values())
+        loaded = self._players.load(player_id, events, reversals, contacts, likely_seen=likely)
         hold = loaded.state.hold
         held = {h.event_id: from_held(h) for h in hold.events}
         more = sorted(
@@ -445,7 +466,11 @@ class EngineService(EngineIdentity):
             # A held reversal needs the earns it may claw back, and a held registration the
             # owners of its contacts, like fresh ones.
             loaded = self._players.load(
-                player_id, events, [*reversals, *more], [*contacts, *held_contacts]
+                player_id,
+                events,
+                [*reversals, *more],
+                [*contacts, *held_contacts],
+                likely_seen=likely,
             )
         seen = sorted((loaded.seen_event_ids | held.keys()) & events.keys())
         if seen:

@@ -214,15 +214,33 @@ def _set_consents(
 
 def _withdraw_email(profile: Profile, at: datetime, source: str) -> dict[str, Any]:
     """Email consent off whatever was answered before or after: the address itself failed
-    (or its owner said spam). Stamped no earlier than the latest answer, so it also
-    outranks every per-product email answer (shared/domain/consent.py)."""
+    (or its owner said spam), so no product may mail it either.
+
+    Stamped no earlier than the newest email answer, per-product ones included, and the
+    per-product email answers are cleared: a product "yes" given after the bounce's event
+    time (or on a tie, where the product's own answer would win) must not outrank it. A
+    per-product opt-in that arrives later than the stamp still opens that product, as any
+    later answer does (shared/domain/consent.py)."""
+    stamp = at
     held = profile.consents_set_at.get("email")
-    stamp = at if held is None or at > held else held
-    return {
+    if held is not None and held > stamp:
+        stamp = held
+    cleared: dict[str, dict[str, ConsentAnswer]] = {}
+    for product, channels in profile.product_consents.items():
+        answer = channels.get("email")
+        if answer is not None and answer.at > stamp:
+            stamp = answer.at
+        rest = {c: a for c, a in channels.items() if c != "email"}
+        if rest:
+            cleared[product] = rest
+    changes: dict[str, Any] = {
         "consents": profile.consents.model_copy(update={"email": False}),
         "consents_set_at": {**profile.consents_set_at, "email": stamp},
         "consent_sources": {**profile.consent_sources, "email": source},
     }
+    if cleared != profile.product_consents:
+        changes["product_consents"] = cleared
+    return changes
 
 
 def _set_product_consents(

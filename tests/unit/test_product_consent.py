@@ -118,6 +118,41 @@ def test_a_hard_bounce_outranks_an_earlier_product_opt_in():
     assert profile.consent_sources["email"] == "hard_bounce"
 
 
+def _bounce(when, kind="permanent"):
+    return MessageBounced(
+        player_id=PLAYER,
+        event_id=eid("bounce"),
+        occurred_at=when,
+        outbox_id="o-1",
+        template="hello",
+        bounce_type=kind,
+    )
+
+
+def test_a_hard_bounce_outranks_a_product_opt_in_stamped_after_its_event_time():
+    # The bounce is a fact about the address: a casino "yes" answered at 05:00 must not
+    # keep mailing an address that bounced at 03:00 (the bounce's event arrived after it).
+    opt_in = _consent(at(hours=5), True, product="casino")
+    profile = _profile(registered(at(), consent=True), opt_in, _bounce(at(hours=3)))
+    assert profile.consent_refusal("email", "casino") == "no email consent"
+    assert "casino" not in profile.product_consents
+    assert profile.consents_set_at["email"] == at(hours=5)
+
+
+def test_a_bounce_keeps_other_channels_product_answers_and_a_later_opt_in_reopens_one():
+    profile = _profile(
+        registered(at(), consent=True, products={"casino": {"email": True, "sms": False}}),
+        _bounce(at(hours=1)),
+    )
+    assert profile.product_consents == {
+        "casino": {"sms": ConsentAnswer(granted=False, at=at(), source=None)}
+    }
+    assert profile.consent_refusal("sms", "casino") == "no sms consent for casino"
+    profile = apply_event(profile, _consent(at(hours=2), True, product="casino"))
+    assert profile.consent_refusal("email", "casino") is None
+    assert profile.consent_refusal("email", "betting") == "no email consent"
+
+
 def test_the_inbox_needs_no_consent_for_any_product():
     profile = _profile(registered(at(), consent=False, products={"casino": {"email": False}}))
     assert profile.consent_refusal("inbox", "casino") is None

@@ -193,6 +193,17 @@ def test_an_admin_invites_a_user_and_a_viewer_can_read_but_not_write(local_stack
                 "FORCE_CHANGE_PASSWORD"
             )
             expect(admin.locator('#users tr[data-user="leo"] select')).to_have_value("marketer")
+            # Every list can be searched, users and publications too
+            admin.fill("#users-search", "leo marketer")
+            expect(admin.locator('#users tr[data-user="leo"]')).to_be_visible()
+            admin.fill("#users-search", "nobody-called-this")
+            expect(admin.locator('#users tr[data-user="leo"]')).to_be_hidden()
+            admin.click("#tab-publish")
+            expect(admin.locator("#publications tbody tr")).not_to_have_count(0)
+            admin.fill("#publications-search", "no-publication-says-this")
+            expect(admin.locator("#publications tbody tr:visible")).to_have_count(0)
+            admin.fill("#publications-search", "v1")
+            expect(admin.locator("#publications tbody tr:visible")).not_to_have_count(0)
 
             viewer = browser.new_context().new_page()
             sign_in(viewer, console.url, "vic", "viewer")

@@ -18,6 +18,7 @@ from shared.domain.budgets import RuleBudget
 from shared.domain.goals import Goal
 from shared.domain.lake import DecisionRow, EventRow, LakeRow
 from shared.reports.figures import build_report
+from shared.reports.uplift import Uplift
 
 START = datetime(2026, 10, 1)
 PLAYERS = [f"p{i}" for i in range(4)]
@@ -91,7 +92,7 @@ def histories(draw):
                     rule,
                     at,
                     "send",
-                    channel=draw(st.sampled_from(["email", "push"])),
+                    channel=draw(st.sampled_from(["email", "push", "sms", "inbox"])),
                     template="t",
                     category=draw(st.sampled_from(["marketing", "service"])),
                 )
@@ -164,6 +165,27 @@ def histories(draw):
         if draw(st.booleans()):
             back = sent + draw(st.integers(12, 17))  # 6 to 8.5 days after the send
             rows.append(_event(f"qb-{n}", player, "player.logged_in", _half_day(back)))
+    # Two touches before one deposit inside both windows: last and first touch disagree.
+    for n in range(draw(st.integers(0, 2))):
+        player, deposit_at = draw(st.sampled_from(PLAYERS)), draw(st.integers(6, 56))
+        for k, gap in enumerate(sorted(draw(st.sets(st.integers(1, 9), min_size=2, max_size=2)))):
+            rows.append(
+                DecisionRow(
+                    f"bsend:{n}:{k}",
+                    player,
+                    f"btrig-{n}-{k}",
+                    draw(st.sampled_from(RULES)),
+                    _half_day(deposit_at - gap),
+                    "send",
+                    channel="push",
+                    template="t",
+                    category="marketing",
+                )
+            )
+        amount = float(draw(st.integers(1, 500)))
+        rows.append(
+            _event(f"bdep-{n}", player, "wallet.deposit_succeeded", _half_day(deposit_at), amount)
+        )
     # At-least-once delivery: some rows arrive twice.
     rows += draw(st.lists(st.sampled_from(rows), max_size=3)) if rows else []
     return rows
@@ -196,6 +218,11 @@ def _reference(rows):
         "ran_out": {},
         "conv": defaultdict(int),
         "rev": defaultdict(float),
+        "first_conv": defaultdict(int),
+        "treated": defaultdict(int),
+        "treated_conv": defaultdict(int),
+        "control": defaultdict(int),
+        "control_conv": defaultdict(int),
     }
     for d in decisions:
         if d.action in ("send", "ledger", "bonus_granted"):
@@ -227,6 +254,32 @@ def _reference(rows):
         if best:
             out["conv"][best[1]] += 1
             out["rev"][best[1]] += e.amount or 0.0
+        first = None
+        for player, rule, _, at in touches:
+            in_window = player == e.player_id and at < e.occurred_at <= at + timedelta(days=5)
+            if in_window and (first is None or (at, rule) < first):
+                first = (at, rule)
+        if first:
+            out["first_conv"][first[1]] += 1
+    # Uplift arms: a touched player from their first touch by the rule, a held-out one from
+    # when they would first have been touched; converted = a deposit in (then, then + 5 d].
+    deposits = [e for e in events if e.detail_type == "wallet.deposit_succeeded"]
+
+    def _converted(player, since):
+        return any(
+            e.player_id == player and since < e.occurred_at <= since + timedelta(days=5)
+            for e in deposits
+        )
+
+    for arm, action in (("treated", "send"), ("control", "held_out")):
+        since: dict = {}
+        for d in decisions:
+            if d.action == action:
+                key = (d.rule_id, d.player_id)
+                since[key] = min(since.get(key, d.occurred_at), d.occurred_at)
+        for (rule, player), at in since.items():
+            out[arm][rule] += 1
+            out[arm + "_conv"][rule] += _converted(player, at)
     active_days = defaultdict(set)
     for e in events:
         if e.detail_type in ACTIVITY:
@@ -330,13 +383,26 @@ def test_report_figures_equal_an_independent_computation_over_the_raw_rows(rows)
         }
         assert (campaign.conversions if campaign else 0) == ref["conv"][rule]
         assert abs((campaign.revenue if campaign else 0) - ref["rev"][rule]) < 1e-6
-        for channel in ("email", "push"):
+        assert (campaign.first_touch_conversions if campaign else 0) == ref["first_conv"][rule]
+        uplift = campaign.uplift if campaign else None
+        if ref["control"][rule]:
+            assert uplift == Uplift(
+                ref["treated"][rule],
+                ref["treated_conv"][rule],
+                ref["control"][rule],
+                ref["control_conv"][rule],
+            )
+        else:
+            assert uplift is None
+        for channel in ("email", "push", "sms", "inbox"):
             assert (campaign.sends.get(channel, 0) if campaign else 0) == ref["sends"][
                 (rule, channel)
             ]
         for reason in (
             "suppression:no email consent",
             "suppression:control_group",
+            "suppression:budget_campaign",
+            "suppression:budget_player",
             "held_out:no email consent",
             "held_out:control_group",
         ):

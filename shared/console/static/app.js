@@ -474,8 +474,10 @@ async function loadPublications() {
   for (const p of data.publications) {
     const rollback = el("button", { type: "button", on: { click: () => rollbackTo(p.config_version) } }, `Roll back to v${p.config_version}`);
     rollback.disabled = !state.me.can_write || p.config_version === data.published_version;
-    body.append(el("tr", {}, el("td", {}, p.config_version), el("td", {}, p.actor), el("td", {}, p.at), el("td", {}, p.note || ""), el("td", {}, rollback)));
+    body.append(el("tr", { "data-search": `v${p.config_version} ${p.actor} ${p.at} ${p.note || ""}`.toLowerCase() },
+      el("td", {}, p.config_version), el("td", {}, p.actor), el("td", {}, p.at), el("td", {}, p.note || ""), el("td", {}, rollback)));
   }
+  filterRows("publications", "publications-search");
   state.liveVersion = data.published_version;
 }
 
@@ -518,9 +520,11 @@ async function loadUsers() {
     role.addEventListener("change", () => userAction(`/api/admin/users/${encodeURIComponent(u.username)}/role`, "PUT", { role: role.value }, `${u.username} is now ${role.value}.`));
     const disable = el("button", { type: "button", on: { click: () => userAction(`/api/admin/users/${encodeURIComponent(u.username)}/disable`, "POST", undefined, `${u.username} can no longer sign in.`) } }, "Disable");
     disable.disabled = !u.enabled;
-    body.append(el("tr", { "data-user": u.username }, el("td", {}, u.username), el("td", {}, u.email || ""), el("td", {}, role),
-      el("td", {}, u.enabled ? u.status : "disabled"), el("td", {}, disable)));
+    const status = u.enabled ? u.status : "disabled";
+    body.append(el("tr", { "data-user": u.username, "data-search": `${u.username} ${u.email || ""} ${u.role || "viewer"} ${status}`.toLowerCase() },
+      el("td", {}, u.username), el("td", {}, u.email || ""), el("td", {}, role), el("td", {}, status), el("td", {}, disable)));
   }
+  filterRows("users", "users-search");
 }
 
 async function userAction(path, method, body, done) {
@@ -730,7 +734,7 @@ async function boot() {
   $("mode-form").addEventListener("click", () => switchMode("form"));
   $("mode-json").addEventListener("click", () => switchMode("json"));
   $("journey-form").addEventListener("submit", loadJourney);
-  for (const [table, input] of [["item-list", "list-search"], ["pending", "pending-search"], ["activity", "activity-search"]]) $(input).addEventListener("input", () => filterRows(table, input));
+  for (const [table, input] of [["item-list", "list-search"], ["pending", "pending-search"], ["activity", "activity-search"], ["publications", "publications-search"], ["users", "users-search"]]) $(input).addEventListener("input", () => filterRows(table, input));
   $("player-form").addEventListener("submit", lookUpPlayer);
   $("invite-form").addEventListener("submit", invite);
   $("report-range-form").addEventListener("submit", (e) => { e.preventDefault(); loadReports(); });

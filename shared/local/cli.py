@@ -634,7 +634,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--reorder-window",
         default="",
-        help="decide events once this old, in event-time order (e.g. PT3M, as deployed); "
+        help="decide events once this old, in event-time order (e.g. PT4M, as deployed); "
         "default off locally so `engage send` shows its effect at once",
     )
     up.set_defaults(func=cmd_up)

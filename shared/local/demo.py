@@ -12,7 +12,13 @@ from shared.adapters.lake_files import LocalLake
 from shared.domain.config import ConfigProblem
 from shared.domain.decide import Decision
 from shared.domain.state import OutboxItem
-from shared.local.embedded import Embedded, load_starter_config, sent_emails, sent_push
+from shared.local.embedded import (
+    Embedded,
+    load_starter_config,
+    sent_emails,
+    sent_push,
+    sent_sms,
+)
 from shared.local.runtime import FiredTimer
 
 START = datetime.fromisoformat("2026-11-24T09:00:00+00:00")
@@ -145,7 +151,8 @@ def run_demo(
                 "time_zone": "Europe/London",
                 "country": "GB",
                 "email": "ben@example.org",
-                "consents": {"email": True},
+                "phone": "+447700900123",
+                "consents": {"email": True, "sms": True},
             },
         ),
     )
@@ -299,6 +306,10 @@ def run_demo(
     out(f"Push notifications accepted by (local) SNS: {len(pushes)}")
     for push in pushes:
         out(f"  - {push['platform']}: {push['title']!r}")
+    texts = sent_sms(embedded)
+    out(f"SMS accepted by (local) SNS: {len(texts)}")
+    for sms in texts:
+        out(f"  - to {sms['to'][:4]}…{sms['to'][-3:]}: {sms['text']!r}")
     return DemoResult(recorder=recorder, embedded=embedded)
 
 

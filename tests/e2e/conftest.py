@@ -56,10 +56,10 @@ def started(stack):
 
 @pytest.fixture
 def live(moto_server):
-    """A stack with the starter config and the engine's reorder window on (180 s), as a
+    """A stack with the starter config and the engine's reorder window on (240 s), as a
     deployed stack runs (tests/e2e/test_rebuild.py, test_reorder_local.py)."""
     server, endpoint = moto_server
-    embedded = Embedded.on(server, endpoint, START, reorder_window_seconds=180)
+    embedded = Embedded.on(server, endpoint, START, reorder_window_seconds=240)
     load_starter_config(embedded.runtime.config, embedded.clock.now())
     yield embedded
     wiring.reset()

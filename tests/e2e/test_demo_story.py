@@ -10,7 +10,7 @@ import pytest
 from shared import wiring
 from shared.domain.state import CancelTimer, ScheduleTimer, SendMessage
 from shared.local.demo import ANNA, BEN, CARA, DAN, START, DemoResult, run_demo
-from shared.local.embedded import Embedded, sent_emails, sent_push
+from shared.local.embedded import Embedded, sent_emails, sent_push, sent_sms
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class DemoRun:
     lines: list[str]
     emails: list[dict[str, Any]]
     pushes: list[dict[str, str]]
+    texts: list[dict[str, str]]
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +33,7 @@ def demo(moto_server) -> Iterator[DemoRun]:
         lines=lines,
         emails=sent_emails(result.embedded),
         pushes=sent_push(result.embedded),
+        texts=sent_sms(result.embedded),
     )
     wiring.reset()
 
@@ -55,10 +57,13 @@ def test_the_demo_story_plays_out_as_told(demo):
     assert [isinstance(e, CancelTimer) for e, _ in anna].count(True) == 1
     assert [t.detail["player_id"] for t in result.recorder.fired] == [BEN]
     assert result.recorder.fired[0].at.isoformat().startswith("2026-11-27T09:00")
-    assert [e.template for e, s in ben if isinstance(e, SendMessage) and s == "done"] == [
-        "welcome",
-        "deposit-nudge",
-    ]
+    assert [
+        (e.template, e.channel) for e, s in ben if isinstance(e, SendMessage) and s == "done"
+    ] == [("welcome", "email"), ("deposit-nudge", "email"), ("deposit-nudge", "sms")]
+    # The nudge's SMS reached Ben's phone through local SNS (he consented to SMS); Cara and
+    # Anna, who did not, never got one.
+    assert [t["to"] for t in demo.texts] == ["+447700900123"]
+    assert "matched 100%" in demo.texts[0]["text"]
     assert "deposit-nudge" not in [e.template for e, _ in anna if isinstance(e, SendMessage)]
     # No nudge schedule is left behind; each player keeps one lifecycle (at-risk) timer, and
     # Anna and Dan, whose deposits earned points, their expiry and their tier's review.
@@ -130,9 +135,12 @@ def test_the_demo_prints_a_readable_story(demo):
         "refused to DLQ",
         "fired no-deposit-3d for p-ben",
         "email deposit-nudge: sent as",
+        "sms deposit-nudge: sent as",
+        "SMS accepted by (local) SNS: 1",
     ):
         assert expected in text
     assert "anna@example.org" not in text  # contact details never printed
+    assert "+447700900123" not in text
 
 
 def test_the_demo_shows_the_responsible_gaming_gate(demo):

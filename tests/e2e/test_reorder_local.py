@@ -25,7 +25,7 @@ def test_events_wait_for_the_window_then_are_decided_in_event_time_order(live):
     assert rt.players.ledger("eve") == []
     assert [o for o, _, _ in rt.players.outbox("eve") if o.effect.kind == "send"] == []
     # When: the window passes (the wake-up fires)
-    rt.advance(timedelta(minutes=4))
+    rt.advance(timedelta(minutes=5))
     # Then: decided in event-time order: the deposit is the first, and earned points
     state = rt.players.state("eve")
     assert state is not None

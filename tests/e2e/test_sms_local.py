@@ -1,4 +1,4 @@
-"""The local stack sends SMS through moto's SNS; push stays unconfigured locally (no moto)."""
+"""The local stack sends SMS through moto's SNS (push goes through SNS mobile push, see test_push_local)."""
 
 from __future__ import annotations
 

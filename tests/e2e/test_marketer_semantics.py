@@ -248,8 +248,7 @@ STAKES = {
 
 
 def test_a_board_scored_by_the_sum_of_stake_ranks_players_by_what_they_staked(stack):
-    from shared.player_api import wiring as player_api_wiring
-    from tests.player_api.conftest import call
+    from tests.player_api.conftest import call, serving_player_api
 
     rt, now = stack.runtime, stack.clock.now()
     rt.config.put_game("leaderboard", STAKES, actor="test", now=now)
@@ -292,19 +291,9 @@ def test_a_board_scored_by_the_sum_of_stake_ranks_players_by_what_they_staked(st
         (3, "p-lucky", 3),
     ]
 
-    player_api_wiring.install(
-        player_api_wiring.build_player_api(
-            player_table=stack.resources.player_table,
-            config_table=stack.resources.config_table,
-            clients=rt.clients,
-            clock=stack.clock,
-        )
-    )
-    try:
+    with serving_player_api(stack):
         body = call("GET", "/v1/leaderboards/daily-stakes").json
         mine = call("GET", "/v1/players/p-lucky/leaderboards/daily-stakes").json
-    finally:
-        player_api_wiring.reset()
     assert [(e["rank"], e["player_id"], Decimal(str(e["score"]))) for e in body["entries"]] == [
         (1, "p-roller", Decimal("35.5")),
         (2, "p-steady", 20),

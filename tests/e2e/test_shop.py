@@ -360,8 +360,7 @@ def _orders():
 def test_recommendations_follow_co_purchases_in_a_template_loop_and_the_player_api(stack):
     from events.models import LineItem
     from shared.domain.recommendations import build_popularity
-    from shared.player_api import wiring as player_api_wiring
-    from tests.player_api.conftest import call
+    from tests.player_api.conftest import call, serving_player_api
 
     popularity = build_popularity([[LineItem.model_validate(x) for x in o] for o in _orders()])
     publish(
@@ -395,23 +394,13 @@ def test_recommendations_follow_co_purchases_in_a_template_loop_and_the_player_a
     (mail,) = emails_to(stack, "p-r")
     assert "* Mug (€7.00)\n* Hand grinder C2 (€89.00)\n" in mail["body"]
 
-    player_api_wiring.install(
-        player_api_wiring.build_player_api(
-            player_table=stack.resources.player_table,
-            config_table=stack.resources.config_table,
-            clients=rt.clients,
-            clock=stack.clock,
-        )
-    )
-    try:
+    with serving_player_api(stack):
         answer = call("GET", "/v1/players/p-r/recommendations", query={"limit": "1"})
         assert answer.status == 200
         assert [p["sku"] for p in answer.json["products"]] == ["mug"]
         assert answer.json["products"][0]["price"] == "7.00"
         unknown = call("GET", "/v1/players/p-nobody/recommendations")
         assert unknown.status == 404
-    finally:
-        player_api_wiring.reset()
 
 
 def test_an_audience_export_hashes_only_consenting_reachable_members_and_is_audited(stack):

@@ -19,10 +19,9 @@ from shared.adapters.export_audit import ExportAuditLog
 from shared.local import stack_file
 from shared.local.cli import _control_handler, main
 from shared.local.embedded import Embedded
-from shared.player_api import wiring as player_api_wiring
 from shared.services.config_cache import ConfigCache
 from tests.e2e.test_shop import BEANS, GRINDER, MUG, env, publish, purchase, registered
-from tests.player_api.conftest import call
+from tests.player_api.conftest import call, serving_player_api
 
 
 def day(offset: int, hour: int = 8) -> str:
@@ -37,16 +36,8 @@ def sha(text: str) -> str:
 @pytest.fixture
 def api(stack: Embedded) -> Iterator[Embedded]:
     """The stack with the player API's services on its tables and virtual clock."""
-    player_api_wiring.install(
-        player_api_wiring.build_player_api(
-            player_table=stack.resources.player_table,
-            config_table=stack.resources.config_table,
-            clients=stack.runtime.clients,
-            clock=stack.clock,
-        )
-    )
-    yield stack
-    player_api_wiring.reset()
+    with serving_player_api(stack):
+        yield stack
 
 
 @pytest.fixture

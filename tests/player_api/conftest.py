@@ -4,6 +4,8 @@ player API services installed on its virtual clock."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -29,10 +31,9 @@ def moto_server():
     server.stop()
 
 
-@pytest.fixture
-def stack(moto_server):
-    server, endpoint = moto_server
-    embedded = Embedded.on(server, endpoint, START)
+@contextmanager
+def serving_player_api(embedded: Embedded) -> Iterator[Embedded]:
+    """The player API's services on the stack's tables and virtual clock, for the block."""
     player_api_wiring.install(
         player_api_wiring.build_player_api(
             player_table=embedded.resources.player_table,
@@ -41,8 +42,18 @@ def stack(moto_server):
             clock=embedded.clock,
         )
     )
-    yield embedded
-    player_api_wiring.reset()
+    try:
+        yield embedded
+    finally:
+        player_api_wiring.reset()
+
+
+@pytest.fixture
+def stack(moto_server):
+    server, endpoint = moto_server
+    embedded = Embedded.on(server, endpoint, START)
+    with serving_player_api(embedded):
+        yield embedded
     wiring.reset()
 
 

@@ -246,21 +246,17 @@ def _reference(rows):
     for e in events:
         if e.detail_type != "wallet.deposit_succeeded":
             continue
-        best = None
-        for player, rule, _, at in touches:
-            in_window = player == e.player_id and at < e.occurred_at <= at + timedelta(days=5)
-            if in_window and (best is None or at > best[0] or (at == best[0] and rule < best[1])):
-                best = (at, rule)
-        if best:
-            out["conv"][best[1]] += 1
-            out["rev"][best[1]] += e.amount or 0.0
-        first = None
-        for player, rule, _, at in touches:
-            in_window = player == e.player_id and at < e.occurred_at <= at + timedelta(days=5)
-            if in_window and (first is None or (at, rule) < first):
-                first = (at, rule)
-        if first:
-            out["first_conv"][first[1]] += 1
+        qualifying = [
+            (at, rule)
+            for player, rule, _, at in touches
+            if player == e.player_id and at < e.occurred_at <= at + timedelta(days=5)
+        ]
+        if qualifying:
+            # Last touch: the latest instant, ties to the lowest rule; first touch: the earliest.
+            last = min(qualifying, key=lambda t: (-t[0].timestamp(), t[1]))[1]
+            out["conv"][last] += 1
+            out["rev"][last] += e.amount or 0.0
+            out["first_conv"][min(qualifying)[1]] += 1
     # Uplift arms: a touched player from their first touch by the rule, a held-out one from
     # when they would first have been touched; converted = a deposit in (then, then + 5 d].
     deposits = [e for e in events if e.detail_type == "wallet.deposit_succeeded"]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.adapters.lake_files import LocalLake
+from shared.console.players import mask_phone
 from shared.domain.config import ConfigProblem
 from shared.domain.decide import Decision
 from shared.domain.state import OutboxItem
@@ -309,7 +310,7 @@ def run_demo(
     texts = sent_sms(embedded)
     out(f"SMS accepted by (local) SNS: {len(texts)}")
     for sms in texts:
-        out(f"  - to {sms['to'][:4]}…{sms['to'][-3:]}: {sms['text']!r}")
+        out(f"  - to {mask_phone(sms['to'])}: {sms['text']!r}")
     return DemoResult(recorder=recorder, embedded=embedded)
 
 

@@ -33,7 +33,7 @@ from shared.adapters.capacity import CapacityMeter
 from shared.adapters.player_store import interest_write
 from shared.adapters.product_index import ProductIndex
 from shared.clock import FixedClock
-from shared.domain.shop import InterestChange
+from shared.domain.commerce.shop import InterestChange
 from shared.services.catalog_fanout import CatalogFanout
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)

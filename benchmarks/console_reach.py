@@ -21,7 +21,7 @@ from shared.adapters.player_store import PlayerStore, player_pk
 from shared.clock import FixedClock
 from shared.console.reach import estimate
 from shared.console.services import ReachEstimates
-from shared.domain.state import PlayerState
+from shared.domain.core.state import PlayerState
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 SEGMENT = {"player": {"deposit_count": [{"numeric": [">=", 1]}], "country": ["GB"]}}

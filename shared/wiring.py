@@ -141,7 +141,7 @@ def build_dispatch(
     from shared.adapters.publisher import ComplianceAlerts, EventPublisher
     from shared.adapters.scheduler import TimerScheduler
     from shared.adapters.secrets import read_key
-    from shared.domain.unsubscribe import TokenSigner
+    from shared.domain.players.unsubscribe import TokenSigner
     from shared.services.config_cache import ConfigCache
     from shared.services.deliverers import EmailDeliverer, InboxDeliverer, SignedUnsubscribeLinks
     from shared.services.dispatch import DispatchService
@@ -224,7 +224,7 @@ def build_unsubscribe(
     from events.models import UNSUBSCRIBE_SOURCE
     from shared.adapters.publisher import EventPublisher
     from shared.adapters.secrets import read_key
-    from shared.domain.unsubscribe import TokenSigner
+    from shared.domain.players.unsubscribe import TokenSigner
     from shared.services.unsubscribe import UnsubscribeService
 
     key = read_key(clients.client("secretsmanager"), settings.unsubscribe_secret_arn)

@@ -19,7 +19,7 @@ def _input_state_unchanged_by_decide():
     being copied would corrupt the caller's state, e.g. the one the engine re-decides
     from after a version conflict. This turns that into a failing test wherever it happens.
     """
-    from shared.domain import decide as decide_module
+    from shared.domain.core import decide as decide_module
 
     original = decide_module._decide
 

@@ -24,7 +24,7 @@ from shared.adapters.backtest_files import S3BacktestFiles
 from shared.adapters.config_store import ConfigStore
 from shared.backtest.config_items import ConfigItems
 from shared.backtest.shards import check_request, reduce_shards, run_shard
-from shared.domain.game_config import GAME_KINDS
+from shared.domain.game.game_config import GAME_KINDS
 from shared.services.config_cache import published_items
 
 logger = Logger(service="engage-backtest")

@@ -32,7 +32,7 @@ from infra.constructs.functions import (
 )
 from infra.constructs.queues import DEAD_LETTER_RETENTION, dead_letter_queue, encrypted_queue
 from infra.nag import acknowledge
-from shared.domain.feedback import SES_DETAIL_TYPES, SES_SOURCE
+from shared.domain.players.feedback import SES_DETAIL_TYPES, SES_SOURCE
 from shared.settings import ENV
 
 FEEDBACK_TIMEOUT = Duration.seconds(10)

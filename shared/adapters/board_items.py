@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared.domain.leaderboards import BoardEntry
+from shared.domain.game.leaderboards import BoardEntry
 
 BOARD_PREFIX = "BOARD#"
 INDEX_NAME = "gsi1"

@@ -19,13 +19,13 @@ from pydantic import BaseModel
 from shared.adapters.capacity import CapacityMeter
 from shared.adapters.dynamo_errors import translate_throttle
 from shared.adapters.dynamo_query import query_pages
-from shared.domain.config import MessageTemplate, parse_rule
-from shared.domain.delivery import DeliveryPolicy
-from shared.domain.engagement import EngagementPolicy
-from shared.domain.game_config import GAME_KINDS, parse_game_item
-from shared.domain.recommendations import ShopPolicy
-from shared.domain.rg import RgThresholds
-from shared.domain.segments import Segment
+from shared.domain.authoring.config import MessageTemplate, parse_rule
+from shared.domain.authoring.segments import Segment
+from shared.domain.commerce.recommendations import ShopPolicy
+from shared.domain.game.game_config import GAME_KINDS, parse_game_item
+from shared.domain.messaging.delivery import DeliveryPolicy
+from shared.domain.players.engagement import EngagementPolicy
+from shared.domain.players.rg import RgThresholds
 from shared.errors import ConflictError
 
 if TYPE_CHECKING:

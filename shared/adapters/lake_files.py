@@ -17,7 +17,14 @@ from typing import Any
 
 import duckdb
 
-from shared.domain.lake import COLUMNS, KINDS, PARTITION_COLUMN, LakeKind, LakeRow, record
+from shared.domain.measurement.lake import (
+    COLUMNS,
+    KINDS,
+    PARTITION_COLUMN,
+    LakeKind,
+    LakeRow,
+    record,
+)
 
 
 def _json_default(value: Any) -> str:

@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from shared.adapters.board_items import INDEX_NAME, INDEX_PK, INDEX_SK, board_sk, shard_pk
 from shared.adapters.dynamo_errors import error_code, translate_throttle
 from shared.adapters.player_store import player_pk
-from shared.domain.leaderboards import Ranked, parse_sort_key, shard_of
+from shared.domain.game.leaderboards import Ranked, parse_sort_key, shard_of
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -18,7 +18,7 @@ from shared.adapters.capacity import CapacityMeter
 from shared.adapters.dynamo_errors import translate_throttle
 from shared.adapters.player_store import STATE_SK
 from shared.adapters.state_codec import LEGACY_STATE_ATTRIBUTE, STATE_ATTRIBUTE, read_state
-from shared.domain.state import PlayerState
+from shared.domain.core.state import PlayerState
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -43,11 +43,8 @@ from shared.adapters.state_codec import (
     encode_state,
     read_state,
 )
-from shared.domain.contacts import ContactClaim, DuplicateContact
-from shared.domain.leaderboards import BoardEntry
-from shared.domain.points import Earning
-from shared.domain.shop import InterestChange
-from shared.domain.state import (
+from shared.domain.commerce.shop import InterestChange
+from shared.domain.core.state import (
     AuditEntry,
     InboxMessage,
     LedgerEntry,
@@ -55,6 +52,9 @@ from shared.domain.state import (
     PlayerState,
     reversible_changes,
 )
+from shared.domain.game.leaderboards import BoardEntry
+from shared.domain.game.points import Earning
+from shared.domain.players.contacts import ContactClaim, DuplicateContact
 from shared.errors import ConflictError, NotFoundError, ThrottledError, TooLargeError
 
 if TYPE_CHECKING:

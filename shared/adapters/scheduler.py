@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from events.models import INTERNAL_SOURCE, TimerFired
-from shared.domain.state import ScheduleTimer
+from shared.domain.core.state import ScheduleTimer
 from shared.errors import ThrottledError
 
 if TYPE_CHECKING:

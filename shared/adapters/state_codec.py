@@ -17,7 +17,7 @@ import zlib
 from typing import Any
 
 from shared.adapters.state_dictionary import STATE_DICTIONARY_V1
-from shared.domain.state import PlayerState, schedule_name
+from shared.domain.core.state import PlayerState, schedule_name
 
 # The binary attribute holding the encoded state, and the legacy plain-JSON one.
 STATE_ATTRIBUTE = "sz"

@@ -16,8 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from shared.domain.config import ConfigSnapshot, build_config
-from shared.domain.game_config import GAME_KINDS
+from shared.domain.authoring.config import ConfigSnapshot, build_config
+from shared.domain.game.game_config import GAME_KINDS
 
 Item = dict[str, Any]
 SECTIONS = ("rules", "templates", "policies", "segments", "game")

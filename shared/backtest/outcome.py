@@ -15,14 +15,14 @@ from typing import Any
 
 from events.models import EventDetail, MissionCompleted, TierChanged
 from shared.backtest.replay import Dispatched
-from shared.domain.config import ConfigSnapshot
-from shared.domain.decide import Decision
-from shared.domain.engagement import LIFECYCLE_RULE
-from shared.domain.game_rewards import STORE_RULE, WHEEL_RULE
-from shared.domain.lake import reason_code
-from shared.domain.points import POINTS_RULE
-from shared.domain.state import PlayerState, PublishEvent
-from shared.domain.tiers import TIER_RULE
+from shared.domain.authoring.config import ConfigSnapshot
+from shared.domain.core.decide import Decision
+from shared.domain.core.state import PlayerState, PublishEvent
+from shared.domain.game.game_rewards import STORE_RULE, WHEEL_RULE
+from shared.domain.game.points import POINTS_RULE
+from shared.domain.game.tiers import TIER_RULE
+from shared.domain.measurement.lake import reason_code
+from shared.domain.players.engagement import LIFECYCLE_RULE
 
 # Rule ids the platform's own bookkeeping writes under (not a marketer's campaign).
 PLATFORM_RULES = frozenset(

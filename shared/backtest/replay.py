@@ -34,11 +34,10 @@ from typing import Literal, Protocol
 from events.models import DETAIL_MODELS, EventDetail, TimerFired
 from shared.adapters.scheduler import timer_event_id
 from shared.backtest.history import PlayerHistory
-from shared.domain.config import ConfigSnapshot
-from shared.domain.decide import Decision, decide
-from shared.domain.rg import gate
-from shared.domain.rules import CompiledRule
-from shared.domain.state import (
+from shared.domain.authoring.config import ConfigSnapshot
+from shared.domain.authoring.rules import CompiledRule
+from shared.domain.core.decide import Decision, decide
+from shared.domain.core.state import (
     CancelTimer,
     OutboxItem,
     PlayerState,
@@ -46,6 +45,7 @@ from shared.domain.state import (
     ScheduleTimer,
     SendMessage,
 )
+from shared.domain.players.rg import gate
 
 SendStatus = Literal["done", "suppressed", "failed"]
 # Order of items due at the same instant: a derived event first (it continues the decision

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from events.models import DETAIL_MODELS
-from shared.domain.profile import Profile
+from shared.domain.players.profile import Profile
 
 # Field name -> the live list the form offers for it (served by `pickers`).
 PICKER_FIELDS: dict[str, str] = {
@@ -201,7 +201,7 @@ def new_document(kind: str, schema: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # Fields of the player document conditions can test beyond the profile's own
-# (shared/domain/decision.py: match_document).
+# (shared/domain/core/decision.py: match_document).
 DERIVED_PLAYER_FIELDS = (
     "points_balance",
     "tier",

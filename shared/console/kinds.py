@@ -18,10 +18,8 @@ from pydantic import BaseModel, ValidationError
 
 from shared.adapters.config_store import RULE, SEGMENT, TEMPLATE
 from shared.console.errors import FieldError, Invalid
-from shared.domain.config import MessageTemplate, parse_rule
-from shared.domain.game_config import GAME_KINDS
-from shared.domain.missions import Mission
-from shared.domain.rules import (
+from shared.domain.authoring.config import MessageTemplate, parse_rule
+from shared.domain.authoring.rules import (
     GrantBadgeAction,
     GrantSpinsAction,
     Rule,
@@ -29,8 +27,10 @@ from shared.domain.rules import (
     variant_template_problems,
     walk_rule,
 )
-from shared.domain.segments import Segment
-from shared.domain.template_lint import template_warnings
+from shared.domain.authoring.segments import Segment
+from shared.domain.authoring.template_lint import template_warnings
+from shared.domain.game.game_config import GAME_KINDS
+from shared.domain.game.missions import Mission
 
 # Ids of existing items of a kind, for reference checks (loaded only when a kind needs them).
 ExistingIds = Callable[[str], set[str]]

@@ -37,8 +37,8 @@ from shared.console.store import (
     Publication,
     StoredItem,
 )
-from shared.domain.config import build_config
-from shared.domain.game_config import GAME_KINDS
+from shared.domain.authoring.config import build_config
+from shared.domain.game.game_config import GAME_KINDS
 from shared.errors import ConflictError
 
 

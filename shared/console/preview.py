@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shared.domain.config import TEMPLATE_VARIABLES, MessageTemplate
-from shared.domain.unsubscribe import with_footer
+from shared.domain.authoring.config import TEMPLATE_VARIABLES, MessageTemplate
+from shared.domain.players.unsubscribe import with_footer
 
 # What a preview fills in when no player is chosen: plausible, obviously made up.
 SAMPLE_VALUES: dict[str, object] = {

@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from events.models import PlayerLoggedIn
-from shared.domain.decision import match_document
-from shared.domain.patterns import compile_pattern
-from shared.domain.state import PlayerState
+from shared.domain.authoring.patterns import compile_pattern
+from shared.domain.core.decision import match_document
+from shared.domain.core.state import PlayerState
 
 SAMPLE_SIZE = 10
 

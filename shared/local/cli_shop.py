@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from shared.domain.audience import FORMATS
+from shared.domain.commerce.audience import FORMATS
 
 
 def _envelopes(path: Path) -> Iterator[dict[str, Any]]:
@@ -66,7 +66,7 @@ def cmd_export_audience(args: argparse.Namespace) -> int:
 def cmd_shop_popularity(args: argparse.Namespace) -> int:
     from events.models import ContractError, ShopPurchase, parse_event
     from shared.adapters.config_store import ConfigStore
-    from shared.domain.recommendations import build_popularity
+    from shared.domain.commerce.recommendations import build_popularity
     from shared.local.cli import _client_runtime, _control_get, _fail, _need_stack
     from shared.services.config_cache import ConfigCache
 

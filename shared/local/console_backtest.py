@@ -15,7 +15,7 @@ from shared.backtest.config_items import ConfigItems, DraftError, parse_items
 from shared.backtest.history import day_bounds, lake_days, read_lake
 from shared.backtest.render import as_json
 from shared.console.errors import FieldError, Invalid
-from shared.domain.game_config import GAME_KINDS
+from shared.domain.game.game_config import GAME_KINDS
 from shared.local.runtime import LocalRuntime
 from shared.services.config_cache import published_items
 

@@ -13,7 +13,7 @@ from typing import Any
 from shared.adapters.config_store import RULE, SEGMENT, TEMPLATE, ConfigStore
 from shared.adapters.lake_files import LocalLake
 from shared.clock import FixedClock
-from shared.domain.game_config import GAME_KINDS
+from shared.domain.game.game_config import GAME_KINDS
 from shared.local.provision import LOCAL_CREDENTIALS, REGION, Resources, provision
 from shared.local.runtime import LocalRuntime
 from shared.wiring import AwsClients

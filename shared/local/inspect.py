@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.domain.state import PlayerState
+from shared.domain.core.state import PlayerState
 from shared.local.runtime import LocalRuntime
 
 # Contact details are masked even on a developer's screen: screenshots travel.

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from shared.domain.feedback import OUTBOX_TAG, PLAYER_TAG, TEMPLATE_TAG, encode_tag
+from shared.domain.players.feedback import OUTBOX_TAG, PLAYER_TAG, TEMPLATE_TAG, encode_tag
 
 KINDS = {
     # kind -> (EventBridge detail-type, SES eventType, key of the per-type object)

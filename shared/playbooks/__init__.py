@@ -17,9 +17,9 @@ from datetime import datetime
 from importlib import resources as package_files
 from typing import Any, Protocol
 
-from shared.domain.config import build_config
-from shared.domain.engagement import AT_RISK_TIMER, LAPSED_TIMER
-from shared.domain.rules import ScheduleAction, walk_rule
+from shared.domain.authoring.config import build_config
+from shared.domain.authoring.rules import ScheduleAction, walk_rule
+from shared.domain.players.engagement import AT_RISK_TIMER, LAPSED_TIMER
 
 PLAYBOOK_NAMES = (
     "welcome",

@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from shared.console.http import refused_at_the_door, with_security_headers
-from shared.domain.state import InboxMessage
+from shared.domain.core.state import InboxMessage
 from shared.player_api import schemas as s
 from shared.player_api.answers import documented
 from shared.player_api.cursors import BadCursor

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from shared.adapters.leaderboard_store import LeaderboardStore
 from shared.clock import Clock
-from shared.domain.leaderboards import Leaderboard, period_at, period_key_problem
+from shared.domain.game.leaderboards import Leaderboard, period_at, period_key_problem
 from shared.player_api.params import BadRequest, NotFound
 from shared.services.config_cache import ConfigCache
 

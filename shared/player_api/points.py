@@ -7,9 +7,9 @@ from datetime import datetime
 
 from shared.adapters.player_store import LEDGER_PREFIX, PlayerStore
 from shared.clock import Clock
-from shared.domain.badges import Badge
-from shared.domain.state import LedgerEntry, PlayerState
-from shared.domain.tiers import TierProgress, progress
+from shared.domain.core.state import LedgerEntry, PlayerState
+from shared.domain.game.badges import Badge
+from shared.domain.game.tiers import TierProgress, progress
 from shared.player_api.cursors import decode_cursor, encode_cursor
 from shared.player_api.params import UnknownPlayer
 from shared.services.config_cache import ConfigCache

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.domain.mission_views import MissionView
+from shared.domain.game.mission_views import MissionView
 from shared.player_api.params import PlayerIdPath
 
 if TYPE_CHECKING:

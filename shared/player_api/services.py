@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from shared.adapters.player_store import PlayerStore
 from shared.clock import Clock
-from shared.domain.state import InboxMessage
+from shared.domain.core.state import InboxMessage
 from shared.player_api.cursors import decode_cursor, encode_cursor
 from shared.services.game_commands import GameCommands
 

@@ -8,8 +8,8 @@ from datetime import datetime
 from events.models import Product
 from shared.adapters.player_store import PlayerStore
 from shared.clock import Clock
-from shared.domain.recommendations import recommend
-from shared.domain.shop import restock_predictions
+from shared.domain.commerce.recommendations import recommend
+from shared.domain.commerce.shop import restock_predictions
 from shared.services.config_cache import ConfigCache
 
 

@@ -11,9 +11,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from shared.domain.attribution import Candidate, Touch, attribute, converted
-from shared.domain.budgets import RuleBudget
-from shared.domain.goals import Goal
+from shared.domain.measurement.attribution import Candidate, Touch, attribute, converted
+from shared.domain.measurement.budgets import RuleBudget
+from shared.domain.measurement.goals import Goal
 from shared.reports.queries import GOAL_QUERIES, NAMES, sql
 from shared.reports.uplift import Uplift
 

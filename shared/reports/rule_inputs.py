@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shared.domain.budgets import RuleBudget
-from shared.domain.goals import Goal
+from shared.domain.measurement.budgets import RuleBudget
+from shared.domain.measurement.goals import Goal
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class ReportRules:
 def report_rules(rule_bodies: Iterable[Mapping[str, Any]]) -> ReportRules:
     """Goals and budgets of every valid rule that declares them (an invalid rule is reported
     where config is validated; a report only needs the good ones)."""
-    from shared.domain.rules import Rule
+    from shared.domain.authoring.rules import Rule
 
     goals: dict[str, Goal] = {}
     budgets: dict[str, RuleBudget] = {}

@@ -32,7 +32,7 @@ from events.models import (
 )
 from shared.adapters.product_index import InterestPage
 from shared.clock import Clock
-from shared.domain.state import stable_id
+from shared.domain.core.state import stable_id
 
 # How long a published page is remembered: longer than SQS keeps redelivering a message.
 PAGE_MEMORY = timedelta(days=4)

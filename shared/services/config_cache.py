@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from shared.adapters.config_store import POLICY, RULE, SEGMENT, TEMPLATE, ConfigStore
-from shared.domain.config import ConfigProblem, ConfigSnapshot, build_config
-from shared.domain.game_config import GAME_KINDS
+from shared.domain.authoring.config import ConfigProblem, ConfigSnapshot, build_config
+from shared.domain.game.game_config import GAME_KINDS
 
 
 def published_items(store: ConfigStore, version: int) -> dict[str, list[dict[str, Any]]]:

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from shared.domain.feedback import encode_tag
-from shared.domain.state import InboxMessage, OutboxItem, SendMessage
-from shared.domain.unsubscribe import TokenSigner, with_footer
+from shared.domain.core.state import InboxMessage, OutboxItem, SendMessage
+from shared.domain.players.feedback import encode_tag
+from shared.domain.players.unsubscribe import TokenSigner, with_footer
 
 INBOX_RETENTION = timedelta(days=30)
 

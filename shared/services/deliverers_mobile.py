@@ -12,7 +12,7 @@ from typing import Protocol
 
 from shared.adapters.push import PermanentPushError, PushResult, PushTarget
 from shared.adapters.sms import PermanentSmsError
-from shared.domain.state import OutboxItem, PlayerState, SendMessage
+from shared.domain.core.state import OutboxItem, PlayerState, SendMessage
 from shared.services.deliverers import PermanentDeliveryError, Rendered
 
 SMS_MAX_CHARS = 640

@@ -16,8 +16,7 @@ from typing import Any, Protocol
 from shared.adapters.email_ses import PermanentSendError
 from shared.adapters.player_store import PlayerStore
 from shared.clock import Clock
-from shared.domain.rg import RgThresholds, gate
-from shared.domain.state import (
+from shared.domain.core.state import (
     AuditEntry,
     CancelTimer,
     OutboxItem,
@@ -26,6 +25,7 @@ from shared.domain.state import (
     SendMessage,
     stable_id,
 )
+from shared.domain.players.rg import RgThresholds, gate
 from shared.errors import NotFoundError
 from shared.metric_names import (
     CHANNEL,

@@ -35,12 +35,10 @@ from shared.adapters.game_pools import Claim, PoolKey, rule_budget_key
 from shared.adapters.player_store import MAX_TRANSACTION_ITEMS, Commit, PlayerStore
 from shared.adapters.publisher import PublishError
 from shared.clock import Clock
-from shared.domain.budgets import BudgetClaim
-from shared.domain.config import ConfigSnapshot
-from shared.domain.contacts import contact_keys
-from shared.domain.decide import Decision, decide, order_events, with_claims
-from shared.domain.hold import Hold
-from shared.domain.reorder import (
+from shared.domain.authoring.config import ConfigSnapshot
+from shared.domain.core.decide import Decision, decide, order_events, with_claims
+from shared.domain.core.hold import Hold
+from shared.domain.core.reorder import (
     WAKE_RULE,
     Origin,
     ReorderSequence,
@@ -52,9 +50,11 @@ from shared.domain.reorder import (
     to_held,
     wake_item,
 )
-from shared.domain.rg import RgThresholds, salvaged_event_id
-from shared.domain.run_timers import MIN_TIMER_LEAD
-from shared.domain.state import AuditEntry, OutboxItem, PlayerState, ScheduleTimer, stable_id
+from shared.domain.core.run_timers import MIN_TIMER_LEAD
+from shared.domain.core.state import AuditEntry, OutboxItem, PlayerState, ScheduleTimer, stable_id
+from shared.domain.measurement.budgets import BudgetClaim
+from shared.domain.players.contacts import contact_keys
+from shared.domain.players.rg import RgThresholds, salvaged_event_id
 from shared.errors import ConflictError, ThrottledError
 from shared.metric_names import (
     DECISION_LATENCY,
@@ -207,7 +207,7 @@ class EngineService(EngineIdentity):
         rebuild_as_of: datetime | None = None,
         withheld: Callable[[OutboxItem], None] | None = None,
     ) -> None:
-        # Reorder window hook (shared/domain/reorder.py, docs/design.md "Ordering"): with a
+        # Reorder window hook (shared/domain/core/reorder.py, docs/design.md "Ordering"): with a
         # window, events wait until W old and are decided in event-time order. A rebuild
         # (shared/services/rebuild.py) decides everything up to `rebuild_as_of` that way.
         self._window = reorder_window

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from shared.domain.feedback import Skipped, translate
+from shared.domain.players.feedback import Skipped, translate
 
 
 class PublisherPort(Protocol):

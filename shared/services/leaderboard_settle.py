@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from events.models import LeaderboardPrize
 from shared.adapters.leaderboard_store import LeaderboardStore
 from shared.clock import Clock
-from shared.domain.leaderboards import closed_periods, prize_event_id
+from shared.domain.game.leaderboards import closed_periods, prize_event_id
 from shared.services.config_cache import ConfigCache
 
 

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 
 from events.models import ConsentChanged
 from shared.clock import Clock
-from shared.domain.unsubscribe import TokenError, TokenSigner, token_digest
+from shared.domain.players.unsubscribe import TokenError, TokenSigner, token_digest
 
 PATH = "/unsubscribe"
 ONE_CLICK_FIELD, ONE_CLICK_VALUE = "List-Unsubscribe", "One-Click"

@@ -9,8 +9,7 @@ from typing import Any
 
 from events.models import Consents
 from shared.adapters.player_store import Commit
-from shared.domain.profile import Profile
-from shared.domain.state import (
+from shared.domain.core.state import (
     CancelTimer,
     LedgerEntry,
     OutboxItem,
@@ -21,6 +20,7 @@ from shared.domain.state import (
     schedule_name,
     stable_id,
 )
+from shared.domain.players.profile import Profile
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 KYIV = timezone(timedelta(hours=2))

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from shared.adapters.email_ses import SesEmailSender
-from shared.domain.state import OutboxItem, SendMessage
-from shared.domain.unsubscribe import TokenSigner
+from shared.domain.core.state import OutboxItem, SendMessage
+from shared.domain.players.unsubscribe import TokenSigner
 from shared.services.deliverers import (
     EmailDeliverer,
     PermanentDeliveryError,

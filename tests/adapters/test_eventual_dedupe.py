@@ -11,7 +11,7 @@ import pytest
 
 from shared.adapters.capacity import CapacityMeter
 from shared.adapters.player_store import PlayerStore
-from shared.domain.state import PlayerState
+from shared.domain.core.state import PlayerState
 from shared.errors import ConflictError
 from tests.adapters.builders import NOW, PLAYER, commit
 

@@ -9,8 +9,8 @@ import pytest
 from shared.adapters.board_items import add_board_index
 from shared.adapters.leaderboard_store import LeaderboardStore
 from shared.adapters.player_store import Commit, PlayerStore
-from shared.domain.leaderboards import BoardEntry, shard_of
-from shared.domain.state import PlayerState
+from shared.domain.core.state import PlayerState
+from shared.domain.game.leaderboards import BoardEntry, shard_of
 from tests.adapters.conftest import PLAYER_TABLE, _key_schema
 
 T = datetime(2026, 3, 24, 12, 0, tzinfo=UTC)

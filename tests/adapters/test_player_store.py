@@ -19,7 +19,7 @@ from shared.adapters.player_store import (
     parse_outbox_image,
 )
 from shared.adapters.state_codec import encode_state
-from shared.domain.state import PlayerState
+from shared.domain.core.state import PlayerState
 from shared.errors import ConflictError, ThrottledError, TooLargeError
 from tests.adapters.builders import (
     NOW,

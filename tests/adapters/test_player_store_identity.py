@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from shared.adapters.player_store import Commit, PlayerStore
-from shared.domain.contacts import ContactClaim, DuplicateContact, contact_key
-from shared.domain.state import PlayerState
+from shared.domain.core.state import PlayerState
+from shared.domain.players.contacts import ContactClaim, DuplicateContact, contact_key
 from shared.errors import ConflictError
 
 T = datetime(2026, 11, 24, 9, tzinfo=UTC)

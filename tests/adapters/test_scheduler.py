@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from events.models import INTERNAL_SOURCE, TimerFired
 from shared.adapters.scheduler import TimerScheduler, timer_detail, timer_event_id
-from shared.domain.state import SCHEDULE_NAME_MAX, schedule_name
+from shared.domain.core.state import SCHEDULE_NAME_MAX, schedule_name
 from shared.errors import ThrottledError
 from tests.adapters.builders import KYIV, NOW, PLAYER, schedule_effect
 from tests.adapters.conftest import BUS_ARN, SCHEDULE_GROUP, SCHEDULER_ROLE_ARN, TIMER_DLQ_ARN

@@ -12,7 +12,7 @@ from shared.adapters.state_codec import (
     encode_state,
     read_state,
 )
-from shared.domain.state import PendingTimer, schedule_name
+from shared.domain.core.state import PendingTimer, schedule_name
 from tests.adapters.builders import NOW, rich_state
 
 

@@ -6,8 +6,8 @@ import pytest
 
 from shared.console.forms import default_document, form_schema
 from shared.console.kinds import KINDS, validate_document
-from shared.domain.missions import Mission
-from shared.domain.rules import Rule
+from shared.domain.authoring.rules import Rule
+from shared.domain.game.missions import Mission
 
 from .conftest import call
 

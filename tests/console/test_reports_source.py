@@ -25,8 +25,8 @@ from shared.console.reports import (
     ReportRequestError,
     report_range,
 )
-from shared.domain.goals import Goal
-from shared.domain.lake import DecisionRow, EventRow
+from shared.domain.measurement.goals import Goal
+from shared.domain.measurement.lake import DecisionRow, EventRow
 from shared.reports.rule_inputs import ReportRules
 
 DAY = datetime(2026, 10, 5, 9)

@@ -18,7 +18,7 @@ from shared.adapters.lake_files import LocalLake
 from shared.backtest.config_items import starter_items
 from shared.backtest.history import day_bounds, read_lake
 from shared.backtest.replay import Dispatched, PlayerReplay, run
-from shared.domain.state import LedgerEntry, SendMessage
+from shared.domain.core.state import LedgerEntry, SendMessage
 from shared.local.embedded import ACCOUNT, Embedded, load_starter_config
 from shared.local.provision import REGION
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from shared.domain.experiments import ExperimentSettings
+from shared.domain.measurement.experiments import ExperimentSettings
 from shared.local.embedded import sent_emails
 from tests.e2e.test_invariants import deposit, registered
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from shared import wiring
-from shared.domain.state import CancelTimer, ScheduleTimer, SendMessage
+from shared.domain.core.state import CancelTimer, ScheduleTimer, SendMessage
 from shared.local.demo import ANNA, BEN, CARA, DAN, START, DemoResult, run_demo
 from shared.local.embedded import Embedded, sent_emails, sent_push, sent_sms
 

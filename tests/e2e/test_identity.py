@@ -6,7 +6,7 @@ import threading
 
 from shared import wiring
 from shared.adapters.player_store import PlayerStore
-from shared.domain.contacts import contact_key
+from shared.domain.players.contacts import contact_key
 from shared.local.embedded import sent_emails
 from shared.local.inspect import describe_duplicates
 from shared.metric_names import CONTACTS_DUPLICATE, FIELDS_DROPPED, PLAYERS_MERGED

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from shared.adapters.leaderboard_store import LeaderboardStore
-from shared.domain.leaderboards import prize_event_id
+from shared.domain.game.leaderboards import prize_event_id
 
 T = "2026-11-24T10:00:00+00:00"
 PERIOD = "2026-11-24"

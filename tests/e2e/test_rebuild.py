@@ -10,8 +10,8 @@ from typing import Any
 from moto.backends import get_backend
 
 from shared.adapters.state_codec import read_state
-from shared.domain.reorder import WAKE_RULE
-from shared.domain.state import AuditEntry, OutboxItem, ScheduleTimer
+from shared.domain.core.reorder import WAKE_RULE
+from shared.domain.core.state import AuditEntry, OutboxItem, ScheduleTimer
 from shared.local.cli import rebuild_lines
 from shared.local.embedded import ACCOUNT, Embedded
 from shared.local.provision import REGION

@@ -359,7 +359,7 @@ def _orders():
 
 def test_recommendations_follow_co_purchases_in_a_template_loop_and_the_player_api(stack):
     from events.models import LineItem
-    from shared.domain.recommendations import build_popularity
+    from shared.domain.commerce.recommendations import build_popularity
     from tests.player_api.conftest import call, serving_player_api
 
     popularity = build_popularity([[LineItem.model_validate(x) for x in o] for o in _orders()])

@@ -9,7 +9,7 @@ import pytest
 
 from events.models import FEEDBACK_SOURCE, UNSUBSCRIBE_SOURCE
 from infra.config import STAGE_DEFAULTS
-from shared.domain.feedback import SES_DETAIL_TYPES
+from shared.domain.players.feedback import SES_DETAIL_TYPES
 from shared.settings import (
     ENV,
     FeedbackSettings,

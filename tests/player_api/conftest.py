@@ -14,7 +14,7 @@ import pytest
 
 from functions.player_api.handler import handler
 from shared import wiring
-from shared.domain.state import InboxMessage
+from shared.domain.core.state import InboxMessage
 from shared.local.demo import START
 from shared.local.embedded import Embedded, start_moto
 from shared.local.lambda_context import LambdaContext

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from shared.adapters.player_store import Commit
-from shared.domain.leaderboards import BoardEntry, shard_of
-from shared.domain.state import PlayerState
+from shared.domain.core.state import PlayerState
+from shared.domain.game.leaderboards import BoardEntry, shard_of
 from shared.player_api import wiring as player_api_wiring
 
 from .conftest import call

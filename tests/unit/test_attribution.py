@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from shared.domain.attribution import Candidate, Touch, attribute
-from shared.domain.goals import Goal
+from shared.domain.measurement.attribution import Candidate, Touch, attribute
+from shared.domain.measurement.goals import Goal
 from shared.reports.uplift import Uplift
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)

@@ -8,9 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from shared.domain.decide import decide, decide_all
-from shared.domain.rules import Rule
-from shared.domain.state import CancelTimer, PlayerState, ScheduleTimer, SendMessage, schedule_name
+from shared.domain.authoring.rules import Rule
+from shared.domain.core.decide import decide, decide_all
+from shared.domain.core.state import (
+    CancelTimer,
+    PlayerState,
+    ScheduleTimer,
+    SendMessage,
+    schedule_name,
+)
 from tests.builders import (
     NUDGE_RULES,
     PLAYER,

@@ -8,8 +8,8 @@ import pytest
 
 from shared.adapters.push import PermanentPushError, PushResult, PushTarget
 from shared.adapters.sms import PermanentSmsError
-from shared.domain.profile import Device, Profile
-from shared.domain.state import OutboxItem, PlayerState, SendMessage
+from shared.domain.core.state import OutboxItem, PlayerState, SendMessage
+from shared.domain.players.profile import Device, Profile
 from shared.services.deliverers import PermanentDeliveryError, Rendered
 from shared.services.deliverers_mobile import (
     SMS_MAX_CHARS,

@@ -6,10 +6,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events.models import ConsentChanged, Consents, PlayerRegistered
-from shared.domain.config import build_config
-from shared.domain.decide import decide
-from shared.domain.delivery import DeliveryLog, DeliveryPolicy, SentRecord, cap_reason, quiet_until
-from shared.domain.state import PlayerState, ScheduleTimer, SendMessage
+from shared.domain.authoring.config import build_config
+from shared.domain.core.decide import decide
+from shared.domain.core.state import PlayerState, ScheduleTimer, SendMessage
+from shared.domain.messaging.delivery import (
+    DeliveryLog,
+    DeliveryPolicy,
+    SentRecord,
+    cap_reason,
+    quiet_until,
+)
 from tests.builders import PLAYER, fired, logged_in, template
 
 NOON = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # 12:00 in Kyiv

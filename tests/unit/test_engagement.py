@@ -4,11 +4,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from shared.domain.calendar_dates import next_local_occurrence
-from shared.domain.config import build_config
-from shared.domain.decide import decide, decide_all
-from shared.domain.engagement import AT_RISK_TIMER, LAPSED_TIMER, LIFECYCLE_RULE
-from shared.domain.state import PlayerState, PublishEvent, ScheduleTimer, SendMessage
+from shared.domain.authoring.config import build_config
+from shared.domain.core.calendar_dates import next_local_occurrence
+from shared.domain.core.decide import decide, decide_all
+from shared.domain.core.state import PlayerState, PublishEvent, ScheduleTimer, SendMessage
+from shared.domain.players.engagement import AT_RISK_TIMER, LAPSED_TIMER, LIFECYCLE_RULE
 from tests.builders import (
     PLAYER,
     T0,
@@ -205,7 +205,7 @@ def test_a_regular_who_went_quiet_is_high_churn_risk():
     d = decide(state, round_(at(days=25)), cfg, at(days=25))  # recomputed at the next event
     assert d.state.engagement.rfm.recency_days == 0
     quiet = state.engagement.model_copy()
-    from shared.domain.engagement import EngagementPolicy, rfm
+    from shared.domain.players.engagement import EngagementPolicy, rfm
 
     late = rfm(quiet, at(days=24), "Europe/Kyiv", EngagementPolicy())
     assert (late.r, late.churn_risk) == (1, "high")

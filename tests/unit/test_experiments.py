@@ -6,7 +6,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.domain.experiments import (
+from shared.domain.measurement.experiments import (
     BASE,
     HOLDOUT,
     Experiment,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from events.models import FEEDBACK_SOURCE, parse_event
-from shared.domain.feedback import Skipped, Translated, decode_tag, encode_tag, translate
+from shared.domain.players.feedback import Skipped, Translated, decode_tag, encode_tag, translate
 from shared.local.ses_feedback import ses_event
 
 AT = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from shared.domain.lake import (
+from shared.domain.core.state import AuditEntry, LedgerEntry, OutboxItem, ScheduleTimer, SendMessage
+from shared.domain.measurement.lake import (
     REDACTED,
     audit_row,
     event_row,
@@ -15,7 +16,6 @@ from shared.domain.lake import (
     reason_code,
     record,
 )
-from shared.domain.state import AuditEntry, LedgerEntry, OutboxItem, ScheduleTimer, SendMessage
 
 AT = datetime(2026, 11, 27, 23, 30, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from events.models import PlayerProfileUpdated
-from shared.domain.missions import percent
+from shared.domain.game.missions import percent
 from tests.builders import PLAYER, at, logged_in, round_
 from tests.unit.test_missions import WEEK_END, cfg, completions, explorer, mission, run
 

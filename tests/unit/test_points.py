@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events.models import DepositReversed
-from shared.domain.decide import decide
-from shared.domain.points import (
+from shared.domain.core.decide import decide
+from shared.domain.core.state import PlayerState, ScheduleTimer
+from shared.domain.game.points import (
     EXPIRY_TIMER,
     InsufficientPoints,
     PointsPolicy,
@@ -21,7 +22,6 @@ from shared.domain.points import (
     reverse,
     spend,
 )
-from shared.domain.state import PlayerState, ScheduleTimer
 from tests.builders import PLAYER, T0, config, deposit, eid, fired, registered
 
 KYIV = ZoneInfo("Europe/Kyiv")

@@ -9,12 +9,12 @@ import pytest
 from pydantic import ValidationError
 
 from events.models import ConsentChanged, MessageBounced
-from shared.domain.config import MessageTemplate
-from shared.domain.consent import ConsentAnswer, merge_product_consents
-from shared.domain.decide import decide_all
-from shared.domain.merge_rules import profile as merge_profiles
-from shared.domain.profile import Profile, apply_event
-from shared.domain.state import PlayerState, SendMessage
+from shared.domain.authoring.config import MessageTemplate
+from shared.domain.core.decide import decide_all
+from shared.domain.core.state import PlayerState, SendMessage
+from shared.domain.players.consent import ConsentAnswer, merge_product_consents
+from shared.domain.players.merge_rules import profile as merge_profiles
+from shared.domain.players.profile import Profile, apply_event
 from tests.builders import PLAYER, at, config, eid, logged_in, registered, template
 
 
@@ -226,7 +226,7 @@ def test_a_template_refuses_a_product_that_is_not_a_slug_and_keeps_a_valid_one(p
 
 def test_dispatch_and_backtest_recheck_the_product_consent_at_send_time():
     from shared.backtest.replay import dispatch_send
-    from shared.domain.state import OutboxItem
+    from shared.domain.core.state import OutboxItem
 
     cfg = _casino_config()
     profile = _profile(
@@ -261,7 +261,7 @@ def test_dispatch_and_backtest_recheck_the_product_consent_at_send_time():
 
 
 def test_the_lake_keeps_per_product_answers_and_sources_and_redacts_only_contacts():
-    from shared.domain.lake import scrub
+    from shared.domain.measurement.lake import scrub
 
     detail = {
         "email": "anna@example.org",

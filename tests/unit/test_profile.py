@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from shared.domain.profile import Profile, apply_event
+from shared.domain.players.profile import Profile, apply_event
 from tests.builders import (
     PLAYER,
     at,

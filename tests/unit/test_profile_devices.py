@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from events.models import ContractError, DeviceRegistered, DeviceRemoved, parse_event
-from shared.domain.profile import MAX_DEVICES, Profile, apply_event
+from shared.domain.players.profile import MAX_DEVICES, Profile, apply_event
 from tests.builders import PLAYER, at, eid
 
 TOKEN = "740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from events.models import MessageBounced, MessageComplained, MessageOpened
-from shared.domain.profile import Profile, apply_event
+from shared.domain.players.profile import Profile, apply_event
 from tests.builders import PLAYER, at, registered
 
 

@@ -14,16 +14,16 @@ from events.models import (
     ShopPurchase,
     SurveyAnswered,
 )
-from shared.domain.decide import match_document
-from shared.domain.patterns import compile_pattern
-from shared.domain.profile import (
+from shared.domain.authoring.patterns import compile_pattern
+from shared.domain.core.decide import match_document
+from shared.domain.core.state import PlayerState
+from shared.domain.players.profile import (
     MAX_DISLIKED_SUBJECTS,
     MAX_RATED_SUBJECTS,
     OpenCart,
     Profile,
     apply_event,
 )
-from shared.domain.state import PlayerState
 from tests.builders import PLAYER, at, consent, deposit, eid, logged_in, registered, round_
 
 REWARD = "reward:free-spins-10"

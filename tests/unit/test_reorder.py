@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from shared.adapters.scheduler import timer_event_id as scheduler_event_id
-from shared.domain.hold import Hold
-from shared.domain.reorder import (
+from shared.domain.core.hold import Hold
+from shared.domain.core.reorder import (
     WAKE_TIMER,
     ReorderSequence,
     from_held,
@@ -15,7 +15,7 @@ from shared.domain.reorder import (
     to_held,
     wake_due,
 )
-from shared.domain.state import PendingTimer, PlayerState
+from shared.domain.core.state import PendingTimer, PlayerState
 from tests.builders import NUDGE_RULES, T0, config, deposit, registered, round_
 from tests.reorder_harness import Pipeline
 

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared.adapters.lake_files import LocalLake
-from shared.domain.budgets import RuleBudget
-from shared.domain.goals import Goal
-from shared.domain.lake import DecisionRow, EventRow, LakeRow
+from shared.domain.measurement.budgets import RuleBudget
+from shared.domain.measurement.goals import Goal
+from shared.domain.measurement.lake import DecisionRow, EventRow, LakeRow
 from shared.reports.figures import build_report
 from shared.reports.uplift import Uplift
 

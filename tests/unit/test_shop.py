@@ -17,17 +17,15 @@ from events.models import (
     ShopPurchase,
     ShopWishlistChanged,
 )
-from shared.domain.audience import (
+from shared.domain.commerce.audience import (
     audience_row,
     build_audience,
     normalize_email,
     normalize_phone,
     render_audience,
 )
-from shared.domain.experiments import ExperimentSettings
-from shared.domain.recommendations import ShopPolicy, build_popularity, recommend
-from shared.domain.rg import Exclusion, RgStatus
-from shared.domain.shop import (
+from shared.domain.commerce.recommendations import ShopPolicy, build_popularity, recommend
+from shared.domain.commerce.shop import (
     MAX_INTERESTS,
     ShopHistory,
     fold_shop,
@@ -35,7 +33,9 @@ from shared.domain.shop import (
     repurchase_interval,
     restock_due,
 )
-from shared.domain.state import PlayerState
+from shared.domain.core.state import PlayerState
+from shared.domain.measurement.experiments import ExperimentSettings
+from shared.domain.players.rg import Exclusion, RgStatus
 
 T0 = datetime(2026, 11, 1, 9, tzinfo=UTC)
 

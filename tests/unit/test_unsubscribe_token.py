@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.domain.unsubscribe import (
+from shared.domain.players.unsubscribe import (
     DEFAULT_VALIDITY,
     TokenError,
     TokenSigner,

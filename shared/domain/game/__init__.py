@@ -1,0 +1,2 @@
+"""Gamification: points and their ledger, tiers, badges, missions, leaderboards, wheels and
+the reward store."""

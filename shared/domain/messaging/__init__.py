@@ -1,0 +1,1 @@
+"""Sending: consent, caps, quiet hours and deferral in a decision; money formatting."""

@@ -190,8 +190,9 @@ class Commit:
         )
 
 
-# Players whose last commit lost a race, remembered so their next load reads consistently;
-# forgotten on that load, and all of them past this many.
+# Players whose last commit lost a race, remembered so their loads read consistently until
+# one of their commits goes through (a reorder wake-up loads twice before it commits);
+# all of them are forgotten past this many.
 _SUSPECT_MAX = 10_000
 
 
@@ -243,13 +244,20 @@ class PlayerStore:
         `contact_owners`, read in the same BatchGetItem.
         """
         pk = player_pk(player_id)
-        # A registration's contact owners are read exactly: a stale "nobody" would only
-        # fail the claim, but a stale owner would record a wrong duplicate.
-        consistent = not self._eventual or player_id in self._suspect or bool(contacts)
-        self._suspect.discard(player_id)
+        consistent = not self._eventual or player_id in self._suspect
         wanted = set(event_ids)
+        # An eventual load does not read the contact index: every contact counts as nobody's,
+        # so the decision claims it put-if-absent (or if already ours). A contact another
+        # player has fails that claim, the transaction is cancelled, and the consistent
+        # reload reads its owner (a stale owner read would record a wrong duplicate; this
+        # reads none). Registrations are then no dearer to load than a round.
         loaded = self._load_items(
-            pk, player_id, wanted if consistent else wanted & set(likely_seen), consistent, contacts
+            pk,
+            player_id,
+            wanted if consistent else wanted & set(likely_seen),
+            consistent,
+            contacts,
+            read_contacts=consistent,
         )
         if not consistent and loaded.state.merged_into is not None:
             # A merged player's events go on to the survivor, whose commit cannot see this
@@ -290,12 +298,14 @@ class PlayerStore:
         event_ids: Iterable[str],
         consistent: bool,
         contacts: Iterable[str] = (),
+        *,
+        read_contacts: bool = True,
     ) -> Loaded:
         contact_keys = sorted(set(contacts))
         keys = (
             [{"pk": {"S": pk}, "sk": {"S": STATE_SK}}]
             + [{"pk": {"S": pk}, "sk": {"S": EVENT_PREFIX + e}} for e in sorted(set(event_ids))]
-            + [_contact_key(key) for key in contact_keys]
+            + ([_contact_key(key) for key in contact_keys] if read_contacts else [])
         )
         items: list[dict[str, Any]] = []
         for start in range(0, len(keys), 100):
@@ -354,6 +364,7 @@ class PlayerStore:
             self._call(
                 self._ddb.transact_write_items, TransactItems=writes, ReturnConsumedCapacity="TOTAL"
             )
+            self._suspect.difference_update(players)
         except ConflictError:
             # Stale state or an event already applied: the next load must read exactly.
             if len(self._suspect) + len(players) > _SUSPECT_MAX:

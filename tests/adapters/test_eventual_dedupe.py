@@ -5,6 +5,7 @@ DynamoDB's does)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from shared.adapters.capacity import CapacityMeter
 from shared.adapters.player_store import PlayerStore
 from shared.domain.core.state import PlayerState
+from shared.domain.players.contacts import ContactClaim, contact_key
 from shared.errors import ConflictError
 from tests.adapters.builders import NOW, PLAYER, commit
 
@@ -90,3 +92,24 @@ def test_an_eventual_load_reads_the_markers_of_likely_duplicates_only(ddb, playe
     assert loaded.seen_event_ids == {"spin.r-1"}
     # ... at 0.5 RU a key: the state item and that one marker.
     assert meter.read_units["load"] == 1.0
+
+
+def test_an_eventual_load_counts_contacts_as_nobodys_and_a_rivals_claim_reloads_exactly(
+    ddb, player_table
+):
+    key = contact_key("email", "anna@example.org")
+    meter = CapacityMeter()
+    store = PlayerStore(player_table, ddb, meter, eventual_reads=True)
+    first = ContactClaim(key, "email", "p-first", NOW)
+    store.commit(replace(commit(player_id="p-first", event_ids=[]), contacts=[first]), NOW, DEDUPE)
+
+    # A registration's eventual load reads the state item alone (0.5 RU), not the index:
+    loaded = store.load(PLAYER, ["reg-1"], contacts=[key])
+    assert loaded.state.contact_owners == {key: ""}
+    assert meter.read_units["load"] == 0.5
+    # so its decision claims the contact, which p-first has: the commit is cancelled ...
+    mine = ContactClaim(key, "email", PLAYER, NOW)
+    with pytest.raises(ConflictError):
+        store.commit(replace(commit(event_ids=["reg-1"]), contacts=[mine]), NOW, DEDUPE)
+    # ... and the reload reads the owner exactly, so the retry records a duplicate.
+    assert store.load(PLAYER, ["reg-1"], contacts=[key]).state.contact_owners == {key: "p-first"}

@@ -232,7 +232,7 @@ class GameCommands:
         state = self._load(player_id, event_id)
         config = self._config.current()
         now = self._clock.now()
-        refusal = spin_refusal(state.rewards, state.rg, wheel_id, config, now)
+        refusal = spin_refusal(state.rewards, state.rg, wheel_id, config.game, now)
         if refusal is not None:
             raise _refuse(refusal)
         wheel = config.game.wheels[wheel_id]
@@ -309,7 +309,7 @@ class GameCommands:
         config = self._config.current()
         now = self._clock.now()
         refusal = purchase_refusal(
-            state.rewards, state.rg, state.points_balance, item_id, config, now
+            state.rewards, state.rg, state.points_balance, item_id, config.game, now
         )
         if refusal is not None:
             raise _refuse(refusal)

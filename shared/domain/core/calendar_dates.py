@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,9 @@ def next_local_occurrence(
     raise ValueError("no occurrence within three years")  # unreachable for valid dates
 
 
+# Pure, and asked for the same few days over and over (each event's day, its week...):
+# cached, as the zone's own transitions are.
+@lru_cache(maxsize=4096)
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     """The start of `day` in `zone`, in UTC: local days are 23 to 25 hours long across DST.
 
@@ -44,7 +48,13 @@ def calendar_window(
 ) -> tuple[datetime, datetime, str]:
     """The calendar window holding `at` in `tz`: (start, end) in UTC and a period key (the
     local start date). Weeks start on Monday; local midnights are DST-correct."""
-    local = at.astimezone(tz).date()
+    return _window_of_day(kind, at.astimezone(tz).date(), tz)
+
+
+@lru_cache(maxsize=4096)
+def _window_of_day(
+    kind: CalendarPeriod, local: date, tz: ZoneInfo
+) -> tuple[datetime, datetime, str]:
     if kind == "day":
         first, after = local, local + timedelta(days=1)
     elif kind == "week":

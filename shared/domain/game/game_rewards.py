@@ -17,7 +17,7 @@ from shared.domain.players.rg import RgStatus, gate
 
 if TYPE_CHECKING:
     # Annotations only: the state imports this module, and the config is heavy to import.
-    from shared.domain.authoring.config import ConfigSnapshot
+    from shared.domain.game.game_config import GameConfig
 
 WHEEL_RULE = "wheel"
 STORE_RULE = "store"
@@ -90,10 +90,10 @@ def _rg(rg: RgStatus, at: datetime, now: datetime) -> Refusal | None:
 
 
 def spin_refusal(
-    rewards: Rewards, rg: RgStatus, wheel_id: str, config: ConfigSnapshot, at: datetime
+    rewards: Rewards, rg: RgStatus, wheel_id: str, game: GameConfig, at: datetime
 ) -> Refusal | None:
     """Why this player may not spin this wheel at `at` now (None: they may)."""
-    if wheel_id not in config.game.wheels:
+    if wheel_id not in game.wheels:
         return Refusal("unknown_wheel", f"no enabled wheel {wheel_id!r}")
     refused = _rg(rg, at, at)
     if refused is not None:
@@ -108,11 +108,11 @@ def purchase_refusal(
     rg: RgStatus,
     balance: int,
     item_id: str,
-    config: ConfigSnapshot,
+    game: GameConfig,
     at: datetime,
 ) -> Refusal | None:
     """Why this player may not buy this item at `at` (None: they may; stock aside)."""
-    item = config.game.store.get(item_id)
+    item = game.store.get(item_id)
     if item is None:
         return Refusal("unknown_item", f"no enabled store item {item_id!r}")
     refused = _rg(rg, at, at)

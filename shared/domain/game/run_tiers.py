@@ -20,20 +20,23 @@ class TiersMixin(RunBase):
         if program is None or points == 0:
             return
         status = self.state.tier
+        now = self.event.occurred_at
+        today = program.local_date(now)
         key = program.bucket(at)
-        keep_from = program.keep_from(self.event.occurred_at)
+        keep_from = program.keep_from(now, today)
+        earned = status.earned  # the decision's own copy (state_copy.py)
         if key >= keep_from:
-            total = status.earned.get(key, 0) + points
+            total = earned.get(key, 0) + points
             if total > 0:
-                status.earned[key] = total
+                earned[key] = total
             else:
-                status.earned.pop(key, None)
-        status.earned = {k: v for k, v in status.earned.items() if k >= keep_from}
+                earned.pop(key, None)
+        if earned and min(earned) < keep_from:
+            status.earned = earned = {k: v for k, v in earned.items() if k >= keep_from}
         if points < 0:
             # A clawback never drops the tier on the spot: the next review decides.
             return
-        now = self.event.occurred_at
-        qualifying = program.qualifying(status.earned, now)
+        qualifying = program.qualifying(earned, now, today)
         target = program.supported(qualifying)
         current = program.rank(status.tier)
         if target is None:

@@ -102,7 +102,7 @@ class WheelsMixin(RunBase):
         rewards = self.state.rewards
         rewards.drop_lapsed(at)
         what = f"spin of {event.wheel_id}"
-        refusal = spin_refusal(rewards, self.state.rg, event.wheel_id, self.config, at)
+        refusal = spin_refusal(rewards, self.state.rg, event.wheel_id, self.config.game, at)
         wheel = self.config.game.wheels.get(event.wheel_id)
         prize = wheel.prize(event.prize_id) if wheel else None
         if refusal is None and prize is None:
@@ -129,7 +129,7 @@ class WheelsMixin(RunBase):
         rewards = self.state.rewards
         what = f"purchase of {event.item_id}"
         refusal = purchase_refusal(
-            rewards, self.state.rg, self.state.points_balance, event.item_id, self.config, at
+            rewards, self.state.rg, self.state.points_balance, event.item_id, self.config.game, at
         )
         item = self.config.game.store.get(event.item_id)
         if refusal is None and item is not None and item.price != event.price:

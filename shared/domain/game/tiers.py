@@ -13,6 +13,7 @@ tier the ended period supports and the one the current period already supports.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from itertools import pairwise
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
@@ -25,6 +26,9 @@ from shared.domain.core.calendar_dates import local_midnight
 
 TIER_RULE = "tiers"
 REVIEW_TIMER = "tier.review"
+
+# ZoneInfo caches too, but behind a constructor call; a decision asks several times.
+_zone = lru_cache(maxsize=64)(ZoneInfo)
 
 
 class Tier(BaseModel):
@@ -62,7 +66,7 @@ class TierProgram(BaseModel):
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.time_zone)
+        return _zone(self.time_zone)
 
     def rank(self, tier_id: str | None) -> int:
         """Position on the ladder; -1 for no tier or one no longer in the program."""
@@ -102,18 +106,23 @@ class TierProgram(BaseModel):
     def local_midnight(self, day: date) -> datetime:
         return local_midnight(day, self.zone)
 
-    def qualifying(self, earned: dict[str, int], at: datetime) -> int:
-        """Points earned in the window that `at` falls in."""
+    def local_date(self, at: datetime) -> date:
+        return at.astimezone(self.zone).date()
+
+    def qualifying(self, earned: dict[str, int], at: datetime, local: date | None = None) -> int:
+        """Points earned in the window that `at` falls in (`local`: its date here, if known)."""
         if self.window == "rolling":
-            first = at.astimezone(self.zone).date() - timedelta(days=self.rolling_days - 1)
-            return sum(v for k, v in earned.items() if k >= first.isoformat())
+            day = local if local is not None else self.local_date(at)
+            first = (day - timedelta(days=self.rolling_days - 1)).isoformat()
+            return sum(v for k, v in earned.items() if k >= first)
         start = self.period_start(at)
         end = self.next_period_start(start)
         return sum(v for k, v in earned.items() if start.isoformat()[:7] <= k < end.isoformat()[:7])
 
-    def keep_from(self, at: datetime) -> str:
+    def keep_from(self, at: datetime, local: date | None = None) -> str:
         """Oldest bucket any review from `at` on may still need."""
-        local = at.astimezone(self.zone).date()
+        if local is None:
+            local = self.local_date(at)
         if self.window == "rolling":
             return (local - timedelta(days=self.rolling_days + self.grace_days)).isoformat()
         # The review of the period before this one may still be pending (grace).

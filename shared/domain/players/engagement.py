@@ -140,16 +140,25 @@ def record_activity(
     # ISO dates (YYYY-MM-DD) order as their text does: compared as strings, not parsed.
     oldest = (day - timedelta(days=policy.window_days - 1)).isoformat()
     today = day.isoformat()
-    days = {d for d in e.active_days if d >= oldest}
-    days.add(today)
-    e.active_days = sorted(days)
+    days = e.active_days
+    if days and days[0] >= oldest and days[-1] <= today:
+        # The usual case, a player active again today or on a new day: nothing to prune.
+        if days[-1] != today:
+            days.append(today)  # the decision's own list (state_copy.py)
+    else:
+        kept = {d for d in days if d >= oldest}
+        kept.add(today)
+        e.active_days = sorted(kept)
     if spent is not None:
         e.spend_days[today] = e.spend_days.get(today, Decimal(0)) + spent
-    e.spend_days = {d: v for d, v in e.spend_days.items() if d >= oldest}
+    if e.spend_days and min(e.spend_days) < oldest:
+        e.spend_days = {d: v for d, v in e.spend_days.items() if d >= oldest}
     if is_round and local.weekday() >= 5:
         e.weekend_rounds += 1
-    e.last_activity_at = t if e.last_activity_at is None else max(e.last_activity_at, t)
-    e.offers = {k: o for k, o in e.offers.items() if o.until > t}
+    if e.last_activity_at is None or t > e.last_activity_at:
+        e.last_activity_at = t
+    if any(o.until <= t for o in e.offers.values()):
+        e.offers = {k: o for k, o in e.offers.items() if o.until > t}
 
 
 def lifecycle_on_activity(
@@ -217,6 +226,15 @@ def rfm(e: Engagement, t: datetime, time_zone: str | None, policy: EngagementPol
     churn: Literal["low", "medium", "high"] = (
         "high" if r <= 2 and f >= 3 else "medium" if r <= 3 else "low"
     )
+    known = e.rfm
+    if (
+        known is not None
+        and (known.r, known.f, known.m) == (r, f, m)
+        and known.recency_days == recency
+        and known.frequency == frequency
+        and str(known.monetary) == str(monetary)
+    ):
+        return known  # the same facts as last time (frozen: safe to share)
     return Rfm(
         r=r,
         f=f,

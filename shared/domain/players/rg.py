@@ -256,7 +256,8 @@ def _observe_round(
     bucket[event.currency] = bucket.get(event.currency, Decimal(0)) + event.stake - event.payout
     # ISO dates (YYYY-MM-DD) order as their text does: compared as strings, not parsed.
     oldest = (day - timedelta(days=th.net_loss_window_days - 1)).isoformat()
-    s.daily_net = {d: v for d, v in s.daily_net.items() if d >= oldest}
+    if min(s.daily_net) < oldest:
+        s.daily_net = {d: v for d, v in s.daily_net.items() if d >= oldest}
     net = sum((v.get(event.currency, Decimal(0)) for v in s.daily_net.values()), Decimal(0))
     if net >= th.net_loss_amount:
         found.append(

@@ -24,7 +24,7 @@ from shared.backtest.backtest import backtest
 from shared.backtest.config_items import ConfigItems, starter_items
 from shared.backtest.history import day_bounds, read_lake
 from shared.backtest.simulate import synthetic_history
-from shared.domain.measurement.lake import event_row
+from shared.domain.outputs.lake import event_row
 
 START = datetime(2026, 10, 1, tzinfo=UTC)
 GOAL_PLAYERS, GOAL_DAYS = 10_000, 30

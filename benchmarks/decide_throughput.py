@@ -34,10 +34,10 @@ from events.models import (
     PlayerRegistered,
     RoundFinished,
 )
-from shared.domain.authoring.config import ConfigSnapshot, build_config
-from shared.domain.core.decide import decide
+from shared.domain.core.config import ConfigSnapshot, build_config
 from shared.domain.core.state import PlayerState
 from shared.domain.game.game_config import GAME_KINDS
+from shared.domain.run.decide import decide
 from shared.playbooks import list_playbooks
 
 T0 = datetime(2026, 10, 1, 8, tzinfo=UTC)

@@ -29,7 +29,7 @@ from moto import mock_aws
 from shared.adapters.capacity import CapacityMeter
 from shared.adapters.player_store import PlayerStore
 from shared.clock import FixedClock
-from shared.domain.authoring.config import ConfigSnapshot
+from shared.domain.core.config import ConfigSnapshot
 from shared.services.engine import EngineService, InboundRecord
 
 TABLE = "engage-players"

@@ -22,7 +22,7 @@ import duckdb
 
 from shared.adapters.lake_files import LocalLake
 from shared.domain.measurement.goals import Goal
-from shared.domain.measurement.lake import COLUMNS, DecisionRow, DeliveryRow, EventRow, LakeRow
+from shared.domain.outputs.lake import COLUMNS, DecisionRow, DeliveryRow, EventRow, LakeRow
 from shared.reports.figures import build_report
 from shared.reports.queries import NAMES, sql
 

@@ -35,10 +35,10 @@ from shared.adapters.board_items import add_board_index, board_item
 from shared.adapters.capacity import item_size
 from shared.adapters.leaderboard_store import LeaderboardStore
 from shared.adapters.player_store import Commit, PlayerStore, player_pk
-from shared.domain.authoring.config import ConfigSnapshot, build_config
-from shared.domain.core.decide import decide
+from shared.domain.core.config import ConfigSnapshot, build_config
 from shared.domain.core.state import PlayerState
 from shared.domain.game.leaderboards import parse_sort_key
+from shared.domain.run.decide import decide
 
 TABLE = "bench-players"
 SMALL = "bench-small"

@@ -29,9 +29,9 @@ from events.models import (
     RoundFinished,
     TimerFired,
 )
-from shared.domain.authoring.config import ConfigSnapshot, build_config
-from shared.domain.core.decide import decide
+from shared.domain.core.config import ConfigSnapshot, build_config
 from shared.domain.core.state import CancelTimer, PlayerState, ScheduleTimer
+from shared.domain.run.decide import decide
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 # Prices (us-east-1, USD): Scheduler bills scheduled invocations only (first 14M a month

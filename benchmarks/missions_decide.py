@@ -9,9 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 from events.models import PlayerRegistered, RoundFinished
-from shared.domain.authoring.config import build_config
-from shared.domain.core.decide import decide
+from shared.domain.core.config import build_config
 from shared.domain.core.state import PlayerState
+from shared.domain.run.decide import decide
 
 T0 = datetime(2026, 11, 24, 9, tzinfo=UTC)
 

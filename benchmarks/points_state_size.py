@@ -18,9 +18,9 @@ from typing import Any
 
 from events.models import Consents, DepositSucceeded, PlayerRegistered
 from shared.adapters.state_codec import encode_state
-from shared.domain.authoring.config import build_config
-from shared.domain.core.decide import decide
+from shared.domain.core.config import build_config
 from shared.domain.core.state import PlayerState
+from shared.domain.run.decide import decide
 
 START = datetime(2026, 1, 1, 9, tzinfo=UTC)
 RULE = {

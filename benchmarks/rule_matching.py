@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 
 from moto.events.models import EventPattern
 
-from shared.domain.authoring.pattern_automaton import PatternAutomaton
-from shared.domain.authoring.patterns import Matcher, PatternIndex, compile_pattern
+from shared.domain.language.pattern_automaton import PatternAutomaton
+from shared.domain.language.patterns import Matcher, PatternIndex, compile_pattern
 
 RULE_COUNTS = (10, 1_000, 10_000)
 CATEGORIES = ("slots", "table", "live", "crash", "sports")

@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere
 
-from shared.domain.core.decide import decide, decide_all
 from shared.domain.core.state import PlayerState
 from shared.domain.game.wheels import eligible, pick, total_weight
+from shared.domain.run.decide import decide, decide_all
 from shared.local.demo import START
 from shared.local.embedded import Embedded, load_starter_config, start_moto
 from tests.builders import PLAYER, T0, registered

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from shared.domain.authoring.config import ConfigProblem
-from shared.domain.core.decide import Decision
+from shared.domain.core.config import ConfigProblem
 from shared.domain.core.state import OutboxItem
+from shared.domain.run.decide import Decision
 
 
 class LoggingObserver:

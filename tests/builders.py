@@ -17,7 +17,7 @@ from events.models import (
     RoundFinished,
     TimerFired,
 )
-from shared.domain.authoring.config import ConfigSnapshot, build_config
+from shared.domain.core.config import ConfigSnapshot, build_config
 
 T0 = datetime.fromisoformat("2026-11-24T09:00:00+00:00")
 PLAYER = "p-1"

@@ -19,11 +19,13 @@ def _input_state_unchanged_by_decide():
     being copied would corrupt the caller's state, e.g. the one the engine re-decides
     from after a version conflict. This turns that into a failing test wherever it happens.
     """
-    from shared.domain.core import decide as decide_module
+    from shared.domain.run import decide as decide_module
 
     original = decide_module._decide
 
-    def checked(state, event, config, now, pools):
+    def checked(state, event, config, now, pools, in_place=False):
+        if in_place:  # the caller gave the state up (tests/unit/test_decide_in_place.py)
+            return original(state, event, config, now, pools, in_place)
         before = state.model_dump_json(), {k: list(v) for k, v in state.wallet.reversible.items()}
         decision = original(state, event, config, now, pools)
         after = state.model_dump_json(), {k: list(v) for k, v in state.wallet.reversible.items()}

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from events.models import DepositSucceeded, RewardPurchased, SelfExcluded, WheelSpun
-from shared.domain.authoring.config import ConfigSnapshot, build_config
+from shared.domain.core.config import ConfigSnapshot, build_config
 from tests.builders import PLAYER, T0, eid, template
 
 GRANT_RULE = {

@@ -11,7 +11,7 @@ from events.models import EventDetail
 from shared.adapters.config_store import ConfigStore
 from shared.adapters.game_pools import GamePools
 from shared.adapters.player_store import Commit
-from shared.domain.core.decide import decide_all
+from shared.domain.run.decide import decide_all
 from shared.services.config_cache import ConfigCache
 from shared.services.game_commands import GameCommands
 

@@ -18,7 +18,7 @@ from typing import Any, cast
 from events.models import INTERNAL_SOURCE, EventDetail, TimerFired
 from shared.adapters.player_store import Commit, Loaded, PlayerStore
 from shared.clock import FixedClock
-from shared.domain.authoring.config import ConfigSnapshot, build_config
+from shared.domain.core.config import ConfigSnapshot, build_config
 from shared.domain.core.reorder import WAKE_RULE, WAKE_TIMER, detail_json, timer_event_id
 from shared.domain.core.state import (
     AuditEntry,

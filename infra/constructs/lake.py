@@ -7,7 +7,7 @@ projection, an Athena workgroup, and Kinesis Data Firehose streams that write th
 - `decisions`, `deliveries`: a function on the player table's stream (the durable, retried
   record of what the engine committed and what dispatch did) puts rows on two more streams.
 
-The Glue columns come from `shared.domain.measurement.lake.COLUMNS`, the same that the local
+The Glue columns come from `shared.domain.outputs.lake.COLUMNS`, the same that the local
 lake uses, so the report SQL runs unchanged on DuckDB and Athena.
 """
 
@@ -33,7 +33,7 @@ from infra.constructs.queues import dead_letter_queue
 from infra.constructs.tables import Tables
 from infra.nag import acknowledge
 from shared.console.settings import CONSOLE_ENV
-from shared.domain.measurement.lake import COLUMNS, KINDS, PARTITION_COLUMN, LakeKind
+from shared.domain.outputs.lake import COLUMNS, KINDS, PARTITION_COLUMN, LakeKind
 
 # Lake files: a year hot, then Intelligent-Tiering; kept two years (a backtest window).
 LAKE_RETENTION = Duration.days(730)

@@ -19,9 +19,9 @@ from pydantic import BaseModel
 from shared.adapters.capacity import CapacityMeter
 from shared.adapters.dynamo_errors import translate_throttle
 from shared.adapters.dynamo_query import query_pages
-from shared.domain.authoring.config import MessageTemplate, parse_rule
 from shared.domain.authoring.segments import Segment
 from shared.domain.commerce.recommendations import ShopPolicy
+from shared.domain.core.config import MessageTemplate, parse_rule
 from shared.domain.game.game_config import GAME_KINDS, parse_game_item
 from shared.domain.messaging.delivery import DeliveryPolicy
 from shared.domain.players.engagement import EngagementPolicy

@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from shared.domain.measurement.lake import (
+from shared.domain.outputs.lake import (
     COLUMNS,
     KINDS,
     PARTITION_COLUMN,

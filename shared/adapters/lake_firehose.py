@@ -2,7 +2,7 @@
 Firehose transformation that turns bus events into `events` rows.
 
 Firehose takes JSON records; its record-format conversion maps them onto the Glue table's
-columns (built from `shared.domain.measurement.lake.COLUMNS`) and partitions them by the `dt` field.
+columns (built from `shared.domain.outputs.lake.COLUMNS`) and partitions them by the `dt` field.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from shared.domain.measurement.lake import LakeKind, LakeRow, event_row, record
+from shared.domain.outputs.lake import LakeKind, LakeRow, event_row, record
 
 MAX_BATCH = 500  # PutRecordBatch takes at most 500 records
 ATTEMPTS = 3

@@ -13,7 +13,7 @@ from typing import Any
 
 from shared.adapters.player_store import AUDIT_PREFIX, LEDGER_PREFIX
 from shared.domain.core.state import AuditEntry, LedgerEntry, OutboxItem
-from shared.domain.measurement.lake import LakeRow, audit_row, delivery_row, ledger_row, outbox_row
+from shared.domain.outputs.lake import LakeRow, audit_row, delivery_row, ledger_row, outbox_row
 
 OUTBOX_PREFIX = "OUTBOX#"
 # The statuses dispatch ends an outbox item with; "pending" is the INSERT itself.

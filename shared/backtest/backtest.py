@@ -13,7 +13,7 @@ from shared.backtest.history import History, PlayerHistory
 from shared.backtest.outcome import PlayerOutcome, Tally
 from shared.backtest.parallel import run_parallel
 from shared.backtest.replay import RunResult, has_campaign_budget, run
-from shared.domain.authoring.config import ConfigSnapshot
+from shared.domain.core.config import ConfigSnapshot
 
 MAX_EXPLAINED = 50  # changed players explained line by line (all are listed)
 Progress = Callable[[str, int, int], None]

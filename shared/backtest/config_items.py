@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from shared.domain.authoring.config import ConfigSnapshot, build_config
+from shared.domain.core.config import ConfigSnapshot, build_config
 from shared.domain.game.game_config import GAME_KINDS
 
 Item = dict[str, Any]

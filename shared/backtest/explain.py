@@ -17,12 +17,12 @@ from typing import Any
 from events.models import EventDetail
 from shared.backtest.history import PlayerHistory
 from shared.backtest.replay import Dispatched, PoolLedger, all_rules, rerun_player
-from shared.domain.authoring.config import ConfigSnapshot
 from shared.domain.authoring.rules import CompiledRule, Rule, sent_channels
-from shared.domain.core.decide import Decision, match_document
-from shared.domain.core.decision import TraceLine
+from shared.domain.core.config import ConfigSnapshot
 from shared.domain.core.state import PlayerState
 from shared.domain.players.profile import apply_event
+from shared.domain.run.decide import Decision, match_document
+from shared.domain.run.decision import TraceLine
 
 MAX_NOT_FIRED = 3  # "did not match" lines kept per rule (the first ones; the rest counted)
 

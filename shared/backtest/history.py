@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from events.models import DETAIL_MODELS, ContractError, EventDetail, parse_event
-from shared.domain.core.decision import order_events
-from shared.domain.measurement.lake import REDACTED
+from shared.domain.outputs.lake import REDACTED
+from shared.domain.run.decision import order_events
 
 # Detail-types the engine derives from its own decisions: the replay regenerates them.
 DERIVED_TYPES = frozenset(

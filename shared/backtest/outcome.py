@@ -15,14 +15,14 @@ from typing import Any
 
 from events.models import EventDetail, MissionCompleted, TierChanged
 from shared.backtest.replay import Dispatched
-from shared.domain.authoring.config import ConfigSnapshot
-from shared.domain.core.decide import Decision
-from shared.domain.core.state import PlayerState, PublishEvent
-from shared.domain.game.game_rewards import STORE_RULE, WHEEL_RULE
+from shared.domain.core.config import ConfigSnapshot
+from shared.domain.core.state import PublishEvent
+from shared.domain.game.game_rewards import STORE_RULE, WHEEL_RULE, SpinGrant
 from shared.domain.game.points import POINTS_RULE
 from shared.domain.game.tiers import TIER_RULE
-from shared.domain.measurement.lake import reason_code
+from shared.domain.outputs.lake import reason_code
 from shared.domain.players.engagement import LIFECYCLE_RULE
+from shared.domain.run.decide import Decision
 
 # Rule ids the platform's own bookkeeping writes under (not a marketer's campaign).
 PLATFORM_RULES = frozenset(
@@ -77,6 +77,8 @@ class Tally:
     tier_moves: Counter[str] = field(default_factory=Counter)
     events: int = 0
     per_player: dict[str, PlayerOutcome] = field(default_factory=dict)
+    # Spin grant ids each player held after its last step (how a step's new grants are told).
+    _grants_seen: dict[str, set[str]] = field(default_factory=dict, repr=False)
 
     def outcome(self, player_id: str) -> PlayerOutcome:
         found = self.per_player.get(player_id)
@@ -89,10 +91,11 @@ class Tally:
         player_id: str,
         event: EventDetail,
         now: datetime,
-        before: PlayerState,
         decision: Decision,
         sends: Sequence[Dispatched],
     ) -> None:
+        # Every step, counted or not, so a grant made before the window is not new later.
+        new_spins = self._new_spins(player_id, decision)
         if now < self.count_from:
             return
         self.events += 1
@@ -110,7 +113,10 @@ class Tally:
                 self.points_by_rule[line.rule_id] += line.points
                 self.points_per_day[day] += line.points
                 mine.points += line.points
-        self._spins(before, decision, mine, day)
+        for grant in new_spins:
+            self.spins_by_rule[grant.rule_id] += 1
+            self.spins_per_day[day] += 1
+            mine.spins += 1
         for entry in decision.audit:
             if entry.category == "suppression":
                 code = reason_code(entry.reason)
@@ -150,20 +156,15 @@ class Tally:
             self.sends_per_day[(day, channel)] += 1
             mine.sends[(template, channel)] += 1
 
-    def _spins(
-        self, before: PlayerState, decision: Decision, mine: PlayerOutcome, day: date
-    ) -> None:
+    def _new_spins(self, player_id: str, decision: Decision) -> list[SpinGrant]:
+        """The spin grants this step made (the state is decided in place: no "before")."""
         after = decision.state.rewards.spins
         if not after:
-            return
-        held = {g.grant_id for grants in before.rewards.spins.values() for g in grants}
-        for grants in after.values():
-            for grant in grants:
-                if grant.grant_id in held:
-                    continue
-                self.spins_by_rule[grant.rule_id] += 1
-                self.spins_per_day[day] += 1
-                mine.spins += 1
+            return []
+        seen = self._grants_seen.setdefault(player_id, set())
+        new = [g for grants in after.values() for g in grants if g.grant_id not in seen]
+        seen.update(g.grant_id for g in new)
+        return new
 
     def money_cost(self, config: ConfigSnapshot) -> dict[str, int]:
         """Bonus money (cents) of the rules whose budget is counted in money."""
@@ -190,7 +191,7 @@ class Tally:
                 for rule_id, at in value.items():
                     if rule_id not in mine or at < mine[rule_id]:
                         mine[rule_id] = at
-            elif name == "per_player":
+            elif name in ("per_player", "_grants_seen"):
                 mine.update(value)
             elif isinstance(mine, int):
                 setattr(self, name, mine + value)

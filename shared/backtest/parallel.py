@@ -14,7 +14,7 @@ from datetime import datetime
 from shared.backtest.history import PlayerHistory
 from shared.backtest.outcome import Tally
 from shared.backtest.replay import PoolLedger, RunResult, run
-from shared.domain.authoring.config import ConfigSnapshot
+from shared.domain.core.config import ConfigSnapshot
 
 CHUNKS_PER_WORKER = 4
 _shared: dict[str, object] = {}

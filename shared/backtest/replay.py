@@ -34,9 +34,8 @@ from typing import Literal, Protocol
 from events.models import DETAIL_MODELS, EventDetail, TimerFired
 from shared.adapters.scheduler import timer_event_id
 from shared.backtest.history import PlayerHistory
-from shared.domain.authoring.config import ConfigSnapshot
 from shared.domain.authoring.rules import CompiledRule
-from shared.domain.core.decide import Decision, decide
+from shared.domain.core.config import ConfigSnapshot
 from shared.domain.core.state import (
     CancelTimer,
     OutboxItem,
@@ -46,6 +45,7 @@ from shared.domain.core.state import (
     SendMessage,
 )
 from shared.domain.players.rg import gate
+from shared.domain.run.decide import Decision, decide
 
 SendStatus = Literal["done", "suppressed", "failed"]
 # Order of items due at the same instant: a derived event first (it continues the decision
@@ -67,7 +67,25 @@ class Dispatched:
 
 
 class StepObserver(Protocol):
-    """Told about every decided step of a run (the tallies and the recorders)."""
+    """Told about every decided step of a run (the tallies, the test recorders).
+
+    The run decides in place (the working copy is most of a decision's cost and the replay
+    keeps no earlier state), so an observer reads `decision` during the call only: the
+    next step of the same player changes that state.
+    """
+
+    def step(
+        self,
+        player_id: str,
+        event: EventDetail,
+        now: datetime,
+        decision: Decision,
+        sends: Sequence[Dispatched],
+    ) -> None: ...
+
+
+class ExplainObserver(Protocol):
+    """Told about every step of one player's re-run, with the state before it (explain.py)."""
 
     def step(
         self,
@@ -178,7 +196,9 @@ class PlayerReplay:
 
     def commit(self, decision: Decision, config: ConfigSnapshot, now: datetime) -> list[Dispatched]:
         """Take the decided state and perform its outbox as dispatch would; returns the sends."""
-        self.state = decision.state.model_copy(update={"version": self.state.version + 1})
+        version = self.state.version + 1
+        self.state = decision.state
+        self.state.version = version
         self.steps += 1
         sends: list[Dispatched] = []
         for item in decision.outbox:
@@ -290,14 +310,13 @@ def run(
         if player.seen(event):
             duplicates += 1
         else:
-            before = player.state
-            decision = decide(before, event, config, now, pools.used)
+            decision = decide(player.state, event, config, now, pools.used, in_place=True)
             step += 1
             player.step_numbers.append(step)
             pools.claim(step, decision)
             sends = player.commit(decision, config, now)
             if observer is not None:
-                observer.step(player.player_id, event, now, before, decision, sends)
+                observer.step(player.player_id, event, now, decision, sends)
         due = player.peek()
         if due is not None and due[0] < until:
             heapq.heappush(heap, (due[0], due[1], i))
@@ -312,7 +331,7 @@ def rerun_player(
     until: datetime,
     step_numbers: Sequence[int],
     pools: PoolLedger,
-    observer: StepObserver,
+    observer: ExplainObserver,
 ) -> PlayerReplay:
     """Replay one player again, alone, seeing each campaign pool as it stood at that player's
     step in the full run (so an explanation matches what the full run decided)."""

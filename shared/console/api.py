@@ -27,7 +27,7 @@ from shared.console.roles import Identity, Role, identity_from_claims, require
 from shared.console.services import ConsoleServices, preview_template, reach_pattern
 from shared.console.store import Publication
 from shared.console.users import CognitoUsers
-from shared.domain.authoring.patterns import PatternError
+from shared.domain.language.patterns import PatternError
 
 API_PREFIX = "/api/"
 OPENAPI_PATH = "/api/openapi.json"

@@ -18,12 +18,12 @@ from typing import Any
 from events.models import ContractError, EventDetail, parse_event
 from shared.console.errors import FieldError, Invalid
 from shared.console.kinds import RULE_KIND, validate_document
-from shared.domain.authoring.config import TEMPLATE_VARIABLES, build_config
 from shared.domain.authoring.rules import Rule, SendAction, walk_actions
 from shared.domain.commerce.shop_vars import SHOP_ROOTS, shop_values
-from shared.domain.core.decide import decide, match_document
+from shared.domain.core.config import TEMPLATE_VARIABLES, build_config
 from shared.domain.core.state import PlayerState
 from shared.domain.players.profile import apply_event
+from shared.domain.run.decide import decide, match_document
 
 DRY_RUN_SOURCE = "console.dry-run"
 _LOC = re.compile(r"^[\w.()-]+$")

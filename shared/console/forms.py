@@ -201,7 +201,7 @@ def new_document(kind: str, schema: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # Fields of the player document conditions can test beyond the profile's own
-# (shared/domain/core/decision.py: match_document).
+# (shared/domain/run/decision.py: match_document).
 DERIVED_PLAYER_FIELDS = (
     "points_balance",
     "tier",

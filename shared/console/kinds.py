@@ -18,7 +18,6 @@ from pydantic import BaseModel, ValidationError
 
 from shared.adapters.config_store import RULE, SEGMENT, TEMPLATE
 from shared.console.errors import FieldError, Invalid
-from shared.domain.authoring.config import MessageTemplate, parse_rule
 from shared.domain.authoring.rules import (
     GrantBadgeAction,
     GrantSpinsAction,
@@ -28,9 +27,10 @@ from shared.domain.authoring.rules import (
     walk_rule,
 )
 from shared.domain.authoring.segments import Segment
-from shared.domain.authoring.template_lint import template_warnings
+from shared.domain.core.config import MessageTemplate, parse_rule
 from shared.domain.game.game_config import GAME_KINDS
 from shared.domain.game.missions import Mission
+from shared.domain.messaging.template_lint import template_warnings
 
 # Ids of existing items of a kind, for reference checks (loaded only when a kind needs them).
 ExistingIds = Callable[[str], set[str]]

@@ -37,7 +37,7 @@ from shared.console.store import (
     Publication,
     StoredItem,
 )
-from shared.domain.authoring.config import build_config
+from shared.domain.core.config import build_config
 from shared.domain.game.game_config import GAME_KINDS
 from shared.errors import ConflictError
 

@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from shared.console.reach import player_condition, player_document
-from shared.domain.authoring.patterns import PatternError, compile_pattern
 from shared.domain.core.state import AuditEntry, PlayerState
+from shared.domain.language.patterns import PatternError, compile_pattern
 
 RECENT = 5
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shared.domain.authoring.config import TEMPLATE_VARIABLES, MessageTemplate
+from shared.domain.core.config import TEMPLATE_VARIABLES, MessageTemplate
 from shared.domain.players.unsubscribe import with_footer
 
 # What a preview fills in when no player is chosen: plausible, obviously made up.

@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from events.models import PlayerLoggedIn
-from shared.domain.authoring.patterns import compile_pattern
-from shared.domain.core.decision import match_document
 from shared.domain.core.state import PlayerState
+from shared.domain.language.patterns import compile_pattern
+from shared.domain.run.decision import match_document
 
 SAMPLE_SIZE = 10
 

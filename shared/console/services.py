@@ -23,9 +23,9 @@ from shared.console.reach import Reach, estimate, player_document
 from shared.console.schemas import PreviewIn, PreviewOut, ReachIn, RenderedEmailOut
 from shared.console.store import ConsoleConfigStore
 from shared.console.users import CognitoUsers
-from shared.domain.authoring.actions import check_pattern
-from shared.domain.authoring.config import TEMPLATE_VARIABLES, MessageTemplate
+from shared.domain.core.config import TEMPLATE_VARIABLES, MessageTemplate
 from shared.domain.game.game_config import GAME_KINDS
+from shared.domain.language.actions import check_pattern
 
 if TYPE_CHECKING:
     from shared.console.reports import ReportSource

@@ -127,8 +127,8 @@ def starter_items_for_report() -> list[dict[str, Any]]:
 
 
 def cmd_rules_validate(args: argparse.Namespace) -> int:
-    from shared.domain.authoring.config import MessageTemplate, parse_rule
-    from shared.domain.authoring.validation import describe_validation_error
+    from shared.domain.core.config import MessageTemplate, parse_rule
+    from shared.domain.language.validation import describe_validation_error
 
     items = _load_json(args.file)
     if not isinstance(items, list):
@@ -157,7 +157,7 @@ def cmd_rules_validate(args: argparse.Namespace) -> int:
 def cmd_up(args: argparse.Namespace) -> int:
     from shared.adapters.lake_files import LocalLake
     from shared.clock import FixedClock, SystemClock
-    from shared.domain.authoring.durations import DurationError, parse_duration
+    from shared.domain.basics.durations import DurationError, parse_duration
     from shared.local.demo import StoryRecorder
     from shared.local.embedded import Embedded, load_starter_config
 
@@ -222,7 +222,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def _control_handler(runtime: Any, clock: Any) -> type[BaseHTTPRequestHandler]:
-    from shared.domain.authoring.durations import DurationError, parse_duration
+    from shared.domain.basics.durations import DurationError, parse_duration
 
     class Control(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from shared.domain.commerce.audience import FORMATS
+from shared.domain.outputs.audience import FORMATS
 
 
 def _envelopes(path: Path) -> Iterator[dict[str, Any]]:

@@ -10,9 +10,9 @@ from typing import Any
 
 from shared.adapters.lake_files import LocalLake
 from shared.console.players import mask_phone
-from shared.domain.authoring.config import ConfigProblem
-from shared.domain.core.decide import Decision
+from shared.domain.core.config import ConfigProblem
 from shared.domain.core.state import OutboxItem
+from shared.domain.run.decide import Decision
 from shared.local.embedded import (
     Embedded,
     load_starter_config,

@@ -29,8 +29,8 @@ from shared.adapters.lake_files import LocalLake
 from shared.adapters.lake_stream import rows_from_records
 from shared.adapters.player_store import PlayerStore
 from shared.clock import FixedClock
-from shared.domain.authoring.patterns import compile_pattern
-from shared.domain.measurement.lake import event_row
+from shared.domain.language.patterns import compile_pattern
+from shared.domain.outputs.lake import event_row
 from shared.local.lambda_context import LambdaContext
 from shared.local.provision import LOCAL_CREDENTIALS, REGION, Resources
 from shared.metrics import RecordingMetrics

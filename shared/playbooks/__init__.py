@@ -17,8 +17,8 @@ from datetime import datetime
 from importlib import resources as package_files
 from typing import Any, Protocol
 
-from shared.domain.authoring.config import build_config
 from shared.domain.authoring.rules import ScheduleAction, walk_rule
+from shared.domain.core.config import build_config
 from shared.domain.players.engagement import AT_RISK_TIMER, LAPSED_TIMER
 
 PLAYBOOK_NAMES = (

@@ -1,6 +1,6 @@
 """Audience export: a segment's consenting members, hashed for an ads platform, audited.
 
-The rules of who is in and how contacts are hashed are in shared/domain/commerce/audience.py. This
+The rules of who is in and how contacts are hashed are in shared/domain/outputs/audience.py. This
 service reads every player's state once (player_scan.py), builds the file, and records the
 export (who, when, segment, format, how many, the file's SHA-256) before handing the file
 back: an export nobody can account for never leaves.
@@ -14,8 +14,8 @@ from typing import Protocol
 
 from shared.adapters.export_audit import ExportAuditLog, ExportRecord
 from shared.clock import Clock
-from shared.domain.commerce.audience import AudienceFormat, build_audience, render_audience, sha256
 from shared.domain.core.state import PlayerState, stable_id
+from shared.domain.outputs.audience import AudienceFormat, build_audience, render_audience, sha256
 from shared.services.config_cache import ConfigCache
 
 

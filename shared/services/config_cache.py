@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from shared.adapters.config_store import POLICY, RULE, SEGMENT, TEMPLATE, ConfigStore
-from shared.domain.authoring.config import ConfigProblem, ConfigSnapshot, build_config
+from shared.domain.core.config import ConfigProblem, ConfigSnapshot, build_config
 from shared.domain.game.game_config import GAME_KINDS
 
 

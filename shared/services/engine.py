@@ -35,8 +35,7 @@ from shared.adapters.game_pools import Claim, PoolKey, rule_budget_key
 from shared.adapters.player_store import MAX_TRANSACTION_ITEMS, Commit, PlayerStore
 from shared.adapters.publisher import PublishError
 from shared.clock import Clock
-from shared.domain.authoring.config import ConfigSnapshot
-from shared.domain.core.decide import Decision, decide, order_events, with_claims
+from shared.domain.core.config import ConfigSnapshot
 from shared.domain.core.hold import Hold
 from shared.domain.core.reorder import (
     WAKE_RULE,
@@ -50,11 +49,12 @@ from shared.domain.core.reorder import (
     to_held,
     wake_item,
 )
-from shared.domain.core.run_timers import MIN_TIMER_LEAD
 from shared.domain.core.state import AuditEntry, OutboxItem, PlayerState, ScheduleTimer, stable_id
 from shared.domain.measurement.budgets import BudgetClaim
 from shared.domain.players.contacts import contact_keys
 from shared.domain.players.rg import RgThresholds, salvaged_event_id
+from shared.domain.run.decide import Decision, decide, order_events, with_claims
+from shared.domain.run.run_timers import MIN_TIMER_LEAD
 from shared.errors import ConflictError, ThrottledError
 from shared.metric_names import (
     DECISION_LATENCY,

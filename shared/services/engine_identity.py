@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 from events.models import EventDetail, PlayerMerged
 from shared.adapters.player_store import Commit
-from shared.domain.authoring.config import ConfigSnapshot
-from shared.domain.core.decide import decide
-from shared.domain.core.decision import Decision
+from shared.domain.core.config import ConfigSnapshot
 from shared.domain.core.state import PlayerState
 from shared.domain.players.contacts import CONTACT_CHANNELS, contact_key
+from shared.domain.run.decide import decide
+from shared.domain.run.decision import Decision
 from shared.errors import TooLargeError
 from shared.metric_names import (
     CONTACTS_DUPLICATE,

@@ -36,12 +36,12 @@ from shared.adapters.game_pools import (
 )
 from shared.adapters.player_store import Commit, PlayerStore, player_pk
 from shared.clock import Clock
-from shared.domain.authoring.config import ConfigSnapshot
-from shared.domain.core.decide import Decision, decide
+from shared.domain.core.config import ConfigSnapshot
 from shared.domain.core.state import PlayerState
 from shared.domain.game.game_rewards import Refusal, purchase_refusal, spin_refusal
 from shared.domain.game.reward_store import StoreItem
 from shared.domain.game.wheels import Wheel, eligible, pick, total_weight
+from shared.domain.run.decide import Decision, decide
 from shared.errors import ConflictError
 from shared.services.config_cache import ConfigCache
 from shared.services.game_records import PurchaseRecord, SpinRecord

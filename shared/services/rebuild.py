@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from shared.domain.core.reorder import timer_event_id
-from shared.domain.core.run_timers import MIN_TIMER_LEAD
 from shared.domain.core.state import OutboxItem, PendingTimer, PlayerState, ScheduleTimer
+from shared.domain.run.run_timers import MIN_TIMER_LEAD
 from shared.services.engine import EngineService, InboundRecord
 
 

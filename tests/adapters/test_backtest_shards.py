@@ -17,7 +17,7 @@ from shared.backtest.history import day_bounds
 from shared.backtest.render import as_json
 from shared.backtest.shards import input_prefix, reduce_shards, report_key, run_shard
 from shared.backtest.simulate import synthetic_history
-from shared.domain.measurement.lake import event_row
+from shared.domain.outputs.lake import event_row
 from shared.errors import NotFoundError
 from tests.adapters.conftest import CONFIG_TABLE
 from tests.builders import NUDGE_RULES, T0, template

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from shared.adapters.config_store import RULE, TEMPLATE, ConfigStore
-from shared.domain.authoring.config import ConfigProblem
+from shared.domain.core.config import ConfigProblem
 from shared.domain.game.game_config import GAME_KINDS
 from shared.errors import ConflictError
 from shared.services.config_cache import ConfigCache
@@ -349,7 +349,7 @@ T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
 def test_given_decimal_numbers_in_a_rule_when_stored_then_they_read_back_as_numbers(config_store):
-    from shared.domain.authoring.config import parse_rule
+    from shared.domain.core.config import parse_rule
 
     rule = {
         "rule_id": "share",

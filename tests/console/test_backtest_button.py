@@ -12,7 +12,7 @@ import pytest
 
 from shared.adapters.lake_files import LocalLake
 from shared.console import wiring as console_wiring
-from shared.domain.measurement.lake import event_row
+from shared.domain.outputs.lake import event_row
 from shared.local.console_backtest import local_backtest
 from shared.local.demo import START
 

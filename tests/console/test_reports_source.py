@@ -26,7 +26,7 @@ from shared.console.reports import (
     report_range,
 )
 from shared.domain.measurement.goals import Goal
-from shared.domain.measurement.lake import DecisionRow, EventRow
+from shared.domain.outputs.lake import DecisionRow, EventRow
 from shared.reports.rule_inputs import ReportRules
 
 DAY = datetime(2026, 10, 5, 9)

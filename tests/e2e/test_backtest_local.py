@@ -206,7 +206,6 @@ class Collect:
         player_id: str,
         event: Any,
         now: Any,
-        before: Any,
         decision: Any,
         sends: Sequence[Dispatched],
     ) -> None:

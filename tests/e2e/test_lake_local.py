@@ -9,7 +9,7 @@ import pytest
 
 from shared import wiring
 from shared.adapters.lake_files import LocalLake
-from shared.domain.measurement.lake import COLUMNS, looks_like_pii
+from shared.domain.outputs.lake import COLUMNS, looks_like_pii
 from shared.local.demo import START, run_demo
 from shared.local.embedded import Embedded
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.domain.authoring.config import build_config
-from shared.domain.authoring.templates import parse_template
+from shared.domain.core.config import build_config
+from shared.domain.messaging.templates import parse_template
 from shared.local.embedded import sent_emails
 from shared.playbooks import (
     PLAYBOOK_NAMES,

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from shared.domain.measurement.lake import COLUMNS
+from shared.domain.outputs.lake import COLUMNS
 
 from .conftest import Synth
 from .test_stack import function, role_statements

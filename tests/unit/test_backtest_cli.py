@@ -46,7 +46,7 @@ def test_explain_without_a_lake_says_so(tmp_path, capsys):
 
 def _lake(tmp_path):
     from shared.adapters.lake_files import LocalLake
-    from shared.domain.measurement.lake import event_row
+    from shared.domain.outputs.lake import event_row
 
     lake = LocalLake(tmp_path / "lake")
     rows = []

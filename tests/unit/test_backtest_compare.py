@@ -13,7 +13,7 @@ from shared.backtest.explain import explain
 from shared.backtest.history import History, parse_row, restore_placeholders
 from shared.backtest.render import as_json, text_lines, write_html
 from shared.backtest.simulate import synthetic_history
-from shared.domain.measurement.lake import event_row
+from shared.domain.outputs.lake import event_row
 from tests.builders import NUDGE_RULES, T0, at, deposit, registered, round_, template
 
 UNTIL = T0 + timedelta(days=7)

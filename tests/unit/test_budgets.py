@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from shared.domain.core.decide import decide, decide_all
 from shared.domain.core.state import PlayerState
 from shared.domain.measurement.budgets import BudgetClaim, RuleBudget
+from shared.domain.run.decide import decide, decide_all
 from tests.builders import PLAYER, T0, at, config, deposit
 
 GAME = {

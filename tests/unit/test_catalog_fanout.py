@@ -130,7 +130,7 @@ def test_a_fanned_out_event_is_refused_from_an_operator_source():
 def test_a_rule_on_a_catalog_event_is_refused_with_the_fanout_to_listen_to():
     from pydantic import ValidationError
 
-    from shared.domain.authoring.config import parse_rule
+    from shared.domain.core.config import parse_rule
 
     with pytest.raises(ValidationError, match=r"engage\.shop\.price_dropped"):
         parse_rule(

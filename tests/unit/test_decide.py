@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from shared.domain.authoring.rules import Rule
-from shared.domain.core.decide import decide, decide_all
 from shared.domain.core.state import (
     CancelTimer,
     PlayerState,
@@ -17,6 +16,7 @@ from shared.domain.core.state import (
     SendMessage,
     schedule_name,
 )
+from shared.domain.run.decide import decide, decide_all
 from tests.builders import (
     NUDGE_RULES,
     PLAYER,

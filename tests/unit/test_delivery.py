@@ -6,8 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events.models import ConsentChanged, Consents, PlayerRegistered
-from shared.domain.authoring.config import build_config
-from shared.domain.core.decide import decide
+from shared.domain.core.config import build_config
 from shared.domain.core.state import PlayerState, ScheduleTimer, SendMessage
 from shared.domain.messaging.delivery import (
     DeliveryLog,
@@ -16,6 +15,7 @@ from shared.domain.messaging.delivery import (
     cap_reason,
     quiet_until,
 )
+from shared.domain.run.decide import decide
 from tests.builders import PLAYER, fired, logged_in, template
 
 NOON = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # 12:00 in Kyiv

@@ -9,11 +9,11 @@ from datetime import timedelta
 from importlib import resources
 from typing import Any
 
-from shared.domain.authoring.config import ConfigSnapshot, build_config
-from shared.domain.authoring.document_fields import DocumentFields
-from shared.domain.core.decide import decide, match_document
+from shared.domain.core.config import ConfigSnapshot, build_config
 from shared.domain.core.state import PlayerState
 from shared.domain.game.game_config import GAME_KINDS
+from shared.domain.language.document_fields import DocumentFields
+from shared.domain.run.decide import decide, match_document
 from shared.playbooks import list_playbooks
 from tests.builders import T0, deposit, failed_deposit, logged_in, registered, round_
 

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from shared.domain.authoring.durations import (
+from shared.domain.basics.durations import (
     DURATION_JSON_PATTERN,
     DurationError,
     IsoDuration,

@@ -4,11 +4,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from shared.domain.authoring.config import build_config
-from shared.domain.core.calendar_dates import next_local_occurrence
-from shared.domain.core.decide import decide, decide_all
+from shared.domain.basics.calendar_dates import next_local_occurrence
+from shared.domain.core.config import build_config
 from shared.domain.core.state import PlayerState, PublishEvent, ScheduleTimer, SendMessage
 from shared.domain.players.engagement import AT_RISK_TIMER, LAPSED_TIMER, LIFECYCLE_RULE
+from shared.domain.run.decide import decide, decide_all
 from tests.builders import (
     PLAYER,
     T0,

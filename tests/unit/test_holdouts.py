@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events.models import Consents
-from shared.domain.authoring.config import ConfigSnapshot
-from shared.domain.core.decide import Decision, decide, decide_all
+from shared.domain.core.config import ConfigSnapshot
 from shared.domain.core.state import PlayerState, SendMessage
 from shared.domain.measurement.experiments import ExperimentSettings
+from shared.domain.run.decide import Decision, decide, decide_all
 from tests.builders import T0, at, config, deposit, eid, fired, registered, template
 
 CHANNELS = ("email", "sms", "push", "inbox")

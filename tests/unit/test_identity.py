@@ -7,11 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events.models import Consents, PlayerMerged, parse_event
-from shared.domain.core.decide import decide, decide_all
+from shared.domain.core import merge_rules
 from shared.domain.core.state import CancelTimer, PlayerState, ScheduleTimer, SendMessage
-from shared.domain.players import merge_rules
 from shared.domain.players.contacts import contact_key, event_contacts
 from shared.domain.players.profile import Profile
+from shared.domain.run.decide import decide, decide_all
 from tests.builders import NUDGE_RULES, T0, at, config, deposit, registered
 
 WELCOME_ONCE = {

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from shared.domain.core.state import AuditEntry, LedgerEntry, OutboxItem, ScheduleTimer, SendMessage
-from shared.domain.measurement.lake import (
+from shared.domain.outputs.lake import (
     REDACTED,
     audit_row,
     event_row,

@@ -10,7 +10,7 @@ from typing import Any
 from shared.adapters.lake_firehose import FirehoseLake, transform_records
 from shared.adapters.lake_stream import rows_from_record
 from shared.domain.core.state import OutboxItem, SendMessage
-from shared.domain.measurement.lake import DecisionRow, DeliveryRow
+from shared.domain.outputs.lake import DecisionRow, DeliveryRow
 
 AT = datetime(2026, 11, 27, 10, tzinfo=UTC)
 ITEM = OutboxItem(

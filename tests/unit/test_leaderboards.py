@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from events.models import LeaderboardPrize
-from shared.domain.authoring.config import build_config
-from shared.domain.core.decide import decide_all
+from shared.domain.core.config import build_config
 from shared.domain.core.state import PlayerState
 from shared.domain.game.leaderboards import (
     Leaderboard,
@@ -22,6 +21,7 @@ from shared.domain.game.leaderboards import (
     shard_of,
     sort_key,
 )
+from shared.domain.run.decide import decide_all
 from tests.builders import PLAYER, round_
 
 # Monday 2026-03-23 00:00 in Kyiv (UTC+2); clocks go forward on Sunday 29 March.
@@ -295,8 +295,8 @@ def test_given_only_zero_scores_when_scored_then_the_player_gets_no_entry():
     from decimal import Decimal
 
     from events.models import RoundFinished
-    from shared.domain.core.decide import decide
     from shared.domain.core.state import PlayerState
+    from shared.domain.run.decide import decide
     from tests.builders import config
 
     board = {

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events.models import PlayerRegistered
-from shared.domain.core.calendar_dates import calendar_window
-from shared.domain.core.decide import decide_all
+from shared.domain.basics.calendar_dates import calendar_window
 from shared.domain.core.state import PlayerState
+from shared.domain.run.decide import decide_all
 from tests.builders import PLAYER, round_
 from tests.unit.test_missions import cfg, completions, explorer
 

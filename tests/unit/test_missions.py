@@ -9,10 +9,10 @@ import pytest
 from pydantic import ValidationError
 
 from events.models import MissionJoined, SelfExcluded
-from shared.domain.authoring.config import ConfigSnapshot, build_config
-from shared.domain.core.decide import decide_all
+from shared.domain.core.config import ConfigSnapshot, build_config
 from shared.domain.core.state import PlayerState, PublishEvent
 from shared.domain.game.missions import Mission, percent
+from shared.domain.run.decide import decide_all
 from tests.builders import PLAYER, T0, at, deposit, logged_in, registered, round_, template
 
 # T0 is Tuesday 2026-11-24 09:00 UTC = 11:00 in Kyiv (UTC+2), the player's time zone.

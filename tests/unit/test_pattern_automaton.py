@@ -1,4 +1,4 @@
-"""PatternAutomaton (shared/domain/authoring/pattern_automaton.py): many patterns in one trie.
+"""PatternAutomaton (shared/domain/language/pattern_automaton.py): many patterns in one trie.
 
 The reference is patterns.Matcher evaluated rule by rule: the automaton must give the
 same answer on every document. The generated patterns and documents come from the
@@ -15,8 +15,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared.domain.authoring.pattern_automaton import PatternAutomaton
-from shared.domain.authoring.patterns import compile_pattern
+from shared.domain.language.pattern_automaton import PatternAutomaton
+from shared.domain.language.patterns import compile_pattern
 from tests.unit.test_patterns import _anything_but, documents_for, patterns
 
 

@@ -1,4 +1,4 @@
-"""EventBridge event-pattern matching (shared/domain/authoring/patterns.py).
+"""EventBridge event-pattern matching (shared/domain/language/patterns.py).
 
 Expected behaviour comes from the AWS EventBridge docs ("Content filtering in event
 patterns", "Matching on null values and empty strings", "Matching on multiple field
@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto.events.models import EventPattern
 
-from shared.domain.authoring.patterns import Matcher, PatternError, PatternIndex, compile_pattern
+from shared.domain.language.patterns import Matcher, PatternError, PatternIndex, compile_pattern
 
 
 def matches(pattern: dict[str, Any], doc: dict[str, Any]) -> bool:

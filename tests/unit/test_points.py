@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events.models import DepositReversed
-from shared.domain.core.decide import decide
 from shared.domain.core.state import PlayerState, ScheduleTimer
 from shared.domain.game.points import (
     EXPIRY_TIMER,
@@ -22,6 +21,7 @@ from shared.domain.game.points import (
     reverse,
     spend,
 )
+from shared.domain.run.decide import decide
 from tests.builders import PLAYER, T0, config, deposit, eid, fired, registered
 
 KYIV = ZoneInfo("Europe/Kyiv")

@@ -9,12 +9,12 @@ import pytest
 from pydantic import ValidationError
 
 from events.models import ConsentChanged, MessageBounced
-from shared.domain.authoring.config import MessageTemplate
-from shared.domain.core.decide import decide_all
+from shared.domain.core.config import MessageTemplate
+from shared.domain.core.merge_rules import profile as merge_profiles
 from shared.domain.core.state import PlayerState, SendMessage
 from shared.domain.players.consent import ConsentAnswer, merge_product_consents
-from shared.domain.players.merge_rules import profile as merge_profiles
 from shared.domain.players.profile import Profile, apply_event
+from shared.domain.run.decide import decide_all
 from tests.builders import PLAYER, at, config, eid, logged_in, registered, template
 
 
@@ -261,7 +261,7 @@ def test_dispatch_and_backtest_recheck_the_product_consent_at_send_time():
 
 
 def test_the_lake_keeps_per_product_answers_and_sources_and_redacts_only_contacts():
-    from shared.domain.measurement.lake import scrub
+    from shared.domain.outputs.lake import scrub
 
     detail = {
         "email": "anna@example.org",

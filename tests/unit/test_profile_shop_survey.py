@@ -14,9 +14,8 @@ from events.models import (
     ShopPurchase,
     SurveyAnswered,
 )
-from shared.domain.authoring.patterns import compile_pattern
-from shared.domain.core.decide import match_document
 from shared.domain.core.state import PlayerState
+from shared.domain.language.patterns import compile_pattern
 from shared.domain.players.profile import (
     MAX_DISLIKED_SUBJECTS,
     MAX_RATED_SUBJECTS,
@@ -24,6 +23,7 @@ from shared.domain.players.profile import (
     Profile,
     apply_event,
 )
+from shared.domain.run.decide import match_document
 from tests.builders import PLAYER, at, consent, deposit, eid, logged_in, registered, round_
 
 REWARD = "reward:free-spins-10"

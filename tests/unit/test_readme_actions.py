@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from shared.domain.authoring.actions import ACTION_KINDS
+from shared.domain.language.actions import ACTION_KINDS
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from shared.adapters.lake_files import LocalLake
 from shared.domain.measurement.budgets import RuleBudget
 from shared.domain.measurement.goals import Goal
-from shared.domain.measurement.lake import DecisionRow, EventRow, LakeRow
+from shared.domain.outputs.lake import DecisionRow, EventRow, LakeRow
 from shared.reports.figures import build_report
 from shared.reports.uplift import Uplift
 

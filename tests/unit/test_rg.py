@@ -4,10 +4,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 from events.models import CoolOffStarted, ExclusionEnded, SelfExcluded
-from shared.domain.authoring.config import build_config
-from shared.domain.core.decide import decide_all
+from shared.domain.core.config import build_config
 from shared.domain.core.state import CancelTimer, PlayerState, PublishEvent
 from shared.domain.players.rg import RgStatus, RgThresholds, gate, observe, salvaged_event_id
+from shared.domain.run.decide import decide_all
 from tests.builders import PLAYER, T0, at, config, deposit, registered, round_, template
 
 TH = RgThresholds()

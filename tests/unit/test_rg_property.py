@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events.models import CoolOffStarted, ExclusionEnded, SelfExcluded
-from shared.domain.authoring.config import build_config
-from shared.domain.core.decide import decide
+from shared.domain.core.config import build_config
 from shared.domain.core.state import PlayerState, ScheduleTimer, SendMessage
+from shared.domain.run.decide import decide
 from tests.builders import PLAYER, T0, deposit, fired, logged_in, registered, round_, template
 
 ON = [

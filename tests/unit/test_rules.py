@@ -3,8 +3,8 @@
 import pytest
 from pydantic import ValidationError
 
-from shared.domain.authoring.config import build_config, parse_rule
-from shared.domain.authoring.validation import describe_validation_error
+from shared.domain.core.config import build_config, parse_rule
+from shared.domain.language.validation import describe_validation_error
 from tests.builders import template
 
 

@@ -17,13 +17,6 @@ from events.models import (
     ShopPurchase,
     ShopWishlistChanged,
 )
-from shared.domain.commerce.audience import (
-    audience_row,
-    build_audience,
-    normalize_email,
-    normalize_phone,
-    render_audience,
-)
 from shared.domain.commerce.recommendations import ShopPolicy, build_popularity, recommend
 from shared.domain.commerce.shop import (
     MAX_INTERESTS,
@@ -35,6 +28,13 @@ from shared.domain.commerce.shop import (
 )
 from shared.domain.core.state import PlayerState
 from shared.domain.measurement.experiments import ExperimentSettings
+from shared.domain.outputs.audience import (
+    audience_row,
+    build_audience,
+    normalize_email,
+    normalize_phone,
+    render_audience,
+)
 from shared.domain.players.rg import Exclusion, RgStatus
 
 T0 = datetime(2026, 11, 1, 9, tzinfo=UTC)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from shared.domain.authoring.config import ALLOWED_TEMPLATE_VARIABLES, MessageTemplate
 from shared.domain.commerce.shop_vars import LIST_VARIABLES
+from shared.domain.core.config import ALLOWED_TEMPLATE_VARIABLES, MessageTemplate
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "templates.md"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from shared.domain.authoring.config import MessageTemplate
-from shared.domain.authoring.template_lint import sms_length, template_errors, template_warnings
+from shared.domain.core.config import MessageTemplate
+from shared.domain.messaging.template_lint import sms_length, template_errors, template_warnings
 
 
 def email(**parts: str) -> dict[str, str]:

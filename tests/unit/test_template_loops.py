@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from shared.domain.authoring.config import MessageTemplate
-from shared.domain.authoring.template_lint import sample_render, template_errors, template_warnings
-from shared.domain.authoring.templates import MAX_LOOP_ITEMS, TemplateError, parse_template
-from shared.domain.messaging.money_format import format_money
+from shared.domain.basics.money_format import format_money
+from shared.domain.core.config import MessageTemplate
+from shared.domain.messaging.template_lint import sample_render, template_errors, template_warnings
+from shared.domain.messaging.templates import MAX_LOOP_ITEMS, TemplateError, parse_template
 
 NBSP = "\u00a0"
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.domain.authoring.templates import (
+from shared.domain.messaging.templates import (
     CompiledTemplate,
     TemplateError,
     parse_template,

@@ -8,10 +8,10 @@ import pytest
 from pydantic import ValidationError
 
 from events.models import DepositReversed
-from shared.domain.core.decide import decide
 from shared.domain.core.state import PlayerState, PublishEvent
 from shared.domain.game.points import spend
 from shared.domain.game.tiers import REVIEW_TIMER, TierProgram
+from shared.domain.run.decide import decide
 from tests.builders import PLAYER, config, deposit, eid, fired, registered
 
 T = datetime(2026, 1, 10, 12, tzinfo=UTC)

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
-from shared.domain.core.decide import decide, decide_all
 from shared.domain.core.state import PlayerState
 from shared.domain.game.game_config import build_game_config
 from shared.domain.game.reward_store import StoreItem
 from shared.domain.game.wheels import Budget, Wheel, eligible, pick, total_weight
+from shared.domain.run.decide import decide, decide_all
 from tests.builders import PLAYER, T0, at, registered
 from tests.game_builders import (
     EARN_RULE,

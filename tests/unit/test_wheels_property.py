@@ -8,9 +8,9 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.domain.core.decide import decide
 from shared.domain.core.state import PlayerState
 from shared.domain.players.rg import gate
+from shared.domain.run.decide import decide
 from tests.builders import PLAYER, T0
 from tests.game_builders import (
     EARN_RULE,

@@ -1,2 +1,2 @@
-"""What marketers write and how it is checked and compiled: rules and actions, event
-patterns and their automaton, segments, templates and their lint, config snapshots."""
+"""What marketers write on top of the language: rules (with their limits, budgets,
+experiments and goals) and segments."""

@@ -19,7 +19,9 @@ from pydantic import (
 )
 
 from events.models import DETAIL_MODELS
-from shared.domain.authoring.actions import (
+from shared.domain.basics.calendar_dates import CalendarPeriod
+from shared.domain.basics.durations import IsoDuration
+from shared.domain.language.actions import (
     ACTION_KINDS,
     AMOUNT_FIELDS,
     MAX_NESTING,
@@ -50,10 +52,8 @@ from shared.domain.authoring.actions import (
     check_pattern,
     check_reward_actions,
 )
-from shared.domain.authoring.durations import IsoDuration
-from shared.domain.authoring.pattern_automaton import PatternAutomaton
-from shared.domain.authoring.patterns import Matcher, compile_pattern
-from shared.domain.core.calendar_dates import CalendarPeriod
+from shared.domain.language.pattern_automaton import PatternAutomaton
+from shared.domain.language.patterns import Matcher, compile_pattern
 from shared.domain.measurement.budgets import RuleBudget
 from shared.domain.measurement.experiments import Experiment
 from shared.domain.measurement.goals import Goal

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from shared.domain.authoring.patterns import Matcher, compile_pattern
+from shared.domain.language.patterns import Matcher, compile_pattern
 
 SegmentId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
 

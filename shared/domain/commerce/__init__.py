@@ -1,2 +1,2 @@
-"""E-commerce: product interest and purchases, template variables for products,
-recommendations and exported audiences."""
+"""E-commerce: product interest and purchases, recommendations, template variables for
+products."""

@@ -1,3 +1,2 @@
-"""The decision itself: `decide`, the run it assembles, the player state and its copy,
-timers, the hold and reorder window. Everything else in `shared.domain` is a concern the
-run calls."""
+"""What a decision reads and returns: the player state (and its working copy), the config
+snapshot, the reorder hold, and how two players' states merge."""

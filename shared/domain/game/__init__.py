@@ -1,2 +1,2 @@
-"""Gamification: points and their ledger, tiers, badges, missions, leaderboards, wheels and
-the reward store."""
+"""Gamification: points and their lots, tiers, badges, missions, leaderboards, wheels, the
+reward store, and the game config that holds them."""

@@ -17,7 +17,6 @@ from shared.domain.authoring.rules import (
     Rule,
     walk_rule,
 )
-from shared.domain.authoring.validation import describe_validation_error
 from shared.domain.game.badges import Badge
 from shared.domain.game.leaderboards import Leaderboard
 from shared.domain.game.missions import Mission
@@ -25,6 +24,7 @@ from shared.domain.game.points import PointsPolicy
 from shared.domain.game.reward_store import StoreItem
 from shared.domain.game.tiers import TierProgram
 from shared.domain.game.wheels import Wheel
+from shared.domain.language.validation import describe_validation_error
 from shared.domain.measurement.experiments import ExperimentSettings
 
 # kind (the config table's partition) -> (model, the field that is its id)

@@ -23,7 +23,6 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from events.models import TimeZone, has_field
-from shared.domain.authoring.durations import IsoDuration
 from shared.domain.authoring.rules import (
     Action,
     Condition,
@@ -31,7 +30,8 @@ from shared.domain.authoring.rules import (
     Slug,
     check_reward_actions,
 )
-from shared.domain.core.calendar_dates import local_midnight
+from shared.domain.basics.calendar_dates import local_midnight
+from shared.domain.basics.durations import IsoDuration
 
 SCORE_FIELDS = ("stake", "payout", "amount", "win_multiplier")
 # Scores are kept to 4 decimal places, so the sortable key is exact and fixed-width.

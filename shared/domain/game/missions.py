@@ -31,7 +31,6 @@ from pydantic import (
 )
 
 from events.models import DETAIL_MODELS, has_field
-from shared.domain.authoring.patterns import Matcher, compile_pattern
 from shared.domain.authoring.rules import (
     Action,
     Condition,
@@ -39,7 +38,8 @@ from shared.domain.authoring.rules import (
     Slug,
     check_reward_actions,
 )
-from shared.domain.core.calendar_dates import calendar_window
+from shared.domain.basics.calendar_dates import calendar_window
+from shared.domain.language.patterns import Matcher, compile_pattern
 
 # Distinct values are kept until the target is reached, so this bounds the state they cost.
 MAX_DISTINCT_TARGET = 100

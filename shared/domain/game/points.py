@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.domain.authoring.durations import IsoDuration
-from shared.domain.core.calendar_dates import local_midnight
+from shared.domain.basics.calendar_dates import local_midnight
+from shared.domain.basics.durations import IsoDuration
 
 EXPIRY_TIMER = "points.expiry"
 POINTS_RULE = "points"

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from events.models import TimeZone
 from shared.domain.authoring.rules import Slug
-from shared.domain.core.calendar_dates import local_midnight
+from shared.domain.basics.calendar_dates import local_midnight
 
 TIER_RULE = "tiers"
 REVIEW_TIMER = "tier.review"

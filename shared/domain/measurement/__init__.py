@@ -1,2 +1,2 @@
 """Whether a campaign worked and what it may spend: goals, experiments and holdouts,
-budgets, attribution and the event lake's rows."""
+budgets, attribution."""

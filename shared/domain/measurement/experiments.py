@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shared.domain.authoring.actions import Action
+from shared.domain.language.actions import Action
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from events.models import DETAIL_MODELS
-from shared.domain.authoring.durations import IsoDuration
-from shared.domain.authoring.patterns import Matcher, compile_pattern
+from shared.domain.basics.durations import IsoDuration
+from shared.domain.language.patterns import Matcher, compile_pattern
 
 
 def _known(value: list[str]) -> list[str]:

@@ -1,1 +1,2 @@
-"""Sending: consent, caps, quiet hours and deferral in a decision; money formatting."""
+"""Messages: templates and their lint, and the delivery log a send is checked against
+(consent, caps, quiet hours, duplicate window)."""

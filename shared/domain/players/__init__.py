@@ -1,2 +1,2 @@
-"""Who the player is and what they allow: profile, consent and contacts, identity merges,
-engagement (lifecycle, RFM, offers), responsible gaming, feedback and unsubscribes."""
+"""Who the player is and what they allow: profile, consent and contacts, engagement facts
+(lifecycle, RFM, offers), responsible gaming, feedback and unsubscribes."""

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from shared.domain.authoring.rules import CompiledRule
-from shared.domain.core.run_base import RunBase
 from shared.domain.measurement.experiments import HOLDOUT, assign
+from shared.domain.run.run_base import RunBase
 
 
 class ExperimentsMixin(RunBase):

@@ -14,7 +14,6 @@ from shared.domain.authoring.rules import (
     SendAction,
     walk_actions,
 )
-from shared.domain.core.run_base import RunBase
 from shared.domain.core.state import (
     CancelTimer,
     PendingTimer,
@@ -24,6 +23,7 @@ from shared.domain.players.engagement import (
     LIFECYCLE_RULE,
 )
 from shared.domain.players.rg import GateClass, gate, observe
+from shared.domain.run.run_base import RunBase
 
 
 class RgMixin(RunBase):

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from events.models import DepositReversed, DepositSucceeded, TimerFired
-from shared.domain.core.run_base import RunBase
 from shared.domain.core.state import LedgerEntry, PendingTimer
 from shared.domain.game.points import (
     EXPIRY_TIMER,
@@ -18,6 +17,7 @@ from shared.domain.game.points import (
     reverse,
 )
 from shared.domain.players.engagement import zone
+from shared.domain.run.run_base import RunBase
 
 
 def reversal_ref(event: object) -> str | None:

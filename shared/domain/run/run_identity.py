@@ -7,8 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from events.models import PlayerMerged, PlayerProfileUpdated, PlayerRegistered
-from shared.domain.core.decision import MergedSource
-from shared.domain.core.run_base import RunBase
+from shared.domain.core import merge_rules
 from shared.domain.core.state import (
     AuditEntry,
     CancelTimer,
@@ -18,7 +17,6 @@ from shared.domain.core.state import (
     stable_id,
 )
 from shared.domain.game.points import EXPIRY_TIMER
-from shared.domain.players import merge_rules
 from shared.domain.players.contacts import (
     CONTACT_CHANNELS,
     MESSAGE_CONTACT,
@@ -27,6 +25,8 @@ from shared.domain.players.contacts import (
     contact_key,
 )
 from shared.domain.players.profile import Profile
+from shared.domain.run.decision import MergedSource
+from shared.domain.run.run_base import RunBase
 
 MERGE_RULE = "engage:merge"
 """The rule id merge lines, audits and effects carry (no marketer rule makes them)."""

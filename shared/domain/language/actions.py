@@ -23,8 +23,8 @@ from pydantic import (
 )
 
 from events.models import CATALOG_NEWS, DETAIL_MODELS
-from shared.domain.authoring.durations import IsoDuration
-from shared.domain.authoring.patterns import compile_pattern
+from shared.domain.basics.durations import IsoDuration
+from shared.domain.language.patterns import compile_pattern
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from events.models import MissionCompleted, MissionJoined
 from shared.domain.authoring.rules import CompiledRule, Rule
-from shared.domain.core.run_base import RunBase
 from shared.domain.game.missions import (
     Mission,
     MissionProgress,
@@ -26,6 +25,7 @@ from shared.domain.game.missions import (
     step_key,
 )
 from shared.domain.players.engagement import zone
+from shared.domain.run.run_base import RunBase
 
 MISSION_RULE_PREFIX = "mission:"
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from events.models import LeaderboardPrize
 from shared.domain.authoring.rules import CompiledRule, Rule
-from shared.domain.core.run_base import RunBase
 from shared.domain.game.leaderboards import (
     BOARD_RULE_PREFIX,
     KEEP_AFTER_CLOSE,
@@ -19,6 +18,7 @@ from shared.domain.game.leaderboards import (
     shard_of,
     state_key,
 )
+from shared.domain.run.run_base import RunBase
 
 
 class LeaderboardsMixin(RunBase):

@@ -13,7 +13,6 @@ from pydantic import BaseModel
 from events.models import (
     EventDetail,
 )
-from shared.domain.authoring.document_fields import DocumentFields
 from shared.domain.commerce.shop import InterestChange, restock_due, restock_predictions
 from shared.domain.core.state import (
     AuditEntry,
@@ -23,6 +22,7 @@ from shared.domain.core.state import (
     reversible_changes,
 )
 from shared.domain.game.leaderboards import BoardEntry
+from shared.domain.language.document_fields import DocumentFields
 from shared.domain.measurement.budgets import BudgetClaim, merge_claims
 from shared.domain.players.contacts import ContactClaim, DuplicateContact
 

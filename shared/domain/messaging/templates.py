@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from shared.domain.messaging.money_format import as_decimal, format_money
+from shared.domain.basics.money_format import as_decimal, format_money
 
 __all__ = ["CompiledTemplate", "TemplateError", "parse_template", "validate_template"]
 

@@ -8,15 +8,13 @@ from typing import Any
 from events.models import (
     TimerFired,
 )
-from shared.domain.authoring.config import TEMPLATE_VARIABLES
 from shared.domain.authoring.rules import (
     CascadeAction,
     CompiledRule,
     SendAction,
 )
 from shared.domain.commerce.shop_vars import SHOP_ROOTS, shop_values
-from shared.domain.core.decision import match_document
-from shared.domain.core.run_base import RunBase
+from shared.domain.core.config import TEMPLATE_VARIABLES
 from shared.domain.core.state import (
     PendingTimer,
     SendMessage,
@@ -29,6 +27,8 @@ from shared.domain.messaging.delivery import (
     next_cap_reset,
     quiet_until,
 )
+from shared.domain.run.decision import match_document
+from shared.domain.run.run_base import RunBase
 
 
 class DeliveryMixin(RunBase):

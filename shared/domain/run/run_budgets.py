@@ -6,8 +6,8 @@ Semantics: docs/experiments-and-budgets.md.
 
 from __future__ import annotations
 
-from shared.domain.core.run_base import RunBase
 from shared.domain.measurement.budgets import BudgetClaim, merge_claims, player_budget_key
+from shared.domain.run.run_base import RunBase
 
 
 class BudgetsMixin(RunBase):

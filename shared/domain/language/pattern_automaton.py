@@ -38,7 +38,7 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any, Final, Generic, TypeVar
 
-from shared.domain.authoring.patterns import (
+from shared.domain.language.patterns import (
     DOES_NOT_CONTAIN,
     Matcher,
     _anything_but_inner,

@@ -20,8 +20,6 @@ from events.models import (
     EventDetail,
     TimerFired,
 )
-from shared.domain.authoring.config import ConfigSnapshot
-from shared.domain.authoring.durations import format_duration
 from shared.domain.authoring.rules import (
     AwardPointsAction,
     CancelTimerAction,
@@ -34,29 +32,31 @@ from shared.domain.authoring.rules import (
     ScheduleAction,
     SendAction,
 )
-from shared.domain.commerce.run_shop import ShopMixin
-from shared.domain.core.calendar_dates import calendar_window
-from shared.domain.core.decision import Decision, TraceLine, match_document, order_events
-from shared.domain.core.run_base import RunBase
-from shared.domain.core.run_timers import TimersMixin
+from shared.domain.basics.calendar_dates import calendar_window
+from shared.domain.basics.durations import format_duration
+from shared.domain.core.config import ConfigSnapshot
 from shared.domain.core.state import (
     PendingTimer,
     PlayerState,
 )
-from shared.domain.game.run_leaderboards import LeaderboardsMixin
-from shared.domain.game.run_missions import MissionsMixin
-from shared.domain.game.run_points import PointsMixin
-from shared.domain.game.run_tiers import TiersMixin
-from shared.domain.game.run_wheels import WheelsMixin
 from shared.domain.measurement.budgets import BudgetClaim
-from shared.domain.measurement.run_budgets import BudgetsMixin
-from shared.domain.measurement.run_experiments import ExperimentsMixin
-from shared.domain.messaging.run_delivery import DeliveryMixin
 from shared.domain.players.engagement import zone
 from shared.domain.players.profile import apply_event
-from shared.domain.players.run_engagement import EngagementMixin
-from shared.domain.players.run_identity import IdentityMixin
-from shared.domain.players.run_rg import RgMixin
+from shared.domain.run.decision import Decision, TraceLine, match_document, order_events
+from shared.domain.run.run_base import RunBase
+from shared.domain.run.run_budgets import BudgetsMixin
+from shared.domain.run.run_delivery import DeliveryMixin
+from shared.domain.run.run_engagement import EngagementMixin
+from shared.domain.run.run_experiments import ExperimentsMixin
+from shared.domain.run.run_identity import IdentityMixin
+from shared.domain.run.run_leaderboards import LeaderboardsMixin
+from shared.domain.run.run_missions import MissionsMixin
+from shared.domain.run.run_points import PointsMixin
+from shared.domain.run.run_rg import RgMixin
+from shared.domain.run.run_shop import ShopMixin
+from shared.domain.run.run_tiers import TiersMixin
+from shared.domain.run.run_timers import TimersMixin
+from shared.domain.run.run_wheels import WheelsMixin
 
 __all__ = ["Decision", "TraceLine", "decide", "decide_all", "match_document", "order_events"]
 
@@ -91,15 +91,20 @@ def decide(
     config: ConfigSnapshot,
     now: datetime,
     pools: Mapping[tuple[str, str], int] | None = None,
+    *,
+    in_place: bool = False,
 ) -> Decision:
     """Decide what one event does for one player.
 
     `pools` is the campaign budget usage the caller read ((rule, period) -> units paid);
     it only steers the decision: the claims it returns are checked again at commit.
     The given state is never changed (the suite checks this on every decision it makes:
-    tests/conftest.py).
+    tests/conftest.py) — unless the caller gives it up with `in_place`: then the decision
+    changes it and returns it as its state, saving the working copy. Only a caller that
+    keeps no reference to the state before the event may do so (the backtest's replay;
+    not the engine, which re-decides from its loaded state after a lost race).
     """
-    return _decide(state, event, config, now, pools)
+    return _decide(state, event, config, now, pools, in_place)
 
 
 def _decide(
@@ -108,12 +113,13 @@ def _decide(
     config: ConfigSnapshot,
     now: datetime,
     pools: Mapping[tuple[str, str], int] | None,
+    in_place: bool = False,
 ) -> Decision:
     run = _Run(
         event=event,
         config=config,
         now=now,
-        state=state.working_copy(),
+        state=state if in_place else state.working_copy(),
         pools=dict(pools or {}),
     )
     loss_streak_before = run.state.profile.loss_streak

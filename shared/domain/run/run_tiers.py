@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from events.models import TierChanged, TimerFired
-from shared.domain.core.run_base import RunBase
 from shared.domain.core.state import PendingTimer
 from shared.domain.game.tiers import REVIEW_TIMER, TIER_RULE, Tier, TierProgram, review_due
+from shared.domain.run.run_base import RunBase
 
 # A review due within this of now is done now rather than re-armed (the timer's own lead).
 _REVIEW_SLACK = timedelta(minutes=1)

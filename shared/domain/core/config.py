@@ -14,8 +14,6 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from events.models import ConsentProduct
-from shared.domain.authoring.document_fields import DocumentFields
-from shared.domain.authoring.patterns import Matcher, compile_pattern
 from shared.domain.authoring.rules import (
     CompiledRule,
     Rule,
@@ -27,13 +25,15 @@ from shared.domain.authoring.rules import (
     walk_rule,
 )
 from shared.domain.authoring.segments import CompiledSegment, Segment, compile_segments
-from shared.domain.authoring.template_lint import template_errors, template_warnings
-from shared.domain.authoring.templates import CompiledTemplate, TemplateError, parse_template
-from shared.domain.authoring.validation import describe_validation_error
 from shared.domain.commerce.recommendations import ShopPolicy
 from shared.domain.commerce.shop_vars import LIST_VARIABLES, SHOP_TEMPLATE_VARIABLES
 from shared.domain.game.game_config import GameConfig, build_game_config, game_references
+from shared.domain.language.document_fields import DocumentFields
+from shared.domain.language.patterns import Matcher, compile_pattern
+from shared.domain.language.validation import describe_validation_error
 from shared.domain.messaging.delivery import DeliveryPolicy
+from shared.domain.messaging.template_lint import template_errors, template_warnings
+from shared.domain.messaging.templates import CompiledTemplate, TemplateError, parse_template
 from shared.domain.players.engagement import EngagementPolicy
 from shared.domain.players.rg import RgThresholds
 

@@ -13,10 +13,8 @@ from shared.domain.authoring.rules import (
     Schedule,
     ScheduleAction,
 )
+from shared.domain.basics.calendar_dates import next_local_occurrence
 from shared.domain.commerce.shop import predicted_restock
-from shared.domain.core.calendar_dates import next_local_occurrence
-from shared.domain.core.decision import match_document
-from shared.domain.core.run_base import RunBase
 from shared.domain.core.state import (
     CancelTimer,
     PendingTimer,
@@ -27,6 +25,8 @@ from shared.domain.players.engagement import (
     LIFECYCLE_RULE,
     zone,
 )
+from shared.domain.run.decision import match_document
+from shared.domain.run.run_base import RunBase
 
 # A timer due in the past (late event) fires this long after now instead.
 MIN_TIMER_LEAD = timedelta(minutes=1)

@@ -11,11 +11,10 @@ from events.models import (
     EventDetail,
     TimerFired,
 )
-from shared.domain.authoring.config import ConfigSnapshot
 from shared.domain.authoring.rules import (
     CompiledRule,
 )
-from shared.domain.core.decision import Decision, TraceLine
+from shared.domain.core.config import ConfigSnapshot
 from shared.domain.core.state import (
     AuditCategory,
     AuditEntry,
@@ -27,6 +26,7 @@ from shared.domain.core.state import (
 )
 from shared.domain.game.points import Movement
 from shared.domain.players.rg import GateClass
+from shared.domain.run.decision import Decision, TraceLine
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from events.models import ProductNews
 from shared.domain.commerce.shop import active_interest, fold_shop
-from shared.domain.core.run_base import RunBase
+from shared.domain.run.run_base import RunBase
 
 
 class ShopMixin(RunBase):

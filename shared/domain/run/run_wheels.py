@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from events.models import RewardPurchased, WheelSpun
 from shared.domain.authoring.rules import GrantSpins, GrantSpinsAction
-from shared.domain.core.run_base import RunBase
 from shared.domain.core.state import stable_id
 from shared.domain.game.game_rewards import (
     APPLY_WINDOW,
@@ -25,6 +24,7 @@ from shared.domain.game.game_rewards import (
     spin_refusal,
 )
 from shared.domain.game.points import InsufficientPoints, spend
+from shared.domain.run.run_base import RunBase
 
 
 class WheelsMixin(RunBase):

@@ -17,8 +17,6 @@ from shared.domain.authoring.rules import (
     OpenOfferAction,
 )
 from shared.domain.authoring.segments import evaluate
-from shared.domain.core.decision import match_document
-from shared.domain.core.run_base import RunBase
 from shared.domain.core.state import (
     PublishEvent,
 )
@@ -33,6 +31,8 @@ from shared.domain.players.engagement import (
     record_activity,
     rfm,
 )
+from shared.domain.run.decision import match_document
+from shared.domain.run.run_base import RunBase
 
 
 class EngagementMixin(RunBase):

@@ -25,8 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from shared.domain.authoring.templates import parse_template
 from shared.domain.commerce.shop_vars import SAMPLE_SHOP_VALUES
+from shared.domain.messaging.templates import parse_template
 
 Level = Literal["error", "warning"]
 

@@ -1,0 +1,1 @@
+"""What leaves the core for analysis: event-lake rows and exported audiences."""

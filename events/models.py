@@ -160,7 +160,23 @@ class EventDetail(BaseModel):
     @property
     def dropped_fields(self) -> dict[str, str]:
         """Fields parse_event dropped from this event, each with the reason (no values)."""
-        return dict(self._dropped)
+        # The private slot directly: `self._dropped` goes through pydantic's __getattr__,
+        # a measurable cost when asked once per decision.
+        private = self.__pydantic_private__
+        return dict(private["_dropped"]) if private else {}
+
+    def value_of(self, name: str) -> Any:
+        """The field (or derived property) `name` of this event, None if it has none.
+
+        Same answer as `getattr(event, name, None)`, without pydantic's slow path for a
+        name the model does not have (the decision asks "amount?" of every round).
+        """
+        kind = type(self)
+        if name in kind.__pydantic_fields__:
+            return self.__dict__.get(name)
+        if name and hasattr(kind, name):
+            return getattr(self, name, None)
+        return None
 
 
 class Consents(BaseModel):

@@ -1,8 +1,9 @@
 """Players replayed in a pool of processes (they are independent when no pool is shared).
 
-The config is handed to the workers by fork, not pickled: a compiled rule set holds
-automata that are costly to serialise. Each worker replays a slice of the players and sends
-back only its tally (figures and per-player outcomes), never player states.
+The config and the players' histories are handed to the workers by fork, not pickled: a
+compiled rule set holds automata that are costly to serialise, and a month of events is
+millions of models. A task names a slice of the players by position; each worker replays
+it and sends back only its tally (figures and per-player outcomes), never player states.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ CHUNKS_PER_WORKER = 4
 _shared: dict[str, object] = {}
 
 
-def _replay_slice(players: list[PlayerHistory]) -> tuple[Tally, int, int]:
-    config = _shared["config"]
+def _replay_slice(bounds: tuple[int, int]) -> tuple[Tally, int, int]:
+    config, everyone = _shared["config"], _shared["players"]
     assert isinstance(config, ConfigSnapshot)
+    assert isinstance(everyone, list)
+    players: list[PlayerHistory] = everyone[bounds[0] : bounds[1]]
     count_from, until = _shared["count_from"], _shared["until"]
     assert isinstance(count_from, datetime)
     assert isinstance(until, datetime)
@@ -44,9 +47,10 @@ def run_parallel(
         tally = Tally(count_from)
         return tally, run(players, config, until, observer=tally, progress=progress)
     size = max(1, -(-len(players) // (workers * CHUNKS_PER_WORKER)))
-    slices = [list(players[i : i + size]) for i in range(0, len(players), size)]
-    total = sum(len(p.events) for p in players)
-    _shared.update(config=config, count_from=count_from, until=until)
+    everyone = list(players)
+    slices = [(i, min(i + size, len(everyone))) for i in range(0, len(everyone), size)]
+    total = sum(len(p.events) for p in everyone)
+    _shared.update(config=config, players=everyone, count_from=count_from, until=until)
     merged = Tally(count_from)
     steps = duplicates = done = 0
     try:
@@ -56,7 +60,7 @@ def run_parallel(
             ):
                 merged.merge(tally)
                 steps, duplicates = steps + n, duplicates + dups
-                done += sum(len(p.events) for p in part)
+                done += sum(len(p.events) for p in everyone[part[0] : part[1]])
                 if progress is not None:
                     progress(done, total)
     finally:

@@ -252,7 +252,7 @@ class _Run(
         if spec.points is not None:
             points = spec.points
         else:
-            amount = getattr(self.event, spec.of or "", None)
+            amount = self.event.value_of(spec.of or "")
             if not isinstance(amount, Decimal) or spec.rate is None:
                 self.trace(rule.rule_id, f"award_points skipped: event has no {spec.of}")
                 return

@@ -115,8 +115,16 @@ class MergedSource:
         return 1 + len(self.ledger) + len(self.outbox) + len(self.audit)
 
 
+_AS_IS = frozenset({str, int, float, bool, type(None), Decimal})
+
+
 def _plain(value: Any) -> Any:
     """Document value for pattern matching: times as ISO strings, Decimals kept exact."""
+    kind = type(value)
+    if kind in _AS_IS:  # most values: one set lookup instead of four isinstance calls
+        return value
+    if kind is dict:
+        return {k: v if type(v) in _AS_IS else _plain(v) for k, v in value.items()}
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, dict):

@@ -51,7 +51,7 @@ class EngagementMixin(RunBase):
         policy = self.config.engagement
         if event.detail_type not in ACTIVITY_TYPES:
             return
-        amount = getattr(event, "amount", None)
+        amount = event.value_of("amount")
         spent = (
             amount if event.detail_type in SPENDING_TYPES and isinstance(amount, Decimal) else None
         )

@@ -46,7 +46,7 @@ class LeaderboardsMixin(RunBase):
     def _points(self, board: Leaderboard) -> Decimal | None:
         if board.score.of is None:
             return Decimal(1)
-        value = getattr(self.event, board.score.of, None)
+        value = self.event.value_of(board.score.of)
         if isinstance(value, int | Decimal) and not isinstance(value, bool) and value >= 0:
             return Decimal(value)
         return None

@@ -147,12 +147,12 @@ class MissionsMixin(RunBase):
         if step.counter == "count":
             counted.n += 1
         elif step.counter == "sum":
-            amount = _number(getattr(self.event, step.field or "", None))
+            amount = _number(self.event.value_of(step.field or ""))
             if amount is None or amount <= 0:
                 return
             counted.n += amount
         else:
-            value = getattr(self.event, step.field or "", None)
+            value = self.event.value_of(step.field or "")
             if value is None:
                 return
             text = str(value)[:128]

@@ -115,7 +115,7 @@ class TimersMixin(RunBase):
         """The first predicted restock after `after` of the event's products (a purchase's
         lines), or of anything the player bought, on that local day at `local_time`."""
         shop = self.state.shop
-        lines = getattr(self.event, "products", None) or []
+        lines = self.event.value_of("products") or []
         skus = [line.sku for line in lines if line.sku in shop.bought] or sorted(shop.bought)
         upcoming = [when for sku in skus if (when := predicted_restock(shop, sku)) and when > after]
         if not upcoming:

@@ -5,8 +5,8 @@ templates, segments). Population: `--players` players (default 1,000; the issue'
 10,000) registering over the first days, then living 30 days of a casino mix: daily and
 weekly players, logins, deposits (some failed), rounds of slots/table/sports. Each player's
 events go through `decide` in event-time order, in memory (no DynamoDB, no timers fired:
-this measures the pure decision). Prints events/s and the profile's top costs; asserts
-nothing.
+this measures the pure decision). Prints events/s for the copying decide (the engine's)
+and for the in-place one (the backtest's), and the profile's top costs; asserts nothing.
 
     python benchmarks/decide_throughput.py [--players 10000] [--days 30] [--no-profile]
 """
@@ -131,12 +131,14 @@ def player_events(i: int, days: int, rng: random.Random) -> list[EventDetail]:
     return events
 
 
-def run(config: ConfigSnapshot, population: list[list[EventDetail]]) -> int:
+def run(
+    config: ConfigSnapshot, population: list[list[EventDetail]], *, in_place: bool = False
+) -> int:
     count = 0
     for events in population:
         state = PlayerState.new(events[0].player_id)
         for event in events:
-            state = decide(state, event, config, event.occurred_at).state
+            state = decide(state, event, config, event.occurred_at, in_place=in_place).state
             count += 1
     return count
 
@@ -156,15 +158,18 @@ def main() -> None:
         f"config: {len(config.rules)} rules, {len(config.templates)} templates; "
         f"{args.players:,} players x {args.days} days = {total:,} events"
     )
-    started, cpu_started = time.perf_counter(), time.process_time()
-    count = run(config, population)
-    elapsed = time.perf_counter() - started
-    cpu = time.process_time() - cpu_started
-    # CPU time too: on a shared machine the wall clock also counts other processes' turns.
-    print(
-        f"decide: {count / cpu:,.0f} events per CPU second, {count / elapsed:,.0f} per wall "
-        f"second ({cpu:.1f} s CPU, {elapsed:.1f} s wall, one core, in memory)"
-    )
+    # Copying (the engine's decide: the state it was given is left as it was) and in place
+    # (the backtest's: the caller gives the state up, no working copy).
+    for label, in_place in (("decide", False), ("decide in place", True)):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        count = run(config, population, in_place=in_place)
+        elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
+        # CPU time too: on a shared machine the wall clock also counts other processes' turns.
+        print(
+            f"{label}: {count / cpu:,.0f} events per CPU second, {count / elapsed:,.0f} per "
+            f"wall second ({cpu:.1f} s CPU, {elapsed:.1f} s wall, one core, in memory)"
+        )
     if args.no_profile:
         return
     sample = population[: max(1, min(len(population), 200))]

@@ -30,7 +30,8 @@ from shared.adapters.capacity import CapacityMeter
 from shared.adapters.player_store import PlayerStore
 from shared.clock import FixedClock
 from shared.domain.core.config import ConfigSnapshot
-from shared.services.engine import EngineService, InboundRecord
+from shared.services.engine import EngineService
+from shared.services.engine_batch import InboundRecord
 
 TABLE = "engage-players"
 # On-demand list prices, us-east-1, since the November 2024 cut (USD per million units).

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from shared.services.audience_export import AudienceExporter
     from shared.services.deliverers import Deliverer
     from shared.services.dispatch import DispatchObserver, DispatchService
-    from shared.services.engine import EngineObserver, EngineService
+    from shared.services.engine import EngineService
+    from shared.services.engine_batch import EngineObserver
     from shared.services.feedback import FeedbackService
     from shared.services.rebuild import RebuildReport, RebuildService
     from shared.services.unsubscribe import UnsubscribeService

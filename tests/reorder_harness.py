@@ -34,7 +34,8 @@ from shared.domain.core.state import (
 from shared.errors import ConflictError
 from shared.local.embedded import starter_items
 from shared.services.config_cache import ConfigCache
-from shared.services.engine import EngineService, InboundRecord
+from shared.services.engine import EngineService
+from shared.services.engine_batch import InboundRecord
 
 
 class MemoryPlayerStore:

@@ -40,7 +40,7 @@ class RetryLater(Exception):
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     # Imported with the engine it feeds, on the first invocation (benchmarks/cold_import.py).
-    from shared.services.engine import InboundRecord
+    from shared.services.engine_batch import InboundRecord
 
     engine = wiring.engine(logger, metrics)
     records = [

@@ -54,6 +54,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from shared.local import stack_file
+from shared.local.cli_stack import client_runtime as _client_runtime
+from shared.local.cli_stack import control_get as _control_get
+from shared.local.cli_stack import fail as _fail
+from shared.local.cli_stack import need_stack as _need_stack
 
 SES_KINDS = ("delivery", "open", "click", "bounce", "soft-bounce", "complaint")
 LAKE_DIR = Path(".engage/lake")
@@ -62,11 +66,6 @@ DEFAULT_PORT = 4577
 
 def _load_json(path: str) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"), parse_float=Decimal)
-
-
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 2
 
 
 # --- demo ---------------------------------------------------------------------------------
@@ -301,51 +300,6 @@ def _control(info: dict[str, Any], path: str, body: dict[str, Any] | None = None
     with urllib.request.urlopen(request, timeout=60) as resp:  # noqa: S310
         result: dict[str, Any] = json.loads(resp.read())
         return result
-
-
-def _client_runtime(info: dict[str, Any]) -> Any:
-    """A read-side view of the running stack (stores and schedules, no handlers)."""
-    from shared.adapters.config_store import ConfigStore
-    from shared.adapters.player_store import PlayerStore
-    from shared.local.provision import LOCAL_CREDENTIALS, REGION, Resources
-    from shared.wiring import AwsClients
-
-    class View:
-        def __init__(self) -> None:
-            self.resources = Resources(**info["resources"])
-            self.clients = AwsClients(info["endpoint"], REGION, LOCAL_CREDENTIALS)
-            ddb = self.clients.client("dynamodb")
-            self.players = PlayerStore(self.resources.player_table, ddb)
-            self.config = ConfigStore(self.resources.config_table, ddb)
-
-        def pending_schedules(self) -> list[tuple[datetime, str, dict[str, Any]]]:
-            from shared.local.runtime import LocalRuntime
-
-            return LocalRuntime.pending_schedules(self)  # type: ignore[arg-type]
-
-    return View()
-
-
-def _need_stack() -> dict[str, Any]:
-    """The running local stack, found from any folder (shared/local/stack_file.py)."""
-    found = stack_file.find()
-    if found is None:
-        raise SystemExit(
-            _fail(
-                "no local stack is running: start one with `engage up` (in any folder; "
-                f"it records itself in {stack_file.FOLDER_FILE} and {stack_file.user_file()})"
-            )
-        )
-    info, path = found
-    if not stack_file.answers(info):
-        raise SystemExit(
-            _fail(
-                f"the local stack recorded in {path} ({info.get('control')}) does not answer: "
-                f"it was stopped without cleaning up; start it again with `engage up` "
-                f"(or delete {path})"
-            )
-        )
-    return info
 
 
 def cmd_send(args: argparse.Namespace) -> int:
@@ -609,12 +563,6 @@ def cmd_seed(args: argparse.Namespace) -> int:
     except SeedError as exc:
         return _fail(str(exc))
     return 0
-
-
-def _control_get(info: dict[str, Any], path: str) -> dict[str, Any]:
-    with urllib.request.urlopen(info["control"] + path, timeout=10) as resp:  # noqa: S310
-        result: dict[str, Any] = json.loads(resp.read())
-        return result
 
 
 def build_parser() -> argparse.ArgumentParser:

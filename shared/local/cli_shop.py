@@ -34,20 +34,20 @@ def _envelopes(path: Path) -> Iterator[dict[str, Any]]:
 
 def cmd_export_audience(args: argparse.Namespace) -> int:
     from shared.clock import FixedClock
-    from shared.local.cli import _client_runtime, _control_get, _fail, _need_stack
+    from shared.local.cli_stack import client_runtime, control_get, fail, need_stack
     from shared.services.audience_export import UnknownSegment
     from shared.wiring import build_audience_exporter
 
-    info = _need_stack()
-    view = _client_runtime(info)
-    now = datetime.fromisoformat(str(_control_get(info, "/now")["now"]))
+    info = need_stack()
+    view = client_runtime(info)
+    now = datetime.fromisoformat(str(control_get(info, "/now")["now"]))
     exporter = build_audience_exporter(
         view.resources.player_table, view.resources.config_table, view.clients, FixedClock(now)
     )
     try:
         export = exporter.export(args.segment, args.format, actor=args.actor)
     except UnknownSegment as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     if args.out:
         Path(args.out).write_text(export.text, encoding="utf-8")
     else:
@@ -67,18 +67,18 @@ def cmd_shop_popularity(args: argparse.Namespace) -> int:
     from events.models import ContractError, ShopPurchase, parse_event
     from shared.adapters.config_store import ConfigStore
     from shared.domain.commerce.recommendations import build_popularity
-    from shared.local.cli import _client_runtime, _control_get, _fail, _need_stack
+    from shared.local.cli_stack import client_runtime, control_get, fail, need_stack
     from shared.services.config_cache import ConfigCache
 
-    info = _need_stack()
-    view = _client_runtime(info)
-    now = datetime.fromisoformat(str(_control_get(info, "/now")["now"]))
+    info = need_stack()
+    view = client_runtime(info)
+    now = datetime.fromisoformat(str(control_get(info, "/now")["now"]))
     orders = []
     for i, envelope in enumerate(_envelopes(Path(args.orders)), start=1):
         try:
             event = parse_event(envelope)
         except ContractError as exc:
-            return _fail(f"{args.orders} entry {i}: {exc.reason}")
+            return fail(f"{args.orders} entry {i}: {exc.reason}")
         if isinstance(event, ShopPurchase) and event.products:
             orders.append(event.products)
     popularity = build_popularity(orders, computed_at=now)

@@ -35,7 +35,7 @@ from shared.local.lambda_context import LambdaContext
 from shared.local.provision import LOCAL_CREDENTIALS, REGION, Resources
 from shared.metrics import RecordingMetrics
 from shared.services.dispatch import DispatchObserver
-from shared.services.engine import EngineObserver
+from shared.services.engine_batch import EngineObserver
 from shared.wiring import (
     AwsClients,
     build_dispatch,

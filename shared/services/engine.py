@@ -14,11 +14,11 @@ import random
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from events.models import (
     CatalogDetail,
@@ -31,7 +31,7 @@ from events.models import (
     TimerFired,
     parse_contract_json,
 )
-from shared.adapters.game_pools import Claim, PoolKey, rule_budget_key
+from shared.adapters.game_pools import Claim, rule_budget_key
 from shared.adapters.player_store import MAX_TRANSACTION_ITEMS, Commit, PlayerStore
 from shared.adapters.publisher import PublishError
 from shared.clock import Clock
@@ -66,6 +66,17 @@ from shared.metric_names import (
 from shared.metrics import MetricsPort, RecordingMetrics
 from shared.services.catalog_fanout import CatalogFanout
 from shared.services.config_cache import ConfigCache
+from shared.services.engine_batch import (
+    AlertPort,
+    BatchOutcome,
+    DeadLetterPort,
+    EngineObserver,
+    InboundRecord,
+    PendingEvent,
+    PoolUsagePort,
+    SilentObserver,
+    likely_seen_ids,
+)
 from shared.services.engine_identity import EngineIdentity
 
 MAX_ATTEMPTS = 5
@@ -98,83 +109,6 @@ def _aware_or(value: Any, fallback: datetime) -> datetime:
         if parsed.tzinfo is not None:
             return parsed
     return fallback
-
-
-@dataclass(frozen=True)
-class InboundRecord:
-    message_id: str
-    body: str
-    # SQS's ApproximateReceiveCount: above 1 the message was delivered before, so its
-    # event may well be applied already (its marker is read up front, not found by a
-    # cancelled commit).
-    receive_count: int = 1
-
-
-class PoolUsagePort(Protocol):
-    """What counted pools (here: rules' campaign budgets) have paid so far."""
-
-    def usage(self, keys: Sequence[PoolKey]) -> dict[PoolKey, int]: ...
-
-
-class DeadLetterPort(Protocol):
-    def send(self, body: str, reason: str, source_message_id: str) -> None: ...
-
-
-class AlertPort(Protocol):
-    def alert(self, subject: str, message: Mapping[str, Any]) -> str: ...
-
-
-class EngineObserver(Protocol):
-    """What the engine reports: logs in Lambda, the printed story in the local demo."""
-
-    def refused(self, message_id: str, reason: str) -> None: ...
-    def rg_refused(self, message_id: str, reason: str, salvaged: bool) -> None: ...
-    def duplicates(self, player_id: str, event_ids: Sequence[str]) -> None: ...
-    def decided(self, player_id: str, decision: Decision) -> None: ...
-    def retrying(self, player_id: str, attempt: int, why: str) -> None: ...
-
-
-class SilentObserver:
-    def refused(self, message_id: str, reason: str) -> None:
-        pass
-
-    def rg_refused(self, message_id: str, reason: str, salvaged: bool) -> None:
-        pass
-
-    def duplicates(self, player_id: str, event_ids: Sequence[str]) -> None:
-        pass
-
-    def decided(self, player_id: str, decision: Decision) -> None:
-        pass
-
-    def retrying(self, player_id: str, attempt: int, why: str) -> None:
-        pass
-
-
-@dataclass
-class BatchOutcome:
-    failed_message_ids: set[str] = field(default_factory=set)
-    refused: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class _Pending:
-    event: EventDetail
-    body: str
-    message_ids: list[str]
-    redelivered: bool = False
-
-    @property
-    def likely_seen(self) -> bool:
-        """Worth reading its dedupe marker before deciding: a redelivered message, or an
-        event the platform emitted itself (engage.*), which the bus echoes back to the
-        engine that already applied it. Any other duplicate is caught by its marker's
-        put-if-absent at commit (PlayerStore.load)."""
-        return self.redelivered or self.event.detail_type.startswith("engage.")
-
-
-def _likely_seen(pendings: Iterable[_Pending]) -> list[str]:
-    return [p.event.event_id for p in pendings if p.likely_seen]
 
 
 @dataclass
@@ -233,7 +167,7 @@ class EngineService(EngineIdentity):
 
     def process(self, records: Sequence[InboundRecord]) -> BatchOutcome:
         outcome = BatchOutcome()
-        by_player: dict[str, dict[str, _Pending]] = defaultdict(dict)
+        by_player: dict[str, dict[str, PendingEvent]] = defaultdict(dict)
         catalog: list[tuple[InboundRecord, CatalogDetail | CatalogFanoutContinued]] = []
         for record in records:
             try:
@@ -251,7 +185,7 @@ class EngineService(EngineIdentity):
             # The same event twice in one batch is applied once; both records are settled
             # (or retried) together.
             pending = by_player[event.player_id].setdefault(
-                event.event_id, _Pending(event, record.body, [])
+                event.event_id, PendingEvent(event, record.body, [])
             )
             pending.message_ids.append(record.message_id)
             pending.redelivered |= record.receive_count > 1
@@ -360,7 +294,7 @@ class EngineService(EngineIdentity):
     def _apply_player(
         self,
         player_id: str,
-        pendings: list[_Pending],
+        pendings: list[PendingEvent],
         config: ConfigSnapshot,
         outcome: BatchOutcome,
     ) -> None:
@@ -387,7 +321,7 @@ class EngineService(EngineIdentity):
     def _try_apply(
         self,
         player_id: str,
-        pendings: list[_Pending],
+        pendings: list[PendingEvent],
         config: ConfigSnapshot,
         outcome: BatchOutcome,
     ) -> None:
@@ -402,7 +336,7 @@ class EngineService(EngineIdentity):
         ]
         contacts = contact_keys(p.event for p in pendings)
         loaded = self._players.load(
-            player_id, events, reversals, contacts, likely_seen=_likely_seen(pendings)
+            player_id, events, reversals, contacts, likely_seen=likely_seen_ids(pendings)
         )
         seen = sorted(loaded.seen_event_ids & events.keys())
         if seen:
@@ -440,7 +374,7 @@ class EngineService(EngineIdentity):
     def _try_apply_ordered(
         self,
         player_id: str,
-        pendings: list[_Pending],
+        pendings: list[PendingEvent],
         config: ConfigSnapshot,
         outcome: BatchOutcome,
     ) -> None:
@@ -453,7 +387,7 @@ class EngineService(EngineIdentity):
             if isinstance(p.event, DepositReversed)
         ]
         contacts = contact_keys(p.event for p in events.values())
-        likely = _likely_seen(events.values())
+        likely = likely_seen_ids(events.values())
         loaded = self._players.load(player_id, events, reversals, contacts, likely_seen=likely)
         hold = loaded.state.hold
         held = {h.event_id: from_held(h) for h in hold.events}
@@ -482,7 +416,7 @@ class EngineService(EngineIdentity):
             # survivor's dedupe makes routing them again on a later wake-up harmless).
             moved = [p for i, p in events.items() if i not in seen]
             moved += [
-                _Pending(event, self._held_envelope(event), [f"held:{event.event_id}"])
+                PendingEvent(event, self._held_envelope(event), [f"held:{event.event_id}"])
                 for event in held.values()
             ]
             if moved:
@@ -548,7 +482,7 @@ class EngineService(EngineIdentity):
             version += 1
 
     def _refuse_step(
-        self, pending: _Pending | None, step: Step, reason: str, outcome: BatchOutcome
+        self, pending: PendingEvent | None, step: Step, reason: str, outcome: BatchOutcome
     ) -> None:
         if pending is not None:
             self._refuse_event(pending, reason, outcome)
@@ -653,7 +587,7 @@ class EngineService(EngineIdentity):
             self._metrics.count(TIMERS_FIRED, fired)
         return decision.state.model_copy(update={"version": version + 1})
 
-    def _refuse_event(self, pending: _Pending, reason: str, outcome: BatchOutcome) -> None:
+    def _refuse_event(self, pending: PendingEvent, reason: str, outcome: BatchOutcome) -> None:
         for message_id in pending.message_ids:
             if message_id not in outcome.refused:
                 self._refuse(InboundRecord(message_id, pending.body), reason, outcome)

@@ -25,6 +25,7 @@ from shared.metric_names import (
     FIELDS_DROPPED,
     PLAYERS_MERGED,
 )
+from shared.services.engine_batch import BatchOutcome, EngineObserver, PendingEvent
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from shared.adapters.player_store import PlayerStore
     from shared.clock import Clock
     from shared.metrics import MetricsPort
-    from shared.services.engine import BatchOutcome, EngineObserver, _Pending
 
 # An alias of an alias of ... : merges chain (A into B, later B into C). Past this many
 # hops something is wrong (a cycle written behind our back): refuse rather than loop.
@@ -54,13 +54,13 @@ class EngineIdentity:
     def _apply_player(
         self,
         player_id: str,
-        pendings: list[_Pending],
+        pendings: list[PendingEvent],
         config: ConfigSnapshot,
         outcome: BatchOutcome,
     ) -> None:
         raise NotImplementedError
 
-    def _refuse_event(self, pending: _Pending, reason: str, outcome: BatchOutcome) -> None:
+    def _refuse_event(self, pending: PendingEvent, reason: str, outcome: BatchOutcome) -> None:
         raise NotImplementedError
 
     def _retry_conflicts(self, player_id: str, attempts: int, attempt: Callable[[], None]) -> None:
@@ -79,7 +79,7 @@ class EngineIdentity:
     def apply_with_identity(
         self,
         player_id: str,
-        pendings: list[_Pending],
+        pendings: list[PendingEvent],
         config: ConfigSnapshot,
         outcome: BatchOutcome,
     ) -> None:
@@ -95,7 +95,7 @@ class EngineIdentity:
     def route_to_alias(
         self,
         alias: str,
-        pendings: Sequence[_Pending],
+        pendings: Sequence[PendingEvent],
         config: ConfigSnapshot,
         outcome: BatchOutcome,
     ) -> None:
@@ -116,7 +116,7 @@ class EngineIdentity:
     def _apply_merge(
         self,
         player_id: str,
-        pending: _Pending,
+        pending: PendingEvent,
         config: ConfigSnapshot,
         outcome: BatchOutcome,
     ) -> None:
@@ -133,7 +133,7 @@ class EngineIdentity:
     def _try_merge(
         self,
         player_id: str,
-        pending: _Pending,
+        pending: PendingEvent,
         config: ConfigSnapshot,
         outcome: BatchOutcome,
     ) -> None:
@@ -210,11 +210,9 @@ class EngineIdentity:
             self._metrics.count(CONTACTS_DUPLICATE, len(decision.duplicates))
 
 
-def _rekeyed(pending: _Pending, player_id: str) -> _Pending:
-    from shared.services.engine import _Pending
-
+def _rekeyed(pending: PendingEvent, player_id: str) -> PendingEvent:
     event = pending.event.model_copy(update={"player_id": player_id})
-    return _Pending(event, pending.body, pending.message_ids)
+    return PendingEvent(event, pending.body, pending.message_ids)
 
 
 def _commit_of(player_id: str, version: int, decision: Decision, event_ids: list[str]) -> Commit:

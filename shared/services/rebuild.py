@@ -29,7 +29,8 @@ from typing import Any, Protocol
 from shared.domain.core.reorder import timer_event_id
 from shared.domain.core.state import OutboxItem, PendingTimer, PlayerState, ScheduleTimer
 from shared.domain.run.run_timers import MIN_TIMER_LEAD
-from shared.services.engine import EngineService, InboundRecord
+from shared.services.engine import EngineService
+from shared.services.engine_batch import InboundRecord
 
 
 class StateReader(Protocol):

@@ -15,7 +15,7 @@ import pytest
 
 from shared.adapters import game_pools
 from shared.adapters.game_pools import GamePools, PoolKey, rule_budget_key
-from shared.services.engine import InboundRecord
+from shared.services.engine_batch import InboundRecord
 from shared.wiring import build_engine
 from tests.e2e.test_wheel_store_races import race
 

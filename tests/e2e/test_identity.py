@@ -10,7 +10,7 @@ from shared.domain.players.contacts import contact_key
 from shared.local.embedded import sent_emails
 from shared.local.inspect import describe_duplicates
 from shared.metric_names import CONTACTS_DUPLICATE, FIELDS_DROPPED, PLAYERS_MERGED
-from shared.services.engine import InboundRecord
+from shared.services.engine_batch import InboundRecord
 from shared.wiring import build_engine
 from tests.e2e.test_invariants import deposit, env, invoke_engine, registered
 

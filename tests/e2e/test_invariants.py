@@ -192,7 +192,7 @@ def test_a_concurrent_write_to_the_same_player_is_retried_by_reloading(started):
             if not raced.is_set():
                 raced.set()
                 # Another Lambda commits a different event for the same player first.
-                from shared.services.engine import InboundRecord
+                from shared.services.engine_batch import InboundRecord
 
                 rival.process([InboundRecord("rival", json.dumps(deposit("p-9", "dep-rival")))])
             super().commit(commit, now, dedupe_for)
@@ -210,7 +210,7 @@ def test_a_concurrent_write_to_the_same_player_is_retried_by_reloading(started):
 def test_parallel_batches_for_one_player_never_lose_or_double_an_award(started):
     settings = started.resources.engine_settings()
     engines = [build_engine(settings, started.clock, started.runtime.clients) for _ in range(4)]
-    from shared.services.engine import InboundRecord
+    from shared.services.engine_batch import InboundRecord
 
     def work(i):
         # One deposit a day, so the RG deposit-frequency flag stays out of this race.

@@ -227,8 +227,12 @@ def test_win_back_slots_after_7_quiet_days_opens_two_hours_of_double_points(stac
     play(stack, round_(stack, "p-back", 1))  # played again within 7 days
 
     timers = rt.advance(timedelta(days=2, hours=1))  # day 7, 1 h
-    # p-back's round on day 5 re-armed theirs for day 12.
-    assert len(fired(timers, "win-back-slots-7d")) == 2
+    # All three fire on day 7; p-back's finds the day-5 round and slides on to day 12 (a
+    # sliding timer is armed once, not re-armed each day the player plays).
+    assert len(fired(timers, "win-back-slots-7d")) == 3
+    assert rt.players.state("p-back").timers["win-back-slots-7d"].due_at == start + timedelta(
+        days=12
+    )
     assert delivered(stack, "p-cold") == [
         ("win-back-slots-cold-seat", "email"),
         ("win-back-slots-cold-seat", "inbox"),

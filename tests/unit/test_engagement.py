@@ -262,6 +262,40 @@ def test_a_sliding_timer_waits_for_seven_days_after_the_last_round():
     ]
 
 
+def test_a_sliding_timer_armed_on_every_round_is_written_once_and_fires_after_the_last():
+    # Re-arming on each round would write a schedule per round; armed once, it slides itself.
+    rule = {
+        "rule_id": "cold-seat",
+        "on": ["game.round_finished"],
+        "then": [
+            {
+                "schedule": {
+                    "timer": "cold",
+                    "after": "P7D",
+                    "slide_with": "last_round_at",
+                    "then": [{"send": {"template": "hello"}}],
+                }
+            }
+        ],
+    }
+    cfg = config(rule)
+    d = run(cfg, registered(at()), round_(at()), round_(at(days=2)), round_(at(days=5)))
+    arms = [o for o in d.outbox if isinstance(o.effect, ScheduleTimer) and o.effect.timer == "cold"]
+    assert len(arms) == 1
+    t = d.state.timers["cold"]
+    assert t.due_at == at(days=7)
+    early = decide(d.state, fired(t.due_at, "cold", "cold-seat", t.generation), cfg, t.due_at)
+    t2 = early.state.timers["cold"]
+    assert t2.due_at == at(days=12)
+    assert [o for o in early.outbox if isinstance(o.effect, SendMessage)] == []
+    final = decide(
+        early.state, fired(t2.due_at, "cold", "cold-seat", t2.generation), cfg, t2.due_at
+    )
+    assert [o.effect.template for o in final.outbox if isinstance(o.effect, SendMessage)] == [
+        "hello"
+    ]
+
+
 # --- calendar timers ------------------------------------------------------------------------
 
 

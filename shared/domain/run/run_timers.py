@@ -89,6 +89,21 @@ class TimersMixin(RunBase):
         if due is None:
             self.trace(rule.rule_id, f"timer {spec.timer}: no {spec.at_next} known, not armed")
             return
+        pending = self.state.timers.get(spec.timer)
+        if (
+            spec.slide_with is not None
+            and pending is not None
+            and pending.rule_id == rule.rule_id
+            and pending.due_at <= due
+        ):
+            # A sliding timer already armed, due no later than this would be: when it fires
+            # it re-arms itself at the latest `slide_with` + `after`. Re-arming it on every
+            # event would only be one more schedule write (and Scheduler call) per event.
+            self.trace(
+                rule.rule_id,
+                f"timer {spec.timer}: already armed; it slides on with {spec.slide_with}",
+            )
+            return
         self.arm_timer(rule.rule_id, spec.timer, due, path)
 
     def due_for(self, spec: Schedule, after: datetime) -> datetime | None:

@@ -252,12 +252,7 @@ class PlayerStore:
         # reload reads its owner (a stale owner read would record a wrong duplicate; this
         # reads none). Registrations are then no dearer to load than a round.
         loaded = self._load_items(
-            pk,
-            player_id,
-            wanted if consistent else wanted & set(likely_seen),
-            consistent,
-            contacts,
-            read_contacts=consistent,
+            pk, player_id, wanted if consistent else wanted & set(likely_seen), consistent, contacts
         )
         if not consistent and loaded.state.merged_into is not None:
             # A merged player's events go on to the survivor, whose commit cannot see this
@@ -298,14 +293,14 @@ class PlayerStore:
         event_ids: Iterable[str],
         consistent: bool,
         contacts: Iterable[str] = (),
-        *,
-        read_contacts: bool = True,
     ) -> Loaded:
         contact_keys = sorted(set(contacts))
         keys = (
             [{"pk": {"S": pk}, "sk": {"S": STATE_SK}}]
             + [{"pk": {"S": pk}, "sk": {"S": EVENT_PREFIX + e}} for e in sorted(set(event_ids))]
-            + ([_contact_key(key) for key in contact_keys] if read_contacts else [])
+            # Only an exact load reads the contact index (see `load`): the others count
+            # every contact as nobody's.
+            + ([_contact_key(key) for key in contact_keys] if consistent else [])
         )
         items: list[dict[str, Any]] = []
         for start in range(0, len(keys), 100):

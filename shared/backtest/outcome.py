@@ -166,6 +166,10 @@ class Tally:
         seen.update(g.grant_id for g in new)
         return new
 
+    def forget_grants(self) -> None:
+        """Drop the spin grant ids kept to tell new grants apart (the run is over)."""
+        self._grants_seen.clear()
+
     def money_cost(self, config: ConfigSnapshot) -> dict[str, int]:
         """Bonus money (cents) of the rules whose budget is counted in money."""
         from shared.backtest.replay import all_rules
@@ -191,7 +195,7 @@ class Tally:
                 for rule_id, at in value.items():
                     if rule_id not in mine or at < mine[rule_id]:
                         mine[rule_id] = at
-            elif name in ("per_player", "_grants_seen"):
+            elif name == "per_player":
                 mine.update(value)
             elif isinstance(mine, int):
                 setattr(self, name, mine + value)

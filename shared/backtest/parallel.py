@@ -31,6 +31,7 @@ def _replay_slice(bounds: tuple[int, int]) -> tuple[Tally, int, int]:
     assert isinstance(until, datetime)
     tally = Tally(count_from)
     result = run(players, config, until, observer=tally)
+    tally.forget_grants()  # bookkeeping for the run, not a figure: not sent back
     return tally, result.steps, result.duplicates
 
 

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from shared.adapters.player_store import PlayerStore
 from shared.clock import Clock
+from shared.domain.basics.calendar_dates import zone
 from shared.domain.game.game_config import GameConfig
 from shared.domain.game.mission_views import MissionView, mission_view
-from shared.domain.players.engagement import zone
 from shared.player_api.params import UnknownPlayer
 
 

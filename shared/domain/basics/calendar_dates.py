@@ -7,7 +7,18 @@ import calendar
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+# Asked several times per decision (the player's zone, a program's, a board's): cached, so
+# a call is one dict lookup instead of ZoneInfo's constructor and its own cache.
+@lru_cache(maxsize=256)
+def zone(time_zone: str | None) -> ZoneInfo:
+    """The zone of that name; UTC for none or for a name this machine's tz data lacks."""
+    try:
+        return ZoneInfo(time_zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 def next_local_occurrence(

@@ -28,9 +28,9 @@ from events.models import (
     ShopProductViewed,
     ShopWishlistChanged,
 )
+from shared.domain.basics.calendar_dates import zone
 from shared.domain.commerce.recommendations import ShopPolicy, recommend
 from shared.domain.commerce.shop import ShopHistory, restock_predictions
-from shared.domain.players.engagement import zone
 
 PRODUCT_FIELDS = ("sku", "name", "price", "image_url", "url", "category")
 LIST_VARIABLES = frozenset({"cart.items", "recommendations"})
@@ -102,7 +102,7 @@ def _event_product(event: EventDetail) -> dict[str, Any] | None:
             "previous_price": money(event.previous_price, event.product.currency),
             "drop_percent": event.drop_percent,
         }
-    product = getattr(event, "product", None)
+    product = event.value_of("product")
     if isinstance(event, ShopProductViewed | ShopWishlistChanged) or isinstance(product, Product):
         return product_value(product) if isinstance(product, Product) else None
     return None

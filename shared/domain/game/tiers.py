@@ -13,7 +13,6 @@ tier the ended period supports and the one the current period already supports.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from itertools import pairwise
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
@@ -22,13 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from events.models import TimeZone
 from shared.domain.authoring.rules import Slug
-from shared.domain.basics.calendar_dates import local_midnight
+from shared.domain.basics.calendar_dates import local_midnight, zone
 
 TIER_RULE = "tiers"
 REVIEW_TIMER = "tier.review"
-
-# ZoneInfo caches too, but behind a constructor call; a decision asks several times.
-_zone = lru_cache(maxsize=64)(ZoneInfo)
 
 
 class Tier(BaseModel):
@@ -66,7 +62,7 @@ class TierProgram(BaseModel):
 
     @property
     def zone(self) -> ZoneInfo:
-        return _zone(self.time_zone)
+        return zone(self.time_zone)
 
     def rank(self, tier_id: str | None) -> int:
         """Position on the ladder; -1 for no tier or one no longer in the program."""

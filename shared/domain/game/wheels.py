@@ -17,8 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from events.models import TimeZone
 from shared.domain.authoring.rules import GrantSpins, Slug
-from shared.domain.basics.calendar_dates import BudgetPeriod, budget_period_key
-from shared.domain.players.engagement import zone
+from shared.domain.basics.calendar_dates import BudgetPeriod, budget_period_key, zone
 
 Label = Annotated[str, Field(min_length=1, max_length=80)]
 

@@ -19,8 +19,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from events.models import TimeZone
-from shared.domain.basics.calendar_dates import BudgetPeriod, budget_period_key
-from shared.domain.players.engagement import zone
+from shared.domain.basics.calendar_dates import BudgetPeriod, budget_period_key, zone
 
 BudgetUnit = Literal["points", "spins", "money"]
 Units = Annotated[int, Field(ge=1, le=10_000_000_000)]

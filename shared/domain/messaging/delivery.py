@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.domain.players.engagement import zone
+from shared.domain.basics.calendar_dates import zone
 
 Channel = Literal["email", "sms", "push", "inbox"]
 HHMM = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.domain.basics.calendar_dates import zone
 
 Stage = Literal["new", "active", "at_risk", "lapsed", "reactivated"]
 LIFECYCLE_RULE = "lifecycle"
@@ -38,6 +39,7 @@ ACTIVITY_TYPES = frozenset(
         "survey.answered",
     }
 )
+
 SPENDING_TYPES = frozenset({"wallet.deposit_succeeded", "shop.purchase"})
 
 
@@ -106,13 +108,6 @@ class Engagement(BaseModel):
             if offer.open_at(when) and offer.multiplier > best:
                 best, name = offer.multiplier, offer_name
         return best, name
-
-
-def zone(time_zone: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(time_zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,6 +31,7 @@ from events.models import (
     RoundFinished,
     SelfExcluded,
 )
+from shared.domain.basics.calendar_dates import zone
 
 GateClass = Literal["service_message", "marketing_message", "bonus"]
 FLAG_NAMES = ("loss_chasing", "deposit_frequency", "net_loss", "long_session", "late_night_play")
@@ -131,13 +132,6 @@ def salvaged_event_id(original_event_id: str) -> str:
     return f"salvaged.{original_event_id}"[:256]
 
 
-def _zone(time_zone: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(time_zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 @dataclass(frozen=True)
 class Observation:
     status: RgStatus
@@ -225,7 +219,7 @@ def observe(
                     )
                 )
         case RoundFinished():
-            candidates += _observe_round(s, event, t, _zone(time_zone), thresholds)
+            candidates += _observe_round(s, event, t, zone(time_zone), thresholds)
     raised = []
     hold = timedelta(days=thresholds.flag_hold_days)
     for name, reason, inputs in candidates:

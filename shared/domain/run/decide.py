@@ -32,7 +32,7 @@ from shared.domain.authoring.rules import (
     ScheduleAction,
     SendAction,
 )
-from shared.domain.basics.calendar_dates import calendar_window
+from shared.domain.basics.calendar_dates import calendar_window, zone
 from shared.domain.basics.durations import format_duration
 from shared.domain.core.config import ConfigSnapshot
 from shared.domain.core.state import (
@@ -40,7 +40,6 @@ from shared.domain.core.state import (
     PlayerState,
 )
 from shared.domain.measurement.budgets import BudgetClaim
-from shared.domain.players.engagement import zone
 from shared.domain.players.profile import apply_event
 from shared.domain.run.decision import Decision, TraceLine, match_document, order_events
 from shared.domain.run.run_base import RunBase

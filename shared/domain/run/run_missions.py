@@ -14,6 +14,7 @@ from typing import Any
 
 from events.models import MissionCompleted, MissionJoined
 from shared.domain.authoring.rules import CompiledRule, Rule
+from shared.domain.basics.calendar_dates import zone
 from shared.domain.game.missions import (
     Mission,
     MissionProgress,
@@ -24,7 +25,6 @@ from shared.domain.game.missions import (
     step_done,
     step_key,
 )
-from shared.domain.players.engagement import zone
 from shared.domain.run.run_base import RunBase
 
 MISSION_RULE_PREFIX = "mission:"

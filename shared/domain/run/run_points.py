@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from events.models import DepositReversed, DepositSucceeded, TimerFired
+from shared.domain.basics.calendar_dates import zone
 from shared.domain.core.state import LedgerEntry, PendingTimer
 from shared.domain.game.points import (
     EXPIRY_TIMER,
@@ -16,7 +17,6 @@ from shared.domain.game.points import (
     expire_due,
     reverse,
 )
-from shared.domain.players.engagement import zone
 from shared.domain.run.run_base import RunBase
 
 

@@ -13,7 +13,7 @@ from shared.domain.authoring.rules import (
     Schedule,
     ScheduleAction,
 )
-from shared.domain.basics.calendar_dates import next_local_occurrence
+from shared.domain.basics.calendar_dates import next_local_occurrence, zone
 from shared.domain.commerce.shop import predicted_restock
 from shared.domain.core.state import (
     CancelTimer,
@@ -21,10 +21,7 @@ from shared.domain.core.state import (
     ScheduleTimer,
     schedule_name,
 )
-from shared.domain.players.engagement import (
-    LIFECYCLE_RULE,
-    zone,
-)
+from shared.domain.players.engagement import LIFECYCLE_RULE
 from shared.domain.run.decision import match_document
 from shared.domain.run.run_base import RunBase
 

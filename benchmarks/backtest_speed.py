@@ -81,7 +81,7 @@ def main() -> None:
         f"(generated in {generated:.1f} s, lake written in {written:.1f} s)"
     )
     print(
-        f"read lake {read:.1f} s; replay published {report.published.seconds:.1f} s, "
+        f"read lake {read:.1f} s (parsed {report.parse_seconds:.1f} s, in the workers with --workers); replay published {report.published.seconds:.1f} s, "
         f"draft {report.draft.seconds:.1f} s; {steps:,} decisions (timers and derived events "
         f"included); {len(report.changed):,} players changed"
     )

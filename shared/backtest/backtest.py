@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from shared.backtest.explain import explain, rules_sending
-from shared.backtest.history import History, PlayerHistory
+from shared.backtest.history import History, PlayerHistory, Unreplayable
 from shared.backtest.outcome import PlayerOutcome, Tally
 from shared.backtest.parallel import run_parallel
 from shared.backtest.replay import RunResult, has_campaign_budget, run
@@ -51,6 +51,9 @@ class BacktestReport:
     unreplayable: int = 0
     regenerated: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    unreplayable_rows: list[Unreplayable] = field(default_factory=list)
+    # Parsing the lake's rows into events (in the workers, with several): not in `seconds`.
+    parse_seconds: float = 0.0
 
     @property
     def single(self) -> bool:
@@ -71,23 +74,62 @@ class BacktestReport:
         return steps / self.seconds if self.seconds else 0.0
 
 
-def replay_side(
-    name: str,
+@dataclass
+class _Replayed:
+    sides: list[Side]
+    players: int
+    events: int
+    unreplayable: list[Unreplayable]
+    parse_seconds: float
+
+
+def _replay(
     history: History,
-    config: ConfigSnapshot,
+    configs: list[tuple[str, ConfigSnapshot]],
     count_from: datetime,
     until: datetime,
-    progress: Progress | None = None,
-    workers: int = 1,
-) -> Side:
+    progress: Progress | None,
+    workers: int,
+) -> _Replayed:
+    """Each config's run over `history`: in one pool of `workers` processes when players
+    share no pool (each worker parses its players once and runs every config), else here."""
+    if workers > 1 and not any(has_campaign_budget(c) for _, c in configs):
+        started = time.perf_counter()
+        report = (lambda done, total: progress("replay", done, total)) if progress else None
+        pooled = run_parallel(
+            history.players, [c for _, c in configs], count_from, until, workers, report
+        )
+        wall = time.perf_counter() - started
+        # The workers' seconds tell how the wall time divides between parsing and configs.
+        busy = pooled.parse_seconds + sum(s.seconds for s in pooled.sides) or 1.0
+        sides = [
+            Side(name, config, run.tally, run.result, wall * run.seconds / busy)
+            for (name, config), run in zip(configs, pooled.sides, strict=True)
+        ]
+        return _Replayed(
+            sides,
+            pooled.players,
+            pooled.events,
+            pooled.unreplayable,
+            wall * pooled.parse_seconds / busy,
+        )
     started = time.perf_counter()
-    report = (lambda done, total: progress(name, done, total)) if progress else None
-    if workers > 1 and not has_campaign_budget(config):
-        tally, result = run_parallel(history.players, config, count_from, until, workers, report)
-    else:
+    events = history.event_count  # parses every player, once
+    parse_seconds = time.perf_counter() - started
+    sides = []
+    for name, config in configs:
+        started = time.perf_counter()
+        report = (lambda done, total, n=name: progress(n, done, total)) if progress else None
         tally = Tally(count_from)
         result = run(history.players, config, until, observer=tally, progress=report)
-    return Side(name, config, tally, result, time.perf_counter() - started)
+        sides.append(Side(name, config, tally, result, time.perf_counter() - started))
+    return _Replayed(
+        sides,
+        sum(1 for p in history.players if p.events),
+        events,
+        history.unreplayable,
+        parse_seconds,
+    )
 
 
 def differences(a: PlayerOutcome, b: PlayerOutcome) -> list[str]:
@@ -135,8 +177,10 @@ def backtest(
     `workers` > 1 replays players in that many processes, unless a config has a campaign
     budget: players then share a pool and are replayed together in one (said in `notes`).
     """
-    a = replay_side("published", history, published, count_from, until, progress, workers)
-    b = replay_side("draft", history, draft, count_from, until, progress, workers)
+    replayed = _replay(
+        history, [("published", published), ("draft", draft)], count_from, until, progress, workers
+    )
+    a, b = replayed.sides
     by_id: dict[str, PlayerHistory] = {p.player_id: p for p in history.players}
     index_a = {p.player_id: p for p in a.result.players}
     index_b = {p.player_id: p for p in b.result.players}
@@ -180,12 +224,14 @@ def backtest(
         notes=notes,
         count_from=count_from,
         until=until,
-        players=len(history.players),
-        events=history.event_count,
+        players=replayed.players,
+        events=replayed.events,
         published=a,
         draft=b,
         changed=changed,
-        unreplayable=len(history.unreplayable),
+        unreplayable=len(replayed.unreplayable),
+        unreplayable_rows=replayed.unreplayable,
+        parse_seconds=replayed.parse_seconds,
         regenerated=dict(history.regenerated),
     )
 
@@ -199,15 +245,18 @@ def single_run(
     workers: int = 1,
 ) -> BacktestReport:
     """One config over a history (a simulation without a draft): both sides are that run."""
-    side = replay_side("published", history, config, count_from, until, progress, workers)
+    replayed = _replay(history, [("published", config)], count_from, until, progress, workers)
+    (side,) = replayed.sides
     return BacktestReport(
         count_from=count_from,
         until=until,
-        players=len(history.players),
-        events=history.event_count,
+        players=replayed.players,
+        events=replayed.events,
         published=side,
         draft=side,
         changed=[],
-        unreplayable=len(history.unreplayable),
+        unreplayable=len(replayed.unreplayable),
+        unreplayable_rows=replayed.unreplayable,
+        parse_seconds=replayed.parse_seconds,
         regenerated=dict(history.regenerated),
     )

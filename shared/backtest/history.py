@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from events.models import DETAIL_MODELS, ContractError, EventDetail, parse_event
+from events.models import DETAIL_MODELS, ContractError, EventDetail, parse_detail
 from shared.domain.outputs.lake import REDACTED
 from shared.domain.run.decision import order_events
 
@@ -56,24 +56,85 @@ class Unreplayable:
     reason: str
 
 
-@dataclass
+Row = tuple[Any, ...]  # (player_id, event_id, detail_type, source, detail JSON)
+
+
 class PlayerHistory:
-    player_id: str
-    events: list[EventDetail] = field(default_factory=list)
+    """One player's input events in event-time order.
+
+    Read from the lake, a player holds its rows and parses them when `events` is first
+    read: a parallel backtest forks its workers before that, so each player is parsed in
+    the process that replays it (parsing is a fifth of a backtest's work, and parsed events
+    cost more to send between processes than to parse again).
+    """
+
+    __slots__ = ("_events", "_rows", "_unreplayable", "player_id")
+
+    def __init__(
+        self, player_id: str, events: list[EventDetail] | None = None, *, rows: Sequence[Row] = ()
+    ) -> None:
+        self.player_id = player_id
+        self._rows: list[Row] | None = list(rows) if events is None else None
+        self._events: list[EventDetail] | None = events
+        self._unreplayable: list[Unreplayable] = []
+
+    @property
+    def events(self) -> list[EventDetail]:
+        if self._events is None:
+            self._parse()
+        assert self._events is not None
+        return self._events
+
+    @property
+    def parsed(self) -> bool:
+        return self._events is not None
+
+    @property
+    def size(self) -> int:
+        """How many inputs: rows while not parsed, events after (for progress; no parsing)."""
+        return len(self._events) if self._events is not None else len(self._rows or ())
+
+    @property
+    def unreplayable(self) -> list[Unreplayable]:
+        """This player's rows that did not meet the event contract (parsing if not yet)."""
+        if self._events is None:
+            self._parse()
+        return self._unreplayable
+
+    def _parse(self) -> None:
+        events: list[EventDetail] = []
+        for player_id, event_id, detail_type, source, detail_text in self._rows or ():
+            try:
+                events.append(parse_row(player_id, event_id, detail_type, source, detail_text))
+            except ContractError as exc:
+                self._unreplayable.append(
+                    Unreplayable(player_id, event_id, detail_type, exc.reason)
+                )
+        self._events, self._rows = order_events(events), None
+
+    def __repr__(self) -> str:
+        told = "not parsed" if self._events is None else f"{len(self._events)} events"
+        return f"PlayerHistory({self.player_id!r}, {told})"
 
 
 @dataclass
 class History:
-    """Players' input events, plus the rows that could not be replayed (never silently lost)."""
+    """Players' input events, plus the rows that could not be replayed (never silently lost).
+
+    Reading `event_count` or `unreplayable` parses every player (see PlayerHistory).
+    """
 
     players: list[PlayerHistory] = field(default_factory=list)
-    unreplayable: list[Unreplayable] = field(default_factory=list)
     # Derived rows the replay regenerates instead (count by detail-type).
     regenerated: dict[str, int] = field(default_factory=dict)
 
     @property
     def event_count(self) -> int:
         return sum(len(p.events) for p in self.players)
+
+    @property
+    def unreplayable(self) -> list[Unreplayable]:
+        return [row for p in self.players for row in p.unreplayable]
 
     @classmethod
     def of(cls, events: Iterable[EventDetail]) -> History:
@@ -118,12 +179,9 @@ def parse_row(
         # Derived fields (a round's `outcome`) are in a dumped detail but are not inputs.
         for name in model.model_computed_fields:
             detail.pop(name, None)
-    envelope = {
-        "source": source,
-        "detail-type": detail_type,
-        "detail": restore_placeholders(detail),
-    }
-    return parse_event(envelope)
+    if not isinstance(source, str) or not 1 <= len(source) <= 256:
+        raise ContractError("source: must be text of 1 to 256 characters")
+    return parse_detail(source, str(detail_type), restore_placeholders(detail))
 
 
 def read_lake(
@@ -164,23 +222,20 @@ def history_from_rows(rows: Iterable[tuple[Any, ...]]) -> History:
     history = History()
     regenerated: dict[str, int] = defaultdict(int)
     for player_id, group in _by_player(list(rows)):
-        events: list[EventDetail] = []
+        inputs: list[Row] = []
         seen: set[str] = set()
-        for _, event_id, detail_type, source, detail_text in group:
+        for row in group:
+            event_id, detail_type = row[1], row[2]
             if detail_type in DERIVED_TYPES:
                 regenerated[detail_type] += 1
                 continue
             if event_id in seen:
                 continue  # delivered twice, applied once
             seen.add(event_id)
-            try:
-                events.append(parse_row(player_id, event_id, detail_type, source, detail_text))
-            except ContractError as exc:
-                history.unreplayable.append(
-                    Unreplayable(player_id, event_id, detail_type, exc.reason)
-                )
-        if events:
-            history.players.append(PlayerHistory(player_id, order_events(events)))
+            inputs.append(row)
+        if inputs:
+            # Parsed when first read (PlayerHistory): in a parallel backtest, by its worker.
+            history.players.append(PlayerHistory(player_id, rows=inputs))
     history.regenerated = dict(regenerated)
     return history
 

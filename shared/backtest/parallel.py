@@ -1,18 +1,23 @@
 """Players replayed in a pool of processes (they are independent when no pool is shared).
 
-The config and the players' histories are handed to the workers by fork, not pickled: a
+The configs and the players' histories are handed to the workers by fork, not pickled: a
 compiled rule set holds automata that are costly to serialise, and a month of events is
-millions of models. A task names a slice of the players by position; each worker replays
-it and sends back only its tally (figures and per-player outcomes), never player states.
+millions of models. A task names a slice of the players by position; each worker parses
+that slice's lake rows (PlayerHistory parses when first read, and the parent has not read
+them), replays it under every config in turn, and sends back only the tallies (figures and
+per-player outcomes) and counts, never player states or events. One pool serves both sides
+of a backtest, so a slice is parsed once and no core idles between the two runs.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from shared.backtest.history import PlayerHistory
+from shared.backtest.history import PlayerHistory, Unreplayable
 from shared.backtest.outcome import Tally
 from shared.backtest.replay import PoolLedger, RunResult, run
 from shared.domain.core.config import ConfigSnapshot
@@ -21,49 +26,141 @@ CHUNKS_PER_WORKER = 4
 _shared: dict[str, object] = {}
 
 
-def _replay_slice(bounds: tuple[int, int]) -> tuple[Tally, int, int]:
-    config, everyone = _shared["config"], _shared["players"]
-    assert isinstance(config, ConfigSnapshot)
+@dataclass
+class SideRun:
+    """One config's run over all players: merged tally, counts, and seconds spent in it."""
+
+    tally: Tally
+    result: RunResult
+    seconds: float = 0.0
+
+
+@dataclass
+class PoolRun:
+    """What the workers sent back, added up. Seconds are the workers' own (summed over
+    them), for telling how a run's wall time divides between parsing and each config."""
+
+    sides: list[SideRun]
+    players: int = 0  # players with at least one replayable event
+    events: int = 0
+    unreplayable: list[Unreplayable] = field(default_factory=list)
+    parse_seconds: float = 0.0
+
+
+@dataclass
+class _SliceResult:
+    tallies: list[Tally]
+    steps: list[int]
+    duplicates: list[int]
+    seconds: list[float]
+    players: int
+    events: int
+    unreplayable: list[Unreplayable]
+    parse_seconds: float
+
+
+def _replay_slice(bounds: tuple[int, int]) -> _SliceResult:
+    configs, everyone = _shared["configs"], _shared["players"]
+    assert isinstance(configs, list)
     assert isinstance(everyone, list)
     players: list[PlayerHistory] = everyone[bounds[0] : bounds[1]]
     count_from, until = _shared["count_from"], _shared["until"]
     assert isinstance(count_from, datetime)
     assert isinstance(until, datetime)
-    tally = Tally(count_from)
-    result = run(players, config, until, observer=tally)
-    tally.forget_grants()  # bookkeeping for the run, not a figure: not sent back
-    return tally, result.steps, result.duplicates
+    started = time.perf_counter()
+    events = sum(len(p.events) for p in players)  # parses this slice, here
+    parse_seconds = time.perf_counter() - started
+    out = _SliceResult(
+        [],
+        [],
+        [],
+        [],
+        players=sum(1 for p in players if p.events),
+        events=events,
+        unreplayable=[row for p in players for row in p.unreplayable],
+        parse_seconds=parse_seconds,
+    )
+    for config in configs:
+        started = time.perf_counter()
+        tally = Tally(count_from)
+        result = run(players, config, until, observer=tally)
+        tally.forget_grants()  # bookkeeping for the run, not a figure: not sent back
+        out.tallies.append(tally)
+        out.steps.append(result.steps)
+        out.duplicates.append(result.duplicates)
+        out.seconds.append(time.perf_counter() - started)
+    return out
 
 
 def run_parallel(
     players: Sequence[PlayerHistory],
-    config: ConfigSnapshot,
+    configs: Sequence[ConfigSnapshot],
     count_from: datetime,
     until: datetime,
     workers: int,
     progress: Callable[[int, int], None] | None = None,
-) -> tuple[Tally, RunResult]:
-    """Replay `players` in `workers` processes; the merged tally and the run's counts."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        tally = Tally(count_from)
-        return tally, run(players, config, until, observer=tally, progress=progress)
-    size = max(1, -(-len(players) // (workers * CHUNKS_PER_WORKER)))
+) -> PoolRun:
+    """Replay `players` under each of `configs` in `workers` processes; what they found.
+
+    `progress` counts the inputs of the slices done (each under every config).
+    """
     everyone = list(players)
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return _serial(everyone, configs, count_from, until, progress)
+    size = max(1, -(-len(everyone) // (workers * CHUNKS_PER_WORKER)))
     slices = [(i, min(i + size, len(everyone))) for i in range(0, len(everyone), size)]
-    total = sum(len(p.events) for p in everyone)
-    _shared.update(config=config, players=everyone, count_from=count_from, until=until)
-    merged = Tally(count_from)
-    steps = duplicates = done = 0
+    _shared.update(configs=list(configs), players=everyone, count_from=count_from, until=until)
+    pool_run = PoolRun(
+        [SideRun(Tally(count_from), RunResult([], PoolLedger(), 0, 0)) for _ in configs]
+    )
+    done, total = 0, sum(p.size for p in everyone)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for part, (tally, n, dups) in zip(
-                slices, pool.imap(_replay_slice, slices), strict=True
-            ):
-                merged.merge(tally)
-                steps, duplicates = steps + n, duplicates + dups
-                done += sum(len(p.events) for p in everyone[part[0] : part[1]])
+            for part, got in zip(slices, pool.imap(_replay_slice, slices), strict=True):
+                for side, tally, steps, dups, seconds in zip(
+                    pool_run.sides,
+                    got.tallies,
+                    got.steps,
+                    got.duplicates,
+                    got.seconds,
+                    strict=True,
+                ):
+                    side.tally.merge(tally)
+                    side.result.steps += steps
+                    side.result.duplicates += dups
+                    side.seconds += seconds
+                pool_run.players += got.players
+                pool_run.events += got.events
+                pool_run.unreplayable += got.unreplayable
+                pool_run.parse_seconds += got.parse_seconds
+                done += sum(p.size for p in everyone[part[0] : part[1]])
                 if progress is not None:
                     progress(done, total)
     finally:
         _shared.clear()
-    return merged, RunResult([], PoolLedger(), steps, duplicates)
+    return pool_run
+
+
+def _serial(
+    players: list[PlayerHistory],
+    configs: Sequence[ConfigSnapshot],
+    count_from: datetime,
+    until: datetime,
+    progress: Callable[[int, int], None] | None,
+) -> PoolRun:
+    """Where processes cannot fork: the same run in this process."""
+    started = time.perf_counter()
+    events = sum(len(p.events) for p in players)
+    pool_run = PoolRun(
+        [],
+        players=sum(1 for p in players if p.events),
+        events=events,
+        unreplayable=[row for p in players for row in p.unreplayable],
+        parse_seconds=time.perf_counter() - started,
+    )
+    for config in configs:
+        started = time.perf_counter()
+        tally = Tally(count_from)
+        result = run(players, config, until, observer=tally, progress=progress)
+        pool_run.sides.append(SideRun(tally, result, time.perf_counter() - started))
+    return pool_run

@@ -117,14 +117,15 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     count_from, until = day_bounds(first, last)
     bar = ProgressBar()
     history = read_lake(args.lake, until=last, since=None if args.warmup else first)
+    # Rows are parsed by the replay (in its workers, with --workers): counted after it.
     print(
-        f"... {len(history.players):,} players, {history.event_count:,} events "
-        f"(from {'the lake start' if args.warmup else first} to {last})",
+        f"... {len(history.players):,} players, {sum(p.size for p in history.players):,} lake "
+        f"rows (from {'the lake start' if args.warmup else first} to {last})",
         file=sys.stderr,
     )
-    for row in history.unreplayable[:20]:
-        print(f"    not replayed: {row.player_id} {row.event_id}: {row.reason}", file=sys.stderr)
     report = backtest(history, pub, new, count_from, until, progress=bar, workers=args.workers)
+    for row in report.unreplayable_rows[:20]:
+        print(f"    not replayed: {row.player_id} {row.event_id}: {row.reason}", file=sys.stderr)
     return _finish(report, args)
 
 

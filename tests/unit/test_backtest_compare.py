@@ -10,7 +10,7 @@ import pytest
 from shared.backtest.backtest import backtest
 from shared.backtest.config_items import ConfigItems, DraftError, load_items, parse_items
 from shared.backtest.explain import explain
-from shared.backtest.history import History, parse_row, restore_placeholders
+from shared.backtest.history import History, history_from_rows, parse_row, restore_placeholders
 from shared.backtest.render import as_json, text_lines, write_html
 from shared.backtest.simulate import synthetic_history
 from shared.domain.outputs.lake import event_row
@@ -235,3 +235,41 @@ def test_a_changed_player_under_a_shared_budget_is_explained_as_the_full_run_dec
     # Re-run alone, p-2 still sees the pool the first two players had used up.
     assert "budget_campaign (200 + 100 > 250)" in told
     assert "+100 points" in told.split("draft:")[1]
+
+
+def _lake_rows(history: History) -> list[tuple[str, str, str, str, str]]:
+    rows = [
+        (
+            e.player_id,
+            e.event_id,
+            e.detail_type,
+            "casino.example",
+            json.dumps(e.model_dump(mode="json")),
+        )
+        for p in history.players
+        for e in p.events
+    ]
+    # A row that no longer meets the contract: reported, never replayed.
+    rows.append(("sim-000003", "bad-1", "wallet.deposit_succeeded", "casino.example", "{}"))
+    return sorted(rows, key=lambda r: r[0])
+
+
+def test_lake_rows_are_parsed_by_the_workers_and_give_the_figures_one_process_gives():
+    simulated = synthetic_history(30, 4, "casino", seed=3, start=T0)
+    draft = _draft(enabled=False).build(2)
+    serial_history = history_from_rows(_lake_rows(simulated))
+    pooled_history = history_from_rows(_lake_rows(simulated))
+
+    one = backtest(serial_history, ITEMS.build(1), draft, T0, UNTIL)
+    two = backtest(pooled_history, ITEMS.build(1), draft, T0, UNTIL, workers=2)
+
+    for side in ("published", "draft"):
+        assert as_json(two)[side] | {"seconds": 0} == as_json(one)[side] | {"seconds": 0}
+    assert [c.player_id for c in two.changed] == [c.player_id for c in one.changed]
+    assert (two.players, two.events, two.unreplayable) == (30, simulated.event_count, 1)
+    assert (one.players, one.events, one.unreplayable) == (30, simulated.event_count, 1)
+    assert [r.event_id for r in two.unreplayable_rows] == ["bad-1"]
+    # The parent parsed only the players it explained; the workers parsed the rest.
+    explained = {c.player_id for c in two.changed}
+    assert {p.player_id for p in pooled_history.players if p.parsed} <= explained
+    assert len(explained) < 30

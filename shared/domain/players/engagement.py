@@ -14,12 +14,13 @@ each scored 1..5 against the policy's thresholds. `churn_risk` follows from them
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.domain.basics.calendar_dates import zone
 
@@ -95,11 +96,18 @@ class Engagement(BaseModel):
     stage: Stage | None = None
     stage_since: datetime | None = None
     last_activity_at: datetime | None = None
+    # Local ISO dates with activity, ascending and distinct: record_activity keeps them so,
+    # and a stored state is put so when read (rfm counts a window of them by bisection).
     active_days: list[str] = Field(default_factory=list)
     spend_days: dict[str, Decimal] = Field(default_factory=dict)
     weekend_rounds: int = 0
     offers: dict[str, Offer] = Field(default_factory=dict)
     rfm: Rfm | None = None
+
+    @field_validator("active_days")
+    @classmethod
+    def _ascending(cls, days: list[str]) -> list[str]:
+        return sorted(set(days))
 
     def multiplier_at(self, when: datetime) -> tuple[Decimal, str | None]:
         """The best open offer's points multiplier at `when` (1 if none)."""
@@ -212,11 +220,24 @@ def rfm(e: Engagement, t: datetime, time_zone: str | None, policy: EngagementPol
         (local - timedelta(days=policy.window_days - 1)).isoformat(),
         local.isoformat(),
     )
-    frequency = sum(1 for d in e.active_days if oldest <= d <= local_day)
-    monetary = sum((v for d, v in e.spend_days.items() if oldest <= d <= local_day), Decimal(0))
-    r = 5 - sum(1 for limit in policy.recency_days if recency > limit)
-    f = 1 + sum(1 for limit in policy.frequency_days if frequency >= limit)
-    m = 1 + sum(1 for limit in policy.monetary if monetary >= limit)
+    days = e.active_days  # ascending (Engagement.active_days)
+    frequency = bisect_right(days, local_day) - bisect_left(days, oldest)
+    monetary = (
+        sum((v for d, v in e.spend_days.items() if oldest <= d <= local_day), Decimal(0))
+        if e.spend_days
+        else Decimal(0)
+    )
+    # Plain loops: a few limits each, and a generator per sum cost more than the counting.
+    r, f, m = 5, 1, 1
+    for limit in policy.recency_days:
+        if recency > limit:
+            r -= 1
+    for limit in policy.frequency_days:
+        if frequency >= limit:
+            f += 1
+    for money in policy.monetary:
+        if monetary >= money:
+            m += 1
     # High risk: used to come often, has gone quiet. Medium: going quiet.
     churn: Literal["low", "medium", "high"] = (
         "high" if r <= 2 and f >= 3 else "medium" if r <= 3 else "low"

@@ -32,6 +32,7 @@ from events.models import (
     ShopWishlistChanged,
     SurveyAnswered,
 )
+from shared.domain.basics.model_update import updated
 from shared.domain.players.consent import ConsentAnswer, consent_refusal, set_product_answers
 
 MAX_RATED_SUBJECTS = 50
@@ -420,7 +421,7 @@ def apply_event(profile: Profile, event: EventDetail) -> Profile:
             return profile
     if isinstance(event, _PLAYER_ACTIONS):
         changes["last_activity_at"] = _latest(profile.last_activity_at, event.occurred_at)
-    return profile.model_copy(update=changes)
+    return updated(profile, changes)
 
 
 # Events the player causes (a failed deposit is still the player trying). Consent and detail

@@ -32,6 +32,7 @@ from events.models import (
     SelfExcluded,
 )
 from shared.domain.basics.calendar_dates import zone
+from shared.domain.basics.model_update import updated
 
 GateClass = Literal["service_message", "marketing_message", "bonus"]
 FLAG_NAMES = ("loss_chasing", "deposit_frequency", "net_loss", "long_session", "late_night_play")
@@ -152,13 +153,15 @@ def observe(
     The input is not modified: the result has its own containers (their items, frozen
     models, datetimes and Decimals, are shared), a fraction of a deep copy's cost.
     """
-    s = status.model_copy(
-        update={
+    s = updated(
+        status,
+        {
             "limits": dict(status.limits),
             "limit_reached_at": dict(status.limit_reached_at),
             "flags": dict(status.flags),
-            "daily_net": {d: dict(v) for d, v in status.daily_net.items()},
-        }
+            # Its day buckets are replaced, never changed in place (_observe_round).
+            "daily_net": dict(status.daily_net),
+        },
     )
     t = event.occurred_at.astimezone(UTC)
     candidates: list[tuple[str, str, dict[str, str]]] = []
@@ -246,8 +249,12 @@ def _observe_round(
     # Net loss over a window of local calendar days, per currency.
     local = t.astimezone(zone)
     day = local.date()
-    bucket = s.daily_net.setdefault(day.isoformat(), {})
-    bucket[event.currency] = bucket.get(event.currency, Decimal(0)) + event.stake - event.payout
+    key = day.isoformat()
+    bucket = s.daily_net.get(key, {})
+    s.daily_net[key] = {
+        **bucket,
+        event.currency: bucket.get(event.currency, Decimal(0)) + event.stake - event.payout,
+    }
     # ISO dates (YYYY-MM-DD) order as their text does: compared as strings, not parsed.
     oldest = (day - timedelta(days=th.net_loss_window_days - 1)).isoformat()
     if min(s.daily_net) < oldest:

@@ -4,6 +4,7 @@ weeks and months."""
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal
@@ -49,6 +50,41 @@ def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     ambiguous one to its first occurrence, so consecutive days always tile exactly.
     """
     return datetime.combine(day, time(0), zone).astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalMoment:
+    """An instant as the player's wall clock shows it: the local datetime, its date, that
+    date as ISO text (YYYY-MM-DD, which orders as the dates do), weekday and hour."""
+
+    local: datetime
+    day: date
+    iso: str
+    weekday: int
+    hour: int
+
+
+_last_moment: list[tuple[datetime, str | None, LocalMoment]] = []
+
+
+def local_moment(at: datetime, time_zone: str | None) -> LocalMoment:
+    """`at` in the player's zone (UTC for none). A decision asks this of its event several
+    times (RG, activity, RFM): the last answer is kept, so only the first converts."""
+    if _last_moment:
+        last_at, last_zone, found = _last_moment[0]
+        if last_zone == time_zone and last_at == at:  # the same instant: the same local time
+            return found
+    local = at.astimezone(zone(time_zone))
+    day = local.date()
+    found = LocalMoment(local, day, day.isoformat(), day.weekday(), local.hour)
+    _last_moment[:] = [(at, time_zone, found)]
+    return found
+
+
+@lru_cache(maxsize=4096)
+def iso_days_before(day: date, days: int) -> str:
+    """The ISO date `days` days before `day` (a window's oldest day, compared as text)."""
+    return (day - timedelta(days=days)).isoformat()
 
 
 CalendarPeriod = Literal["day", "week", "month"]

@@ -22,7 +22,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from shared.domain.basics.calendar_dates import zone
+from shared.domain.basics.calendar_dates import iso_days_before, local_moment
 
 Stage = Literal["new", "active", "at_risk", "lapsed", "reactivated"]
 LIFECYCLE_RULE = "lifecycle"
@@ -138,11 +138,10 @@ def record_activity(
     is_round: bool,
 ) -> None:
     """Fold a player-initiated event into the engagement facts (in place)."""
-    local = t.astimezone(zone(time_zone))
-    day = local.date()
+    moment = local_moment(t, time_zone)
     # ISO dates (YYYY-MM-DD) order as their text does: compared as strings, not parsed.
-    oldest = (day - timedelta(days=policy.window_days - 1)).isoformat()
-    today = day.isoformat()
+    oldest = iso_days_before(moment.day, policy.window_days - 1)
+    today = moment.iso
     days = e.active_days
     if days and days[0] >= oldest and days[-1] <= today:
         # The usual case, a player active again today or on a new day: nothing to prune.
@@ -156,7 +155,7 @@ def record_activity(
         e.spend_days[today] = e.spend_days.get(today, Decimal(0)) + spent
     if e.spend_days and min(e.spend_days) < oldest:
         e.spend_days = {d: v for d, v in e.spend_days.items() if d >= oldest}
-    if is_round and local.weekday() >= 5:
+    if is_round and moment.weekday >= 5:
         e.weekend_rounds += 1
     if e.last_activity_at is None or t > e.last_activity_at:
         e.last_activity_at = t
@@ -214,12 +213,9 @@ def rfm(e: Engagement, t: datetime, time_zone: str | None, policy: EngagementPol
         if e.last_activity_at is not None
         else 10_000
     )
-    local = t.astimezone(zone(time_zone)).date()
+    moment = local_moment(t, time_zone)
     # ISO dates compared as their text (see record_activity).
-    oldest, local_day = (
-        (local - timedelta(days=policy.window_days - 1)).isoformat(),
-        local.isoformat(),
-    )
+    oldest, local_day = iso_days_before(moment.day, policy.window_days - 1), moment.iso
     days = e.active_days  # ascending (Engagement.active_days)
     frequency = bisect_right(days, local_day) - bisect_left(days, oldest)
     monetary = (

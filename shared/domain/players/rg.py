@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,7 +30,7 @@ from events.models import (
     RoundFinished,
     SelfExcluded,
 )
-from shared.domain.basics.calendar_dates import zone
+from shared.domain.basics.calendar_dates import iso_days_before, local_moment
 from shared.domain.basics.model_update import updated
 
 GateClass = Literal["service_message", "marketing_message", "bonus"]
@@ -222,7 +221,7 @@ def observe(
                     )
                 )
         case RoundFinished():
-            candidates += _observe_round(s, event, t, zone(time_zone), thresholds)
+            candidates += _observe_round(s, event, t, time_zone, thresholds)
     raised = []
     hold = timedelta(days=thresholds.flag_hold_days)
     for name, reason, inputs in candidates:
@@ -240,23 +239,22 @@ def observe(
 
 
 def _observe_round(
-    s: RgStatus, event: RoundFinished, t: datetime, zone: ZoneInfo, th: RgThresholds
+    s: RgStatus, event: RoundFinished, t: datetime, time_zone: str | None, th: RgThresholds
 ) -> list[tuple[str, str, dict[str, str]]]:
     found: list[tuple[str, str, dict[str, str]]] = []
     if event.outcome == "loss":
         s.last_loss_at = t if s.last_loss_at is None else max(s.last_loss_at, t)
 
     # Net loss over a window of local calendar days, per currency.
-    local = t.astimezone(zone)
-    day = local.date()
-    key = day.isoformat()
+    moment = local_moment(t, time_zone)
+    day, key = moment.day, moment.iso
     bucket = s.daily_net.get(key, {})
     s.daily_net[key] = {
         **bucket,
         event.currency: bucket.get(event.currency, Decimal(0)) + event.stake - event.payout,
     }
     # ISO dates (YYYY-MM-DD) order as their text does: compared as strings, not parsed.
-    oldest = (day - timedelta(days=th.net_loss_window_days - 1)).isoformat()
+    oldest = iso_days_before(day, th.net_loss_window_days - 1)
     if min(s.daily_net) < oldest:
         s.daily_net = {d: v for d, v in s.daily_net.items() if d >= oldest}
     net = sum((v.get(event.currency, Decimal(0)) for v in s.daily_net.values()), Decimal(0))
@@ -289,8 +287,8 @@ def _observe_round(
         )
 
     # Late-night play in the player's own time zone.
-    if th.late_night_start_hour <= local.hour < th.late_night_end_hour:
-        night = day.isoformat()
+    if th.late_night_start_hour <= moment.hour < th.late_night_end_hour:
+        night = key
         s.night_rounds = {night: s.night_rounds.get(night, 0) + 1}
         if s.night_rounds[night] >= th.late_night_rounds:
             found.append(

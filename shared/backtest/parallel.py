@@ -23,9 +23,6 @@ from shared.backtest.replay import PoolLedger, RunResult, run
 from shared.domain.core.config import ConfigSnapshot
 
 CHUNKS_PER_WORKER = 4
-# A slice's players are replayed together in time order; fewer at a time keep their states
-# in the cache (1,000-player slices were 7 % slower per decision than 50-player ones).
-MAX_SLICE_PLAYERS = 100
 _shared: dict[str, object] = {}
 
 
@@ -110,7 +107,7 @@ def run_parallel(
     everyone = list(players)
     if "fork" not in multiprocessing.get_all_start_methods():
         return _serial(everyone, configs, count_from, until, progress)
-    size = max(1, min(MAX_SLICE_PLAYERS, -(-len(everyone) // (workers * CHUNKS_PER_WORKER))))
+    size = max(1, -(-len(everyone) // (workers * CHUNKS_PER_WORKER)))
     slices = [(i, min(i + size, len(everyone))) for i in range(0, len(everyone), size)]
     _shared.update(configs=list(configs), players=everyone, count_from=count_from, until=until)
     pool_run = PoolRun(

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from shared.backtest import collector
 from shared.backtest.explain import explain, rules_sending
 from shared.backtest.history import History, PlayerHistory, Unreplayable
 from shared.backtest.outcome import PlayerOutcome, Tally
@@ -113,6 +114,18 @@ def _replay(
             pooled.unreplayable,
             wall * pooled.parse_seconds / busy,
         )
+    with collector.paused():  # the parsed events live through both runs (collector.py)
+        return _replay_here(history, configs, count_from, until, progress)
+
+
+def _replay_here(
+    history: History,
+    configs: list[tuple[str, ConfigSnapshot]],
+    count_from: datetime,
+    until: datetime,
+    progress: Progress | None,
+) -> _Replayed:
+    """Every config's run in this process, one after the other."""
     started = time.perf_counter()
     events = history.event_count  # parses every player, once
     parse_seconds = time.perf_counter() - started

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from shared.backtest import collector
 from shared.backtest.history import PlayerHistory, Unreplayable
 from shared.backtest.outcome import Tally
 from shared.backtest.replay import PoolLedger, RunResult, run
@@ -60,6 +61,11 @@ class _SliceResult:
 
 
 def _replay_slice(bounds: tuple[int, int]) -> _SliceResult:
+    with collector.paused():  # the parse too: its events live as long as the slice
+        return _replay_slice_paused(bounds)
+
+
+def _replay_slice_paused(bounds: tuple[int, int]) -> _SliceResult:
     configs, everyone = _shared["configs"], _shared["players"]
     assert isinstance(configs, list)
     assert isinstance(everyone, list)
@@ -115,7 +121,7 @@ def run_parallel(
     )
     done, total = 0, sum(p.size for p in everyone)
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with collector.frozen_for_fork(), multiprocessing.get_context("fork").Pool(workers) as pool:
             for part, got in zip(slices, pool.imap(_replay_slice, slices), strict=True):
                 for side, tally, steps, dups, seconds in zip(
                     pool_run.sides,

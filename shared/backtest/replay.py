@@ -33,6 +33,7 @@ from typing import Literal, Protocol
 
 from events.models import DETAIL_MODELS, EventDetail, TimerFired
 from shared.adapters.scheduler import timer_event_id
+from shared.backtest import collector
 from shared.backtest.history import PlayerHistory
 from shared.domain.authoring.rules import CompiledRule
 from shared.domain.core.config import ConfigSnapshot
@@ -288,6 +289,18 @@ def run(
     progress_every: int = 5_000,
 ) -> RunResult:
     """Replay every player up to `until` (exclusive), all advancing together in time order."""
+    with collector.paused():  # why: collector.py
+        return _run(histories, config, until, observer, progress, progress_every)
+
+
+def _run(
+    histories: Sequence[PlayerHistory],
+    config: ConfigSnapshot,
+    until: datetime,
+    observer: StepObserver | None,
+    progress: Progress | None,
+    progress_every: int,
+) -> RunResult:
     players = [PlayerReplay(h) for h in histories]
     pools = PoolLedger()
     total = sum(len(h.events) for h in histories)

@@ -323,7 +323,10 @@ def _run(
         if player.seen(event):
             duplicates += 1
         else:
-            decision = decide(player.state, event, config, now, pools.used, in_place=True)
+            # No observer of a run reads the trace; explain re-runs its players with it on.
+            decision = decide(
+                player.state, event, config, now, pools.used, in_place=True, traced=False
+            )
             step += 1
             player.step_numbers.append(step)
             pools.claim(step, decision)

@@ -1,5 +1,6 @@
 """`decide(..., in_place=True)` (the backtest's replay) decides exactly what the copying
-decide does: same states, ledger lines, outbox, audit and trace, event after event."""
+decide does: same states, ledger lines, outbox, audit and trace, event after event; with
+`traced=False` too, but for the trace."""
 
 from __future__ import annotations
 
@@ -21,9 +22,20 @@ def test_an_in_place_decision_equals_the_copying_one_over_a_simulated_month():
     compared = 0
     for player in history.players:
         copied = owned = PlayerState.new(player.player_id)
+        untraced = PlayerState.new(player.player_id)  # its own: decided in place too
         for event in player.events:
             expected = decide(copied, event, config, event.occurred_at)
             got = decide(owned, event, config, event.occurred_at, in_place=True)
+            # The replay's way: in place and without a trace; all else the same.
+            quiet = decide(untraced, event, config, event.occurred_at, in_place=True, traced=False)
+            assert quiet.state.model_dump_json() == expected.state.model_dump_json()
+            assert (quiet.ledger, quiet.outbox, quiet.audit) == (
+                expected.ledger,
+                expected.outbox,
+                expected.audit,
+            )
+            assert quiet.trace == []
+            untraced = quiet.state
             assert got.state is owned  # changed, not copied
             assert got.state.model_dump_json() == expected.state.model_dump_json()
             assert got.ledger == expected.ledger

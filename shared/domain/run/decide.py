@@ -92,6 +92,7 @@ def decide(
     pools: Mapping[tuple[str, str], int] | None = None,
     *,
     in_place: bool = False,
+    traced: bool = True,
 ) -> Decision:
     """Decide what one event does for one player.
 
@@ -102,8 +103,11 @@ def decide(
     changes it and returns it as its state, saving the working copy. Only a caller that
     keeps no reference to the state before the event may do so (the backtest's replay;
     not the engine, which re-decides from its loaded state after a lost race).
+
+    `traced=False` leaves the decision's trace empty: for a caller that never reads it (the
+    backtest's replay, which re-runs only the players it explains with the trace on).
     """
-    return _decide(state, event, config, now, pools, in_place)
+    return _decide(state, event, config, now, pools, in_place, traced)
 
 
 def _decide(
@@ -113,6 +117,7 @@ def _decide(
     now: datetime,
     pools: Mapping[tuple[str, str], int] | None,
     in_place: bool = False,
+    traced: bool = True,
 ) -> Decision:
     run = _Run(
         event=event,
@@ -120,6 +125,7 @@ def _decide(
         now=now,
         state=state if in_place else state.working_copy(),
         pools=dict(pools or {}),
+        traced=traced,
     )
     loss_streak_before = run.state.profile.loss_streak
     run.state.profile = apply_event(run.state.profile, event)

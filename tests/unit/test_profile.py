@@ -2,6 +2,9 @@
 
 from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from shared.domain.players.profile import Profile, apply_event
 from tests.builders import (
     PLAYER,
@@ -90,3 +93,17 @@ def test_apply_event_does_not_mutate_its_input():
     before = Profile(player_id=PLAYER)
     apply_event(before, deposit(at()))
     assert before.deposit_count == 0
+
+
+@given(st.lists(st.sampled_from(["slots", "table", "live", "sports", "crash"]), max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_the_favourite_category_is_the_most_played_ties_to_the_first_name(categories):
+    # apply_event updates the favourite from the one before (only the played count grows);
+    # it must stay what a full count gives.
+    profile = Profile(player_id=PLAYER)
+    for i, category in enumerate(categories):
+        profile = apply_event(profile, round_(at(minutes=i), category=category))
+    counts = {c: categories.count(c) for c in set(categories)}
+    expected = min(counts, key=lambda c: (-counts[c], c)) if counts else None
+    assert profile.favourite_category == expected
+    assert profile.category_rounds == counts

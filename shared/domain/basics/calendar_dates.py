@@ -72,8 +72,10 @@ def local_moment(at: datetime, time_zone: str | None) -> LocalMoment:
     times (RG, activity, RFM): the last answer is kept, so only the first converts."""
     if _last_moment:
         last_at, last_zone, found = _last_moment[0]
-        if last_zone == time_zone and last_at == at:  # the same instant: the same local time
-            return found
+        # Callers pass the event's own `occurred_at`, so identity is the usual hit: comparing
+        # two aware datetimes with different tzinfo objects costs a utcoffset() call each.
+        if last_zone == time_zone and (last_at is at or last_at == at):
+            return found  # the same instant: the same local time
     local = at.astimezone(zone(time_zone))
     day = local.date()
     found = LocalMoment(local, day, day.isoformat(), day.weekday(), local.hour)

@@ -17,6 +17,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -196,11 +197,16 @@ def period_at(window: Window, at: datetime) -> Period | None:
         key = start.strftime("%Y%m%dT%H%M")
         return Period(key, start, end) if start <= at < end else None
     zone = ZoneInfo(window.time_zone)
-    local = at.astimezone(zone).date()
-    if window.every == "day":
+    return _period_of_day(window.every, at.astimezone(zone).date(), zone)
+
+
+# Every scored event asks for its board's period: the same few local days over and over.
+@lru_cache(maxsize=4096)
+def _period_of_day(every: str, local: date, zone: ZoneInfo) -> Period:
+    if every == "day":
         first, after = local, local + timedelta(days=1)
         key = first.isoformat()
-    elif window.every == "week":
+    elif every == "week":
         first = local - timedelta(days=local.weekday())
         after = first + timedelta(days=7)
         key = first.isoformat()
@@ -253,6 +259,7 @@ def closed_periods(window: Window, now: datetime, grace: timedelta, back: int = 
     return sorted(found, key=lambda p: p.start)
 
 
+@lru_cache(maxsize=65_536)  # asked on every score of a player: a hash each time otherwise
 def shard_of(player_id: str, shards: int) -> int:
     """A stable shard for the player (sha256, not hash(): the same in every process)."""
     return int.from_bytes(hashlib.sha256(player_id.encode()).digest()[:8], "big") % shards

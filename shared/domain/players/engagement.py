@@ -159,7 +159,7 @@ def record_activity(
         e.weekend_rounds += 1
     if e.last_activity_at is None or t > e.last_activity_at:
         e.last_activity_at = t
-    if any(o.until <= t for o in e.offers.values()):
+    if e.offers and any(o.until <= t for o in e.offers.values()):
         e.offers = {k: o for k, o in e.offers.items() if o.until > t}
 
 
@@ -218,11 +218,10 @@ def rfm(e: Engagement, t: datetime, time_zone: str | None, policy: EngagementPol
     oldest, local_day = iso_days_before(moment.day, policy.window_days - 1), moment.iso
     days = e.active_days  # ascending (Engagement.active_days)
     frequency = bisect_right(days, local_day) - bisect_left(days, oldest)
-    monetary = (
-        sum((v for d, v in e.spend_days.items() if oldest <= d <= local_day), Decimal(0))
-        if e.spend_days
-        else Decimal(0)
-    )
+    monetary = Decimal(0)
+    for d, v in e.spend_days.items():
+        if oldest <= d <= local_day:
+            monetary += v
     # Plain loops: a few limits each, and a generator per sum cost more than the counting.
     r, f, m = 5, 1, 1
     for limit in policy.recency_days:

@@ -270,6 +270,15 @@ def _favourite(category_rounds: dict[str, int]) -> str | None:
     return min(category_rounds, key=lambda c: (-category_rounds[c], c))
 
 
+def _favourite_after(known: str | None, category_rounds: dict[str, int], played: str) -> str:
+    """_favourite(category_rounds) after one round of `played`: only its count grew, so the
+    favourite is the one known before or `played` (the full scan once, for an old state)."""
+    if known is None or known not in category_rounds:
+        return _favourite(category_rounds) or played
+    mine, theirs = category_rounds[played], category_rounds[known]
+    return played if mine > theirs or (mine == theirs and played < known) else known
+
+
 def apply_event(profile: Profile, event: EventDetail) -> Profile:
     """Return the profile after `event` (the input is not modified).
 
@@ -340,7 +349,9 @@ def apply_event(profile: Profile, event: EventDetail) -> Profile:
                 "losses": profile.losses + (event.outcome == "loss"),
                 "stake_totals": _add(profile.stake_totals, event.currency, event.stake),
                 "category_rounds": category_rounds,
-                "favourite_category": _favourite(category_rounds),
+                "favourite_category": _favourite_after(
+                    profile.favourite_category, category_rounds, event.category
+                ),
                 "last_round_at": _latest(profile.last_round_at, event.occurred_at),
             }
             if profile.last_round_at is None or event.occurred_at >= profile.last_round_at:

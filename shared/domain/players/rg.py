@@ -245,8 +245,9 @@ def _observe_round(
     if event.outcome == "loss":
         s.last_loss_at = t if s.last_loss_at is None else max(s.last_loss_at, t)
 
-    # Net loss over a window of local calendar days, per currency.
-    moment = local_moment(t, time_zone)
+    # Net loss over a window of local calendar days, per currency. (The event's own time,
+    # not `t`, its UTC copy: the instant the rest of the decision asks local_moment about.)
+    moment = local_moment(event.occurred_at, time_zone)
     day, key = moment.day, moment.iso
     bucket = s.daily_net.get(key, {})
     s.daily_net[key] = {
@@ -257,7 +258,11 @@ def _observe_round(
     oldest = iso_days_before(day, th.net_loss_window_days - 1)
     if min(s.daily_net) < oldest:
         s.daily_net = {d: v for d, v in s.daily_net.items() if d >= oldest}
-    net = sum((v.get(event.currency, Decimal(0)) for v in s.daily_net.values()), Decimal(0))
+    net, currency = Decimal(0), event.currency
+    for amounts in s.daily_net.values():  # a loop: a generator per round costs more
+        amount = amounts.get(currency)
+        if amount is not None:
+            net += amount
     if net >= th.net_loss_amount:
         found.append(
             (

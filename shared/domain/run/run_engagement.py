@@ -51,10 +51,10 @@ class EngagementMixin(RunBase):
         policy = self.config.engagement
         if event.detail_type not in ACTIVITY_TYPES:
             return
-        amount = event.value_of("amount")
-        spent = (
-            amount if event.detail_type in SPENDING_TYPES and isinstance(amount, Decimal) else None
-        )
+        spent = None
+        if event.detail_type in SPENDING_TYPES:  # rounds, most events, have no amount
+            amount = event.value_of("amount")
+            spent = amount if isinstance(amount, Decimal) else None
         record_activity(
             e,
             event.detail_type,

@@ -38,8 +38,10 @@ class LeaderboardsMixin(RunBase):
                 self._score(board)
 
     def _prune_boards(self) -> None:
-        at = self.event.occurred_at
-        stale = [k for k, s in self.state.boards.items() if s.ends_at + KEEP_AFTER_CLOSE < at]
+        if not self.state.boards:
+            return
+        cutoff = self.event.occurred_at - KEEP_AFTER_CLOSE  # once, not once per board held
+        stale = [k for k, s in self.state.boards.items() if s.ends_at < cutoff]
         for key in stale:
             del self.state.boards[key]
 
@@ -96,7 +98,8 @@ class LeaderboardsMixin(RunBase):
                 keep_until=period.end + KEEP_AFTER_CLOSE,
             )
         )
-        self.trace(rule_id, f"{period.key}: score {before} -> {after}")
+        if self.traced:  # said on most rounds: not even formatted when nobody reads it
+            self.trace(rule_id, f"{period.key}: score {before} -> {after}")
 
     def pay_prize(self, event: LeaderboardPrize) -> None:
         rule_id = f"{BOARD_RULE_PREFIX}{event.board_id}"

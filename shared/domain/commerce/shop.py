@@ -98,10 +98,15 @@ def _sorted_kinds(kinds: set[InterestKind]) -> list[InterestKind]:
     return [k for k in order if k in kinds]
 
 
+_SHOP_EVENTS = (ShopProductViewed, ShopWishlistChanged, ShopCartAbandoned, ShopPurchase)
+
+
 def fold_shop(
     history: ShopHistory, event: EventDetail, interest_days: int
 ) -> tuple[ShopHistory, list[InterestChange]]:
     """The history after `event`, and the index writes that mirror its interest changes."""
+    if not isinstance(event, _SHOP_EVENTS):
+        return history, []  # most events (logins, rounds): nothing to copy or fold
     interests = dict(history.interests)
     bought = dict(history.bought)
     cart, cart_at = list(history.cart), history.cart_at

@@ -12,8 +12,10 @@ class ShopMixin(RunBase):
 
     def track_shop(self) -> None:
         history, changes = fold_shop(self.state.shop, self.event, self.config.shop.interest_days)
-        self.state.shop = history
-        self.decision.interests += changes
+        if history is not self.state.shop:  # unchanged for all but shop events
+            self.state.shop = history
+        if changes:
+            self.decision.interests += changes
 
     def news_still_wanted(self) -> bool:
         """A fanned-out price drop or restock, checked against the player's interest now.

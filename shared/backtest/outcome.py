@@ -17,7 +17,7 @@ from events.models import EventDetail, MissionCompleted, TierChanged
 from shared.backtest.replay import Dispatched
 from shared.domain.core.config import ConfigSnapshot
 from shared.domain.core.state import PublishEvent
-from shared.domain.game.game_rewards import STORE_RULE, WHEEL_RULE, SpinGrant
+from shared.domain.game.game_rewards import STORE_RULE, WHEEL_RULE
 from shared.domain.game.points import POINTS_RULE
 from shared.domain.game.tiers import TIER_RULE
 from shared.domain.outputs.lake import reason_code
@@ -77,8 +77,6 @@ class Tally:
     tier_moves: Counter[str] = field(default_factory=Counter)
     events: int = 0
     per_player: dict[str, PlayerOutcome] = field(default_factory=dict)
-    # Spin grant ids each player held after its last step (how a step's new grants are told).
-    _grants_seen: dict[str, set[str]] = field(default_factory=dict, repr=False)
 
     def outcome(self, player_id: str) -> PlayerOutcome:
         found = self.per_player.get(player_id)
@@ -94,14 +92,16 @@ class Tally:
         decision: Decision,
         sends: Sequence[Dispatched],
     ) -> None:
-        # Every step, counted or not, so a grant made before the window is not new later.
-        new_spins = self._new_spins(player_id, decision)
         if now < self.count_from:
             return
         self.events += 1
         self.players_seen.add(player_id)
         mine = self.outcome(player_id)
         mine.tier = decision.state.tier.tier
+        if not (
+            decision.ledger or decision.outbox or decision.audit or decision.spins_granted or sends
+        ):
+            return  # most rounds: the profile moved, nothing else to count
         day = now.date()
         acting = [line.rule_id for line in decision.ledger]
         acting += [item.rule_id for item in decision.outbox]
@@ -113,7 +113,7 @@ class Tally:
                 self.points_by_rule[line.rule_id] += line.points
                 self.points_per_day[day] += line.points
                 mine.points += line.points
-        for grant in new_spins:
+        for grant in decision.spins_granted:
             self.spins_by_rule[grant.rule_id] += 1
             self.spins_per_day[day] += 1
             mine.spins += 1
@@ -155,20 +155,6 @@ class Tally:
             self.sends_by_rule[sent.item.rule_id] += 1
             self.sends_per_day[(day, channel)] += 1
             mine.sends[(template, channel)] += 1
-
-    def _new_spins(self, player_id: str, decision: Decision) -> list[SpinGrant]:
-        """The spin grants this step made (the state is decided in place: no "before")."""
-        after = decision.state.rewards.spins
-        if not after:
-            return []
-        seen = self._grants_seen.setdefault(player_id, set())
-        new = [g for grants in after.values() for g in grants if g.grant_id not in seen]
-        seen.update(g.grant_id for g in new)
-        return new
-
-    def forget_grants(self) -> None:
-        """Drop the spin grant ids kept to tell new grants apart (the run is over)."""
-        self._grants_seen.clear()
 
     def money_cost(self, config: ConfigSnapshot) -> dict[str, int]:
         """Bonus money (cents) of the rules whose budget is counted in money."""

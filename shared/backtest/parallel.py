@@ -90,7 +90,6 @@ def _replay_slice_paused(bounds: tuple[int, int]) -> _SliceResult:
         started = time.perf_counter()
         tally = Tally(count_from)
         result = run(players, config, until, observer=tally)
-        tally.forget_grants()  # bookkeeping for the run, not a figure: not sent back
         out.tallies.append(tally)
         out.steps.append(result.steps)
         out.duplicates.append(result.duplicates)

@@ -42,14 +42,16 @@ def test_an_in_place_decision_equals_the_copying_one_over_a_simulated_month():
             assert got.outbox == expected.outbox
             assert got.audit == expected.audit
             assert got.trace == expected.trace
+            assert got.spins_granted == expected.spins_granted
             copied, owned = expected.state, got.state
             compared += 1
     assert compared > 500
 
 
 def test_the_replay_decides_in_place_and_still_counts_every_spin_once():
-    # Spins were told apart by the state before the step; in place there is none, so the
-    # tally remembers the grants it saw (spins used meanwhile are gone from the state).
+    # In place there is no state before the step to tell new spins by: the decision says
+    # which it granted. Every grant still held at the end was counted (spins used meanwhile
+    # are gone from the state, so the count may be higher).
     config = starter_items().build(1)
     history = synthetic_history(30, 20, "casino", seed=5, start=START)
     tally = Tally(count_from=START)

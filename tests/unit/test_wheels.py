@@ -139,6 +139,17 @@ def test_given_a_granting_rule_then_a_deposit_grants_one_spin_with_a_determinist
     assert again.rewards.spins["daily"][0].grant_id == grant.grant_id
 
 
+def test_a_decision_lists_the_spins_it_granted_and_only_those():
+    config = game_config(GRANT_RULE)
+    state = _state_with(deposit_of(10), config=config)
+
+    decision = decide(state, deposit_of(10, at(minutes=5)), config, at(minutes=5))
+
+    held = decision.state.rewards.spins["daily"]
+    assert len(held) == 2  # the earlier grant is still held, not granted again
+    assert decision.spins_granted == held[1:]
+
+
 def test_given_a_self_excluded_player_then_no_spins_are_granted_and_it_is_audited():
     config = game_config(GRANT_RULE)
     state = _state_with(excluded(at(minutes=1)), config=config)
@@ -146,6 +157,7 @@ def test_given_a_self_excluded_player_then_no_spins_are_granted_and_it_is_audite
     decision = decide(state, deposit_of(10, at(minutes=2)), config, at(minutes=2))
 
     assert decision.state.rewards.spins == {}
+    assert decision.spins_granted == []
     assert [a.category for a in decision.audit] == ["suppression"]
 
 

@@ -21,6 +21,7 @@ from shared.domain.core.state import (
     PlayerState,
     reversible_changes,
 )
+from shared.domain.game.game_rewards import SpinGrant
 from shared.domain.game.leaderboards import BoardEntry
 from shared.domain.language.document_fields import DocumentFields
 from shared.domain.measurement.budgets import BudgetClaim, merge_claims
@@ -61,6 +62,9 @@ class Decision:
     merged_source: MergedSource | None = None
     # Writes to the product interest index (PRODUCT#<sku>), one per product, the latest wins.
     interests: list[InterestChange] = field(default_factory=list)
+    # The spins this decision granted (they are in the state too): what a tally counts,
+    # without comparing the state before and after (in place, there is no before).
+    spins_granted: list[SpinGrant] = field(default_factory=list)
 
     def extend(self, step: Decision) -> None:
         """Append a later step's writes (its state replaces ours)."""
@@ -81,6 +85,7 @@ class Decision:
         later_skus = {c.sku for c in step.interests}
         self.interests = [c for c in self.interests if c.sku not in later_skus]
         self.interests += step.interests
+        self.spins_granted += step.spins_granted
 
     @property
     def write_count(self) -> int:

@@ -52,16 +52,16 @@ class WheelsMixin(RunBase):
         if count > 0 and not self.within_budget(rule_id, label, path, spins=count):
             count = 0
         for i in range(count):
-            held.append(
-                SpinGrant(
-                    grant_id=stable_id(
-                        self.event.player_id, self.event.event_id, rule_id, path, str(i)
-                    ),
-                    granted_at=at,
-                    expires_at=at + spec.expires_after,
-                    rule_id=rule_id,
-                )
+            grant = SpinGrant(
+                grant_id=stable_id(
+                    self.event.player_id, self.event.event_id, rule_id, path, str(i)
+                ),
+                granted_at=at,
+                expires_at=at + spec.expires_after,
+                rule_id=rule_id,
             )
+            held.append(grant)
+            self.decision.spins_granted.append(grant)
         if not held:
             del rewards.spins[spec.wheel]
         if count > 0:

@@ -131,9 +131,11 @@ class PlayerReplay:
     _armed: dict[str, ScheduleTimer] = field(default_factory=dict)
     _derived: deque[tuple[EventDetail, datetime]] = field(default_factory=deque)
     _seen: set[str] = field(default_factory=set)
+    _events: list[EventDetail] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.state = PlayerState.new(self.history.player_id)
+        self._events = self.history.events  # parsed here, once; peeked at every step
 
     @property
     def player_id(self) -> str:
@@ -157,12 +159,9 @@ class PlayerReplay:
         """When this player's next item is due, and its kind (DERIVED, TIMER or INPUT)."""
         if self._derived:
             return self._derived[0][1], DERIVED
-        timer = self._live_timer()
-        event = (
-            self.history.events[self._next_input]
-            if self._next_input < len(self.history.events)
-            else None
-        )
+        timer = self._live_timer() if self._timers else None
+        events = self._events
+        event = events[self._next_input] if self._next_input < len(events) else None
         if timer is not None and (event is None or timer[0] <= event.occurred_at):
             return timer[0], TIMER
         if event is not None:
@@ -184,7 +183,7 @@ class PlayerReplay:
                 generation=generation,
             )
             return fired, at
-        event = self.history.events[self._next_input]
+        event = self._events[self._next_input]
         self._next_input += 1
         return event, event.occurred_at
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -222,6 +223,8 @@ def observe(
                 )
         case RoundFinished():
             candidates += _observe_round(s, event, t, time_zone, thresholds)
+    if not candidates:
+        return Observation(status=s, raised=(), excluded_now=excluded_now)
     raised = []
     hold = timedelta(days=thresholds.flag_hold_days)
     for name, reason, inputs in candidates:
@@ -236,6 +239,11 @@ def observe(
             s.flags[name] = flag
             raised.append(flag)
     return Observation(status=s, raised=raised, excluded_now=excluded_now)
+
+
+@lru_cache(maxsize=64)  # two thresholds, asked on every round
+def _minutes(n: int) -> timedelta:
+    return timedelta(minutes=n)
 
 
 def _observe_round(
@@ -277,12 +285,12 @@ def _observe_round(
         )
 
     # Sessions: rounds closer together than the gap belong to one session.
-    gap = timedelta(minutes=th.session_gap_minutes)
+    gap = _minutes(th.session_gap_minutes)
     if s.session_last is None or t - s.session_last > gap or t < (s.session_start or t):
         s.session_start = t
     s.session_last = t if s.session_last is None else max(s.session_last, t)
     length = s.session_last - (s.session_start or t)
-    if length >= timedelta(minutes=th.long_session_minutes):
+    if length >= _minutes(th.long_session_minutes):
         found.append(
             (
                 "long_session",

@@ -69,7 +69,9 @@ class EngagementMixin(RunBase):
                 e, event.detail_type, event.occurred_at, policy, has_spent=spent is not None
             )
             self.run_lifecycle(commands)
-        e.rfm = rfm(e, event.occurred_at, self.state.profile.time_zone, policy)
+        scored = rfm(e, event.occurred_at, self.state.profile.time_zone, policy)
+        if scored is not e.rfm:  # the same facts give the same (frozen) object back
+            e.rfm = scored
 
     def run_lifecycle(self, commands: Sequence[Command]) -> None:
         e = self.state.engagement

@@ -2,11 +2,11 @@
 
 A replay keeps a month of parsed events and every player's state alive: millions of
 long-lived objects. Each full (oldest-generation) collection traverses all of them, and the
-replay allocates fast enough to trigger one every few seconds — measured, 16 % of a
-1,000-player backtest in one process (2,833 -> 3,283 input events per CPU second with the
-collector off). It finds almost nothing: the decision core makes no reference cycles to
-speak of (1,098 unreachable objects after a whole 500-player backtest; everything else is
-freed by reference counting the moment it is dropped). So the replay pauses the collector
+replay allocates fast enough to trigger one every few seconds — measured in interleaved
+runs of a 1,000-player backtest in one process: 35.4 and 32.5 CPU s with the collector on,
+28.6 and 28.7 with it paused. It finds almost nothing: the decision core makes no reference
+cycles to speak of (1,098 unreachable objects after a whole 500-player backtest; everything
+else is freed by reference counting the moment it is dropped). So the replay pauses the collector
 and runs it once at the end, which keeps memory bounded by the same rule as before.
 
 At 10,000 players x 30 days with `--workers 2` (benchmarks/backtest_speed.py), the pause and

@@ -27,7 +27,12 @@ from contextlib import contextmanager
 
 @contextmanager
 def paused() -> Iterator[None]:
-    """No cycle collection inside; one afterwards, if the collector was on."""
+    """No cycle collection inside; one afterwards, if the collector was on.
+
+    The switch is the process's: in a threaded server (the console's backtest button) two
+    overlapping runs leave it on once the one that found it on has ended, whichever ends
+    first, so it is never left off.
+    """
     was_on = gc.isenabled()
     gc.disable()
     try:

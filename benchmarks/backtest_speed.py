@@ -98,9 +98,8 @@ def main() -> None:
         f"end to end: {total:.1f} s = {events / total:,.0f} input events/s backtested "
         f"(each replayed twice: {steps / total:,.0f} decisions/s), workers={args.workers}"
     )
-    # On a shared machine wall time includes waiting for a core; CPU time does not.
-    # Wall time on this machine varies by 10 % from run to run; CPU seconds much less, so
-    # they are what tells two versions apart (the workers' are counted when they end).
+    # Wall time on a shared machine includes waiting for a core (10 % run to run here); CPU
+    # seconds, the workers' counted when they end, are what tell two versions apart.
     all_cpu = cpu + children
     print(
         f"CPU {all_cpu:.1f} s = {events / all_cpu:,.0f} input events/s per CPU-second "

@@ -131,11 +131,9 @@ class PlayerReplay:
     _armed: dict[str, ScheduleTimer] = field(default_factory=dict)
     _derived: deque[tuple[EventDetail, datetime]] = field(default_factory=deque)
     _seen: set[str] = field(default_factory=set)
-    _events: list[EventDetail] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.state = PlayerState.new(self.history.player_id)
-        self._events = self.history.events  # parsed here, once; peeked at every step
 
     @property
     def player_id(self) -> str:
@@ -160,7 +158,7 @@ class PlayerReplay:
         if self._derived:
             return self._derived[0][1], DERIVED
         timer = self._live_timer() if self._timers else None
-        events = self._events
+        events = self.history.events
         event = events[self._next_input] if self._next_input < len(events) else None
         if timer is not None and (event is None or timer[0] <= event.occurred_at):
             return timer[0], TIMER
@@ -183,7 +181,7 @@ class PlayerReplay:
                 generation=generation,
             )
             return fired, at
-        event = self._events[self._next_input]
+        event = self.history.events[self._next_input]
         self._next_input += 1
         return event, event.occurred_at
 

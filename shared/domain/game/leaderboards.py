@@ -31,7 +31,7 @@ from shared.domain.authoring.rules import (
     Slug,
     check_reward_actions,
 )
-from shared.domain.basics.calendar_dates import local_midnight
+from shared.domain.basics.calendar_dates import calendar_window
 from shared.domain.basics.durations import IsoDuration
 
 SCORE_FIELDS = ("stake", "payout", "amount", "win_multiplier")
@@ -196,25 +196,10 @@ def period_at(window: Window, at: datetime) -> Period | None:
         start, end = window.starts_at.astimezone(UTC), window.ends_at.astimezone(UTC)
         key = start.strftime("%Y%m%dT%H%M")
         return Period(key, start, end) if start <= at < end else None
-    zone = ZoneInfo(window.time_zone)
-    return _period_of_day(window.every, at.astimezone(zone).date(), zone)
-
-
-# Every scored event asks for its board's period: the same few local days over and over.
-@lru_cache(maxsize=4096)
-def _period_of_day(every: str, local: date, zone: ZoneInfo) -> Period:
-    if every == "day":
-        first, after = local, local + timedelta(days=1)
-        key = first.isoformat()
-    elif every == "week":
-        first = local - timedelta(days=local.weekday())
-        after = first + timedelta(days=7)
-        key = first.isoformat()
-    else:
-        first = local.replace(day=1)
-        after = (first + timedelta(days=32)).replace(day=1)
-        key = first.strftime("%Y-%m")
-    return Period(key, local_midnight(first, zone), local_midnight(after, zone))
+    # The same calendar window as rule limits and missions (cached per local day there);
+    # a monthly board's key is the month alone.
+    start, end, first = calendar_window(window.every, at, ZoneInfo(window.time_zone))
+    return Period(first[:7] if window.every == "month" else first, start, end)
 
 
 def period_key_problem(window: Window, key: str) -> str | None:

@@ -276,8 +276,7 @@ class _Run(
         if not self.within_budget(rule.rule_id, f"award {points} points", path, points=points):
             return
         self.credit(rule.rule_id, points, path, spec.reason or rule.rule_id)
-        if self.traced:  # not formatted when nobody reads it (the replay)
-            self.trace(rule.rule_id, f"+{points} points (balance {self.state.points_balance})")
+        self.trace(rule.rule_id, "+{} points (balance {})", points, self.state.points_balance)
 
     def grant_badge(self, rule_id: str, badge: str, path: str) -> None:
         """Grant a badge once; a second grant (any rule, any replay) changes nothing."""

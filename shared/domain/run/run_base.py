@@ -51,11 +51,14 @@ class RunBase:
     def __post_init__(self) -> None:
         self.decision = Decision(state=self.state)
 
-    def trace(self, rule_id: str | None, text: str) -> None:
+    def trace(self, rule_id: str | None, text: str, *args: object) -> None:
+        """A line of the decision's trace; with `args`, `text` is formatted with them, and
+        only when traced (a line said on most rounds costs nothing in the replay)."""
         if not self.traced:
             return
+        line = text.format(*args) if args else text
         self.decision.trace.append(
-            TraceLine(self.event.event_id, self.event.detail_type, rule_id, text)
+            TraceLine(self.event.event_id, self.event.detail_type, rule_id, line)
         )
 
     def audit(

@@ -98,8 +98,7 @@ class LeaderboardsMixin(RunBase):
                 keep_until=period.end + KEEP_AFTER_CLOSE,
             )
         )
-        if self.traced:  # said on most rounds: not even formatted when nobody reads it
-            self.trace(rule_id, f"{period.key}: score {before} -> {after}")
+        self.trace(rule_id, "{}: score {} -> {}", period.key, before, after)
 
     def pay_prize(self, event: LeaderboardPrize) -> None:
         rule_id = f"{BOARD_RULE_PREFIX}{event.board_id}"

@@ -22,7 +22,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    PrivateAttr,
     SerializerFunctionWrapHandler,
     StrictBool,
     StrictInt,
@@ -154,14 +153,14 @@ class EventDetail(BaseModel):
     event_id: EventId
     occurred_at: EventTime
 
-    # field -> why its value was dropped; set by parse_event, never part of the dump.
-    _dropped: dict[str, str] = PrivateAttr(default_factory=dict)
+    # Fields parse_event dropped (field -> why) live in the model's private slot, set only
+    # on a salvaged event, never part of the dump. Not a declared PrivateAttr: pydantic
+    # would then run a Python post-init on every event built (a third of validating a
+    # round, paid again for every timer and derived event a replay makes).
 
     @property
     def dropped_fields(self) -> dict[str, str]:
         """Fields parse_event dropped from this event, each with the reason (no values)."""
-        # The private slot directly: `self._dropped` goes through pydantic's __getattr__,
-        # a measurable cost when asked once per decision.
         private = self.__pydantic_private__
         return dict(private["_dropped"]) if private else {}
 
@@ -1191,7 +1190,8 @@ def _salvage(
         event = model.model_validate(kept)
     except ValueError:
         return None
-    event._dropped = {name: "; ".join(dict.fromkeys(why)) for name, why in reasons.items()}
+    dropped = {name: "; ".join(dict.fromkeys(why)) for name, why in reasons.items()}
+    object.__setattr__(event, "__pydantic_private__", {"_dropped": dropped})  # see EventDetail
     return event
 
 

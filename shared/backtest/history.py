@@ -15,16 +15,15 @@ A row that still does not meet the event contract is reported with its reason, n
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from events.models import DETAIL_MODELS, ContractError, EventDetail, parse_detail
+from shared.backtest import json_text
 from shared.domain.outputs.lake import REDACTED
 from shared.domain.run.decision import order_events
 
@@ -169,7 +168,7 @@ def parse_row(
 ) -> EventDetail:
     """One lake `events` row -> its event; raises ContractError with the field and why."""
     try:
-        detail = json.loads(detail_text, parse_float=Decimal)
+        detail = json_text.loads(detail_text)
     except ValueError as exc:
         raise ContractError(f"detail: not JSON ({exc})") from exc
     if not isinstance(detail, dict):

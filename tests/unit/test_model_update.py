@@ -32,6 +32,37 @@ def test_updated_leaves_unknown_names_to_pydantic():
     assert with_extra == status.model_copy(update={"not_a_field": 1})
 
 
+def test_updated_in_place_changes_the_model_itself_as_model_copy_would_have():
+    profile = Profile(player_id="p-1", country="DE", rounds_played=3)
+    changes = {"rounds_played": 4, "last_round_at": T}
+    theirs = profile.model_copy(update=changes)
+
+    mine = updated(profile, changes, in_place=True)
+
+    assert mine is profile
+    assert mine == theirs
+    assert mine.model_fields_set == theirs.model_fields_set
+    assert mine.model_dump() == theirs.model_dump()
+
+
+def test_updated_in_place_assigns_an_unknown_name_by_pydantic_rules_which_refuse_it():
+    import pytest
+
+    with pytest.raises(ValueError, match="not_a_field"):
+        updated(RgStatus(), {"not_a_field": 1}, in_place=True)
+
+
+def test_an_event_rg_does_not_fold_leaves_the_very_status_it_was_given():
+    from events.models import PlayerLoggedIn
+    from shared.domain.players.rg import RgThresholds, observe
+
+    status = RgStatus(limits={"deposit": "100 EUR per day"})
+    login = PlayerLoggedIn(player_id="p-1", event_id="l-1", occurred_at=T)
+    seen = observe(status, login, loss_streak_before=0, time_zone=None, thresholds=RgThresholds())
+    assert seen.status is status
+    assert seen.raised == ()
+
+
 def test_an_rg_day_bucket_is_replaced_so_the_observed_status_keeps_its_own():
     from events.models import RoundFinished
     from shared.domain.players.rg import RgThresholds, observe

@@ -6,6 +6,10 @@ for extra fields) cost more than the rest of applying a round. This builds the s
 result directly: a new instance over the old `__dict__` with the changes laid on, the
 same fields-set bookkeeping, and its own copies of the extra and private slots. Like
 `model_copy`, it does not validate the new values.
+
+`in_place=True` lays the changes on `model` itself and returns it: for a caller that keeps
+no reference to the model as it was (a decision made in place, `decide(in_place=True)`),
+which then pays neither the new instance nor the merge of every field.
 """
 
 from __future__ import annotations
@@ -19,14 +23,23 @@ M = TypeVar("M", bound=BaseModel)
 _FIELDS: dict[type, frozenset[str]] = {}
 
 
-def updated(model: M, changes: Mapping[str, Any]) -> M:
-    """`model.model_copy(update=changes)`: the same instance, built directly."""
+def updated(model: M, changes: Mapping[str, Any], in_place: bool = False) -> M:
+    """`model.model_copy(update=changes)`: the same instance, built directly (or, with
+    `in_place`, `model` itself with the changes set on it)."""
     kind = type(model)
     fields = _FIELDS.get(kind)
     if fields is None:
         fields = _FIELDS[kind] = frozenset(kind.__pydantic_fields__)
     if not changes.keys() <= fields:
+        if in_place:
+            for name, value in changes.items():
+                setattr(model, name, value)  # pydantic's own rules for extra keys
+            return model
         return model.model_copy(update=dict(changes))  # extra keys: pydantic's own rules
+    if in_place:
+        model.__dict__.update(changes)
+        model.__pydantic_fields_set__.update(changes.keys())
+        return model
     copied = kind.__new__(kind)
     setattr_ = object.__setattr__
     setattr_(copied, "__dict__", {**model.__dict__, **changes})

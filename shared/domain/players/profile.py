@@ -279,8 +279,9 @@ def _favourite_after(known: str | None, category_rounds: dict[str, int], played:
     return played if mine > theirs or (mine == theirs and played < known) else known
 
 
-def apply_event(profile: Profile, event: EventDetail) -> Profile:
-    """Return the profile after `event` (the input is not modified).
+def apply_event(profile: Profile, event: EventDetail, in_place: bool = False) -> Profile:
+    """Return the profile after `event` (the input is not modified, unless `in_place`: then
+    it is changed and returned, for a decision made in place).
 
     Streaks follow event time: an event older than the latest one of its kind
     (a late arrival) still counts in totals but does not rewrite a streak, because
@@ -432,7 +433,7 @@ def apply_event(profile: Profile, event: EventDetail) -> Profile:
             return profile
     if isinstance(event, _PLAYER_ACTIONS):
         changes["last_activity_at"] = _latest(profile.last_activity_at, event.occurred_at)
-    return updated(profile, changes)
+    return updated(profile, changes, in_place)
 
 
 # Events the player causes (a failed deposit is still the player trying). Consent and detail

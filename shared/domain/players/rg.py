@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -140,6 +140,18 @@ class Observation:
     excluded_now: Exclusion | None = None
 
 
+# The events the RG status folds; any other leaves it as it was.
+_OBSERVED = (
+    SelfExcluded,
+    CoolOffStarted,
+    ExclusionEnded,
+    LimitSet,
+    LimitReached,
+    DepositSucceeded,
+    RoundFinished,
+)
+
+
 def observe(
     status: RgStatus,
     event: EventDetail,
@@ -147,23 +159,21 @@ def observe(
     loss_streak_before: int,
     time_zone: str | None,
     thresholds: RgThresholds,
+    in_place: bool = False,
 ) -> Observation:
     """Fold one event into the RG status; report flags newly raised (not already standing).
 
-    The input is not modified: the result has its own containers (their items, frozen
-    models, datetimes and Decimals, are shared), a fraction of a deep copy's cost.
+    The input is not modified. The result is a new status with new containers for what
+    the event changes, sharing the rest with the input (the fields nobody changes in
+    place: this module replaces a container rather than change it), or the input itself
+    for an event RG does not fold. Building the changes first and the status once is a
+    fraction of copying every container and then assigning field by field. With
+    `in_place` (a decision made in place) the changes are set on `status` itself.
     """
-    s = updated(
-        status,
-        {
-            "limits": dict(status.limits),
-            "limit_reached_at": dict(status.limit_reached_at),
-            "flags": dict(status.flags),
-            # Its day buckets are replaced, never changed in place (_observe_round).
-            "daily_net": dict(status.daily_net),
-        },
-    )
+    if not isinstance(event, _OBSERVED):
+        return Observation(status=status, raised=())
     t = event.occurred_at.astimezone(UTC)
+    changes: dict[str, Any] = {}
     candidates: list[tuple[str, str, dict[str, str]]] = []
     excluded_now: Exclusion | None = None
     match event:
@@ -174,43 +184,48 @@ def observe(
             excluded_now = Exclusion(kind=kind, since=t, until=event.until, event_id=event.event_id)
             # The corrected version of a malformed event replaces what was salvaged from it.
             stand_in = salvaged_event_id(event.event_id)
-            s.exclusions = [
+            changes["exclusions"] = [
                 e
-                for e in s.exclusions
+                for e in status.exclusions
                 if (e.until is None or e.until > t) and e.event_id != stand_in
             ] + [excluded_now]
         case ExclusionEnded():
             # Ends exclusions that started before it; a later exclusion stays in force.
-            s.exclusions = [
+            changes["exclusions"] = [
                 e.model_copy(update={"until": t}) if e.since <= t and e.covers(t) else e
-                for e in s.exclusions
+                for e in status.exclusions
             ]
         case LimitSet():
-            s.limits[event.kind] = (
-                f"{event.minutes} min per {event.period}"
-                if event.minutes
-                else f"{event.amount} {event.currency} per {event.period}"
-            )
+            changes["limits"] = {
+                **status.limits,
+                event.kind: (
+                    f"{event.minutes} min per {event.period}"
+                    if event.minutes
+                    else f"{event.amount} {event.currency} per {event.period}"
+                ),
+            }
         case LimitReached():
-            s.limit_reached_at[event.kind] = t
+            changes["limit_reached_at"] = {**status.limit_reached_at, event.kind: t}
         case DepositSucceeded():
-            s.recent_deposits = [d for d in s.recent_deposits if d > t - timedelta(days=1)] + [t]
-            if len(s.recent_deposits) >= thresholds.deposits_per_day:
+            recent = [d for d in status.recent_deposits if d > t - timedelta(days=1)] + [t]
+            changes["recent_deposits"] = recent
+            if len(recent) >= thresholds.deposits_per_day:
                 candidates.append(
                     (
                         "deposit_frequency",
-                        f"{len(s.recent_deposits)} deposits within 24 hours",
-                        {"deposits_24h": str(len(s.recent_deposits))},
+                        f"{len(recent)} deposits within 24 hours",
+                        {"deposits_24h": str(len(recent))},
                     )
                 )
+            last_loss = status.last_loss_at
             if (
-                s.last_loss_at is not None
+                last_loss is not None
                 and loss_streak_before >= thresholds.loss_chasing_streak
                 and timedelta(0)
-                <= t - s.last_loss_at
+                <= t - last_loss
                 <= timedelta(minutes=thresholds.loss_chasing_minutes)
             ):
-                minutes = int((t - s.last_loss_at).total_seconds() // 60)
+                minutes = int((t - last_loss).total_seconds() // 60)
                 candidates.append(
                     (
                         "loss_chasing",
@@ -222,23 +237,27 @@ def observe(
                     )
                 )
         case RoundFinished():
-            candidates += _observe_round(s, event, t, time_zone, thresholds)
-    if not candidates:
-        return Observation(status=s, raised=(), excluded_now=excluded_now)
+            candidates = _observe_round(status, event, t, time_zone, thresholds, changes)
     raised = []
-    hold = timedelta(days=thresholds.flag_hold_days)
-    for name, reason, inputs in candidates:
-        existing = s.flags.get(name)
-        flag = RgFlag(name=name, raised_at=t, stands_until=t + hold, reason=reason, inputs=inputs)
-        if existing is not None and existing.stands(t):
-            # Still standing: extend it quietly, one alert per raise, not per event.
-            s.flags[name] = existing.model_copy(
-                update={"stands_until": max(existing.stands_until, t + hold)}
-            )
-        else:
-            s.flags[name] = flag
-            raised.append(flag)
-    return Observation(status=s, raised=raised, excluded_now=excluded_now)
+    if candidates:
+        flags = changes["flags"] = dict(status.flags)
+        hold = timedelta(days=thresholds.flag_hold_days)
+        for name, reason, inputs in candidates:
+            existing = flags.get(name)
+            if existing is not None and existing.stands(t):
+                # Still standing: extend it quietly, one alert per raise, not per event.
+                flags[name] = existing.model_copy(
+                    update={"stands_until": max(existing.stands_until, t + hold)}
+                )
+            else:
+                flag = RgFlag(
+                    name=name, raised_at=t, stands_until=t + hold, reason=reason, inputs=inputs
+                )
+                flags[name] = flag
+                raised.append(flag)
+    return Observation(
+        status=updated(status, changes, in_place), raised=raised, excluded_now=excluded_now
+    )
 
 
 @lru_cache(maxsize=64)  # two thresholds, asked on every round
@@ -247,27 +266,35 @@ def _minutes(n: int) -> timedelta:
 
 
 def _observe_round(
-    s: RgStatus, event: RoundFinished, t: datetime, time_zone: str | None, th: RgThresholds
+    s: RgStatus,
+    event: RoundFinished,
+    t: datetime,
+    time_zone: str | None,
+    th: RgThresholds,
+    changes: dict[str, Any],
 ) -> list[tuple[str, str, dict[str, str]]]:
+    """A round's flags; what it changes in `s` goes into `changes` (s itself is not touched)."""
     found: list[tuple[str, str, dict[str, str]]] = []
     if event.outcome == "loss":
-        s.last_loss_at = t if s.last_loss_at is None else max(s.last_loss_at, t)
+        changes["last_loss_at"] = t if s.last_loss_at is None else max(s.last_loss_at, t)
 
     # Net loss over a window of local calendar days, per currency. (The event's own time,
     # not `t`, its UTC copy: the instant the rest of the decision asks local_moment about.)
     moment = local_moment(event.occurred_at, time_zone)
     day, key = moment.day, moment.iso
+    currency = event.currency
     bucket = s.daily_net.get(key, {})
-    s.daily_net[key] = {
-        **bucket,
-        event.currency: bucket.get(event.currency, Decimal(0)) + event.stake - event.payout,
+    daily_net = {
+        **s.daily_net,
+        key: {**bucket, currency: bucket.get(currency, Decimal(0)) + event.stake - event.payout},
     }
     # ISO dates (YYYY-MM-DD) order as their text does: compared as strings, not parsed.
     oldest = iso_days_before(day, th.net_loss_window_days - 1)
-    if min(s.daily_net) < oldest:
-        s.daily_net = {d: v for d, v in s.daily_net.items() if d >= oldest}
-    net, currency = Decimal(0), event.currency
-    for amounts in s.daily_net.values():  # a loop: a generator per round costs more
+    if min(daily_net) < oldest:
+        daily_net = {d: v for d, v in daily_net.items() if d >= oldest}
+    changes["daily_net"] = daily_net
+    net = Decimal(0)
+    for amounts in daily_net.values():  # a loop: a generator per round costs more
         amount = amounts.get(currency)
         if amount is not None:
             net += amount
@@ -275,10 +302,10 @@ def _observe_round(
         found.append(
             (
                 "net_loss",
-                f"net loss {net} {event.currency} over {th.net_loss_window_days} days",
+                f"net loss {net} {currency} over {th.net_loss_window_days} days",
                 {
                     "net_loss": str(net),
-                    "currency": event.currency,
+                    "currency": currency,
                     "days": str(th.net_loss_window_days),
                 },
             )
@@ -286,10 +313,11 @@ def _observe_round(
 
     # Sessions: rounds closer together than the gap belong to one session.
     gap = _minutes(th.session_gap_minutes)
-    if s.session_last is None or t - s.session_last > gap or t < (s.session_start or t):
-        s.session_start = t
-    s.session_last = t if s.session_last is None else max(s.session_last, t)
-    length = s.session_last - (s.session_start or t)
+    start, last = s.session_start, s.session_last
+    if last is None or t - last > gap or t < (start or t):
+        start = changes["session_start"] = t
+    last = changes["session_last"] = t if last is None or t > last else last
+    length = last - (start or t)
     if length >= _minutes(th.long_session_minutes):
         found.append(
             (
@@ -301,15 +329,15 @@ def _observe_round(
 
     # Late-night play in the player's own time zone.
     if th.late_night_start_hour <= moment.hour < th.late_night_end_hour:
-        night = key
-        s.night_rounds = {night: s.night_rounds.get(night, 0) + 1}
-        if s.night_rounds[night] >= th.late_night_rounds:
+        rounds = s.night_rounds.get(key, 0) + 1
+        changes["night_rounds"] = {key: rounds}
+        if rounds >= th.late_night_rounds:
             found.append(
                 (
                     "late_night_play",
-                    f"{s.night_rounds[night]} rounds between {th.late_night_start_hour:02d}:00 "
+                    f"{rounds} rounds between {th.late_night_start_hour:02d}:00 "
                     f"and {th.late_night_end_hour:02d}:00 local time",
-                    {"rounds": str(s.night_rounds[night]), "local_date": night},
+                    {"rounds": str(rounds), "local_date": key},
                 )
             )
     return found

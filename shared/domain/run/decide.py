@@ -128,12 +128,14 @@ def _decide(
         traced=traced,
     )
     loss_streak_before = run.state.profile.loss_streak
-    run.state.profile = apply_event(run.state.profile, event)
+    profile = apply_event(run.state.profile, event, in_place)
+    if profile is not run.state.profile:  # the same one back in place or when ignored
+        run.state.profile = profile
     # Identity first: what was dropped, whose contacts these are, a merge folded in.
     run.record_dropped_fields()
     run.check_contacts()
     run.merge_in()
-    run.observe_rg(loss_streak_before)
+    run.observe_rg(loss_streak_before, in_place)
     run.track_engagement()
     run.track_shop()
     if not run.news_still_wanted():

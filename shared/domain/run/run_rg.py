@@ -37,15 +37,17 @@ class RgMixin(RunBase):
             self.suppress(rule_id, label, verdict.reason or "responsible gaming", path)
         return verdict.allowed
 
-    def observe_rg(self, loss_streak_before: int) -> None:
+    def observe_rg(self, loss_streak_before: int, in_place: bool = False) -> None:
         seen = observe(
             self.state.rg,
             self.event,
             loss_streak_before=loss_streak_before,
             time_zone=self.state.profile.time_zone,
             thresholds=self.config.rg_thresholds,
+            in_place=in_place,
         )
-        self.state.rg = seen.status
+        if seen.status is not self.state.rg:
+            self.state.rg = seen.status
         for flag in seen.raised:
             self.trace(None, f"rg flag {flag.name} raised: {flag.reason}")
             self.audit("flag", flag.reason, None, flag.inputs, key=flag.name)

@@ -119,6 +119,14 @@ class Assignment(BaseModel):
     arm: str
 
 
+def current_arm(experiment: Experiment | None, recorded: Assignment | None) -> str | None:
+    """The player's arm of a rule's current experiment (a variant or "holdout"): what was
+    recorded, unless the rule has no experiment now or a different one."""
+    if experiment is None or recorded is None:
+        return None
+    return recorded.arm if recorded.experiment == experiment.experiment_id else None
+
+
 def draw(experiment: Experiment, rule_id: str, player_id: str) -> str:
     """The arm a player falls in under the experiment's *current* holdout and weights."""
     u = unit_bucket(rule_id, experiment.experiment_id, player_id)

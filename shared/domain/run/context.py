@@ -1,15 +1,22 @@
-"""The state of one event's decision in progress, shared by every concern's mixin."""
+"""One event's decision in progress: what every concern reads, and where it writes.
+
+A concern (`run_<concern>.py`) is a module of functions over a `DecisionContext`: the
+event, the config, `now` and the player's state as inputs; the `Decision` being built
+(ledger lines, outbox items, audit, trace) as the one place effects go. The context
+calls no concern itself, except `execute`: running a rule's actions is what missions,
+leaderboard prizes and rule timers need of the rules concern, which sits above them
+(docs/design.md, "The decision core, concern by concern").
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from events.models import (
     EventDetail,
-    TimerFired,
 )
 from shared.domain.authoring.rules import (
     CompiledRule,
@@ -18,21 +25,19 @@ from shared.domain.core.config import ConfigSnapshot
 from shared.domain.core.state import (
     AuditCategory,
     AuditEntry,
-    LedgerEntry,
     OutboxItem,
-    PendingTimer,
     PlayerState,
+    PublishEvent,
     stable_id,
 )
-from shared.domain.game.points import Movement
-from shared.domain.players.rg import GateClass
+from shared.domain.measurement.experiments import current_arm
 from shared.domain.run.decision import Decision, TraceLine
 
 
-@dataclass
-class RunBase:
-    """One event's decision in progress: its inputs, what it writes, and the helpers every
-    concern uses. The concerns (timers, delivery, RG, engagement) are mixins over it."""
+@dataclass(slots=True)
+class DecisionContext:
+    """One event's decision in progress: its inputs, what it writes, and the writing
+    helpers every concern uses."""
 
     event: EventDetail
     config: ConfigSnapshot
@@ -40,6 +45,8 @@ class RunBase:
     state: PlayerState
     # Campaign budget usage the engine read: (rule id, period) -> units already paid.
     pools: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    # Runs a rule's actions (run_rules.execute): given by decide, called through `execute`.
+    executor: Callable[[DecisionContext, CompiledRule, Sequence[Any], str], None] | None = None
     # Off: trace() keeps nothing (decide's `traced`); the lines cost ~4 % of a decision.
     traced: bool = True
     decision: Decision = field(init=False)
@@ -72,7 +79,7 @@ class RunBase:
         retention = timedelta(days=self.config.rg_thresholds.audit_retention_days)
         self.decision.audit.append(
             AuditEntry(
-                audit_id=self._ids(rule_id or "-", f"audit.{category}.{key}"),
+                audit_id=self.id_for(rule_id or "-", f"audit.{category}.{key}"),
                 player_id=self.event.player_id,
                 occurred_at=self.event.occurred_at,
                 category=category,
@@ -89,13 +96,13 @@ class RunBase:
         self.trace(rule_id, f"{what}: suppressed, {reason}")
         self.audit("suppression", f"{what}: {reason}", rule_id, {"action": what}, key=path)
 
-    def _ids(self, rule_id: str, path: str) -> str:
+    def id_for(self, rule_id: str, path: str) -> str:
         return stable_id(self.event.player_id, self.event.event_id, rule_id, path)
 
-    def _outbox(self, rule_id: str, path: str, effect: Any) -> None:
+    def to_outbox(self, rule_id: str, path: str, effect: Any) -> None:
         self.decision.outbox.append(
             OutboxItem(
-                outbox_id=self._ids(rule_id, path),
+                outbox_id=self.id_for(rule_id, path),
                 player_id=self.event.player_id,
                 event_id=self.event.event_id,
                 rule_id=rule_id,
@@ -105,75 +112,24 @@ class RunBase:
             )
         )
 
-    # Implemented by the mixins; declared here so each concern can call the others.
-    def execute(self, rule: CompiledRule, actions: Sequence[Any], path: str) -> None:
-        raise NotImplementedError
-
-    def arm_timer(
-        self,
-        rule_id: str,
-        timer: str,
-        due: datetime,
-        path: str,
-        payload: dict[str, Any] | None = None,
-    ) -> None:
-        raise NotImplementedError
-
-    def cancel(self, rule_id: str, timer: str, path: str) -> None:
-        raise NotImplementedError
-
-    def offer_allowed(self, what: GateClass, rule_id: str, label: str, path: str) -> bool:
-        raise NotImplementedError
-
-    def fire_lifecycle(self, event: TimerFired) -> None:
-        raise NotImplementedError
-
-    def fire_builtin(self, pending: PendingTimer, event: TimerFired) -> None:
-        raise NotImplementedError
-
-    def qualify(self, points: int, at: datetime) -> None:
-        """Count points earned (or clawed back, if negative) at `at` toward the tier."""
-        raise NotImplementedError
+    def variant_of(self, rule_id: str) -> str | None:
+        """The player's arm of the rule's current experiment (a variant or "holdout"): every
+        outbox item and ledger line carries it, so it is the context's to answer."""
+        rule = self.config.rules.get(rule_id)
+        return current_arm(
+            rule.rule.experiment if rule else None, self.state.experiments.get(rule_id)
+        )
 
     def publish(self, key: str, detail: EventDetail) -> None:
-        raise NotImplementedError
+        """A derived event for the bus; rules react to it when it comes back."""
+        self.to_outbox(
+            "engine",
+            f"publish.{key}",
+            PublishEvent(detail_type=detail.detail_type, detail=detail.model_dump(mode="json")),
+        )
 
-    def credit(self, rule_id: str, points: int, path: str, reason: str) -> None:
-        """Earn points for this event: ledger line, expiry timer, tier qualification."""
-        raise NotImplementedError
-
-    def post(
-        self,
-        rule_id: str,
-        path: str,
-        moves: Sequence[Movement],
-        reason: str,
-        expires_at: datetime | None = None,
-        source: str | None = None,
-        reversible_until: datetime | None = None,
-    ) -> list[LedgerEntry]:
-        """Ledger lines for wallet movements, continuing the running balance."""
-        raise NotImplementedError
-
-    def ensure_expiry_timer(self) -> None:
-        raise NotImplementedError
-
-    def grant_badge(self, rule_id: str, badge: str, path: str) -> None:
-        raise NotImplementedError
-
-    def variant_of(self, rule_id: str) -> str | None:
-        raise NotImplementedError
-
-    def template_for(self, rule_id: str, template_id: str) -> str:
-        raise NotImplementedError
-
-    def withheld(self, rule_id: str, would: str, path: str, *, reward: bool) -> bool:
-        raise NotImplementedError
-
-    def contact_shared(self, rule_id: str, channel: str, path: str, template: str) -> bool:
-        raise NotImplementedError
-
-    def within_budget(
-        self, rule_id: str, label: str, path: str, *, points: int = 0, spins: int = 0
-    ) -> bool:
-        raise NotImplementedError
+    def execute(self, rule: CompiledRule, actions: Sequence[Any], path: str) -> None:
+        """Run `actions` as `rule` does (the rules concern, given to the context by decide)."""
+        if self.executor is None:
+            raise RuntimeError("this decision was built without a rule executor")
+        self.executor(self, rule, actions, path)

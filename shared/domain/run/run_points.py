@@ -16,6 +16,7 @@ from shared.domain.game.points import (
     earn,
     expire_due,
     reverse,
+    spend,
 )
 from shared.domain.run import run_tiers, run_timers
 from shared.domain.run.context import DecisionContext
@@ -86,6 +87,16 @@ def post(
             )
         )
     ctx.decision.ledger += lines
+    return lines
+
+
+def debit(
+    ctx: DecisionContext, rule_id: str, path: str, points: int, reason: str, ref: str
+) -> list[LedgerEntry]:
+    """Spend `points` from the oldest lots (raises InsufficientPoints, changing nothing)."""
+    move = spend(ctx.state.wallet, points, at=ctx.event.occurred_at, ref=ref)
+    lines = post(ctx, rule_id, path, [move], reason)
+    ensure_expiry_timer(ctx)
     return lines
 
 

@@ -15,7 +15,6 @@ from shared.domain.authoring.rules import (
     walk_actions,
 )
 from shared.domain.core.state import (
-    CancelTimer,
     PendingTimer,
     PublishEvent,
 )
@@ -23,6 +22,7 @@ from shared.domain.players.engagement import (
     LIFECYCLE_RULE,
 )
 from shared.domain.players.rg import GateClass, gate, observe
+from shared.domain.run import run_timers
 from shared.domain.run.context import DecisionContext
 
 
@@ -83,15 +83,7 @@ def cancel_offer_timers(ctx: DecisionContext) -> None:
             continue  # bookkeeping, not an offer
         if not _timer_makes_offer(ctx, name, pending):
             continue  # service-only timers (e.g. a security notice) keep running
-        del ctx.state.timers[name]
-        ctx.to_outbox(
-            pending.rule_id,
-            f"rg.cancel.{name}",
-            CancelTimer(
-                timer=name, schedule_name=pending.schedule_name, generation=pending.generation
-            ),
-        )
-        ctx.trace(pending.rule_id, f"timer {name} cancelled by exclusion")
+        run_timers.cancel(ctx, pending.rule_id, name, f"rg.cancel.{name}", " by exclusion")
         ctx.audit(
             "timer_cancelled",
             f"timer {name} cancelled: player excluded",

@@ -172,7 +172,8 @@ def arm_timer(
     ctx.trace(rule_id, f"timer {timer} {verb} for {due_at.isoformat()}")
 
 
-def cancel(ctx: DecisionContext, rule_id: str, timer: str, path: str) -> None:
+def cancel(ctx: DecisionContext, rule_id: str, timer: str, path: str, why: str = "") -> None:
+    """Disarm a pending timer (its schedule is deleted); `why` ends the trace line."""
     pending = ctx.state.timers.pop(timer, None)
     if pending is None:
         ctx.trace(rule_id, f"cancel timer {timer}: none pending")
@@ -184,4 +185,4 @@ def cancel(ctx: DecisionContext, rule_id: str, timer: str, path: str) -> None:
             timer=timer, schedule_name=pending.schedule_name, generation=pending.generation
         ),
     )
-    ctx.trace(rule_id, f"timer {timer} cancelled")
+    ctx.trace(rule_id, f"timer {timer} cancelled{why}")

@@ -23,7 +23,7 @@ from shared.domain.game.game_rewards import (
     purchase_refusal,
     spin_refusal,
 )
-from shared.domain.game.points import InsufficientPoints, spend
+from shared.domain.game.points import InsufficientPoints
 from shared.domain.run import run_badges, run_budgets, run_experiments, run_points, run_rg
 from shared.domain.run.context import DecisionContext
 
@@ -144,12 +144,12 @@ def _purchase(ctx: DecisionContext, event: RewardPurchased) -> None:
         return
     path = f"store.{event.item_id}"
     try:
-        move = spend(ctx.state.wallet, item.price, at=at, ref=f"store:{event.purchase_id}")
+        run_points.debit(
+            ctx, STORE_RULE, path, item.price, f"bought {item.name}", f"store:{event.purchase_id}"
+        )
     except InsufficientPoints as exc:  # the balance check above makes this unreachable
         _refused(ctx, STORE_RULE, what, Refusal("insufficient_points", str(exc)))
         return
-    run_points.post(ctx, STORE_RULE, path, [move], f"bought {item.name}")
-    run_points.ensure_expiry_timer(ctx)
     rewards.bought[item.item_id] = rewards.bought.get(item.item_id, 0) + 1
     ctx.trace(STORE_RULE, f"{what}: -{item.price} points (balance {ctx.state.points_balance})")
     if item.badge is not None:

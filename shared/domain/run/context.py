@@ -15,12 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from events.models import (
-    EventDetail,
-)
-from shared.domain.authoring.rules import (
-    CompiledRule,
-)
+from events.models import EventDetail
+from shared.domain.authoring.rules import CompiledRule
 from shared.domain.core.config import ConfigSnapshot
 from shared.domain.core.state import (
     AuditCategory,

@@ -2,6 +2,8 @@
 budget (kept in the player's state) and its campaign budget (claimed in the commit).
 
 Semantics: docs/experiments-and-budgets.md.
+
+Checks and books each reward of a budgeted rule; over budget means suppressed.
 """
 
 from __future__ import annotations

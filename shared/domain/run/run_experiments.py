@@ -3,6 +3,8 @@ effect passes (sends on any channel, cascades, deferred sends, points, spins, ba
 offers), so a held-out player gets none of them, now or when a timer fires later.
 
 Semantics: docs/experiments-and-budgets.md.
+
+Sticky assignment at each firing; held-out effects recorded as would-have-received.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Leaderboards in a decision: score matching events, pay a prize once at the close."""
+"""Leaderboards in a decision: score matching events, pay a prize once at the close.
+
+Every board listening to this event gets its score; a prize event pays its rank.
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,8 @@ Runs after the rules of the same event, on the same match document, so a mission
 player exactly as the rules did and its reward lands after the rules' effects. Windows
 are lazy: a run's window is fixed (in UTC) when the run starts, from the event's time in
 the player's time zone, and a later event outside it starts the next run. No timers.
+
+Advances every mission the event counts for; completes each run at most once.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Points in a decision: credit, expiry by timer, clawback of a reversed deposit."""
+"""Points in a decision: credit, debit, expiry by timer, clawback of a reversed deposit.
+
+Every points movement of a decision goes through here, so each writes a ledger line.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The shop in a decision: interest and purchases folded, catalog news checked against them."""
+"""The shop in a decision: interest and purchases folded, catalog news checked against them.
+
+Keeps the player's shop history and the product interest index in step.
+"""
 
 from __future__ import annotations
 

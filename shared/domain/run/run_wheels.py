@@ -6,6 +6,8 @@ prize (RNG stays outside the pure core) and will claim stock and budget in the s
 transaction. Here the command is checked again with the same pure checks the service used
 and applied: the oldest live spin is consumed, the prize paid through the same paths as
 any rule (points -> ledger, expiry, tiers; badges once; spins gated as a bonus).
+
+Spins granted by rules and prizes, spins used once, purchases paid with points.
 """
 
 from __future__ import annotations

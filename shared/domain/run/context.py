@@ -39,10 +39,10 @@ class DecisionContext:
     config: ConfigSnapshot
     now: datetime
     state: PlayerState
+    # Runs a rule's actions (run_rules.execute): given by decide, called through `execute`.
+    executor: Callable[[DecisionContext, CompiledRule, Sequence[Any], str], None]
     # Campaign budget usage the engine read: (rule id, period) -> units already paid.
     pools: Mapping[tuple[str, str], int] = field(default_factory=dict)
-    # Runs a rule's actions (run_rules.execute): given by decide, called through `execute`.
-    executor: Callable[[DecisionContext, CompiledRule, Sequence[Any], str], None] | None = None
     # Off: trace() keeps nothing (decide's `traced`); the lines cost ~4 % of a decision.
     traced: bool = True
     decision: Decision = field(init=False)
@@ -126,6 +126,4 @@ class DecisionContext:
 
     def execute(self, rule: CompiledRule, actions: Sequence[Any], path: str) -> None:
         """Run `actions` as `rule` does (the rules concern, given to the context by decide)."""
-        if self.executor is None:
-            raise RuntimeError("this decision was built without a rule executor")
         self.executor(self, rule, actions, path)

@@ -327,9 +327,17 @@ def _run(
         if player.seen(event):
             duplicates += 1
         else:
-            # No observer of a run reads the trace; explain re-runs its players with it on.
+            # No observer of a run reads the trace or the state's RFM score; explain
+            # re-runs its players with both on.
             decision = decide(
-                player.state, event, config, now, pools.used, in_place=True, traced=False
+                player.state,
+                event,
+                config,
+                now,
+                pools.used,
+                in_place=True,
+                traced=False,
+                display_facts=False,
             )
             step += 1
             player.step_numbers.append(step)
@@ -369,7 +377,14 @@ def _run_apart(
                 duplicates += 1
                 continue
             decision = decide(
-                player.state, event, config, now, pools.used, in_place=True, traced=False
+                player.state,
+                event,
+                config,
+                now,
+                pools.used,
+                in_place=True,
+                traced=False,
+                display_facts=False,
             )
             step += 1
             player.step_numbers.append(step)

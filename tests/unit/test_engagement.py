@@ -211,6 +211,67 @@ def test_a_regular_who_went_quiet_is_high_churn_risk():
     assert (late.r, late.churn_risk) == (1, "high")
 
 
+def _replay(cfg, events, display_facts):
+    """Each event decided in place, as the backtest's replay does."""
+    state, effects = PlayerState.new(PLAYER), []
+    for event in events:
+        d = decide(state, event, cfg, event.occurred_at, in_place=True, display_facts=display_facts)
+        effects.append((d.outbox, d.ledger, d.audit, sorted(d.state.segments)))
+        state = d.state
+    return state, effects
+
+
+MONTH = [logged_in(at(days=n)) for n in range(0, 20, 2)] + [deposit(at(days=19), "300")]
+
+
+def test_a_replay_that_shows_no_state_leaves_the_rfm_score_when_nothing_reads_it():
+    cfg = with_segments(HIGH_ROLLER)
+    assert cfg.reads_rfm is False
+    shown, effects_shown = _replay(cfg, MONTH, display_facts=True)
+    hidden, effects_hidden = _replay(cfg, MONTH, display_facts=False)
+    assert shown.engagement.rfm is not None
+    assert hidden.engagement.rfm is None
+    assert effects_hidden == effects_shown  # the same decisions, the score aside
+
+
+def test_a_condition_on_rfm_keeps_the_score_current_in_any_replay():
+    vip = {"segment_id": "vip", "match": {"player": {"rfm": {"m": [{"numeric": [">=", 4]}]}}}}
+    cfg = with_segments(vip)
+    assert cfg.reads_rfm is True
+    shown, effects_shown = _replay(cfg, MONTH, display_facts=True)
+    hidden, effects_hidden = _replay(cfg, MONTH, display_facts=False)
+    assert hidden.engagement.rfm == shown.engagement.rfm
+    assert effects_hidden == effects_shown
+    assert effects_hidden[-1][3] == ["vip"]  # entered on the deposit that made m = 4
+
+
+def test_rfm_read_by_a_rule_or_by_a_rule_timers_condition_counts_as_read():
+    churn = {"player": {"churn_risk": ["high"]}}
+    by_rule = {
+        "rule_id": "r",
+        "on": ["player.logged_in"],
+        "match": churn,
+        "then": [{"send": {"template": "hello"}}],
+    }
+    by_timer = {
+        "rule_id": "t",
+        "on": ["player.logged_in"],
+        "then": [
+            {
+                "schedule": {
+                    "timer": "w",
+                    "after": "P7D",
+                    "if": churn,
+                    "then": [{"send": {"template": "hello"}}],
+                }
+            }
+        ],
+    }
+    assert config(by_rule).reads_rfm is True
+    assert config(by_timer).reads_rfm is True
+    assert config({**by_rule, "match": {"player": {"country": ["SE"]}}}).reads_rfm is False
+
+
 # --- offers and sliding timers --------------------------------------------------------------
 
 

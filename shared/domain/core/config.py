@@ -169,6 +169,17 @@ class ConfigSnapshot:
         return DocumentFields.of(patterns)
 
     @cached_property
+    def reads_rfm(self) -> bool:
+        """Whether any condition (rule, rule timer, leaderboard, mission step, segment) can
+        read the player's RFM score: then a decision must keep it current, even one made
+        for a caller that never shows the state (decide's `display_facts`)."""
+        timers = [spec.if_ for r in self.rules.all() for spec, _ in r.timers.values() if spec.if_]
+        for fields in (self.match_fields, self.segment_fields, DocumentFields.of(timers)):
+            if fields.player is None or fields.player & {"rfm", "churn_risk"}:
+                return True
+        return False
+
+    @cached_property
     def board_matchers(self) -> dict[str, Matcher]:
         """Each leaderboard's condition, compiled once per published config (none: all)."""
         return {

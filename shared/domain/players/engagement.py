@@ -102,6 +102,8 @@ class Engagement(BaseModel):
     spend_days: dict[str, Decimal] = Field(default_factory=dict)
     weekend_rounds: int = 0
     offers: dict[str, Offer] = Field(default_factory=dict)
+    # As of the last player-initiated event or lifecycle timer. A replay that never shows
+    # the state (decide's `display_facts` off) leaves it as it was unless a condition reads it.
     rfm: Rfm | None = None
 
     @field_validator("active_days")

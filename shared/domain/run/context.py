@@ -45,9 +45,9 @@ class DecisionContext:
     pools: Mapping[tuple[str, str], int] = field(default_factory=dict)
     # Off: trace() keeps nothing (decide's `traced`); the lines cost ~4 % of a decision.
     traced: bool = True
-    # Off: the state's RFM score, kept for the console and the CLI to show, is left as it
-    # was unless a condition of the config reads it (decide's `display_facts`).
-    display_facts: bool = True
+    # Whether the state's RFM score is recounted: always, except for a caller that never
+    # shows the state (decide's `display_facts`) when no condition of the config reads it.
+    scores_rfm: bool = True
     decision: Decision = field(init=False)
     # When the messages of the action list being executed reach the player: now for a send,
     # the end of quiet hours (or of a cap) for a deferred one. An offer those messages

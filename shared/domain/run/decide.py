@@ -91,7 +91,7 @@ def decide(
 
     `display_facts=False` leaves the state's RFM score as it was when no condition of the
     config reads it: the score is kept for people to see (console, CLI), and recounting
-    the window on every event is ~5 % of a replayed decision. For a caller that never
+    the window on every event is about 6 % of a replayed decision. For a caller that never
     shows the state (the backtest's replay); the decision's effects are the same.
     """
     return _decide(state, event, config, now, pools, in_place, traced, display_facts)
@@ -116,7 +116,7 @@ def _decide(
         pools=dict(pools or {}),
         executor=run_rules.execute,
         traced=traced,
-        display_facts=display_facts,
+        scores_rfm=display_facts or config.reads_rfm,
     )
     # Folds: each concern takes the event into its own slice of the state.
     loss_streak_before = ctx.state.profile.loss_streak

@@ -55,7 +55,7 @@ def track_engagement(ctx: DecisionContext) -> None:
             e, event.detail_type, event.occurred_at, policy, has_spent=spent is not None
         )
         run_lifecycle(ctx, commands)
-    if ctx.display_facts or ctx.config.reads_rfm:
+    if ctx.scores_rfm:
         scored = rfm(e, event.occurred_at, ctx.state.profile.time_zone, policy)
         if scored is not e.rfm:  # the same facts give the same (frozen) object back
             e.rfm = scored
@@ -94,7 +94,7 @@ def fire_lifecycle(ctx: DecisionContext, event: TimerFired) -> None:
     if commands and commands[0].kind == "arm" and commands[0].timer == event.timer:
         ctx.trace(LIFECYCLE_RULE, f"timer {event.timer}: player active since, sliding on")
     run_lifecycle(ctx, commands)
-    if ctx.display_facts or ctx.config.reads_rfm:
+    if ctx.scores_rfm:
         e = ctx.state.engagement
         e.rfm = rfm(e, event.occurred_at, ctx.state.profile.time_zone, ctx.config.engagement)
 

@@ -14,9 +14,8 @@ from shared.adapters.config_store import RULE, SEGMENT, TEMPLATE, ConfigStore
 from shared.adapters.lake_files import LocalLake
 from shared.clock import FixedClock
 from shared.domain.game.game_config import GAME_KINDS
-from shared.local.provision import LOCAL_CREDENTIALS, REGION, Resources, provision
+from shared.local.provision import REGION, Resources, local_clients, provision
 from shared.local.runtime import LocalRuntime
-from shared.wiring import AwsClients
 
 ACCOUNT = "123456789012"
 
@@ -60,7 +59,7 @@ class Embedded:
         reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310
         with urllib.request.urlopen(reset, timeout=10):  # noqa: S310 - our loopback server
             pass
-        clients = AwsClients(endpoint_url=endpoint, region=REGION, credentials=LOCAL_CREDENTIALS)
+        clients = local_clients(endpoint)
         resources = replace(provision(clients), reorder_window_seconds=reorder_window_seconds)
         clock = FixedClock(start)
         runtime = LocalRuntime(endpoint, resources, clock)

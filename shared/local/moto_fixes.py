@@ -1,4 +1,7 @@
-"""One fix to moto's DynamoDB, so the local runtime behaves as DynamoDB does.
+"""Two fixes to moto: DynamoDB's rollback, so the local runtime behaves as DynamoDB does,
+and Cognito's pool creation, which re-imports the same signing key for every pool.
+
+## DynamoDB
 
 moto (5.x) runs a TransactWriteItems by writing each item in turn, and on a cancellation
 puts back a deep copy of each table taken before. The copy carries a copy of the table's
@@ -16,6 +19,12 @@ the restored table, so iterators stay valid and see exactly the committed writes
 The engine relies on this being right locally: its loads read only the state item and let a
 duplicate event's put-if-absent marker cancel the transaction (docs/design.md, "DynamoDB
 units"). Installed by the local runtime's moto server and by the test suite.
+
+## Cognito
+Every `CreateUserPool` imports moto's one bundled private JWK (the same file each time), and
+the import recovers the key's primes and checks it: about 0.13 s a pool, a third of a
+console test's setup. The imported key is immutable (it only signs tokens), so the fix
+imports it once and hands every pool that same key.
 """
 
 from __future__ import annotations
@@ -26,7 +35,12 @@ _FIXED = "_engage_stream_rollback"
 
 
 def install() -> None:
-    """Patch moto's TransactWriteItems rollback (idempotent)."""
+    """Patch moto's TransactWriteItems rollback and Cognito's key import (idempotent)."""
+    _install_rollback()
+    _install_cognito_key_once()
+
+
+def _install_rollback() -> None:
     from moto.dynamodb.models import DynamoDBBackend
 
     original = DynamoDBBackend.transact_write_items
@@ -55,3 +69,35 @@ def install() -> None:
 
     setattr(transact_write_items, _FIXED, True)
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+class _KeyImportedOnce:
+    """Stands in for `joserfc.jwk` in moto's Cognito models, whose one use is
+    `jwk.RSAKey.import_key(<the bundled key>)` when a pool is created."""
+
+    def __init__(self, jwk: Any) -> None:
+        self._jwk = jwk
+        self._keys: dict[str, Any] = {}
+        self.RSAKey = self
+
+    def import_key(self, value: Any, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs or not isinstance(value, dict):
+            return self._jwk.RSAKey.import_key(value, *args, **kwargs)
+        import json
+
+        text = json.dumps(value, sort_keys=True)
+        key = self._keys.get(text)
+        if key is None:
+            key = self._keys[text] = self._jwk.RSAKey.import_key(value)
+        return key
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._jwk, name)
+
+
+def _install_cognito_key_once() -> None:
+    from moto.cognitoidp import models
+
+    if isinstance(models.jwk, _KeyImportedOnce):
+        return
+    models.jwk = _KeyImportedOnce(models.jwk)  # type: ignore[assignment]

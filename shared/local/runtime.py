@@ -32,7 +32,7 @@ from shared.clock import FixedClock
 from shared.domain.language.patterns import compile_pattern
 from shared.domain.outputs.lake import event_row
 from shared.local.lambda_context import LambdaContext
-from shared.local.provision import LOCAL_CREDENTIALS, REGION, Resources
+from shared.local.provision import REGION, Resources, local_clients
 from shared.metrics import RecordingMetrics
 from shared.services.dispatch import DispatchObserver
 from shared.services.engine_batch import EngineObserver
@@ -84,9 +84,7 @@ class LocalRuntime:
         self.meter = CapacityMeter()
         # What engine and dispatch would emit to CloudWatch, kept in memory.
         self.metrics = RecordingMetrics()
-        self.clients = AwsClients(
-            endpoint_url=endpoint, region=REGION, credentials=LOCAL_CREDENTIALS
-        )
+        self.clients = local_clients(endpoint)
         self.players = PlayerStore(resources.player_table, self.clients.client("dynamodb"))
         self.config = ConfigStore(resources.config_table, self.clients.client("dynamodb"))
         self._lock = threading.RLock()

@@ -14,8 +14,9 @@ from shared import wiring
 from shared.console import wiring as console_wiring
 from shared.local.console_server import provision_console_users
 from shared.local.demo import START
-from shared.local.embedded import Embedded, load_starter_config, start_moto
+from shared.local.embedded import Embedded, start_moto
 from shared.local.lambda_context import LambdaContext
+from tests.starter_config import publish_starter
 
 PLAYER = "p-1001"
 
@@ -30,7 +31,7 @@ def moto_server():
 def _fresh_stack(moto_server):
     server, endpoint = moto_server
     embedded = Embedded.on(server, endpoint, START)
-    load_starter_config(embedded.runtime.config, embedded.clock.now())
+    publish_starter(embedded)
     console_wiring.install(
         console_wiring.build_console(
             player_table=embedded.resources.player_table,

@@ -8,7 +8,8 @@ from moto.dynamodb.models import DynamoDBBackend
 
 from shared import wiring
 from shared.local.demo import START
-from shared.local.embedded import Embedded, load_starter_config, start_moto
+from shared.local.embedded import Embedded, start_moto
+from tests.starter_config import publish_starter
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -50,7 +51,7 @@ def stack(moto_server):
 @pytest.fixture
 def started(stack):
     """A stack with the starter rules and templates published."""
-    load_starter_config(stack.runtime.config, stack.clock.now())
+    publish_starter(stack)
     return stack
 
 
@@ -60,6 +61,6 @@ def live(moto_server):
     deployed stack runs (tests/e2e/test_rebuild.py, test_reorder_local.py)."""
     server, endpoint = moto_server
     embedded = Embedded.on(server, endpoint, START, reorder_window_seconds=240)
-    load_starter_config(embedded.runtime.config, embedded.clock.now())
+    publish_starter(embedded)
     yield embedded
     wiring.reset()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.local.embedded import load_starter_config
 from shared.player_api.answers import ANSWERS
+from tests.starter_config import publish_starter
 
 from .conftest import PLAYER, call, seen
 
@@ -15,14 +15,14 @@ PLAYER_READS = ("summary", "points", "tier", "missions")
 
 @pytest.mark.parametrize("read", PLAYER_READS)
 def test_a_player_the_engine_never_saw_is_a_404_unknown_player(stack, read):
-    load_starter_config(stack.runtime.config, stack.clock.now())
+    publish_starter(stack)
     answer = call("GET", f"/v1/players/ghost/{read}")
     assert (answer.status, answer.json["error"]) == (404, "unknown_player")
 
 
 @pytest.mark.parametrize("read", PLAYER_READS)
 def test_a_player_the_engine_knows_is_answered(stack, read):
-    load_starter_config(stack.runtime.config, stack.clock.now())
+    publish_starter(stack)
     seen(stack)
     assert call("GET", f"/v1/players/{PLAYER}/{read}").status == 200
 

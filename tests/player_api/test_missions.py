@@ -2,14 +2,14 @@
 
 from datetime import timedelta
 
-from shared.local.embedded import load_starter_config
 from tests.e2e.test_invariants import registered
 from tests.e2e.test_missions import joined, played
 from tests.player_api.conftest import call, seen
+from tests.starter_config import publish_starter
 
 
 def test_given_a_player_who_joined_and_played_two_games_then_the_mission_is_at_66_percent(stack):
-    load_starter_config(stack.runtime.config, stack.clock.now())
+    publish_starter(stack)
     stack.runtime.put_events(
         [registered("p-1001"), joined("p-1001"), played("p-1001", 1, "a"), played("p-1001", 2, "b")]
     )
@@ -30,7 +30,7 @@ def test_given_a_player_who_joined_and_played_two_games_then_the_mission_is_at_6
 
 
 def test_given_a_player_who_joined_nothing_then_opt_in_missions_show_as_not_joined(stack):
-    load_starter_config(stack.runtime.config, stack.clock.now())
+    publish_starter(stack)
     seen(stack, "nobody")
 
     answer = call("GET", "/v1/players/nobody/missions")

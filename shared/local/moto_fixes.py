@@ -98,6 +98,6 @@ class _KeyImportedOnce:
 def _install_cognito_key_once() -> None:
     from moto.cognitoidp import models
 
-    if isinstance(models.jwk, _KeyImportedOnce):
-        return
-    models.jwk = _KeyImportedOnce(models.jwk)  # type: ignore[assignment]
+    jwk = getattr(models, "jwk")  # noqa: B009 - moto imports it without re-exporting it
+    if not isinstance(jwk, _KeyImportedOnce):
+        setattr(models, "jwk", _KeyImportedOnce(jwk))  # noqa: B010

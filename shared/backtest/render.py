@@ -1,4 +1,5 @@
-"""A backtest as text (terminal), as JSON (console) and as an HTML page with SVG charts.
+"""A backtest as text (terminal), as JSON (console), as an HTML page with SVG charts and as
+PNG charts.
 
 The charts are drawn like the KPI report's (shared/reports/render.py: matplotlib, SVG next
 to the page): daily sends per channel, cost per day, the reach funnel and suppressions,
@@ -12,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from shared.backtest.backtest import BacktestReport, Side
 from shared.backtest.outcome import Tally
@@ -151,9 +152,10 @@ def _days(report: BacktestReport) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def charts(report: BacktestReport, folder: Path) -> list[Path]:
-    """SVG charts beside the page: sends per day and channel, cost per day, funnel,
-    suppressions; published drawn solid, draft dashed (or side by side for bars)."""
+def charts(report: BacktestReport, folder: Path, fmt: Literal["svg", "png"] = "svg") -> list[Path]:
+    """The charts, as SVG (beside the HTML page) or PNG (to paste where SVG does not go):
+    sends per day and channel, cost per day, funnel, suppressions; published drawn solid,
+    draft dashed (or side by side for bars)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -166,8 +168,8 @@ def charts(report: BacktestReport, folder: Path) -> list[Path]:
 
     def save(fig: Any, name: str) -> None:
         fig.tight_layout()
-        path = folder / name
-        fig.savefig(path)
+        path = folder / f"{name}.{fmt}"
+        fig.savefig(path, dpi=120 if fmt == "png" else "figure")
         plt.close(fig)
         written.append(path)
 
@@ -187,7 +189,7 @@ def charts(report: BacktestReport, folder: Path) -> list[Path]:
     ax.set_title("messages delivered per day and channel")
     ax.legend(fontsize="small")
     fig.autofmt_xdate()
-    save(fig, "sends_per_day.svg")
+    save(fig, "sends_per_day")
 
     fig, ax = plt.subplots(figsize=(9, 4))
     ax.plot(days, [a.points_per_day[d] for d in days], label="points (published)")
@@ -209,10 +211,10 @@ def charts(report: BacktestReport, folder: Path) -> list[Path]:
     ax.legend(loc="upper left", fontsize="small")
     spins.legend(loc="upper right", fontsize="small")
     fig.autofmt_xdate()
-    save(fig, "cost_per_day.svg")
+    save(fig, "cost_per_day")
 
     other = None if report.single else funnel(b)
-    _bars(plt, funnel(a), other, "reach funnel (players)", save, "reach_funnel.svg")
+    _bars(plt, funnel(a), other, "reach funnel (players)", save, "reach_funnel")
     reasons = _rows(a.suppressions, b.suppressions)
     if reasons:
         _bars(
@@ -221,7 +223,7 @@ def charts(report: BacktestReport, folder: Path) -> list[Path]:
             None if report.single else [(str(k), y) for k, _, y in reasons],
             "suppressions by reason",
             save,
-            "suppressions.svg",
+            "suppressions",
         )
     return written
 

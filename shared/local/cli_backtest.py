@@ -1,9 +1,11 @@
 """`engage backtest`, `engage simulate` and `engage explain` (docs/backtest.md).
 
     engage backtest --config draft.json [--from 2026-10-01] [--to 2026-10-31] [--lake DIR]
-                    [--published FILE] [--html out.html] [--json] [--workers 2] [--no-warmup]
+                    [--published FILE] [--html out.html] [--png DIR] [--json] [--workers 2]
+                    [--no-warmup]
     engage simulate --players 10000 --days 30 --profile casino|shop [--seed N]
-                    [--config draft.json] [--published FILE] [--html out.html] [--workers 2]
+                    [--config draft.json] [--published FILE] [--html out.html] [--png DIR]
+                    [--workers 2]
     engage explain --player P [--template T] [--lake DIR] [--config FILE] [--from D] [--to D]
 
 All three read files and compute in memory: nothing is written to a table, nothing is sent,
@@ -83,7 +85,7 @@ def _snapshots(published: Any, draft: Any) -> tuple[Any, Any, list[str]]:
 
 
 def _finish(report: Any, args: argparse.Namespace) -> int:
-    from shared.backtest.render import as_json, text_lines, write_html
+    from shared.backtest.render import as_json, charts, text_lines, write_html
 
     if getattr(args, "json", False):
         print(json.dumps(as_json(report), indent=2, default=str))
@@ -92,6 +94,9 @@ def _finish(report: Any, args: argparse.Namespace) -> int:
     if args.html:
         page = write_html(report, Path(args.html))
         print(f"\nHTML report with charts: {page}", file=sys.stderr)
+    if args.png:
+        written = charts(report, Path(args.png), "png")
+        print(f"\nPNG charts: {', '.join(str(p) for p in written)}", file=sys.stderr)
     return 0
 
 
@@ -207,6 +212,7 @@ def add_parsers(sub: Any) -> None:
     backtest.add_argument("--to", dest="date_to", help="last UTC day counted")
     backtest.add_argument("--lake", default=str(stack_file.lake_dir()))
     backtest.add_argument("--html", help="write an HTML report with charts here")
+    backtest.add_argument("--png", metavar="FOLDER", help="write the charts as PNG files here")
     backtest.add_argument("--json", action="store_true", help="print JSON instead of text")
     backtest.add_argument("--workers", type=int, default=1, help="processes (players split)")
     backtest.add_argument(
@@ -226,6 +232,7 @@ def add_parsers(sub: Any) -> None:
     simulate.add_argument("--config", help="a draft to compare with the published config")
     simulate.add_argument("--published", help="the published config file (default: starter)")
     simulate.add_argument("--html", help="write an HTML report with charts here")
+    simulate.add_argument("--png", metavar="FOLDER", help="write the charts as PNG files here")
     simulate.add_argument("--json", action="store_true", help="print JSON instead of text")
     simulate.add_argument("--workers", type=int, default=1, help="processes (players split)")
     simulate.set_defaults(func=cmd_simulate)

@@ -314,6 +314,8 @@ def test_a_backtest_from_the_cli_writes_no_table_sends_nothing_and_arms_no_sched
             str(recorded.lake.root),
             "--html",
             str(tmp_path / "bt.html"),
+            "--png",
+            str(tmp_path / "png"),
         ]
     )
 
@@ -322,6 +324,9 @@ def test_a_backtest_from_the_cli_writes_no_table_sends_nothing_and_arms_no_sched
     out = capsys.readouterr().out
     assert "players whose outcome changed" in out
     assert (tmp_path / "bt.html").is_file()
+    pngs = sorted((tmp_path / "png").iterdir())
+    assert [p.name for p in pngs][:2] == ["cost_per_day.png", "reach_funnel.png"]
+    assert all(p.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for p in pngs)
 
 
 def test_the_story_exercises_a_fired_timer_a_deferral_and_a_derived_celebration(recorded):

@@ -38,6 +38,8 @@ class Side:
     tally: Tally
     result: RunResult
     seconds: float
+    # Kept from an earlier backtest over the same history (published_cache.py): not replayed.
+    cached: bool = False
 
 
 @dataclass
@@ -66,12 +68,17 @@ class BacktestReport:
         return [self.published] if self.single else [self.published, self.draft]
 
     @property
+    def replayed(self) -> list[Side]:
+        """The sides this backtest replayed (not one kept from an earlier backtest)."""
+        return [side for side in self.sides if not side.cached]
+
+    @property
     def seconds(self) -> float:
-        return sum(side.seconds for side in self.sides)
+        return sum(side.seconds for side in self.replayed)
 
     @property
     def events_per_second(self) -> float:
-        steps = sum(side.result.steps for side in self.sides)
+        steps = sum(side.result.steps for side in self.replayed)
         return steps / self.seconds if self.seconds else 0.0
 
 
@@ -184,16 +191,21 @@ def backtest(
     progress: Progress | None = None,
     explain_limit: int = MAX_EXPLAINED,
     workers: int = 1,
+    published_side: Side | None = None,
 ) -> BacktestReport:
     """Replay `history` under both configs; count what happened in [count_from, until).
 
     `workers` > 1 replays players in that many processes, unless a config has a campaign
     budget: players then share a pool and are replayed together in one (said in `notes`).
+    `published_side` is the published run of an earlier backtest over this same history
+    and window (published_cache.py): then only the draft is replayed.
     """
-    replayed = _replay(
-        history, [("published", published), ("draft", draft)], count_from, until, progress, workers
-    )
-    a, b = replayed.sides
+    if published_side is None:
+        configs = [("published", published), ("draft", draft)]
+    else:
+        configs = [("draft", draft)]
+    replayed = _replay(history, configs, count_from, until, progress, workers)
+    a, b = replayed.sides if published_side is None else (published_side, *replayed.sides)
     by_id: dict[str, PlayerHistory] = {p.player_id: p for p in history.players}
     index_a = {p.player_id: p for p in a.result.players}
     index_b = {p.player_id: p for p in b.result.players}

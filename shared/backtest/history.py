@@ -89,6 +89,12 @@ class PlayerHistory:
         return self._events is not None
 
     @property
+    def rows(self) -> list[Row] | None:
+        """The lake rows this player was read from, until they are parsed (None: built from
+        events, or parsed already: parsing lets the rows go)."""
+        return self._rows
+
+    @property
     def size(self) -> int:
         """How many inputs: rows while not parsed, events after (for progress; no parsing)."""
         return len(self._events) if self._events is not None else len(self._rows or ())

@@ -52,6 +52,11 @@ def text_lines(report: BacktestReport) -> list[str]:
         f"{title} {window} (UTC days): {report.players:,} players, {report.events:,} events",
         f"replayed in {report.seconds:.1f} s ({report.events_per_second:,.0f} decisions/s)",
     ]
+    if report.published.cached and not report.single:
+        out.append(
+            "the published run is kept from an earlier backtest of this history, window "
+            "and code (only the draft was replayed; --no-cache replays both)"
+        )
     if report.unreplayable:
         out.append(f"{report.unreplayable} lake rows could not be replayed (see --verbose)")
     out += [f"note: {n}" for n in report.notes]
@@ -125,6 +130,7 @@ def _side_json(side: Side) -> dict[str, Any]:
         "missions": dict(t.missions),
         "tier_moves": dict(t.tier_moves),
         "seconds": round(side.seconds, 3),
+        "cached": side.cached,
     }
 
 

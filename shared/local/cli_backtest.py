@@ -2,7 +2,7 @@
 
     engage backtest --config draft.json [--from 2026-10-01] [--to 2026-10-31] [--lake DIR]
                     [--published FILE] [--html out.html] [--png DIR] [--json] [--workers 2]
-                    [--no-warmup]
+                    [--no-warmup] [--no-cache]
     engage simulate --players 10000 --days 30 --profile casino|shop [--seed N]
                     [--config draft.json] [--published FILE] [--html out.html] [--png DIR]
                     [--workers 2]
@@ -128,10 +128,41 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         f"rows (from {'the lake start' if args.warmup else first} to {last})",
         file=sys.stderr,
     )
-    report = backtest(history, pub, new, count_from, until, progress=bar, workers=args.workers)
+    cache, key, kept = _published_cache(args, published, history, count_from, until, pub)
+    report = backtest(
+        history,
+        pub,
+        new,
+        count_from,
+        until,
+        progress=bar,
+        workers=args.workers,
+        published_side=kept,
+    )
+    if cache is not None and key is not None and kept is None:
+        cache.store(key, report.published)
     for row in report.unreplayable_rows[:20]:
         print(f"    not replayed: {row.player_id} {row.event_id}: {row.reason}", file=sys.stderr)
     return _finish(report, args)
+
+
+def _published_cache(
+    args: argparse.Namespace,
+    published: Any,
+    history: Any,
+    count_from: datetime,
+    until: datetime,
+    pub: Any,
+) -> tuple[Any, str | None, Any]:
+    """(cache, key, the published side kept under it or None); (None, None, None) with
+    --no-cache. The key is computed before the replay parses the rows it digests."""
+    from shared.backtest.published_cache import PublishedCache, cache_key
+
+    if not args.cache:
+        return None, None, None
+    cache = PublishedCache(Path(args.lake).parent / "backtest-cache")
+    key = cache_key(published, pub.version, history, count_from, until, args.warmup)
+    return cache, key, cache.load(key, pub) if key is not None else None
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -220,6 +251,13 @@ def add_parsers(sub: Any) -> None:
         dest="warmup",
         action="store_false",
         help="start players empty at --from instead of replaying the earlier lake first",
+    )
+    backtest.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        help="replay the published config too, even if an earlier backtest of the same "
+        "history, window and code kept its run (in <lake>/../backtest-cache)",
     )
     backtest.set_defaults(func=cmd_backtest)
 

@@ -329,6 +329,33 @@ def test_a_backtest_from_the_cli_writes_no_table_sends_nothing_and_arms_no_sched
     assert all(p.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for p in pngs)
 
 
+def test_the_next_draft_over_the_same_lake_replays_only_the_draft(recorded, tmp_path, capsys):
+    from shared.local.cli import main
+
+    draft = tmp_path / "draft.json"
+    login = next(r for r in starter_items().rules if r["rule_id"] == "daily-login-points")
+    draft.write_text(json.dumps({"rules": [{**login, "enabled": False}]}))
+    lake = str(recorded.lake.root)
+
+    def run(*flags: str) -> dict[str, Any]:
+        assert main(["backtest", "--config", str(draft), "--lake", lake, "--json", *flags]) == 0
+        report: dict[str, Any] = json.loads(capsys.readouterr().out)
+        return report
+
+    def figures(report: dict[str, Any]) -> dict[str, Any]:
+        for side in ("published", "draft"):
+            report[side] |= {"seconds": 0, "cached": None}
+        return report
+
+    first, second, uncached = run(), run(), run("--no-cache")
+
+    assert second["published"]["cached"]
+    assert not second["draft"]["cached"]
+    assert not uncached["published"]["cached"]
+    assert figures(second) == figures(first) == figures(uncached)
+    assert second["changed_count"] > 0
+
+
 def test_the_story_exercises_a_fired_timer_a_deferral_and_a_derived_celebration(recorded):
     # Guards the story itself: the comparison above means little without these.
     audits = {p: recorded.stack.runtime.players.audit(p) for p in recorded.players}

@@ -140,7 +140,10 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         published_side=kept,
     )
     if cache is not None and key is not None and kept is None:
-        cache.store(key, report.published)
+        try:
+            cache.store(key, report.published)
+        except OSError as exc:  # the report stands; only the next backtest is slower
+            print(f"    the published run could not be kept: {exc}", file=sys.stderr)
     for row in report.unreplayable_rows[:20]:
         print(f"    not replayed: {row.player_id} {row.event_id}: {row.reason}", file=sys.stderr)
     return _finish(report, args)

@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import pickle
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from shared.backtest.backtest import Side
+from shared.backtest.backtest import BacktestReport, Side, backtest
 from shared.backtest.config_items import ConfigItems
 from shared.backtest.history import History
 from shared.backtest.replay import PoolLedger, RunResult, has_campaign_budget
@@ -39,6 +41,7 @@ from shared.domain.core.config import ConfigSnapshot
 
 FORMAT = 1
 _code: str | None = None
+logger = logging.getLogger(__name__)
 
 
 def code_digest() -> str:
@@ -130,3 +133,31 @@ class PublishedCache:
         partial.write_bytes(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
         partial.replace(self._path(key))  # a reader never sees half a file
         return True
+
+
+def backtest_keeping_published(
+    cache: PublishedCache | None,
+    history: History,
+    published_items: ConfigItems,
+    published: ConfigSnapshot,
+    draft: ConfigSnapshot,
+    count_from: datetime,
+    until: datetime,
+    *,
+    warmup: bool = True,
+    **options: Any,
+) -> BacktestReport:
+    """`backtest` (options passed on), reading the published run from `cache` when an
+    earlier backtest kept it under the same key, and keeping it there otherwise. The key
+    is computed first: the replay parses the rows it digests. `cache` None: no caching."""
+    key = None
+    if cache is not None:
+        key = cache_key(published_items, published.version, history, count_from, until, warmup)
+    kept = cache.load(key, published) if cache is not None and key is not None else None
+    report = backtest(history, published, draft, count_from, until, published_side=kept, **options)
+    if cache is not None and key is not None and kept is None:
+        try:
+            cache.store(key, report.published)
+        except OSError as exc:  # the report stands; only the next backtest is slower
+            logger.warning("the published run could not be kept in %s: %s", cache.folder, exc)
+    return report

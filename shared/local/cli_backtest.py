@@ -101,9 +101,9 @@ def _finish(report: Any, args: argparse.Namespace) -> int:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    from shared.backtest.backtest import backtest
     from shared.backtest.config_items import DraftError
     from shared.backtest.history import day_bounds, lake_days, read_lake
+    from shared.backtest.published_cache import PublishedCache, backtest_keeping_published
 
     span = lake_days(args.lake)
     if span is None:
@@ -128,44 +128,22 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         f"rows (from {'the lake start' if args.warmup else first} to {last})",
         file=sys.stderr,
     )
-    cache, key, kept = _published_cache(args, published, history, count_from, until, pub)
-    report = backtest(
+    cache = PublishedCache(Path(args.lake).parent / "backtest-cache") if args.cache else None
+    report = backtest_keeping_published(
+        cache,
         history,
+        published,
         pub,
         new,
         count_from,
         until,
+        warmup=args.warmup,
         progress=bar,
         workers=args.workers,
-        published_side=kept,
     )
-    if cache is not None and key is not None and kept is None:
-        try:
-            cache.store(key, report.published)
-        except OSError as exc:  # the report stands; only the next backtest is slower
-            print(f"    the published run could not be kept: {exc}", file=sys.stderr)
     for row in report.unreplayable_rows[:20]:
         print(f"    not replayed: {row.player_id} {row.event_id}: {row.reason}", file=sys.stderr)
     return _finish(report, args)
-
-
-def _published_cache(
-    args: argparse.Namespace,
-    published: Any,
-    history: Any,
-    count_from: datetime,
-    until: datetime,
-    pub: Any,
-) -> tuple[Any, str | None, Any]:
-    """(cache, key, the published side kept under it or None); (None, None, None) with
-    --no-cache. The key is computed before the replay parses the rows it digests."""
-    from shared.backtest.published_cache import PublishedCache, cache_key
-
-    if not args.cache:
-        return None, None, None
-    cache = PublishedCache(Path(args.lake).parent / "backtest-cache")
-    key = cache_key(published, pub.version, history, count_from, until, args.warmup)
-    return cache, key, cache.load(key, pub) if key is not None else None
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from shared.backtest.backtest import backtest
 from shared.backtest.config_items import ConfigItems, DraftError, parse_items
 from shared.backtest.history import day_bounds, lake_days, read_lake
+from shared.backtest.published_cache import PublishedCache, backtest_keeping_published
 from shared.backtest.render import as_json
 from shared.console.errors import FieldError, Invalid
 from shared.domain.game.game_config import GAME_KINDS
@@ -71,7 +71,11 @@ def local_backtest(
         )
     count_from, until = day_bounds(first, last)
     history = read_lake(lake.root, until=last)
-    return as_json(backtest(history, pub, new, count_from, until))
+    # The button is pressed draft after draft: the published run is kept as the CLI keeps
+    # it, beside the lake (shared/backtest/published_cache.py).
+    cache = PublishedCache(lake.root.parent / "backtest-cache")
+    report = backtest_keeping_published(cache, history, published, pub, new, count_from, until)
+    return as_json(report)
 
 
 def local_explain(runtime: LocalRuntime, player_id: str, template: str | None) -> dict[str, Any]:

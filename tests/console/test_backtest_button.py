@@ -72,6 +72,24 @@ def test_a_draft_rule_is_backtested_over_the_lake_and_the_difference_shown(with_
     assert "points earned" in body["changed"][0]["differences"][0]
 
 
+def test_the_next_draft_reuses_the_published_run_until_the_lake_changes(with_lake):
+    first = call("POST", "/api/backtest", {"rule": _login_points(25)}).json
+    second = call("POST", "/api/backtest", {"rule": _login_points(30)}).json
+    with_lake.runtime.lake.add([event_row(_envelope("player.logged_in", "p-a", 9))])
+    with_lake.runtime.lake.flush()
+    third = call("POST", "/api/backtest", {"rule": _login_points(30)}).json
+
+    assert not first["published"]["cached"]
+    assert second["published"]["cached"]
+    assert second["published"] | {"seconds": 0, "cached": None} == first["published"] | {
+        "seconds": 0,
+        "cached": None,
+    }
+    assert second["draft"]["points_by_rule"]["daily-login-points"] == 60
+    assert not third["published"]["cached"]  # a new lake row: the published run is redone
+    assert third["events"] == first["events"] + 1
+
+
 def test_a_backtest_writes_nothing_to_the_tables(with_lake):
     ddb = with_lake.runtime.clients.client("dynamodb")
     tables = ddb.list_tables()["TableNames"]

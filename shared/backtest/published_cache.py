@@ -95,11 +95,15 @@ def cache_key(
     return h.hexdigest()
 
 
-class PublishedCache:
-    """Published sides in a folder, one file per key."""
+KEEP = 8  # files kept: a live lake changes the key with every new row
 
-    def __init__(self, folder: Path) -> None:
+
+class PublishedCache:
+    """Published sides in a folder, one file per key; the `keep` last written are kept."""
+
+    def __init__(self, folder: Path, keep: int = KEEP) -> None:
         self.folder = folder
+        self.keep = keep
 
     def _path(self, key: str) -> Path:
         return self.folder / f"{key}.pickle"
@@ -132,6 +136,11 @@ class PublishedCache:
         partial = self._path(key).with_suffix(".partial")
         partial.write_bytes(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
         partial.replace(self._path(key))  # a reader never sees half a file
+        kept_files = sorted(
+            self.folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True
+        )
+        for old in kept_files[self.keep :]:
+            old.unlink(missing_ok=True)
         return True
 
 

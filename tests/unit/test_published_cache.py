@@ -101,3 +101,17 @@ def test_a_run_with_a_campaign_budget_is_not_kept_and_a_broken_file_reads_as_not
 
     (tmp_path / "broken.pickle").write_bytes(b"not a pickle")
     assert cache.load("broken", ITEMS.build(1)) is None
+
+
+def test_only_the_last_runs_kept_stay_in_the_folder(tmp_path):
+    import os
+
+    cache = PublishedCache(tmp_path, keep=2)
+    side = backtest(history_from_rows(_rows()), ITEMS.build(1), ITEMS.build(1), T0, UNTIL).published
+    for n, key in enumerate(("a", "b", "c")):
+        assert cache.store(key, side)
+        os.utime(tmp_path / f"{key}.pickle", ns=(n * 10**9, n * 10**9))  # one second apart
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.pickle", "c.pickle"]
+    assert cache.load("c", ITEMS.build(1)) is not None
+    assert cache.load("a", ITEMS.build(1)) is None

@@ -25,10 +25,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from shared.adapters.lake_files import LocalLake
-from shared.backtest.backtest import backtest
 from shared.backtest.config_items import ConfigItems, starter_items
 from shared.backtest.history import day_bounds, read_lake
-from shared.backtest.published_cache import PublishedCache, cache_key
+from shared.backtest.published_cache import PublishedCache, backtest_keeping_published
 from shared.backtest.simulate import synthetic_history
 from shared.domain.outputs.lake import event_row
 
@@ -84,28 +83,28 @@ def main() -> None:
         children_started = _children_cpu()
         replayed = read_lake(lake.root, until=last)
         read = time.perf_counter() - started
-        key = cache_key(published, 1, replayed, count_from, until, True)
-        report = backtest(replayed, pub, draft, count_from, until, workers=args.workers)
+        # With --next-draft the first run keeps its published side, as `engage backtest` does.
+        cache = PublishedCache(Path(folder) / "backtest-cache") if args.next_draft else None
+        report = backtest_keeping_published(
+            cache, replayed, published, pub, draft, count_from, until, workers=args.workers
+        )
         total = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
         children = _children_cpu() - children_started
-        if args.next_draft and key is not None:
-            cache = PublishedCache(Path(folder) / "backtest-cache")
-            cache.store(key, report.published)
+        if args.next_draft:
             started, cpu_started = time.perf_counter(), time.process_time()
             children_started = _children_cpu()
-            again = read_lake(lake.root, until=last)
-            kept = cache.load(cache_key(published, 1, again, count_from, until, True) or "", pub)
-            assert kept is not None, "the published run was not found under the same key"
-            backtest(
-                again,
+            again = backtest_keeping_published(
+                cache,
+                read_lake(lake.root, until=last),
+                published,
                 pub,
                 _draft(published, 30).build(3),
                 count_from,
                 until,
                 workers=args.workers,
-                published_side=kept,
             )
+            assert again.published.cached, "the published run was not found under the same key"
             next_total = time.perf_counter() - started
             next_cpu = time.process_time() - cpu_started + _children_cpu() - children_started
 

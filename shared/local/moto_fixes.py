@@ -29,6 +29,7 @@ imports it once and hands every pool that same key.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 _FIXED = "_engage_stream_rollback"
@@ -80,11 +81,7 @@ class _KeyImportedOnce:
         self._keys: dict[str, Any] = {}
         self.RSAKey = self
 
-    def import_key(self, value: Any, *args: Any, **kwargs: Any) -> Any:
-        if args or kwargs or not isinstance(value, dict):
-            return self._jwk.RSAKey.import_key(value, *args, **kwargs)
-        import json
-
+    def import_key(self, value: dict[str, Any]) -> Any:
         text = json.dumps(value, sort_keys=True)
         key = self._keys.get(text)
         if key is None:

@@ -23,11 +23,13 @@ def _input_state_unchanged_by_decide():
 
     original = decide_module._decide
 
-    def checked(state, event, config, now, pools, in_place=False, traced=True, display=True):
+    def checked(
+        state, event, config, now, pools, in_place=False, traced=True, display=True, probe=None
+    ):
         if in_place:  # the caller gave the state up (tests/unit/test_decide_in_place.py)
-            return original(state, event, config, now, pools, in_place, traced, display)
+            return original(state, event, config, now, pools, in_place, traced, display, probe)
         before = state.model_dump_json(), {k: list(v) for k, v in state.wallet.reversible.items()}
-        decision = original(state, event, config, now, pools, False, traced, display)
+        decision = original(state, event, config, now, pools, False, traced, display, probe)
         after = state.model_dump_json(), {k: list(v) for k, v in state.wallet.reversible.items()}
         assert after == before, f"decide changed the state it was given ({event.detail_type})"
         return decision

@@ -13,7 +13,8 @@ from shared.backtest.explain import explain, rules_sending
 from shared.backtest.history import History, PlayerHistory, Unreplayable
 from shared.backtest.outcome import PlayerOutcome, Tally
 from shared.backtest.parallel import run_parallel
-from shared.backtest.replay import RunResult, has_campaign_budget, run
+from shared.backtest.replay import RunResult, has_campaign_budget
+from shared.backtest.scope import DraftScope, draft_scope, run_sides
 from shared.domain.core.config import ConfigSnapshot
 
 MAX_EXPLAINED = 50  # changed players explained line by line (all are listed)
@@ -40,6 +41,9 @@ class Side:
     seconds: float
     # Kept from an earlier backtest over the same history (published_cache.py): not replayed.
     cached: bool = False
+    # Players replayed under this config: fewer than all for a draft of rules only, which
+    # is replayed for the players it can reach (scope.py). None: not known (kept runs).
+    players_replayed: int | None = None
 
 
 @dataclass
@@ -98,20 +102,27 @@ def _replay(
     until: datetime,
     progress: Progress | None,
     workers: int,
+    scope: DraftScope | None = None,
 ) -> _Replayed:
     """Each config's run over `history`: in one pool of `workers` processes when players
-    share no pool (each worker parses its players once and runs every config), else here."""
+    share no pool (each worker parses its players once and runs every config), else here.
+    With `scope` (scope.py), the draft is replayed only for the players it can reach."""
     if workers > 1 and not any(has_campaign_budget(c) for _, c in configs):
         started = time.perf_counter()
         report = (lambda done, total: progress("replay", done, total)) if progress else None
-        pooled = run_parallel(
-            history.players, [c for _, c in configs], count_from, until, workers, report
-        )
+        pooled = run_parallel(history.players, configs, count_from, until, workers, report, scope)
         wall = time.perf_counter() - started
         # The workers' seconds tell how the wall time divides between parsing and configs.
         busy = pooled.parse_seconds + sum(s.seconds for s in pooled.sides) or 1.0
         sides = [
-            Side(name, config, run.tally, run.result, wall * run.seconds / busy)
+            Side(
+                name,
+                config,
+                run.tally,
+                run.result,
+                wall * run.seconds / busy,
+                players_replayed=run.players_replayed,
+            )
             for (name, config), run in zip(configs, pooled.sides, strict=True)
         ]
         return _Replayed(
@@ -122,7 +133,7 @@ def _replay(
             wall * pooled.parse_seconds / busy,
         )
     with collector.paused():  # the parsed events live through both runs (collector.py)
-        return _replay_here(history, configs, count_from, until, progress)
+        return _replay_here(history, configs, count_from, until, progress, scope)
 
 
 def _replay_here(
@@ -131,18 +142,17 @@ def _replay_here(
     count_from: datetime,
     until: datetime,
     progress: Progress | None,
+    scope: DraftScope | None,
 ) -> _Replayed:
     """Every config's run in this process, one after the other."""
     started = time.perf_counter()
     events = history.event_count  # parses every player, once
     parse_seconds = time.perf_counter() - started
-    sides = []
-    for name, config in configs:
-        started = time.perf_counter()
-        report = (lambda done, total, n=name: progress(n, done, total)) if progress else None
-        tally = Tally(count_from)
-        result = run(history.players, config, until, observer=tally, progress=report)
-        sides.append(Side(name, config, tally, result, time.perf_counter() - started))
+    runs = run_sides(history.players, configs, count_from, until, scope, progress)
+    sides = [
+        Side(name, config, r.tally, r.result, r.seconds, players_replayed=r.players_replayed)
+        for (name, config), r in zip(configs, runs, strict=True)
+    ]
     return _Replayed(
         sides,
         sum(1 for p in history.players if p.events),
@@ -192,19 +202,24 @@ def backtest(
     explain_limit: int = MAX_EXPLAINED,
     workers: int = 1,
     published_side: Side | None = None,
+    scoped: bool = True,
 ) -> BacktestReport:
     """Replay `history` under both configs; count what happened in [count_from, until).
 
     `workers` > 1 replays players in that many processes, unless a config has a campaign
     budget: players then share a pool and are replayed together in one (said in `notes`).
     `published_side` is the published run of an earlier backtest over this same history
-    and window (published_cache.py): then only the draft is replayed.
+    and window (published_cache.py): then only the draft is replayed. Otherwise a draft
+    that changes rules only is replayed for the players it can reach (scope.py), unless
+    `scoped` is False.
     """
+    scope = None
     if published_side is None:
         configs = [("published", published), ("draft", draft)]
+        scope = draft_scope(published, draft) if scoped else None
     else:
         configs = [("draft", draft)]
-    replayed = _replay(history, configs, count_from, until, progress, workers)
+    replayed = _replay(history, configs, count_from, until, progress, workers, scope)
     a, b = replayed.sides if published_side is None else (published_side, *replayed.sides)
     by_id: dict[str, PlayerHistory] = {p.player_id: p for p in history.players}
     index_a = {p.player_id: p for p in a.result.players}

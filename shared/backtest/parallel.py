@@ -20,20 +20,12 @@ from datetime import datetime
 from shared.backtest import collector
 from shared.backtest.history import PlayerHistory, Unreplayable
 from shared.backtest.outcome import Tally
-from shared.backtest.replay import PoolLedger, RunResult, run
+from shared.backtest.replay import PoolLedger, RunResult
+from shared.backtest.scope import DraftScope, SideRun, run_sides
 from shared.domain.core.config import ConfigSnapshot
 
 CHUNKS_PER_WORKER = 4
 _shared: dict[str, object] = {}
-
-
-@dataclass
-class SideRun:
-    """One config's run over all players: merged tally, counts, and seconds spent in it."""
-
-    tally: Tally
-    result: RunResult
-    seconds: float = 0.0
 
 
 @dataclass
@@ -54,6 +46,7 @@ class _SliceResult:
     steps: list[int]
     duplicates: list[int]
     seconds: list[float]
+    replayed: list[int]
     players: int
     events: int
     unreplayable: list[Unreplayable]
@@ -76,45 +69,44 @@ def _replay_slice_paused(bounds: tuple[int, int]) -> _SliceResult:
     started = time.perf_counter()
     events = sum(len(p.events) for p in players)  # parses this slice, here
     parse_seconds = time.perf_counter() - started
-    out = _SliceResult(
-        [],
-        [],
-        [],
-        [],
+    scope = _shared.get("scope")
+    assert scope is None or isinstance(scope, DraftScope)
+    runs = run_sides(players, configs, count_from, until, scope)
+    return _SliceResult(
+        [r.tally for r in runs],
+        [r.result.steps for r in runs],
+        [r.result.duplicates for r in runs],
+        [r.seconds for r in runs],
+        [r.players_replayed for r in runs],
         players=sum(1 for p in players if p.events),
         events=events,
         unreplayable=[row for p in players for row in p.unreplayable],
         parse_seconds=parse_seconds,
     )
-    for config in configs:
-        started = time.perf_counter()
-        tally = Tally(count_from)
-        result = run(players, config, until, observer=tally)
-        out.tallies.append(tally)
-        out.steps.append(result.steps)
-        out.duplicates.append(result.duplicates)
-        out.seconds.append(time.perf_counter() - started)
-    return out
 
 
 def run_parallel(
     players: Sequence[PlayerHistory],
-    configs: Sequence[ConfigSnapshot],
+    configs: Sequence[tuple[str, ConfigSnapshot]],
     count_from: datetime,
     until: datetime,
     workers: int,
     progress: Callable[[int, int], None] | None = None,
+    scope: DraftScope | None = None,
 ) -> PoolRun:
     """Replay `players` under each of `configs` in `workers` processes; what they found.
 
-    `progress` counts the inputs of the slices done (each under every config).
+    `progress` counts the inputs of the slices done (each under every config). With
+    `scope`, each slice replays the draft for the players of it the draft can reach.
     """
     everyone = list(players)
     if "fork" not in multiprocessing.get_all_start_methods():
-        return _serial(everyone, configs, count_from, until, progress)
+        return _serial(everyone, configs, count_from, until, progress, scope)
     size = max(1, -(-len(everyone) // (workers * CHUNKS_PER_WORKER)))
     slices = [(i, min(i + size, len(everyone))) for i in range(0, len(everyone), size)]
-    _shared.update(configs=list(configs), players=everyone, count_from=count_from, until=until)
+    _shared.update(
+        configs=list(configs), players=everyone, count_from=count_from, until=until, scope=scope
+    )
     pool_run = PoolRun(
         [SideRun(Tally(count_from), RunResult([], PoolLedger(), 0, 0)) for _ in configs]
     )
@@ -122,18 +114,20 @@ def run_parallel(
     try:
         with collector.frozen_for_fork(), multiprocessing.get_context("fork").Pool(workers) as pool:
             for part, got in zip(slices, pool.imap(_replay_slice, slices), strict=True):
-                for side, tally, steps, dups, seconds in zip(
+                for side, tally, steps, dups, seconds, replayed in zip(
                     pool_run.sides,
                     got.tallies,
                     got.steps,
                     got.duplicates,
                     got.seconds,
+                    got.replayed,
                     strict=True,
                 ):
                     side.tally.merge(tally)
                     side.result.steps += steps
                     side.result.duplicates += dups
                     side.seconds += seconds
+                    side.players_replayed += replayed
                 pool_run.players += got.players
                 pool_run.events += got.events
                 pool_run.unreplayable += got.unreplayable
@@ -148,24 +142,21 @@ def run_parallel(
 
 def _serial(
     players: list[PlayerHistory],
-    configs: Sequence[ConfigSnapshot],
+    configs: Sequence[tuple[str, ConfigSnapshot]],
     count_from: datetime,
     until: datetime,
     progress: Callable[[int, int], None] | None,
+    scope: DraftScope | None,
 ) -> PoolRun:
     """Where processes cannot fork: the same run in this process."""
     started = time.perf_counter()
     events = sum(len(p.events) for p in players)
-    pool_run = PoolRun(
-        [],
+    parse_seconds = time.perf_counter() - started
+    report = (lambda name, done, total: progress(done, total)) if progress else None
+    return PoolRun(
+        run_sides(players, configs, count_from, until, scope, report),
         players=sum(1 for p in players if p.events),
         events=events,
         unreplayable=[row for p in players for row in p.unreplayable],
-        parse_seconds=time.perf_counter() - started,
+        parse_seconds=parse_seconds,
     )
-    for config in configs:
-        started = time.perf_counter()
-        tally = Tally(count_from)
-        result = run(players, config, until, observer=tally, progress=progress)
-        pool_run.sides.append(SideRun(tally, result, time.perf_counter() - started))
-    return pool_run

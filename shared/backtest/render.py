@@ -57,6 +57,12 @@ def text_lines(report: BacktestReport) -> list[str]:
             "the published run is kept from an earlier backtest of this history, window "
             "and code (only the draft was replayed; --no-cache replays both)"
         )
+    replayed = report.draft.players_replayed
+    if not report.single and replayed is not None and replayed < report.players:
+        out.append(
+            f"the draft changes rules only: replayed for the {replayed:,} players whose "
+            "decisions met a changed rule; the others' figures are the published run's"
+        )
     if report.unreplayable:
         out.append(f"{report.unreplayable} lake rows could not be replayed (see --verbose)")
     out += [f"note: {n}" for n in report.notes]
@@ -131,6 +137,7 @@ def _side_json(side: Side) -> dict[str, Any]:
         "tier_moves": dict(t.tier_moves),
         "seconds": round(side.seconds, 3),
         "cached": side.cached,
+        "players_replayed": side.players_replayed,
     }
 
 

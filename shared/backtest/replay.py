@@ -49,6 +49,7 @@ from shared.domain.core.state import (
 )
 from shared.domain.players.rg import gate
 from shared.domain.run.decide import Decision, decide
+from shared.domain.run.rule_probe import RuleProbe
 
 SendStatus = Literal["done", "suppressed", "failed"]
 # Order of items due at the same instant: a derived event first (it continues the decision
@@ -265,6 +266,9 @@ class RunResult:
     pools: PoolLedger
     steps: int
     duplicates: int
+    # With a probe (shared/domain/run/rule_probe.py): the players a decision of theirs met a
+    # changed rule for.
+    met_changed: set[str] = field(default_factory=set)
 
 
 def all_rules(config: ConfigSnapshot) -> dict[str, CompiledRule]:
@@ -287,10 +291,13 @@ def run(
     observer: StepObserver | None = None,
     progress: Progress | None = None,
     progress_every: int = 5_000,
+    probe: RuleProbe | None = None,
 ) -> RunResult:
-    """Replay every player up to `until` (exclusive), all advancing together in time order."""
+    """Replay every player up to `until` (exclusive), all advancing together in time order.
+
+    With `probe`, the result lists the players whose decisions met one of its rules."""
     with collector.paused():  # why: collector.py
-        return _run(histories, config, until, observer, progress, progress_every)
+        return _run(histories, config, until, observer, progress, progress_every, probe)
 
 
 def _run(
@@ -300,8 +307,10 @@ def _run(
     observer: StepObserver | None,
     progress: Progress | None,
     progress_every: int,
+    probe: RuleProbe | None = None,
 ) -> RunResult:
     players = [PlayerReplay(h) for h in histories]
+    met: set[str] = set()
     pools = PoolLedger()
     total = sum(len(h.events) for h in histories)
     inputs_done = 0
@@ -334,7 +343,11 @@ def _run(
                 in_place=True,
                 traced=False,
                 display_facts=False,
+                probe=probe,
             )
+            if probe is not None and probe.hit:
+                met.add(player.player_id)
+                probe.hit = False
             step += 1
             player.step_numbers.append(step)
             pools.claim(step, decision)
@@ -346,7 +359,7 @@ def _run(
             heapq.heappush(heap, (due[0], due[1], i))
     if progress is not None:
         progress(total, total)
-    return RunResult(players, pools, step, duplicates)
+    return RunResult(players, pools, step, duplicates, met)
 
 
 def rerun_player(

@@ -37,6 +37,7 @@ from shared.domain.run import (
 )
 from shared.domain.run.context import DecisionContext
 from shared.domain.run.decision import Decision, TraceLine, match_document, order_events
+from shared.domain.run.rule_probe import RuleProbe
 
 __all__ = ["Decision", "TraceLine", "decide", "decide_all", "match_document", "order_events"]
 
@@ -75,6 +76,7 @@ def decide(
     in_place: bool = False,
     traced: bool = True,
     display_facts: bool = True,
+    probe: RuleProbe | None = None,
 ) -> Decision:
     """Decide what one event does for one player.
 
@@ -93,8 +95,11 @@ def decide(
     config reads it: the score is kept for people to see (console, CLI), and recounting
     the window on every event is about 6 % of a replayed decision. For a caller that never
     shows the state (the backtest's replay); the decision's effects are the same.
+
+    `probe` (rule_probe.py) is told whether the decision met any of a draft's changed rules:
+    the backtest's replay of the published config, to know whom the draft can reach.
     """
-    return _decide(state, event, config, now, pools, in_place, traced, display_facts)
+    return _decide(state, event, config, now, pools, in_place, traced, display_facts, probe)
 
 
 def _decide(
@@ -106,6 +111,7 @@ def _decide(
     in_place: bool = False,
     traced: bool = True,
     display_facts: bool = True,
+    probe: RuleProbe | None = None,
 ) -> Decision:
     """The order the concerns see an event in: this function is the whole of it."""
     ctx = DecisionContext(
@@ -116,7 +122,7 @@ def _decide(
         pools=dict(pools or {}),
         executor=run_rules.execute,
         traced=traced,
-        scores_rfm=display_facts or config.reads_rfm,
+        scores_rfm=display_facts or config.reads_rfm or (probe is not None and probe.reads_rfm),
     )
     # Folds: each concern takes the event into its own slice of the state.
     loss_streak_before = ctx.state.profile.loss_streak
@@ -134,6 +140,8 @@ def _decide(
         return ctx.decision
     # Commands: what the event asks of a concern (a timer's due work, a clawback, a spin).
     if isinstance(event, TimerFired):
+        if probe is not None:
+            probe.timer_fired(event.rule_id)
         pending = run_timers.take_fired(ctx, event)
         if pending is None:
             return ctx.decision
@@ -146,6 +154,8 @@ def _decide(
     doc = match_document(event, ctx.state, config.match_fields)
     run_leaderboards.update_boards(ctx, doc)
     matched = config.rules.matching(event.detail_type, doc)
+    if probe is not None:
+        probe.look(event, ctx.state, doc, matched, config.match_fields)
     for rule in matched:
         if not run_rules.limit_reached(ctx, rule.rule.limit, rule.rule_id):
             run_rules.fire(ctx, rule)

@@ -1,0 +1,130 @@
+"""A draft that changes rules only is replayed for the players it can reach, not for all.
+
+Most drafts edit a campaign or two: a new rule, a changed condition or reward, a rule
+switched off. The published run then asks each decision whether it met one of the changed
+rules in either version (shared/domain/run/rule_probe.py says what "met" means and why a
+player never met is decided the same way under the draft). Only the players met are
+replayed again, under both configs, and the draft's figures are
+
+    published run, all players  -  published run, those players  +  draft run, those players
+
+(figures of independent players add up: `Tally.merge` / `Tally.subtract`). A draft that
+changes anything but rules (templates, policies, segments, game items), or a config with a
+campaign budget (one pool for all players, so nobody is independent), is replayed whole.
+When the draft reaches half of the players or more, replaying them twice would cost more
+than the whole draft run, so the draft is replayed whole too.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from shared.backtest.history import PlayerHistory
+from shared.backtest.outcome import Tally
+from shared.backtest.replay import RunResult, has_campaign_budget, run
+from shared.domain.authoring.rules import RuleSet
+from shared.domain.core.config import ConfigSnapshot
+from shared.domain.language.document_fields import DocumentFields
+from shared.domain.run.rule_probe import RuleProbe
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class SideRun:
+    """One config's run: tally, counts, seconds spent in it, and how many players it
+    replayed (with a scope, the draft's can be fewer than all)."""
+
+    tally: Tally
+    result: RunResult
+    seconds: float = 0.0
+    players_replayed: int = 0
+
+
+@dataclass(frozen=True)
+class DraftScope:
+    """The rules a draft changes (added, removed, edited), with the draft's versions."""
+
+    changed: frozenset[str]
+    draft_rules: RuleSet
+    fields: DocumentFields
+    reads_rfm: bool
+
+    def probe(self) -> RuleProbe:
+        return RuleProbe(self.changed, self.draft_rules, self.fields, self.reads_rfm)
+
+
+def draft_scope(published: ConfigSnapshot, draft: ConfigSnapshot) -> DraftScope | None:
+    """The draft's changed rules when it changes rules only and no pool is shared; else None
+    (then the draft is replayed for every player)."""
+    if has_campaign_budget(published) or has_campaign_budget(draft):
+        return None
+    for name in ("templates", "rg_thresholds", "engagement", "delivery", "shop", "game"):
+        if getattr(published, name) != getattr(draft, name):
+            return None
+    if [s.segment for s in published.segments] != [s.segment for s in draft.segments]:
+        return None
+    before = {r.rule_id: r.rule for r in published.rules.all()}
+    after = {r.rule_id: r for r in draft.rules.all()}
+    changed = frozenset(
+        rule_id
+        for rule_id in before.keys() | after.keys()
+        if rule_id not in before or rule_id not in after or before[rule_id] != after[rule_id].rule
+    )
+    mine = [r for rule_id, r in after.items() if rule_id in changed]
+    # What their patterns read (their timers' conditions only count once a rule has fired,
+    # and a player it fired for is replayed under the draft anyway).
+    fields = DocumentFields.of([r.rule.match for r in mine])
+    reads_rfm = fields.player is None or bool(fields.player & {"rfm", "churn_risk"})
+    return DraftScope(changed, RuleSet(mine), fields, reads_rfm)
+
+
+def _players(players: Sequence[PlayerHistory]) -> int:
+    return sum(1 for p in players if p.events)
+
+
+def run_sides(
+    players: Sequence[PlayerHistory],
+    configs: Sequence[tuple[str, ConfigSnapshot]],
+    count_from: datetime,
+    until: datetime,
+    scope: DraftScope | None = None,
+    progress: Progress | None = None,
+) -> list[SideRun]:
+    """Each config's run over `players`, one after the other. With a scope and the two
+    configs (published, draft), the draft is replayed only for the players it reaches."""
+
+    def one(
+        name: str,
+        config: ConfigSnapshot,
+        who: Sequence[PlayerHistory],
+        probe: RuleProbe | None = None,
+    ) -> SideRun:
+        started = time.perf_counter()
+        report = (lambda done, total: progress(name, done, total)) if progress else None
+        tally = Tally(count_from)
+        result = run(who, config, until, observer=tally, progress=report, probe=probe)
+        return SideRun(tally, result, time.perf_counter() - started, _players(who))
+
+    if scope is None or len(configs) != 2:
+        return [one(name, config, players) for name, config in configs]
+    (pub_name, published), (draft_name, draft) = configs
+    full = one(pub_name, published, players, scope.probe())
+    met = full.result.met_changed
+    reached = [p for p in players if p.player_id in met]
+    if 2 * len(reached) >= _players(players):
+        return [full, one(draft_name, draft, players)]
+    started = time.perf_counter()
+    again = one(pub_name, published, reached)
+    theirs = one(draft_name, draft, reached)
+    tally = Tally(count_from)
+    tally.merge(full.tally)
+    tally.subtract(again.tally)
+    tally.merge(theirs.tally)
+    return [
+        full,
+        SideRun(tally, theirs.result, time.perf_counter() - started, theirs.players_replayed),
+    ]

@@ -2,12 +2,15 @@
 
 A synthetic casino population (shared/backtest/simulate.py) is written to a local lake as the
 runtime would (one `events` row per event, Parquet by day), then timed: reading the lake,
-replaying it under the starter config and under a draft (the daily-login points doubled),
-and comparing. Prints events/s and the wall time for 30 days x 10,000 players, measured
+replaying it under the starter config and under a draft, and comparing. The draft is
+`--draft login` (the daily-login points doubled: a rule every player meets, so it is
+replayed for everyone) or `--draft big-deposit` (a new rule for deposits of 500 or more: a
+draft of rules only is replayed for the players it meets, shared/backtest/scope.py). Prints events/s and the wall time for 30 days x 10,000 players, measured
 (`--players 10000`) or extrapolated linearly from a smaller run (labelled as such). Asserts
 nothing.
 
     python benchmarks/backtest_speed.py [--players 1000] [--days 30] [--workers 1] [--next-draft]
+                                        [--draft login|big-deposit]
 
 `--next-draft` then backtests a second draft (the login points tripled) over the same lake
 with the published run kept from the first (shared/backtest/published_cache.py), as
@@ -35,9 +38,20 @@ START = datetime(2026, 10, 1, tzinfo=UTC)
 GOAL_PLAYERS, GOAL_DAYS = 10_000, 30
 
 
-def _draft(published: ConfigItems, points: int = 20) -> ConfigItems:
-    rule = next(r for r in published.rules if r["rule_id"] == "daily-login-points")
-    changed = json.loads(json.dumps(rule).replace('"points": 10', f'"points": {points}'))
+def _draft(published: ConfigItems, kind: str, points: int = 20) -> ConfigItems:
+    if kind == "big-deposit":
+        rule = {
+            "rule_id": "big-deposit-thanks",
+            "on": ["wallet.deposit_succeeded"],
+            "match": {"event": {"amount": [{"numeric": [">=", 500]}]}},
+            "then": [
+                {"send": {"template": "first-deposit", "channel": "email"}},
+                {"award_points": {"points": points * 5, "reason": "big deposit"}},
+            ],
+        }
+        return published.overlay(ConfigItems(rules=[rule]))
+    login = next(r for r in published.rules if r["rule_id"] == "daily-login-points")
+    changed = json.loads(json.dumps(login).replace('"points": 10', f'"points": {points}'))
     return published.overlay(ConfigItems(rules=[changed]))
 
 
@@ -53,6 +67,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--next-draft", action="store_true")
+    parser.add_argument("--draft", choices=("login", "big-deposit"), default="login")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -75,7 +90,7 @@ def main() -> None:
         lake.flush()
         written = time.perf_counter() - started
         published = starter_items()
-        pub, draft = published.build(1), _draft(published).build(2)
+        pub, draft = published.build(1), _draft(published, args.draft).build(2)
         last = (START + timedelta(days=args.days - 1)).date()
         count_from, until = day_bounds(START.date(), last)
 
@@ -99,7 +114,7 @@ def main() -> None:
                 read_lake(lake.root, until=last),
                 published,
                 pub,
-                _draft(published, 30).build(3),
+                _draft(published, args.draft, 30).build(3),
                 count_from,
                 until,
                 workers=args.workers,
@@ -118,6 +133,10 @@ def main() -> None:
         f"read lake {read:.1f} s (parsed {report.parse_seconds:.1f} s, in the workers with --workers); replay published {report.published.seconds:.1f} s, "
         f"draft {report.draft.seconds:.1f} s; {steps:,} decisions (timers and derived events "
         f"included); {len(report.changed):,} players changed"
+    )
+    print(
+        f"draft '{args.draft}' replayed for {report.draft.players_replayed:,} of "
+        f"{report.players:,} players"
     )
     print(
         f"end to end: {total:.1f} s = {events / total:,.0f} input events/s backtested "

@@ -2,7 +2,7 @@
 
     engage backtest --config draft.json [--from 2026-10-01] [--to 2026-10-31] [--lake DIR]
                     [--published FILE] [--html out.html] [--png DIR] [--json] [--workers 2]
-                    [--no-warmup] [--no-cache]
+                    [--no-warmup] [--no-cache] [--no-scope]
     engage simulate --players 10000 --days 30 --profile casino|shop [--seed N]
                     [--config draft.json] [--published FILE] [--html out.html] [--png DIR]
                     [--workers 2]
@@ -140,6 +140,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         warmup=args.warmup,
         progress=bar,
         workers=args.workers,
+        scoped=args.scoped,
     )
     for row in report.unreplayable_rows[:20]:
         print(f"    not replayed: {row.player_id} {row.event_id}: {row.reason}", file=sys.stderr)
@@ -239,6 +240,13 @@ def add_parsers(sub: Any) -> None:
         action="store_false",
         help="replay the published config too, even if an earlier backtest of the same "
         "history, window and code kept its run (in <lake>/../backtest-cache)",
+    )
+    backtest.add_argument(
+        "--no-scope",
+        dest="scoped",
+        action="store_false",
+        help="replay a draft of rules only for every player, not only for those its changed "
+        "rules meet (the figures are the same; docs/backtest.md)",
     )
     backtest.set_defaults(func=cmd_backtest)
 

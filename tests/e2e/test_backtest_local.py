@@ -329,7 +329,7 @@ def test_a_backtest_from_the_cli_writes_no_table_sends_nothing_and_arms_no_sched
     assert all(p.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for p in pngs)
 
 
-def test_the_next_draft_over_the_same_lake_replays_only_the_draft(recorded, tmp_path, capsys):
+def test_the_next_draft_over_the_same_lake_replays_only_the_draft_and_a_scope_changes_nothing(recorded, tmp_path, capsys):
     from shared.local.cli import main
 
     draft = tmp_path / "draft.json"
@@ -348,11 +348,15 @@ def test_the_next_draft_over_the_same_lake_replays_only_the_draft(recorded, tmp_
         return report
 
     first, second, uncached = run(), run(), run("--no-cache")
+    whole = run("--no-cache", "--no-scope")
 
     assert second["published"]["cached"]
     assert not second["draft"]["cached"]
     assert not uncached["published"]["cached"]
-    assert figures(second) == figures(first) == figures(uncached)
+    # A draft of rules only: replayed for the players it meets, unless --no-scope.
+    assert whole["draft"]["players_replayed"] == whole["players"]
+    assert uncached["draft"]["players_replayed"] <= whole["players"]
+    assert figures(second) == figures(first) == figures(uncached) == figures(whole)
     assert second["changed_count"] > 0
 
 

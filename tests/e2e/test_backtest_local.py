@@ -329,7 +329,9 @@ def test_a_backtest_from_the_cli_writes_no_table_sends_nothing_and_arms_no_sched
     assert all(p.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for p in pngs)
 
 
-def test_the_next_draft_over_the_same_lake_replays_only_the_draft_and_a_scope_changes_nothing(recorded, tmp_path, capsys):
+def test_the_next_draft_over_the_same_lake_replays_only_the_draft_and_a_scope_changes_nothing(
+    recorded, tmp_path, capsys
+):
     from shared.local.cli import main
 
     draft = tmp_path / "draft.json"

@@ -186,29 +186,6 @@ class Tally:
             elif isinstance(mine, int):
                 setattr(self, name, mine + value)
 
-    def subtract(self, other: Tally) -> None:
-        """Take out a part of the same run: `other` is some of its players replayed again
-        alone (shared/backtest/scope.py). Every figure is per player, so this undoes their
-        `merge`; a campaign budget's exhaustion date is not, and such runs never get here."""
-        if other.budget_exhausted:
-            raise ValueError("a campaign budget's figures cannot be taken out of a run")
-        for name, value in vars(other).items():
-            mine = getattr(self, name)
-            if isinstance(mine, set):
-                mine -= value
-            elif isinstance(mine, Counter):
-                for key, n in value.items():
-                    left = mine[key] - n
-                    if left:
-                        mine[key] = left
-                    else:
-                        del mine[key]
-            elif name == "per_player":
-                for player_id in value:
-                    mine.pop(player_id, None)
-            elif isinstance(mine, int) and not isinstance(mine, bool):
-                setattr(self, name, mine - value)
-
 
 _SETS = ("players_seen", "targeted", "queued", "reached")
 _COUNTERS = (

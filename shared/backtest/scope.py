@@ -22,9 +22,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from shared.backtest import collector
 from shared.backtest.history import PlayerHistory
 from shared.backtest.outcome import Tally
-from shared.backtest.replay import RunResult, has_campaign_budget, run
+from shared.backtest.replay import PoolLedger, RunResult, has_campaign_budget, run
 from shared.domain.authoring.rules import RuleSet
 from shared.domain.core.config import ConfigSnapshot
 from shared.domain.language.document_fields import DocumentFields
@@ -111,20 +112,51 @@ def run_sides(
 
     if scope is None or len(configs) != 2:
         return [one(name, config, players) for name, config in configs]
+    with collector.paused():  # once around all players, not once per player's run
+        return _paired(players, configs, count_from, until, scope, progress)
+
+
+def _paired(
+    players: Sequence[PlayerHistory],
+    configs: Sequence[tuple[str, ConfigSnapshot]],
+    count_from: datetime,
+    until: datetime,
+    scope: DraftScope,
+    progress: Progress | None,
+) -> list[SideRun]:
+    """Player after player (they are independent: no pool is shared): the published run,
+    then the draft's only if the player met a changed rule; otherwise the player's draft
+    figures are their published ones."""
     (pub_name, published), (draft_name, draft) = configs
-    full = one(pub_name, published, players, scope.probe())
-    met = full.result.met_changed
-    reached = [p for p in players if p.player_id in met]
-    if 2 * len(reached) >= _players(players):
-        return [full, one(draft_name, draft, players)]
-    started = time.perf_counter()
-    again = one(pub_name, published, reached)
-    theirs = one(draft_name, draft, reached)
-    tally = Tally(count_from)
-    tally.merge(full.tally)
-    tally.subtract(again.tally)
-    tally.merge(theirs.tally)
-    return [
-        full,
-        SideRun(tally, theirs.result, time.perf_counter() - started, theirs.players_replayed),
+    probe = scope.probe()
+    sides = [
+        SideRun(Tally(count_from), RunResult([], PoolLedger(), 0, 0)),
+        SideRun(Tally(count_from), RunResult([], PoolLedger(), 0, 0)),
     ]
+    total, done = sum(p.size for p in players), 0
+    for history in players:
+        started = time.perf_counter()
+        mine = Tally(count_from)
+        result = run([history], published, until, observer=mine, probe=probe)
+        _add(sides[0], mine, result, time.perf_counter() - started, history)
+        if result.met_changed:
+            started = time.perf_counter()
+            theirs = Tally(count_from)
+            again = run([history], draft, until, observer=theirs)
+            _add(sides[1], theirs, again, time.perf_counter() - started, history)
+        else:
+            sides[1].tally.merge(mine)
+        done += history.size
+        if progress is not None:
+            progress(f"{pub_name} + {draft_name}", done, total)
+    return sides
+
+
+def _add(side: SideRun, tally: Tally, result: RunResult, seconds: float, of: PlayerHistory) -> None:
+    side.tally.merge(tally)
+    side.result.players += result.players
+    side.result.steps += result.steps
+    side.result.duplicates += result.duplicates
+    side.result.met_changed |= result.met_changed
+    side.seconds += seconds
+    side.players_replayed += 1 if of.events else 0

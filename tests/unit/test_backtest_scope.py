@@ -4,7 +4,6 @@ draft replayed for everyone (shared/backtest/scope.py, shared/domain/run/rule_pr
 from __future__ import annotations
 
 import json
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -15,7 +14,6 @@ from shared.backtest.backtest import BacktestReport, backtest
 from shared.backtest.config_items import ConfigItems, starter_items
 from shared.backtest.history import History
 from shared.backtest.outcome import Tally, tally_to_json
-from shared.backtest.replay import run
 from shared.backtest.scope import draft_scope
 from shared.backtest.simulate import synthetic_history
 
@@ -150,14 +148,21 @@ def test_a_narrow_draft_replays_only_the_players_it_reaches():
     assert report.draft.result.steps < report.published.result.steps
 
 
-def test_a_draft_every_player_meets_is_replayed_whole():
+def test_a_draft_on_logins_is_replayed_for_exactly_the_players_who_log_in():
     doubled = _rule("daily-login-points")
     doubled["then"][0]["award_points"]["points"] = 20
+    history = _history("casino")
     report = backtest(
-        _history("casino"), starter_items().build(1), _draft(doubled).build(2), COUNT_FROM, UNTIL
+        history, starter_items().build(1), _draft(doubled).build(2), COUNT_FROM, UNTIL
     )
 
-    assert report.draft.players_replayed == report.players
+    logged_in = {
+        p.player_id
+        for p in history.players
+        if any(e.detail_type == "player.logged_in" and e.occurred_at < UNTIL for e in p.events)
+    }
+    assert 0 < len(logged_in) < report.players  # a few never log in: not vacuous
+    assert report.draft.players_replayed == len(logged_in)
 
 
 def test_two_workers_give_the_same_scoped_report():
@@ -197,20 +202,3 @@ def test_the_same_config_has_an_empty_scope_and_changes_nobody():
     assert report.changed == []
     assert report.draft.players_replayed == 0
     assert _figures(report.draft.tally) == _figures(report.published.tally)
-
-
-def test_subtract_undoes_merge():
-    history = _history("casino")
-    config = starter_items().build(1)
-    some, rest = history.players[:40], history.players[40:]
-    parts = []
-    for who in (history.players, some, rest):
-        tally = Tally(COUNT_FROM)
-        run(who, config, UNTIL, observer=tally)
-        parts.append(tally)
-    everyone, first, others = parts
-
-    everyone.subtract(first)
-
-    assert _figures(everyone) == _figures(others)
-    assert Counter(others.sends_by_channel) == everyone.sends_by_channel

@@ -49,6 +49,17 @@ def test_a_marketer_backtests_a_draft_and_asks_why_a_player_got_a_message(stack_
     login["detail"].update(player_id=player, occurred_at=START.replace(minute=5).isoformat())
     runtime.put_events([login])
     runtime.pump()
+    # and a second player who registered and never logged in
+    other = sample("player.registered")
+    other["detail"].update(
+        player_id=f"{player}-2",
+        event_id=f"{registered['detail']['event_id']}-2",
+        email="other@example.com",
+        phone="+447700900999",
+        occurred_at=START.isoformat(),
+    )
+    runtime.put_events([other])
+    runtime.pump()
     tables_before = runtime.players.ledger(player)
 
     with sync_playwright() as p:
@@ -80,6 +91,8 @@ def test_a_marketer_backtests_a_draft_and_asks_why_a_player_got_a_message(stack_
             row = page.locator("#backtest-result tr", has_text="daily-login-points")
             expect(row).to_contain_text("+10")
             expect(page.locator("#backtest-changed")).to_contain_text("points earned: 10 -> 20")
+            # A draft of rules only is replayed for the player its login rule meets
+            expect(page.locator("#backtest-scope")).to_contain_text("replayed for the 1 of 2")
             SCREENSHOT.parent.mkdir(exist_ok=True)
             page.screenshot(path=str(SCREENSHOT), full_page=True)
             # And in the player view, "why did they get the welcome email?"

@@ -152,10 +152,12 @@ def _decide(
     # Reactions: segments, boards, the rules that match, then missions on the same view.
     run_engagement.update_segments(ctx)
     doc = match_document(event, ctx.state, config.match_fields)
+    if probe is not None:
+        probe.see(event, ctx.state, doc, config.match_fields)
     run_leaderboards.update_boards(ctx, doc)
     matched = config.rules.matching(event.detail_type, doc)
     if probe is not None:
-        probe.look(event, ctx.state, doc, matched, config.match_fields)
+        probe.look(event, matched)
     for rule in matched:
         if not run_rules.limit_reached(ctx, rule.rule.limit, rule.rule_id):
             run_rules.fire(ctx, rule)

@@ -18,7 +18,7 @@ state). So the backtest replays under the draft only the players a probe was hit
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +54,7 @@ class RuleProbe:
     _covered_for: DocumentFields | None = field(default=None, repr=False)
     _covered: bool = field(default=False, repr=False)
     _listens: frozenset[str] = field(init=False, repr=False)
+    _doc: dict[str, Any] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._listens = frozenset(t for r in self.draft_rules.all() for t in r.rule.on)
@@ -62,27 +63,33 @@ class RuleProbe:
         if rule_id in self.changed:
             self.hit = True
 
-    def look(
+    def see(
         self,
         event: EventDetail,
         state: PlayerState,
-        doc: Mapping[str, Any],
-        matched: Sequence[CompiledRule],
+        doc: dict[str, Any],
         fields: DocumentFields,
     ) -> None:
-        """After matching: `doc` was built with `fields` (the published config's)."""
+        """The match document as the rules will see it (built with `fields`, the published
+        config's), before anything else in the decision changes the state: the draft's
+        rules are matched on it, or on one built with their own fields if they read a fact
+        the published ones never ask for."""
+        self._doc = None
+        if self.hit or event.detail_type not in self._listens:
+            return
+        if fields is not self._covered_for:
+            self._covered_for, self._covered = fields, _covers(fields, self.fields)
+        self._doc = doc if self._covered else match_document(event, state, self.fields)
+
+    def look(self, event: EventDetail, matched: Sequence[CompiledRule]) -> None:
+        """After matching: whether a changed rule's published version matched, or its draft
+        version matches the document `see` kept."""
+        doc, self._doc = self._doc, None
         if self.hit:
             return
         for rule in matched:
             if rule.rule_id in self.changed:
                 self.hit = True
                 return
-        if event.detail_type not in self._listens:
-            return
-        if fields is not self._covered_for:
-            self._covered_for, self._covered = fields, _covers(fields, self.fields)
-        if not self._covered:
-            # The draft's rules read a fact the published ones never ask for: build it.
-            doc = match_document(event, state, self.fields)
-        if self.draft_rules.matching(event.detail_type, doc):
+        if doc is not None and self.draft_rules.matching(event.detail_type, doc):
             self.hit = True

@@ -98,6 +98,8 @@ def run_shard(
         "unreplayable": report.unreplayable,
         "steps": {s.name: s.result.steps for s in (report.published, report.draft)},
         "seconds": {s.name: s.seconds for s in (report.published, report.draft)},
+        # A draft of rules only is replayed for the shard's players it meets (scope.py).
+        "players_replayed": {s.name: s.players_replayed for s in (report.published, report.draft)},
         "published": tally_to_json(report.published.tally),
         "draft": tally_to_json(report.draft.tally),
         "changed": [
@@ -124,6 +126,7 @@ def reduce_shards(
     tallies = {name: Tally(count_from) for name in ("published", "draft")}
     steps = {"published": 0, "draft": 0}
     seconds = {"published": 0.0, "draft": 0.0}
+    replayed = {"published": 0, "draft": 0}
     changed: list[ChangedPlayer] = []
     players = events = unreplayable = 0
     for key in sorted(files.keys(result_prefix(run))):
@@ -135,6 +138,9 @@ def reduce_shards(
             tallies[name].merge(tally_from_json(part[name]))
             steps[name] += int(part["steps"][name])
             seconds[name] += float(part["seconds"][name])
+            # A shard written before this count existed replayed everyone.
+            count = part.get("players_replayed", {}).get(name)
+            replayed[name] += int(part["players"] if count is None else count)
         changed += [
             ChangedPlayer(
                 c["player_id"], PlayerOutcome(), PlayerOutcome(), c["differences"], c["explanation"]
@@ -144,7 +150,16 @@ def reduce_shards(
     sides = []
     for name, config in (("published", pub), ("draft", new)):
         result = RunResult([], PoolLedger(), steps[name], 0)
-        sides.append(Side(name, config, tallies[name], result, seconds[name]))
+        sides.append(
+            Side(
+                name,
+                config,
+                tallies[name],
+                result,
+                seconds[name],
+                players_replayed=replayed[name],
+            )
+        )
     report = BacktestReport(
         count_from=count_from,
         until=until,

@@ -92,6 +92,9 @@ def test_shards_and_reduce_give_the_report_one_process_gives(files):
             assert report[side][figure] == whole[side][figure]
     assert report["changed_count"] == whole["changed_count"] > 0
     assert [c["player_id"] for c in report["changed"]] == [c["player_id"] for c in whole["changed"]]
+    # The shards replayed the draft (rules only) for the players it meets, as one process does.
+    assert report["draft"]["players_replayed"] == whole["draft"]["players_replayed"]
+    assert report["published"]["players_replayed"] == whole["published"]["players_replayed"] == 24
 
 
 def test_a_missing_result_file_is_a_not_found_error(files):

@@ -4,6 +4,7 @@ draft replayed for everyone (shared/backtest/scope.py, shared/domain/run/rule_pr
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -202,3 +203,65 @@ def test_the_same_config_has_an_empty_scope_and_changes_nobody():
     assert report.changed == []
     assert report.draft.players_replayed == 0
     assert _figures(report.draft.tally) == _figures(report.published.tally)
+
+
+def _random_rule(rng: random.Random, n: int) -> dict[str, Any]:
+    """A rule a marketer could write: a trigger, a condition on the event or the player,
+    and an action (points, a send, a badge, spins or a timer)."""
+    on, conditions = rng.choice(
+        [
+            ("wallet.deposit_succeeded", [{"event": {"amount": [{"numeric": [">=", 50]}]}}]),
+            ("game.round_finished", [{"event": {"outcome": ["win"]}}]),
+            ("player.logged_in", [{"player": {"deposit_count": [{"numeric": [">", 2]}]}}]),
+            (
+                "player.logged_in",
+                [{"player": {"days_since_last_activity": [{"numeric": [">=", 2]}]}}],
+            ),
+            ("game.round_finished", [{"player": {"tier": ["silver", "gold"]}}]),
+            ("player.registered", [{"player": {"country": [{"anything-but": ["GB"]}]}}]),
+        ]
+    )
+    action = rng.choice(
+        [
+            {"award_points": {"points": rng.choice([5, 40]), "reason": "random"}},
+            {"send": {"template": "first-deposit", "channel": "email"}},
+            {"grant_badge": {"badge": _badge()}},
+            {
+                "schedule": {
+                    "timer": f"t{n}",
+                    "after": "P1D",
+                    "then": [{"send": {"template": "deposit-nudge", "channel": "email"}}],
+                }
+            },
+        ]
+    )
+    rule: dict[str, Any] = {"rule_id": f"random-{n}", "on": [on], "then": [action]}
+    if rng.random() < 0.8:
+        rule["match"] = rng.choice(conditions)
+    if rng.random() < 0.5:
+        rule["limit"] = {"per_player": rng.choice([1, 3])}
+    return rule
+
+
+@cache
+def _badge() -> str:
+    badge_id: str = starter_items().game["badge"][-1]["badge_id"]
+    return badge_id
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_random_rule_drafts_give_the_report_of_a_draft_replayed_for_everyone(seed):
+    rng = random.Random(seed)
+    rules = [_random_rule(rng, n) for n in range(rng.choice([1, 2]))]
+    if rng.random() < 0.5:  # and an edit of a starter rule
+        edited = _rule(rng.choice(["deposit-points", "daily-login-points", "first-deposit-thanks"]))
+        edited["enabled"] = rng.random() < 0.5
+        rules.append(edited)
+    history = _history(rng.choice(["casino", "shop"]))
+    published, draft = starter_items().build(1), _draft(*rules).build(2)
+    assert not draft.problems, draft.problems
+
+    scoped = backtest(history, published, draft, COUNT_FROM, UNTIL)
+    whole = backtest(history, published, draft, COUNT_FROM, UNTIL, scoped=False)
+
+    _same_report(scoped, whole)

@@ -207,20 +207,19 @@ def test_the_same_config_has_an_empty_scope_and_changes_nobody():
 
 def _random_rule(rng: random.Random, n: int) -> dict[str, Any]:
     """A rule a marketer could write: a trigger, a condition on the event or the player,
-    and an action (points, a send, a badge, spins or a timer)."""
-    on, conditions = rng.choice(
-        [
-            ("wallet.deposit_succeeded", [{"event": {"amount": [{"numeric": [">=", 50]}]}}]),
-            ("game.round_finished", [{"event": {"outcome": ["win"]}}]),
-            ("player.logged_in", [{"player": {"deposit_count": [{"numeric": [">", 2]}]}}]),
-            (
-                "player.logged_in",
-                [{"player": {"days_since_last_activity": [{"numeric": [">=", 2]}]}}],
-            ),
-            ("game.round_finished", [{"player": {"tier": ["silver", "gold"]}}]),
-            ("player.registered", [{"player": {"country": [{"anything-but": ["GB"]}]}}]),
-        ]
-    )
+    and an action (points, a send, a badge or a timer)."""
+    triggers: list[tuple[str, list[dict[str, Any]]]] = [
+        ("wallet.deposit_succeeded", [{"event": {"amount": [{"numeric": [">=", 50]}]}}]),
+        ("game.round_finished", [{"event": {"outcome": ["win"]}}]),
+        ("player.logged_in", [{"player": {"deposit_count": [{"numeric": [">", 2]}]}}]),
+        (
+            "player.logged_in",
+            [{"player": {"days_since_last_activity": [{"numeric": [">=", 2]}]}}],
+        ),
+        ("game.round_finished", [{"player": {"tier": ["silver", "gold"]}}]),
+        ("player.registered", [{"player": {"country": [{"anything-but": ["GB"]}]}}]),
+    ]
+    on, conditions = rng.choice(triggers)
     action = rng.choice(
         [
             {"award_points": {"points": rng.choice([5, 40]), "reason": "random"}},

@@ -26,7 +26,6 @@ from shared.backtest.outcome import Tally
 from shared.backtest.replay import PoolLedger, RunResult, has_campaign_budget, run
 from shared.domain.authoring.rules import RuleSet
 from shared.domain.core.config import ConfigSnapshot
-from shared.domain.language.document_fields import DocumentFields
 from shared.domain.run.rule_probe import RuleProbe
 
 Progress = Callable[[str, int, int], None]
@@ -50,11 +49,9 @@ class DraftScope:
 
     changed: frozenset[str]
     draft_rules: RuleSet
-    fields: DocumentFields
-    reads_rfm: bool
 
     def probe(self) -> RuleProbe:
-        return RuleProbe(self.changed, self.draft_rules, self.fields, self.reads_rfm)
+        return RuleProbe(self.changed, self.draft_rules)
 
 
 def draft_scope(published: ConfigSnapshot, draft: ConfigSnapshot) -> DraftScope | None:
@@ -74,12 +71,7 @@ def draft_scope(published: ConfigSnapshot, draft: ConfigSnapshot) -> DraftScope 
         for rule_id in before.keys() | after.keys()
         if rule_id not in before or rule_id not in after or before[rule_id] != after[rule_id].rule
     )
-    mine = [r for rule_id, r in after.items() if rule_id in changed]
-    # What their patterns read (their timers' conditions only count once a rule has fired,
-    # and a player it fired for is replayed under the draft anyway).
-    fields = DocumentFields.of([r.rule.match for r in mine])
-    reads_rfm = fields.player is None or bool(fields.player & {"rfm", "churn_risk"})
-    return DraftScope(changed, RuleSet(mine), fields, reads_rfm)
+    return DraftScope(changed, RuleSet(r for rule_id, r in after.items() if rule_id in changed))
 
 
 def _players(players: Sequence[PlayerHistory]) -> int:

@@ -138,9 +138,7 @@ def reduce_shards(
             tallies[name].merge(tally_from_json(part[name]))
             steps[name] += int(part["steps"][name])
             seconds[name] += float(part["seconds"][name])
-            # A shard written before this count existed replayed everyone.
-            count = part.get("players_replayed", {}).get(name)
-            replayed[name] += int(part["players"] if count is None else count)
+            replayed[name] += int(part["players_replayed"][name])
         changed += [
             ChangedPlayer(
                 c["player_id"], PlayerOutcome(), PlayerOutcome(), c["differences"], c["explanation"]

@@ -37,7 +37,7 @@ async function runBacktest() {
     const a = r.published, b = r.draft;
     // How much was replayed: a kept published run, a draft of rules only (docs/backtest.md).
     if (a.cached) out.append(el("p", { class: "muted", id: "backtest-kept" }, "The published run is kept from an earlier backtest of this lake: only the draft was replayed."));
-    if (b.players_replayed !== null && b.players_replayed !== undefined && b.players_replayed < r.players) {
+    if (b.players_replayed != null && b.players_replayed < r.players) {
       out.append(el("p", { class: "muted", id: "backtest-scope" },
         `The draft changes rules only: replayed for the ${b.players_replayed} of ${r.players} players whose decisions met a changed rule; the others' figures are the published run's.`));
     }

@@ -174,10 +174,8 @@ class ConfigSnapshot:
         read the player's RFM score: then a decision must keep it current, even one made
         for a caller that never shows the state (decide's `display_facts`)."""
         timers = [spec.if_ for r in self.rules.all() for spec, _ in r.timers.values() if spec.if_]
-        for fields in (self.match_fields, self.segment_fields, DocumentFields.of(timers)):
-            if fields.player is None or fields.player & {"rfm", "churn_risk"}:
-                return True
-        return False
+        fields = (self.match_fields, self.segment_fields, DocumentFields.of(timers))
+        return any(f.reads_rfm for f in fields)
 
     @cached_property
     def board_matchers(self) -> dict[str, Matcher]:

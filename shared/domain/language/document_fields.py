@@ -37,6 +37,11 @@ class DocumentFields:
             player=None if player is None else frozenset(player),
         )
 
+    @property
+    def reads_rfm(self) -> bool:
+        """Whether a pattern can read the player's RFM score (or the churn risk from it)."""
+        return self.player is None or bool(self.player & {"rfm", "churn_risk"})
+
 
 def _collect(pattern: Mapping[str, Any], wanted: dict[str, set[str] | None]) -> None:
     for key, value in pattern.items():

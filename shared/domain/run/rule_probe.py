@@ -45,19 +45,25 @@ class RuleProbe:
     `hit` after each decision."""
 
     changed: frozenset[str]
-    # The draft's (enabled) versions of the changed rules, and what their patterns read.
+    # The draft's (enabled) versions of the changed rules.
     draft_rules: RuleSet
-    fields: DocumentFields
-    # A draft rule reads the RFM score: decisions keep it current (decide's display_facts).
-    reads_rfm: bool
     hit: bool = False
+    # What the draft rules' patterns read (their timers' conditions only count once a rule
+    # has fired, and a player it fired for is replayed under the draft anyway); whether
+    # that is the RFM score (then decisions keep it current: decide's display_facts); the
+    # detail-types they listen to.
+    fields: DocumentFields = field(init=False)
+    reads_rfm: bool = field(init=False)
+    _listens: frozenset[str] = field(init=False, repr=False)
     _covered_for: DocumentFields | None = field(default=None, repr=False)
     _covered: bool = field(default=False, repr=False)
-    _listens: frozenset[str] = field(init=False, repr=False)
     _doc: dict[str, Any] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self._listens = frozenset(t for r in self.draft_rules.all() for t in r.rule.on)
+        rules = self.draft_rules.all()
+        self.fields = DocumentFields.of([r.rule.match for r in rules])
+        self.reads_rfm = self.fields.reads_rfm
+        self._listens = frozenset(t for r in rules for t in r.rule.on)
 
     def timer_fired(self, rule_id: str) -> None:
         if rule_id in self.changed:

@@ -4,10 +4,9 @@ weeks and months."""
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -52,8 +51,7 @@ def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), zone).astimezone(UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class LocalMoment:
+class LocalMoment(NamedTuple):  # a tuple: built once per decision, cheaply
     """An instant as the player's wall clock shows it: the local datetime, its date, that
     date as ISO text (YYYY-MM-DD, which orders as the dates do), weekday and hour."""
 

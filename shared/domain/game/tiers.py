@@ -82,7 +82,10 @@ class TierProgram(BaseModel):
     # --- buckets and windows (all in the program's time zone) ------------------------
 
     def bucket(self, at: datetime) -> str:
-        local = at.astimezone(self.zone).date()
+        return self.bucket_of_day(at.astimezone(self.zone).date())
+
+    def bucket_of_day(self, local: date) -> str:
+        """The bucket of a local day: the day itself (rolling window) or its month."""
         return local.isoformat() if self.window == "rolling" else local.isoformat()[:7]
 
     def period_start(self, at: datetime) -> date:
@@ -110,7 +113,11 @@ class TierProgram(BaseModel):
         if self.window == "rolling":
             day = local if local is not None else self.local_date(at)
             first = (day - timedelta(days=self.rolling_days - 1)).isoformat()
-            return sum(v for k, v in earned.items() if k >= first)
+            total = 0
+            for k, v in earned.items():  # a loop: a generator per earn costs more
+                if k >= first:
+                    total += v
+            return total
         start = self.period_start(at)
         end = self.next_period_start(start)
         return sum(v for k, v in earned.items() if start.isoformat()[:7] <= k < end.isoformat()[:7])

@@ -288,7 +288,32 @@ def apply_event(profile: Profile, event: EventDetail, in_place: bool = False) ->
     the events that came after it in real life have already been applied.
     """
     changes: dict[str, Any] = {}
-    match event:
+    match event:  # rounds first: most events are rounds
+        case RoundFinished():
+            category = event.category
+            category_rounds = {
+                **profile.category_rounds,
+                category: profile.category_rounds.get(category, 0) + 1,
+            }
+            outcome = event.outcome  # a computed property: asked once, not four times
+            at, last_round = event.occurred_at, profile.last_round_at
+            changes = {
+                "rounds_played": profile.rounds_played + 1,
+                "wins": profile.wins + (outcome == "win"),
+                "losses": profile.losses + (outcome == "loss"),
+                "stake_totals": _add(profile.stake_totals, event.currency, event.stake),
+                "category_rounds": category_rounds,
+                "favourite_category": _favourite_after(
+                    profile.favourite_category, category_rounds, category
+                ),
+                "last_round_at": at if last_round is None or at > last_round else last_round,
+            }
+            if last_round is None or at >= last_round:
+                if outcome == "win":
+                    changes["win_streak"], changes["loss_streak"] = profile.win_streak + 1, 0
+                elif outcome == "loss":
+                    changes["loss_streak"], changes["win_streak"] = profile.loss_streak + 1, 0
+                # A push (stake returned) neither extends nor breaks a streak.
         case PlayerRegistered():
             details = {
                 "locale": event.locale,
@@ -339,24 +364,6 @@ def apply_event(profile: Profile, event: EventDetail, in_place: bool = False) ->
                 "failed_deposit_streak": profile.failed_deposit_streak + (1 if is_latest else 0),
                 "last_deposit_at": _latest(profile.last_deposit_at, event.occurred_at),
             }
-        case RoundFinished():
-            category_rounds = {
-                **profile.category_rounds,
-                event.category: profile.category_rounds.get(event.category, 0) + 1,
-            }
-            changes = {
-                "rounds_played": profile.rounds_played + 1,
-                "wins": profile.wins + (event.outcome == "win"),
-                "losses": profile.losses + (event.outcome == "loss"),
-                "stake_totals": _add(profile.stake_totals, event.currency, event.stake),
-                "category_rounds": category_rounds,
-                "favourite_category": _favourite_after(
-                    profile.favourite_category, category_rounds, event.category
-                ),
-                "last_round_at": _latest(profile.last_round_at, event.occurred_at),
-            }
-            if profile.last_round_at is None or event.occurred_at >= profile.last_round_at:
-                changes |= _streaks(profile, event.outcome)
         case ConsentChanged():
             if event.product is None:
                 changes = _set_consents(
@@ -511,10 +518,3 @@ def _register_device(profile: Profile, event: DeviceRegistered) -> dict[str, Any
     return {"devices": devices[-MAX_DEVICES:]}
 
 
-def _streaks(profile: Profile, outcome: str) -> dict[str, int]:
-    if outcome == "win":
-        return {"win_streak": profile.win_streak + 1, "loss_streak": 0}
-    if outcome == "loss":
-        return {"loss_streak": profile.loss_streak + 1, "win_streak": 0}
-    # A push (stake returned) neither extends nor breaks a streak.
-    return {}

@@ -13,11 +13,10 @@ and what they cannot see.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -103,17 +102,19 @@ class RgStatus(BaseModel):
         return next((e for e in self.exclusions if e.covers(when)), None)
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):  # a tuple: asked before every offer, built in a fraction
     allowed: bool
     reason: str | None = None
+
+
+_ALLOWED = Verdict(True)
 
 
 def gate(status: RgStatus, what: GateClass, at: Iterable[datetime]) -> Verdict:
     """May this happen at these times? Service messages always may; offers may not while
     the player is excluded or cooling off, or while a behavioural flag stands."""
     if what == "service_message":
-        return Verdict(True)
+        return _ALLOWED
     for when in at:
         exclusion = status.exclusion_at(when)
         if exclusion is not None:
@@ -125,7 +126,7 @@ def gate(status: RgStatus, what: GateClass, at: Iterable[datetime]) -> Verdict:
                 return Verdict(
                     False, f"rg flag {flag.name} stands until {flag.stands_until.isoformat()}"
                 )
-    return Verdict(True)
+    return _ALLOWED
 
 
 def salvaged_event_id(original_event_id: str) -> str:
@@ -133,8 +134,7 @@ def salvaged_event_id(original_event_id: str) -> str:
     return f"salvaged.{original_event_id}"[:256]
 
 
-@dataclass(frozen=True)
-class Observation:
+class Observation(NamedTuple):  # a tuple: one per decision
     status: RgStatus
     raised: Sequence[RgFlag]
     excluded_now: Exclusion | None = None
@@ -176,7 +176,9 @@ def observe(
     changes: dict[str, Any] = {}
     candidates: list[tuple[str, str, dict[str, str]]] = []
     excluded_now: Exclusion | None = None
-    match event:
+    match event:  # rounds first: most events are rounds
+        case RoundFinished():
+            candidates = _observe_round(status, event, t, time_zone, thresholds, changes)
         case SelfExcluded() | CoolOffStarted():
             kind: Literal["self_exclusion", "cool_off"] = (
                 "self_exclusion" if isinstance(event, SelfExcluded) else "cool_off"
@@ -236,8 +238,6 @@ def observe(
                         },
                     )
                 )
-        case RoundFinished():
-            candidates = _observe_round(status, event, t, time_zone, thresholds, changes)
     raised = []
     if candidates:
         flags = changes["flags"] = dict(status.flags)

@@ -81,10 +81,10 @@ def _score(ctx: DecisionContext, board: Leaderboard) -> None:
     if after <= 0:
         # Nothing scored yet (a lost round is worth 0): no entry, so a player never
         # ranks, or wins a prize, on a board they have not scored on.
-        ctx.trace(rule_id, f"{period.key}: nothing scored")
+        ctx.trace(rule_id, "{}: nothing scored", period.key)
         return
     if held is not None and after == before:
-        ctx.trace(rule_id, f"{period.key}: score stays {before}")
+        ctx.trace(rule_id, "{}: score stays {}", period.key, before)
         return
     # "Reached" is when the score got its current value: the latest event that raised it
     # (a late one from earlier in the period does not make the player look earlier).

@@ -165,7 +165,7 @@ def _count(
         counted.n = Decimal(len(counted.seen))
     if counted.n >= step.target and step.counter == "distinct":
         counted.seen = []  # the target is reached: the values need no keeping any more
-    ctx.trace(rule_id, f"step {step.step_id}: {counted.n}/{step.target}")
+    ctx.trace(rule_id, "step {}: {}/{}", step.step_id, counted.n, step.target)
 
 
 def _complete(ctx: DecisionContext, mission: Mission, run: MissionProgress, rule_id: str) -> None:

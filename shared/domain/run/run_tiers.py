@@ -22,7 +22,8 @@ def qualify(ctx: DecisionContext, points: int, at: datetime) -> None:
     status = ctx.state.tier
     now = ctx.event.occurred_at
     today = program.local_date(now)
-    key = program.bucket(at)
+    # Points are usually earned by the event itself: its local day is known already.
+    key = program.bucket_of_day(today) if at is now else program.bucket(at)
     keep_from = program.keep_from(now, today)
     earned = status.earned  # the decision's own copy (state_copy.py)
     if key >= keep_from:

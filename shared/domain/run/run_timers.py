@@ -59,7 +59,7 @@ def fire_rule_timer(ctx: DecisionContext, event: TimerFired, pending: PendingTim
     if why_not is not None:
         ctx.trace(rule.rule_id, f"timer {event.timer} fired; condition no longer holds ({why_not})")
     else:
-        ctx.trace(rule.rule_id, f"timer {event.timer} fired; condition holds")
+        ctx.trace(rule.rule_id, "timer {} fired; condition holds", event.timer)
         ctx.execute(rule, schedule.then, path=f"timer.{event.timer}.")
     if schedule.repeat:
         # Re-armed whether or not the condition held: next year's birthday still counts.
@@ -185,4 +185,4 @@ def cancel(ctx: DecisionContext, rule_id: str, timer: str, path: str, why: str =
             timer=timer, schedule_name=pending.schedule_name, generation=pending.generation
         ),
     )
-    ctx.trace(rule_id, f"timer {timer} cancelled{why}")
+    ctx.trace(rule_id, "timer {} cancelled{}", timer, why)

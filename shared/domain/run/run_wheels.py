@@ -76,7 +76,7 @@ def give_spins(ctx: DecisionContext, rule_id: str, spec: GrantSpins, path: str) 
     capped = ""
     if count < spec.count:
         capped = f" ({spec.count - count} over the cap of {MAX_LIVE_SPINS} not granted)"
-    ctx.trace(rule_id, f"+{count} spin(s) of {spec.wheel}{capped}")
+    ctx.trace(rule_id, "+{} spin(s) of {}{}", count, spec.wheel, capped)
 
 
 def apply_game_command(ctx: DecisionContext) -> None:

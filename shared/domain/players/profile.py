@@ -516,5 +516,3 @@ def _register_device(profile: Profile, event: DeviceRegistered) -> dict[str, Any
     others = [d for d in profile.devices if d.token != event.device_token]
     devices = sorted([*others, device], key=lambda d: d.registered_at)
     return {"devices": devices[-MAX_DEVICES:]}
-
-

@@ -169,11 +169,12 @@ def lifecycle_on_activity(
     e: Engagement, detail_type: str, t: datetime, policy: EngagementPolicy, has_spent: bool
 ) -> list[Command]:
     """Stage moves and timers caused by a player-initiated event."""
-    at_risk_due = (e.last_activity_at or t) + timedelta(days=policy.at_risk_days)
     if e.stage is None:
         # The first activity we see starts the clock, whatever the event was.
+        at_risk_due = (e.last_activity_at or t) + timedelta(days=policy.at_risk_days)
         return [Command("stage", stage="new"), Command("arm", AT_RISK_TIMER, at_risk_due)]
     if e.stage in ("at_risk", "lapsed"):
+        at_risk_due = (e.last_activity_at or t) + timedelta(days=policy.at_risk_days)
         return [
             Command("stage", stage="reactivated"),
             Command("cancel", LAPSED_TIMER),

@@ -260,6 +260,9 @@ def observe(
     )
 
 
+_ZERO = Decimal(0)
+
+
 @lru_cache(maxsize=64)  # two thresholds, asked on every round
 def _minutes(n: int) -> timedelta:
     return timedelta(minutes=n)
@@ -275,25 +278,29 @@ def _observe_round(
 ) -> list[tuple[str, str, dict[str, str]]]:
     """A round's flags; what it changes in `s` goes into `changes` (s itself is not touched)."""
     found: list[tuple[str, str, dict[str, str]]] = []
-    if event.outcome == "loss":
-        changes["last_loss_at"] = t if s.last_loss_at is None else max(s.last_loss_at, t)
+    stake, payout = event.stake, event.payout
+    if payout < stake:  # a loss (the event's `outcome`, without the computed property)
+        last_loss = s.last_loss_at
+        changes["last_loss_at"] = t if last_loss is None or t > last_loss else last_loss
 
     # Net loss over a window of local calendar days, per currency. (The event's own time,
     # not `t`, its UTC copy: the instant the rest of the decision asks local_moment about.)
     moment = local_moment(event.occurred_at, time_zone)
-    day, key = moment.day, moment.iso
+    key = moment.iso
     currency = event.currency
-    bucket = s.daily_net.get(key, {})
-    daily_net = {
-        **s.daily_net,
-        key: {**bucket, currency: bucket.get(currency, Decimal(0)) + event.stake - event.payout},
-    }
+    held = s.daily_net
+    bucket = held.get(key)
+    if bucket is None:
+        bucket = {currency: _ZERO + stake - payout}  # as Decimal(0) + ... always was
+    else:
+        bucket = {**bucket, currency: bucket.get(currency, _ZERO) + stake - payout}
+    daily_net = {**held, key: bucket}
     # ISO dates (YYYY-MM-DD) order as their text does: compared as strings, not parsed.
-    oldest = iso_days_before(day, th.net_loss_window_days - 1)
+    oldest = iso_days_before(moment.day, th.net_loss_window_days - 1)
     if min(daily_net) < oldest:
         daily_net = {d: v for d, v in daily_net.items() if d >= oldest}
     changes["daily_net"] = daily_net
-    net = Decimal(0)
+    net = _ZERO
     for amounts in daily_net.values():  # a loop: a generator per round costs more
         amount = amounts.get(currency)
         if amount is not None:

@@ -54,7 +54,8 @@ def track_engagement(ctx: DecisionContext) -> None:
         commands = lifecycle_on_activity(
             e, event.detail_type, event.occurred_at, policy, has_spent=spent is not None
         )
-        run_lifecycle(ctx, commands)
+        if commands:  # an active player's events, most of them, move nothing
+            run_lifecycle(ctx, commands)
     if ctx.scores_rfm:
         scored = rfm(e, event.occurred_at, ctx.state.profile.time_zone, policy)
         if scored is not e.rfm:  # the same facts give the same (frozen) object back

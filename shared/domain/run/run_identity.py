@@ -38,6 +38,8 @@ MERGE_RULE = "engage:merge"
 
 def record_dropped_fields(ctx: DecisionContext) -> None:
     """Say which fields parse_event dropped and why (trace and audit; no values)."""
+    if not ctx.event.__pydantic_private__:  # set only on a salvaged event (events/models.py)
+        return
     for name, why in sorted(ctx.event.dropped_fields.items()):
         ctx.trace(None, f"{name} dropped: {why}; the rest of the event applies")
         ctx.audit(

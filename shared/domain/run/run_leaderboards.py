@@ -47,10 +47,16 @@ def _prune_boards(ctx: DecisionContext) -> None:
         del ctx.state.boards[key]
 
 
+_ONE = Decimal(1)
+
+
 def _points(ctx: DecisionContext, board: Leaderboard) -> Decimal | None:
     if board.score.of is None:
-        return Decimal(1)
+        return _ONE
     value = ctx.event.value_of(board.score.of)
+    kind = type(value)
+    if kind is Decimal:  # money, the usual score: a Decimal is immutable, so no copy
+        return value if value >= 0 else None
     if isinstance(value, int | Decimal) and not isinstance(value, bool) and value >= 0:
         return Decimal(value)
     return None

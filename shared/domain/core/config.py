@@ -195,6 +195,20 @@ class ConfigSnapshot:
         self, template_id: str, channel: str, locale: str | None
     ) -> MessageTemplate | None:
         """Best variant: exact locale, then its language, then the default locale, then any."""
+        key = (template_id, channel, locale)
+        memo = self._template_choices
+        if key in memo:  # asked before every send: answered once per config and locale
+            return memo[key]
+        found = memo[key] = self._choose_template(template_id, channel, locale)
+        return found
+
+    @cached_property
+    def _template_choices(self) -> dict[tuple[str, str, str | None], MessageTemplate | None]:
+        return {}
+
+    def _choose_template(
+        self, template_id: str, channel: str, locale: str | None
+    ) -> MessageTemplate | None:
         wanted = [locale, locale.split("-")[0] if locale else None, DEFAULT_LOCALE]
         for loc in wanted:
             if loc and (hit := self.templates.get((template_id, channel, loc))):

@@ -172,7 +172,9 @@ def observe(
     """
     if not isinstance(event, _OBSERVED):
         return Observation(status=status, raised=())
-    t = event.occurred_at.astimezone(UTC)
+    t = event.occurred_at
+    if t.tzinfo is not UTC:  # usually UTC already: no copy made
+        t = t.astimezone(UTC)
     changes: dict[str, Any] = {}
     candidates: list[tuple[str, str, dict[str, str]]] = []
     excluded_now: Exclusion | None = None

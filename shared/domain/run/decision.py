@@ -272,7 +272,8 @@ def _event_doc(event: EventDetail, wanted: frozenset[str]) -> dict[str, Any]:
     doc: dict[str, Any] = {}
     for name in wanted:
         if name in fields:
-            doc[name] = _plain(values[name])
+            value = values[name]
+            doc[name] = value if type(value) in _AS_IS else _plain(value)
         elif name in computed:
             doc[name] = _plain(getattr(event, name))
     return doc
@@ -300,7 +301,8 @@ def _player_doc(state: PlayerState, t: datetime, wanted: frozenset[str] | None) 
                 tuple(n for n in wanted if n in _DERIVED),
             )
         values = profile.__dict__
-        player = {name: _plain(values[name]) for name in split[0]}
+        # Most values are plain already: checked here, saving a call per field.
+        player = {name: v if type(v := values[name]) in _AS_IS else _plain(v) for name in split[0]}
         names = split[1]
     for name in names:
         value = _DERIVED[name](state, t)

@@ -1,11 +1,11 @@
 """`engage backtest`, `engage simulate` and `engage explain` (docs/backtest.md).
 
     engage backtest --config draft.json [--from 2026-10-01] [--to 2026-10-31] [--lake DIR]
-                    [--published FILE] [--html out.html] [--png DIR] [--json] [--workers 2]
-                    [--no-warmup] [--no-cache] [--no-scope]
+                    [--published FILE] [--html out.html] [--png DIR] [--json]
+                    [--workers auto|N] [--no-warmup] [--no-cache] [--no-scope]
     engage simulate --players 10000 --days 30 --profile casino|shop [--seed N]
                     [--config draft.json] [--published FILE] [--html out.html] [--png DIR]
-                    [--workers 2]
+                    [--workers auto|N]
     engage explain --player P [--template T] [--lake DIR] [--config FILE] [--from D] [--to D]
 
 All three read files and compute in memory: nothing is written to a table, nothing is sent,
@@ -25,6 +25,10 @@ from typing import Any, TextIO
 from shared.local import stack_file
 
 BAR_WIDTH = 30
+WORKERS_HELP = (
+    "processes, players split among them (default auto: one per core, up to 8, for a "
+    "history of 100,000 rows or more; 1 below that)"
+)
 
 
 class ProgressBar:
@@ -100,6 +104,31 @@ def _finish(report: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+def workers_arg(text: str) -> int | str:
+    """`--workers`: "auto" or a number of processes (1: this one)."""
+    if text == "auto":
+        return text
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected auto or a number of processes >= 1, not {text!r}"
+        )
+    return n
+
+
+def _resolve_workers(asked: int | str, rows: int) -> int:
+    from shared.backtest.parallel import auto_workers, usable_cores
+
+    return auto_workers(rows, usable_cores()) if asked == "auto" else int(asked)
+
+
+def _processes(workers: int) -> str:
+    return "one process" if workers == 1 else f"{workers} processes (players split)"
+
+
 def cmd_backtest(args: argparse.Namespace) -> int:
     from shared.backtest.config_items import DraftError
     from shared.backtest.history import day_bounds, lake_days, read_lake
@@ -122,10 +151,12 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     count_from, until = day_bounds(first, last)
     bar = ProgressBar()
     history = read_lake(args.lake, until=last, since=None if args.warmup else first)
-    # Rows are parsed by the replay (in its workers, with --workers): counted after it.
+    rows = sum(p.size for p in history.players)
+    workers = _resolve_workers(args.workers, rows)
+    # Rows are parsed by the replay (in its workers, with several): counted after it.
     print(
-        f"... {len(history.players):,} players, {sum(p.size for p in history.players):,} lake "
-        f"rows (from {'the lake start' if args.warmup else first} to {last})",
+        f"... {len(history.players):,} players, {rows:,} lake rows (from "
+        f"{'the lake start' if args.warmup else first} to {last}); {_processes(workers)}",
         file=sys.stderr,
     )
     cache = PublishedCache(Path(args.lake).parent / "backtest-cache") if args.cache else None
@@ -139,7 +170,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         until,
         warmup=args.warmup,
         progress=bar,
-        workers=args.workers,
+        workers=workers,
         scoped=args.scoped,
     )
     for row in report.unreplayable_rows[:20]:
@@ -173,14 +204,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         progress=lambda done, total: bar("generate", done, total),
     )
     count_from, until = day_bounds(start, start + timedelta(days=args.days - 1))
+    workers = _resolve_workers(args.workers, history.event_count)
     print(
-        f"... {args.players:,} {args.profile} players, {history.event_count:,} events",
+        f"... {args.players:,} {args.profile} players, {history.event_count:,} events; "
+        f"{_processes(workers)}",
         file=sys.stderr,
     )
     if new is None:
-        report = single_run(history, pub, count_from, until, progress=bar, workers=args.workers)
+        report = single_run(history, pub, count_from, until, progress=bar, workers=workers)
     else:
-        report = backtest(history, pub, new, count_from, until, progress=bar, workers=args.workers)
+        report = backtest(history, pub, new, count_from, until, progress=bar, workers=workers)
     return _finish(report, args)
 
 
@@ -227,7 +260,7 @@ def add_parsers(sub: Any) -> None:
     backtest.add_argument("--html", help="write an HTML report with charts here")
     backtest.add_argument("--png", metavar="FOLDER", help="write the charts as PNG files here")
     backtest.add_argument("--json", action="store_true", help="print JSON instead of text")
-    backtest.add_argument("--workers", type=int, default=1, help="processes (players split)")
+    backtest.add_argument("--workers", type=workers_arg, default="auto", help=WORKERS_HELP)
     backtest.add_argument(
         "--no-warmup",
         dest="warmup",
@@ -261,7 +294,7 @@ def add_parsers(sub: Any) -> None:
     simulate.add_argument("--html", help="write an HTML report with charts here")
     simulate.add_argument("--png", metavar="FOLDER", help="write the charts as PNG files here")
     simulate.add_argument("--json", action="store_true", help="print JSON instead of text")
-    simulate.add_argument("--workers", type=int, default=1, help="processes (players split)")
+    simulate.add_argument("--workers", type=workers_arg, default="auto", help=WORKERS_HELP)
     simulate.set_defaults(func=cmd_simulate)
 
     explain = sub.add_parser("explain", help="why did (or didn't) a player get a message")

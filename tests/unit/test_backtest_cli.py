@@ -122,3 +122,35 @@ def test_backtest_prints_json_for_a_draft_over_the_lake(tmp_path, capsys):
     assert body["published"]["sends_by_template"] == {"welcome/email": 2}
     assert body["draft"]["sends_by_template"] == {}
     assert body["changed_count"] == 2
+
+
+def test_workers_auto_is_one_process_per_core_for_a_large_history_only():
+    from shared.backtest.parallel import AUTO_MAX, AUTO_MIN_ROWS, auto_workers
+
+    assert auto_workers(AUTO_MIN_ROWS - 1, cores=8) == 1  # seconds of work: no pool
+    assert auto_workers(AUTO_MIN_ROWS, cores=1) == 1
+    assert auto_workers(AUTO_MIN_ROWS, cores=2) == 2
+    assert auto_workers(10 * AUTO_MIN_ROWS, cores=64) == AUTO_MAX
+
+
+def test_workers_is_auto_by_default_and_says_so_and_refuses_nonsense(capsys):
+    import argparse
+
+    import pytest
+
+    from shared.backtest.parallel import AUTO_MAX, AUTO_MIN_ROWS
+    from shared.local.cli_backtest import WORKERS_HELP, workers_arg
+
+    assert workers_arg("auto") == "auto"
+    assert workers_arg("3") == 3
+    for bad in ("0", "-2", "two"):
+        with pytest.raises(argparse.ArgumentTypeError, match="auto or a number"):
+            workers_arg(bad)
+    # The help text quotes the rule's numbers; it must follow them.
+    assert f"{AUTO_MIN_ROWS:,} rows" in WORKERS_HELP
+    assert f"up to {AUTO_MAX}" in WORKERS_HELP
+
+    code = main(["simulate", "--players", "20", "--days", "2"])
+
+    assert code == 0
+    assert "; one process" in capsys.readouterr().err  # a small run: auto is one process

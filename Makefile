@@ -63,6 +63,7 @@ bench: install
 	$(BIN)/python benchmarks/wheel_spins.py
 	$(BIN)/python benchmarks/console_reach.py
 	@echo "leaderboard at 100k players (about 8 minutes on moto): python benchmarks/leaderboard.py"
+	@echo "instructions per decision, machine-independent (needs valgrind, ~5 min): python benchmarks/decide_instructions.py"
 
 clean:
 	rm -rf $(VENV) $(SCAN_VENV) cdk.out cdk.out.scan .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -12,7 +12,6 @@ of a backtest, so a slice is parsed once and no core idles between the two runs.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,28 +26,6 @@ from shared.domain.core.config import ConfigSnapshot
 
 CHUNKS_PER_WORKER = 4
 _shared: dict[str, object] = {}
-
-# `--workers auto` (the CLI's default): one process per usable core, at most AUTO_MAX, for a
-# history of AUTO_MIN_ROWS rows or more. Below that a backtest takes seconds in one process,
-# and forking the pool and adding up its tallies would be most of the time saved. The cap
-# keeps a big server from forking dozens of copies of the parent's memory for one run.
-AUTO_MIN_ROWS = 100_000
-AUTO_MAX = 8
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (its affinity where the OS tells, else all)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows: no affinity call
-        return os.cpu_count() or 1
-
-
-def auto_workers(rows: int, cores: int) -> int:
-    """How many processes `--workers auto` replays `rows` lake rows in, given `cores`."""
-    if rows < AUTO_MIN_ROWS or cores < 2:
-        return 1
-    return min(cores, AUTO_MAX)
 
 
 @dataclass

@@ -22,12 +22,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from shared.backtest.workers import AUTO_MAX, AUTO_MIN_ROWS, auto_workers, usable_cores
 from shared.local import stack_file
 
 BAR_WIDTH = 30
 WORKERS_HELP = (
-    "processes, players split among them (default auto: one per core, up to 8, for a "
-    "history of 100,000 rows or more; 1 below that)"
+    f"processes, players split among them (default auto: one per core, up to {AUTO_MAX}, "
+    f"for a history of {AUTO_MIN_ROWS:,} rows or more; 1 below that)"
 )
 
 
@@ -120,8 +121,6 @@ def workers_arg(text: str) -> int | str:
 
 
 def _resolve_workers(asked: int | str, rows: int) -> int:
-    from shared.backtest.parallel import auto_workers, usable_cores
-
     return auto_workers(rows, usable_cores()) if asked == "auto" else int(asked)
 
 
@@ -204,10 +203,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         progress=lambda done, total: bar("generate", done, total),
     )
     count_from, until = day_bounds(start, start + timedelta(days=args.days - 1))
-    workers = _resolve_workers(args.workers, history.event_count)
+    events = history.event_count
+    workers = _resolve_workers(args.workers, events)
     print(
-        f"... {args.players:,} {args.profile} players, {history.event_count:,} events; "
-        f"{_processes(workers)}",
+        f"... {args.players:,} {args.profile} players, {events:,} events; {_processes(workers)}",
         file=sys.stderr,
     )
     if new is None:

@@ -125,7 +125,7 @@ def test_backtest_prints_json_for_a_draft_over_the_lake(tmp_path, capsys):
 
 
 def test_workers_auto_is_one_process_per_core_for_a_large_history_only():
-    from shared.backtest.parallel import AUTO_MAX, AUTO_MIN_ROWS, auto_workers
+    from shared.backtest.workers import AUTO_MAX, AUTO_MIN_ROWS, auto_workers
 
     assert auto_workers(AUTO_MIN_ROWS - 1, cores=8) == 1  # seconds of work: no pool
     assert auto_workers(AUTO_MIN_ROWS, cores=1) == 1
@@ -138,7 +138,7 @@ def test_workers_is_auto_by_default_and_says_so_and_refuses_nonsense(capsys):
 
     import pytest
 
-    from shared.backtest.parallel import AUTO_MAX, AUTO_MIN_ROWS
+    from shared.backtest.workers import AUTO_MAX, AUTO_MIN_ROWS
     from shared.local.cli_backtest import WORKERS_HELP, workers_arg
 
     assert workers_arg("auto") == "auto"

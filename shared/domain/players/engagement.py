@@ -165,20 +165,25 @@ def record_activity(
         e.offers = {k: o for k, o in e.offers.items() if o.until > t}
 
 
+def _arm_at_risk(e: Engagement, t: datetime, policy: EngagementPolicy) -> Command:
+    # Only when a stage moves: an active player's events arm nothing (nor compute this).
+    return Command(
+        "arm", AT_RISK_TIMER, (e.last_activity_at or t) + timedelta(days=policy.at_risk_days)
+    )
+
+
 def lifecycle_on_activity(
     e: Engagement, detail_type: str, t: datetime, policy: EngagementPolicy, has_spent: bool
 ) -> list[Command]:
     """Stage moves and timers caused by a player-initiated event."""
     if e.stage is None:
         # The first activity we see starts the clock, whatever the event was.
-        at_risk_due = (e.last_activity_at or t) + timedelta(days=policy.at_risk_days)
-        return [Command("stage", stage="new"), Command("arm", AT_RISK_TIMER, at_risk_due)]
+        return [Command("stage", stage="new"), _arm_at_risk(e, t, policy)]
     if e.stage in ("at_risk", "lapsed"):
-        at_risk_due = (e.last_activity_at or t) + timedelta(days=policy.at_risk_days)
         return [
             Command("stage", stage="reactivated"),
             Command("cancel", LAPSED_TIMER),
-            Command("arm", AT_RISK_TIMER, at_risk_due),
+            _arm_at_risk(e, t, policy),
         ]
     if e.stage == "new" and has_spent:
         return [Command("stage", stage="active")]

@@ -61,8 +61,10 @@ class MemoryPlayerStore:
         reversals: Iterable[str] = (),
         contacts: Iterable[str] = (),
         likely_seen: Iterable[str] = (),
+        occurred: object = None,
     ) -> Loaded:
-        # Reads every marker (a consistent store): likely_seen only narrows eventual reads.
+        # Reads every marker (a consistent store): likely_seen only narrows eventual reads,
+        # and where the real store looks an id up (`occurred`) does not change the answer.
         from shared.adapters.player_store import _earning
 
         state = (

@@ -62,6 +62,16 @@ class CapacityMeter:
             item = write.get("Put", {}).get("Item", {})
             self.write_units[op] += 2 * max(1, math.ceil(item_size(item) / 1024))
 
+    def record_put(self, op: str, item: dict[str, Any]) -> None:
+        """A single PutItem from its item's size: 1 WCU per started KB (moto reports none)."""
+        self.write_units[op] += max(1, math.ceil(item_size(item) / 1024))
+
+    def record_query(self, op: str, items: list[dict[str, Any]], *, consistent: bool) -> None:
+        """A Query from the items it returned: 1 unit (0.5 eventually consistent) per started
+        4 KB of their total size, at least one."""
+        unit = 1.0 if consistent else 0.5
+        self.read_units[op] += unit * max(1, math.ceil(sum(map(item_size, items)) / 4096))
+
     def record_batch_get(
         self, op: str, requested: int, items: list[dict[str, Any]], *, consistent: bool
     ) -> None:

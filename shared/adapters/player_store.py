@@ -2,7 +2,11 @@
 
 Item layout (partition key `pk` = "PLAYER#<id>", sort key `sk`):
 - `STATE`                      the PlayerState, compressed JSON (state_codec.py), version-checked
-- `EVENT#<event_id>`           "this event was applied" marker, expires after the dedupe window
+- `EVENT#<event_id>`           "this event was applied" marker, expires after the dedupe window:
+                               for the platform's own events and game commands; an operator
+                               event is recorded in the state item's `seen` window instead
+- `SEEN#<utc day>#<version>`   digests of applied operator events moved out of that window
+                               (seen_window.py), expire after the dedupe window
 - `LEDGER#<utc time>#<id>`     one points movement; id derived from (event, rule, action)
 - `OUTBOX#<id>`                one effect for dispatch (the stream delivers its INSERT)
 - `AUDIT#<utc time>#<id>`      a suppression, RG flag or exclusion, kept for its retention
@@ -24,7 +28,7 @@ and effects can never disagree, and a replayed event cannot write any of it twic
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -37,6 +41,15 @@ from shared.adapters.capacity import CapacityMeter
 from shared.adapters.dynamo_errors import THROTTLE_CODES
 from shared.adapters.dynamo_query import query_pages
 from shared.adapters.game_pools import Claim, Record, claim_write, record_item
+from shared.adapters.seen_window import (
+    SeenWindow,
+    digest,
+    epoch_of,
+    page_day,
+    page_digests,
+    page_prefix,
+    page_sk,
+)
 from shared.adapters.state_codec import (
     LEGACY_STATE_ATTRIBUTE,
     STATE_ATTRIBUTE,
@@ -69,6 +82,9 @@ REVERSIBLE_PREFIX = "REV#"
 CONTACT_PREFIX = "CONTACT#"
 CONTACT_SK = "CONTACT"
 DUPLICATES_PK = "DUPLICATES"
+SEEN_ATTRIBUTE = "seen"
+# DynamoDB's limit. A windowed event counts as one item, like a marker: its commit writes
+# at most one seen page for it (seen_window.py).
 MAX_TRANSACTION_ITEMS = 100
 OUTBOX_RETENTION = timedelta(days=30)
 
@@ -170,6 +186,10 @@ class Commit:
     resolved: Sequence[DuplicateContact] = ()
     # Writes to the product interest index (one per product): see product_index.py.
     interests: Sequence[InterestChange] = ()
+    # Event id -> event time for the events recorded in the state item's seen window
+    # (seen_window.py) instead of by a marker each: the engine's operator events. The
+    # other ids of `event_ids` get an EVENT# marker.
+    event_times: Mapping[str, datetime] = field(default_factory=dict)
 
     @property
     def item_count(self) -> int:
@@ -194,6 +214,9 @@ class Commit:
 # one of their commits goes through (a reorder wake-up loads twice before it commits);
 # all of them are forgotten past this many.
 _SUSPECT_MAX = 10_000
+# Seen windows as loaded, by (player, version), for the commit that follows the load; the
+# oldest are forgotten past this many (a commit without one reads it back).
+_WINDOWS_MAX = 10_000
 
 
 class PlayerStore:
@@ -221,6 +244,7 @@ class PlayerStore:
         self._meter = meter or CapacityMeter()
         self._eventual = eventual_reads
         self._suspect: set[str] = set()
+        self._windows: dict[tuple[str, int], SeenWindow] = {}
 
     # --- engine -------------------------------------------------------------------------
 
@@ -231,12 +255,17 @@ class PlayerStore:
         reversals: Iterable[str] = (),
         contacts: Iterable[str] = (),
         likely_seen: Iterable[str] = (),
+        occurred: Mapping[str, datetime] | None = None,
     ) -> Loaded:
         """The player's state (new if none) and which of `event_ids` were already applied.
 
-        An eventual load reads the markers of `likely_seen` only (redeliveries, the bus's
-        echoes of the platform's own events); any other already-applied event is caught by
-        its marker's put-if-absent at commit, and the reload after that is consistent.
+        An id with its event time in `occurred` is looked up in the state item's seen window
+        (seen_window.py), and on the pages of its day only when its time is not after the
+        latest paged one. Any other id is looked up by its EVENT# marker: every one on a
+        consistent load; on an eventual load only those of `likely_seen` (redeliveries, the
+        bus's echoes of the platform's own events), any other already-applied event being
+        caught by its marker's put-if-absent at commit, and the reload after that is
+        consistent. A stale eventual read of the window fails the commit's version check.
 
         For each reference in `reversals` ("deposit:<id>"), the earns it may still reverse
         are put in the state's wallet (they are not part of the state item). For each
@@ -246,18 +275,21 @@ class PlayerStore:
         pk = player_pk(player_id)
         consistent = not self._eventual or player_id in self._suspect
         wanted = set(event_ids)
+        times = _windowed(wanted, occurred or {})
+        untimed = wanted - times.keys()
         # An eventual load does not read the contact index: every contact counts as nobody's,
         # so the decision claims it put-if-absent (or if already ours). A contact another
         # player has fails that claim, the transaction is cancelled, and the consistent
         # reload reads its owner (a stale owner read would record a wrong duplicate; this
         # reads none). Registrations are then no dearer to load than a round.
-        loaded = self._load_items(
-            pk, player_id, wanted if consistent else wanted & set(likely_seen), consistent, contacts
-        )
+        markers = untimed if consistent else untimed & set(likely_seen)
+        loaded, window = self._load_items(pk, markers, consistent, contacts)
         if not consistent and loaded.state.merged_into is not None:
             # A merged player's events go on to the survivor, whose commit cannot see this
             # partition's markers: read them here, exactly, before anything is forwarded.
-            loaded = self._load_items(pk, player_id, wanted, True, contacts)
+            loaded, window = self._load_items(pk, untimed, True, contacts)
+        loaded.seen_event_ids |= self._seen_in_window(pk, window, times)
+        self._remember(player_id, loaded.state.version, window)
         for source in sorted(set(reversals)):
             earnings = [
                 _earning(LedgerEntry.model_validate_json(item["entry"]["S"]))
@@ -287,13 +319,8 @@ class PlayerStore:
         return owners
 
     def _load_items(
-        self,
-        pk: str,
-        player_id: str,
-        event_ids: Iterable[str],
-        consistent: bool,
-        contacts: Iterable[str] = (),
-    ) -> Loaded:
+        self, pk: str, event_ids: Iterable[str], consistent: bool, contacts: Iterable[str] = ()
+    ) -> tuple[Loaded, SeenWindow]:
         contact_keys = sorted(set(contacts))
         keys = (
             [{"pk": {"S": pk}, "sk": {"S": STATE_SK}}]
@@ -302,6 +329,24 @@ class PlayerStore:
             # every contact as nobody's.
             + ([_contact_key(key) for key in contact_keys] if consistent else [])
         )
+        loaded = Loaded(state=PlayerState.new(pk.removeprefix("PLAYER#")))
+        window = SeenWindow()
+        owners = dict.fromkeys(contact_keys, "")
+        for item in self._batch_get(keys, consistent):
+            sk = item["sk"]["S"]
+            if sk == CONTACT_SK:
+                owners[item["pk"]["S"].removeprefix(CONTACT_PREFIX)] = item["player_id"]["S"]
+            elif sk == STATE_SK:
+                loaded.state = read_state(item)
+                loaded.state.version = int(item["version"]["N"])
+                seen = item.get(SEEN_ATTRIBUTE)
+                window = SeenWindow.decode(seen["B"]) if seen else SeenWindow.legacy()
+            else:
+                loaded.seen_event_ids.add(sk.removeprefix(EVENT_PREFIX))
+        loaded.state.contact_owners = owners
+        return loaded, window
+
+    def _batch_get(self, keys: list[dict[str, Any]], consistent: bool) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         for start in range(0, len(keys), 100):
             pending: dict[str, Any] = {
@@ -318,19 +363,80 @@ class PlayerStore:
                 self._meter.record_batch_get("load", asked - left, got, consistent=consistent)
                 items += got
                 pending = unprocessed
-        loaded = Loaded(state=PlayerState.new(player_id))
-        owners = dict.fromkeys(contact_keys, "")
-        for item in items:
-            sk = item["sk"]["S"]
-            if sk == CONTACT_SK:
-                owners[item["pk"]["S"].removeprefix(CONTACT_PREFIX)] = item["player_id"]["S"]
-            elif sk == STATE_SK:
-                loaded.state = read_state(item)
-                loaded.state.version = int(item["version"]["N"])
-            else:
-                loaded.seen_event_ids.add(sk.removeprefix(EVENT_PREFIX))
-        loaded.state.contact_owners = owners
-        return loaded
+        return items
+
+    def _seen_in_window(self, pk: str, window: SeenWindow, times: Mapping[str, int]) -> set[str]:
+        """Which of the ids (with their event times) the seen window records as applied."""
+        seen: set[str] = set()
+        legacy: list[str] = []
+        paged: dict[str, dict[bytes, str]] = {}
+        for event_id, epoch in times.items():
+            event_digest = digest(event_id)
+            if window.knows(event_digest):
+                seen.add(event_id)
+                continue
+            if window.may_have_marker(epoch):
+                legacy.append(event_id)
+            if window.may_be_paged(epoch):
+                paged.setdefault(page_day(epoch), {})[event_digest] = event_id
+        if legacy:
+            # Applied before this item had a window: a marker, read exactly.
+            keys = [{"pk": {"S": pk}, "sk": {"S": EVENT_PREFIX + e}} for e in sorted(legacy)]
+            for item in self._batch_get(keys, consistent=True):
+                seen.add(item["sk"]["S"].removeprefix(EVENT_PREFIX))
+        for day, by_digest in sorted(paged.items()):
+            if set(by_digest.values()) <= seen:
+                continue
+            # Consistent: a page is written with the state version that moved its ids.
+            found: set[bytes] = set()
+            for item in self._query_prefix(pk, page_prefix(day)):
+                found |= page_digests(item["ids"]["B"])
+            seen |= {event_id for d, event_id in by_digest.items() if d in found}
+        return seen
+
+    def _query_prefix(self, pk: str, prefix: str) -> list[dict[str, Any]]:
+        """One partition's items under a sort-key prefix, read consistently and metered."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "ConsistentRead": True,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":p": {"S": prefix}},
+        }
+        out: list[dict[str, Any]] = []
+        for resp in query_pages(lambda **kw: self._call(self._ddb.query, **kw), **kwargs):
+            out += resp.get("Items", [])
+        self._meter.record_query("load", out, consistent=True)
+        return out
+
+    def _remember(self, player_id: str, version: int, window: SeenWindow) -> None:
+        if len(self._windows) >= _WINDOWS_MAX:
+            del self._windows[next(iter(self._windows))]
+        self._windows[(player_id, version)] = window
+
+    def _window_at(self, player_id: str, version: int) -> SeenWindow:
+        """The seen window of the player's state at `version`: as loaded, or read back (a
+        commit this store did not load for); ConflictError when the state is not there."""
+        window = self._windows.get((player_id, version))
+        if window is not None:
+            return window
+        if version == 0:
+            return SeenWindow()
+        resp = self._call(
+            self._ddb.get_item,
+            TableName=self._table,
+            Key={"pk": {"S": player_pk(player_id)}, "sk": {"S": STATE_SK}},
+            ConsistentRead=True,
+            ProjectionExpression="version, #w",
+            ExpressionAttributeNames={"#w": SEEN_ATTRIBUTE},
+            ReturnConsumedCapacity="TOTAL",
+        )
+        self._meter.record_read("commit", resp.get("ConsumedCapacity"))
+        item = resp.get("Item")
+        if item is None or int(item["version"]["N"]) != version:
+            self._suspect.add(player_id)
+            raise ConflictError(f"{player_id}: state is not at version {version}")
+        seen = item.get(SEEN_ATTRIBUTE)
+        return SeenWindow.decode(seen["B"]) if seen else SeenWindow.legacy()
 
     def commit(self, commit: Commit, now: datetime, dedupe_for: timedelta) -> None:
         """Write state + markers + ledger + outbox atomically, or raise ConflictError."""
@@ -338,8 +444,9 @@ class PlayerStore:
             raise TooLargeError(
                 f"{commit.item_count} writes for one player exceed the transaction limit"
             )
-        writes = self._commit_writes(commit, now, dedupe_for)
-        self._transact("commit", writes, [commit.player_id])
+        writes, window = self._commit_writes(commit, now, dedupe_for)
+        self._write("commit", writes, [commit.player_id])
+        self._remember(commit.player_id, commit.expected_version + 1, window)
 
     def commit_merge(
         self, survivor: Commit, merged: Commit, now: datetime, dedupe_for: timedelta
@@ -349,16 +456,27 @@ class PlayerStore:
         count = survivor.item_count + merged.item_count
         if count > MAX_TRANSACTION_ITEMS:
             raise TooLargeError(f"{count} writes for a merge exceed the transaction limit")
-        writes = self._commit_writes(survivor, now, dedupe_for)
-        writes += self._commit_writes(merged, now, dedupe_for)
-        self._transact("merge", writes, [survivor.player_id, merged.player_id])
+        writes, survivor_window = self._commit_writes(survivor, now, dedupe_for)
+        merged_writes, merged_window = self._commit_writes(merged, now, dedupe_for)
+        self._write("merge", writes + merged_writes, [survivor.player_id, merged.player_id])
+        self._remember(survivor.player_id, survivor.expected_version + 1, survivor_window)
+        self._remember(merged.player_id, merged.expected_version + 1, merged_window)
 
-    def _transact(self, what: str, writes: list[dict[str, Any]], players: list[str]) -> None:
-        self._meter.record_transaction(what, writes)
+    def _write(self, what: str, writes: list[dict[str, Any]], players: list[str]) -> None:
+        """One transaction; or, when the commit is the state item alone, one conditional
+        PutItem: the same guarantee (one item, version-checked) at half the write units."""
         try:
-            self._call(
-                self._ddb.transact_write_items, TransactItems=writes, ReturnConsumedCapacity="TOTAL"
-            )
+            if len(writes) == 1 and "Put" in writes[0]:
+                put = writes[0]["Put"]
+                self._meter.record_put(what, put["Item"])
+                self._call(self._ddb.put_item, **put, ReturnConsumedCapacity="TOTAL")
+            else:
+                self._meter.record_transaction(what, writes)
+                self._call(
+                    self._ddb.transact_write_items,
+                    TransactItems=writes,
+                    ReturnConsumedCapacity="TOTAL",
+                )
             self._suspect.difference_update(players)
         except ConflictError:
             # Stale state or an event already applied: the next load must read exactly.
@@ -414,10 +532,14 @@ class PlayerStore:
 
     def _commit_writes(
         self, commit: Commit, now: datetime, dedupe_for: timedelta
-    ) -> list[dict[str, Any]]:
-        """The transaction items of one player's commit."""
+    ) -> tuple[list[dict[str, Any]], SeenWindow]:
+        """The transaction items of one player's commit, and its seen window after it."""
         pk = player_pk(commit.player_id)
         new_version = commit.expected_version + 1
+        timed = _windowed(commit.event_ids, commit.event_times)
+        window, pages = self._window_at(commit.player_id, commit.expected_version).applied(
+            [(epoch, digest(event_id)) for event_id, epoch in timed.items()], now
+        )
         # Defaults and derivable names are left out, the rest compressed (state_codec.py):
         # every started KB
         # of this item costs 2 WCU per transaction.
@@ -430,6 +552,7 @@ class PlayerStore:
                 "version": {"N": str(new_version)},
                 "points_balance": {"N": str(commit.state.points_balance)},
                 STATE_ATTRIBUTE: {"B": state_blob},
+                SEEN_ATTRIBUTE: {"B": window.encode()},
                 "updated_at": {"S": now.isoformat()},
             },
         }
@@ -440,7 +563,20 @@ class PlayerStore:
             state_put["ExpressionAttributeValues"] = {":v": {"N": str(commit.expected_version)}}
         writes: list[dict[str, Any]] = [{"Put": state_put}]
         marker_expiry = _epoch(now + dedupe_for)
+        for day, digests in sorted(pages.items()):
+            writes.append(
+                self._put_new(
+                    {
+                        "pk": {"S": pk},
+                        "sk": {"S": page_sk(day, new_version)},
+                        "ids": {"B": digests},
+                        "expires_at": {"N": marker_expiry},
+                    }
+                )
+            )
         for event_id in commit.event_ids:
+            if event_id in timed:
+                continue
             writes.append(
                 self._put_new(
                     {
@@ -503,7 +639,7 @@ class PlayerStore:
             for found in commit.resolved
         ]
         writes += [interest_write(self._table, change) for change in commit.interests]
-        return writes
+        return writes, window
 
     def _contact_write(self, claim: ContactClaim) -> dict[str, Any]:
         # First come, first owner: a rival claim committed meanwhile fails this transaction,
@@ -845,6 +981,17 @@ class PlayerStore:
             if code in THROTTLE_CODES or code == "TransactionInProgressException":
                 raise ThrottledError(code) from exc
             raise
+
+
+def _windowed(event_ids: Iterable[str], times: Mapping[str, datetime]) -> dict[str, int]:
+    """The ids the seen window records (with their event times as it stores them); the
+    others keep EVENT# markers."""
+    out: dict[str, int] = {}
+    for event_id in event_ids:
+        when = times.get(event_id)
+        if when is not None and (epoch := epoch_of(when)) is not None:
+            out[event_id] = epoch
+    return out
 
 
 def _inbox_message(item: dict[str, Any]) -> InboxMessage:

@@ -76,6 +76,7 @@ from shared.services.engine_batch import (
     PoolUsagePort,
     SilentObserver,
     likely_seen_ids,
+    windowed_times,
 )
 from shared.services.engine_identity import EngineIdentity
 
@@ -336,7 +337,12 @@ class EngineService(EngineIdentity):
         ]
         contacts = contact_keys(p.event for p in pendings)
         loaded = self._players.load(
-            player_id, events, reversals, contacts, likely_seen=likely_seen_ids(pendings)
+            player_id,
+            events,
+            reversals,
+            contacts,
+            likely_seen=likely_seen_ids(pendings),
+            occurred=windowed_times(p.event for p in pendings),
         )
         seen = sorted(loaded.seen_event_ids & events.keys())
         if seen:
@@ -388,7 +394,10 @@ class EngineService(EngineIdentity):
         ]
         contacts = contact_keys(p.event for p in events.values())
         likely = likely_seen_ids(events.values())
-        loaded = self._players.load(player_id, events, reversals, contacts, likely_seen=likely)
+        occurred = windowed_times(p.event for p in events.values())
+        loaded = self._players.load(
+            player_id, events, reversals, contacts, likely_seen=likely, occurred=occurred
+        )
         hold = loaded.state.hold
         held = {h.event_id: from_held(h) for h in hold.events}
         more = sorted(
@@ -405,6 +414,7 @@ class EngineService(EngineIdentity):
                 [*reversals, *more],
                 [*contacts, *held_contacts],
                 likely_seen=likely,
+                occurred=occurred,
             )
         seen = sorted((loaded.seen_event_ids | held.keys()) & events.keys())
         if seen:
@@ -572,6 +582,7 @@ class EngineService(EngineIdentity):
                 contacts=decision.contacts,
                 duplicates=decision.duplicates,
                 interests=decision.interests,
+                event_times=windowed_times(decision_events),
             ),
             now=self._clock.now(),
             dedupe_for=self._dedupe_for,

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
-from events.models import EventDetail
+from events.models import EventDetail, PlayerMerged
 from shared.adapters.game_pools import PoolKey
 from shared.domain.run.decision import Decision
 
@@ -90,3 +91,16 @@ class PendingEvent:
 
 def likely_seen_ids(pendings: Iterable[PendingEvent]) -> list[str]:
     return [p.event.event_id for p in pendings if p.likely_seen]
+
+
+def windowed_times(events: Iterable[EventDetail]) -> dict[str, datetime]:
+    """Event id -> event time for the events the player store dedupes by the state item's
+    seen window instead of a marker each (adapters/seen_window.py): the operator's. The
+    platform's own (engage.*: timer fires, the bus's echoes of the spins and purchases that
+    game commands apply with markers) and merges (loaded by id alone) keep their markers.
+    Load and commit must both use this, so an event is looked up where it was recorded."""
+    return {
+        e.event_id: e.occurred_at
+        for e in events
+        if not e.detail_type.startswith("engage.") and not isinstance(e, PlayerMerged)
+    }

@@ -557,9 +557,25 @@ def test_given_a_commit_with_an_encoded_state_over_1kb_when_metered_then_it_cost
     encoded = encode_state(big)
     assert 1024 < len(encoded) < 1900
 
+    players.commit(commit(big, event_ids=["evt-1"]), NOW, DEDUPE)
+
+    # In a transaction with the event's marker: 2 x 2 KB for the state, 2 for the marker.
+    assert meter.write_units["commit"] == 6
+
+
+def test_given_a_commit_of_the_state_alone_when_written_then_it_is_one_put_at_1_unit_per_kb(
+    players, meter, ddb
+):
+    fires = {hashlib.sha256(str(i).encode()).hexdigest(): [NOW] for i in range(24)}
+    big = rich_state().model_copy(update={"rule_fires": fires})
+
     players.commit(commit(big, event_ids=[]), NOW, DEDUPE)
 
-    assert meter.write_units["commit"] == 4
+    assert meter.write_units["commit"] == 2  # not a transaction: 1 WCU per started KB
+    assert players.state(PLAYER).rule_fires == big.rule_fires
+    # Still version-checked: a second writer of version 1 loses.
+    with pytest.raises(ConflictError):
+        players.commit(commit(big, expected_version=0, event_ids=[]), NOW, DEDUPE)
 
 
 def test_given_a_state_of_several_kb_of_json_when_committed_then_compression_keeps_it_at_2_units(
@@ -572,7 +588,7 @@ def test_given_a_state_of_several_kb_of_json_when_committed_then_compression_kee
 
     players.commit(commit(big, event_ids=[]), NOW, DEDUPE)
 
-    assert meter.write_units["commit"] == 2
+    assert meter.write_units["commit"] == 1  # the state item alone: one PutItem
     assert players.state(PLAYER) == big.model_copy(update={"version": 1})
 
 

@@ -19,7 +19,8 @@ BOARD_INDEX = INDEX_NAME
 # TransactWriteItems is not an IAM action: each item in a transaction is authorized as its
 # PutItem / UpdateItem / DeleteItem (no code path uses a ConditionCheck item).
 ENGINE_PLAYER_ACTIONS = (
-    # load: the state item and the EVENT# markers in one BatchGetItem; REV# items by Query.
+    # load: the state item and EVENT# markers in one BatchGetItem; REV# items and SEEN#
+    # pages by Query.
     "dynamodb:BatchGetItem",
     "dynamodb:Query",
     # commit (one transaction) and audit entries.

@@ -22,8 +22,9 @@ Outside the player's partition, written in the same transaction:
 - pk `PRODUCT#<sku>`, sk `PLAYER#<id>`: the player's interest in a product (kinds, latest
   time), expiring (TTL) when the interest does; read by catalog fan-out (product_index.py)
 
-Everything one batch decides for a player is written in ONE transaction, so state, ledger
-and effects can never disagree, and a replayed event cannot write any of it twice.
+Everything one batch decides for a player is written in ONE transaction (or, when that is
+the state item alone, one conditional PutItem), so state, ledger and effects can never
+disagree, and a replayed event cannot write any of it twice.
 """
 
 from __future__ import annotations
@@ -224,8 +225,9 @@ class PlayerStore:
 
     With `eventual_reads` (the engine's store), `load` reads the state item and the event
     markers eventually consistent: half the read units of a consistent read. That is safe
-    because every write is guarded: a stale state fails the version check, and an event
-    already applied whose marker the read missed fails the marker's put-if-absent; either
+    because every write is guarded: a stale state (and so a stale seen window) fails the
+    version check, and an event already applied whose marker the read missed fails the
+    marker's put-if-absent; either
     cancels the whole transaction (ConflictError). The engine then reloads, and the load
     after a conflict reads consistently, so the duplicate is found and skipped
     (docs/design.md, "DynamoDB units").
@@ -421,17 +423,20 @@ class PlayerStore:
             return window
         if version == 0:
             return SeenWindow()
+        # A Query, not GetItem: every function that commits may Query the table
+        # (infra/constructs/tables.py grants by action).
         resp = self._call(
-            self._ddb.get_item,
+            self._ddb.query,
             TableName=self._table,
-            Key={"pk": {"S": player_pk(player_id)}, "sk": {"S": STATE_SK}},
             ConsistentRead=True,
+            KeyConditionExpression="pk = :pk AND sk = :s",
             ProjectionExpression="version, #w",
             ExpressionAttributeNames={"#w": SEEN_ATTRIBUTE},
-            ReturnConsumedCapacity="TOTAL",
+            ExpressionAttributeValues={":pk": {"S": player_pk(player_id)}, ":s": {"S": STATE_SK}},
         )
-        self._meter.record_read("commit", resp.get("ConsumedCapacity"))
-        item = resp.get("Item")
+        found = resp.get("Items", [])
+        self._meter.record_query("commit", found, consistent=True)
+        item = found[0] if found else None
         if item is None or int(item["version"]["N"]) != version:
             self._suspect.add(player_id)
             raise ConflictError(f"{player_id}: state is not at version {version}")

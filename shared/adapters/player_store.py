@@ -274,7 +274,6 @@ class PlayerStore:
         contact key in `contacts`, its first player ("" for none) goes in the state's
         `contact_owners`, read in the same BatchGetItem.
         """
-        pk = player_pk(player_id)
         consistent = not self._eventual or player_id in self._suspect
         wanted = set(event_ids)
         times = _windowed(wanted, occurred or {})
@@ -285,12 +284,12 @@ class PlayerStore:
         # reload reads its owner (a stale owner read would record a wrong duplicate; this
         # reads none). Registrations are then no dearer to load than a round.
         markers = untimed if consistent else untimed & set(likely_seen)
-        loaded, window = self._load_items(pk, markers, consistent, contacts)
+        loaded, window = self._load_items(player_id, markers, consistent, contacts)
         if not consistent and loaded.state.merged_into is not None:
             # A merged player's events go on to the survivor, whose commit cannot see this
             # partition's markers: read them here, exactly, before anything is forwarded.
-            loaded, window = self._load_items(pk, untimed, True, contacts)
-        loaded.seen_event_ids |= self._seen_in_window(pk, window, times)
+            loaded, window = self._load_items(player_id, untimed, True, contacts)
+        loaded.seen_event_ids |= self._seen_in_window(player_id, window, times)
         self._remember(player_id, loaded.state.version, window)
         for source in sorted(set(reversals)):
             earnings = [
@@ -321,17 +320,22 @@ class PlayerStore:
         return owners
 
     def _load_items(
-        self, pk: str, event_ids: Iterable[str], consistent: bool, contacts: Iterable[str] = ()
+        self,
+        player_id: str,
+        event_ids: Iterable[str],
+        consistent: bool,
+        contacts: Iterable[str] = (),
     ) -> tuple[Loaded, SeenWindow]:
+        pk = player_pk(player_id)
         contact_keys = sorted(set(contacts))
         keys = (
             [{"pk": {"S": pk}, "sk": {"S": STATE_SK}}]
-            + [{"pk": {"S": pk}, "sk": {"S": EVENT_PREFIX + e}} for e in sorted(set(event_ids))]
+            + [_marker_key(pk, e) for e in sorted(set(event_ids))]
             # Only an exact load reads the contact index (see `load`): the others count
             # every contact as nobody's.
             + ([_contact_key(key) for key in contact_keys] if consistent else [])
         )
-        loaded = Loaded(state=PlayerState.new(pk.removeprefix("PLAYER#")))
+        loaded = Loaded(state=PlayerState.new(player_id))
         window = SeenWindow()
         owners = dict.fromkeys(contact_keys, "")
         for item in self._batch_get(keys, consistent):
@@ -341,8 +345,7 @@ class PlayerStore:
             elif sk == STATE_SK:
                 loaded.state = read_state(item)
                 loaded.state.version = int(item["version"]["N"])
-                seen = item.get(SEEN_ATTRIBUTE)
-                window = SeenWindow.decode(seen["B"]) if seen else SeenWindow.legacy()
+                window = _window_of(item)
             else:
                 loaded.seen_event_ids.add(sk.removeprefix(EVENT_PREFIX))
         loaded.state.contact_owners = owners
@@ -367,7 +370,9 @@ class PlayerStore:
                 pending = unprocessed
         return items
 
-    def _seen_in_window(self, pk: str, window: SeenWindow, times: Mapping[str, int]) -> set[str]:
+    def _seen_in_window(
+        self, player_id: str, window: SeenWindow, times: Mapping[str, int]
+    ) -> set[str]:
         """Which of the ids (with their event times) the seen window records as applied."""
         seen: set[str] = set()
         legacy: list[str] = []
@@ -383,32 +388,18 @@ class PlayerStore:
                 paged.setdefault(page_day(epoch), {})[event_digest] = event_id
         if legacy:
             # Applied before this item had a window: a marker, read exactly.
-            keys = [{"pk": {"S": pk}, "sk": {"S": EVENT_PREFIX + e}} for e in sorted(legacy)]
+            keys = [_marker_key(player_pk(player_id), e) for e in sorted(legacy)]
             for item in self._batch_get(keys, consistent=True):
                 seen.add(item["sk"]["S"].removeprefix(EVENT_PREFIX))
         for day, by_digest in sorted(paged.items()):
             if set(by_digest.values()) <= seen:
                 continue
             # Consistent: a page is written with the state version that moved its ids.
-            found: set[bytes] = set()
-            for item in self._query_prefix(pk, page_prefix(day)):
-                found |= page_digests(item["ids"]["B"])
+            pages = self.items(player_id, page_prefix(day), consistent=True)
+            self._meter.record_query("load", pages, consistent=True)
+            found = {d for page in pages for d in page_digests(page["ids"]["B"])}
             seen |= {event_id for d, event_id in by_digest.items() if d in found}
         return seen
-
-    def _query_prefix(self, pk: str, prefix: str) -> list[dict[str, Any]]:
-        """One partition's items under a sort-key prefix, read consistently and metered."""
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "ConsistentRead": True,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
-            "ExpressionAttributeValues": {":pk": {"S": pk}, ":p": {"S": prefix}},
-        }
-        out: list[dict[str, Any]] = []
-        for resp in query_pages(lambda **kw: self._call(self._ddb.query, **kw), **kwargs):
-            out += resp.get("Items", [])
-        self._meter.record_query("load", out, consistent=True)
-        return out
 
     def _remember(self, player_id: str, version: int, window: SeenWindow) -> None:
         if len(self._windows) >= _WINDOWS_MAX:
@@ -440,8 +431,7 @@ class PlayerStore:
         if item is None or int(item["version"]["N"]) != version:
             self._suspect.add(player_id)
             raise ConflictError(f"{player_id}: state is not at version {version}")
-        seen = item.get(SEEN_ATTRIBUTE)
-        return SeenWindow.decode(seen["B"]) if seen else SeenWindow.legacy()
+        return _window_of(item)
 
     def commit(self, commit: Commit, now: datetime, dedupe_for: timedelta) -> None:
         """Write state + markers + ledger + outbox atomically, or raise ConflictError."""
@@ -583,13 +573,7 @@ class PlayerStore:
             if event_id in timed:
                 continue
             writes.append(
-                self._put_new(
-                    {
-                        "pk": {"S": pk},
-                        "sk": {"S": EVENT_PREFIX + event_id},
-                        "expires_at": {"N": marker_expiry},
-                    }
-                )
+                self._put_new({**_marker_key(pk, event_id), "expires_at": {"N": marker_expiry}})
             )
         for entry in commit.ledger:
             writes.append(
@@ -986,6 +970,16 @@ class PlayerStore:
             if code in THROTTLE_CODES or code == "TransactionInProgressException":
                 raise ThrottledError(code) from exc
             raise
+
+
+def _marker_key(pk: str, event_id: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": EVENT_PREFIX + event_id}}
+
+
+def _window_of(state_item: dict[str, Any]) -> SeenWindow:
+    """A state item's seen window; an item written before windows has none (markers)."""
+    seen = state_item.get(SEEN_ATTRIBUTE)
+    return SeenWindow.decode(seen["B"]) if seen else SeenWindow.legacy()
 
 
 def _windowed(event_ids: Iterable[str], times: Mapping[str, datetime]) -> dict[str, int]:

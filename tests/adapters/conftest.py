@@ -54,6 +54,16 @@ def _key_schema() -> dict[str, Any]:
     }
 
 
+def stored_sort_keys(ddb: Any, player_id: str = "player-1") -> list[str]:
+    """The sort keys of one player's partition in the player table, sorted."""
+    resp = ddb.query(
+        TableName=PLAYER_TABLE,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"PLAYER#{player_id}"}},
+    )
+    return sorted(item["sk"]["S"] for item in resp["Items"])
+
+
 @pytest.fixture(scope="session")
 def client_cache() -> dict[str, Any]:
     # Creating a client costs more than most tests; moto's handler is registered when moto

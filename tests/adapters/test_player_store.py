@@ -31,18 +31,9 @@ from tests.adapters.builders import (
     send_item,
     timer_item,
 )
-from tests.adapters.conftest import PLAYER_TABLE
+from tests.adapters.conftest import PLAYER_TABLE, stored_sort_keys
 
 DEDUPE = timedelta(days=7)
-
-
-def stored_sort_keys(ddb: Any, player_id: str = PLAYER) -> list[str]:
-    resp = ddb.query(
-        TableName=PLAYER_TABLE,
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"PLAYER#{player_id}"}},
-    )
-    return sorted(item["sk"]["S"] for item in resp["Items"])
 
 
 def raw_item(ddb: Any, sk: str, player_id: str = PLAYER) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,18 +16,9 @@ from shared.adapters.player_store import PlayerStore
 from shared.adapters.seen_window import RECENT_MAX
 from shared.errors import ConflictError
 from tests.adapters.builders import NOW, PLAYER, commit, ledger_entry
-from tests.adapters.conftest import PLAYER_TABLE
+from tests.adapters.conftest import PLAYER_TABLE, stored_sort_keys
 
 DEDUPE = timedelta(days=400)
-
-
-def _sort_keys(ddb: Any, player_id: str = PLAYER) -> list[str]:
-    resp = ddb.query(
-        TableName=PLAYER_TABLE,
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"PLAYER#{player_id}"}},
-    )
-    return sorted(item["sk"]["S"] for item in resp["Items"])
 
 
 def _apply(store: PlayerStore, event_id: str, minutes: int, player_id: str = PLAYER) -> bool:
@@ -68,7 +58,7 @@ def test_a_live_event_writes_no_marker_and_its_redelivery_is_found_in_the_state_
 
     assert _apply(store, "evt-1", 0)
 
-    assert _sort_keys(ddb) == ["STATE"]
+    assert stored_sort_keys(ddb) == ["STATE"]
     # One conditional PutItem of the state item: 1 WCU, not 2 for it + 2 for a marker.
     assert meter.write_units["commit"] == 1
     meter.read_units.clear()
@@ -84,7 +74,7 @@ def test_the_oldest_events_move_to_a_page_of_their_day_where_a_late_duplicate_is
     for n in range(RECENT_MAX + 1):
         assert _apply(store, f"evt-{n}", n)
 
-    pages = [sk for sk in _sort_keys(ddb) if sk.startswith("SEEN#")]
+    pages = [sk for sk in stored_sort_keys(ddb) if sk.startswith("SEEN#")]
     assert pages == [f"SEEN#{NOW.date().isoformat()}#{RECENT_MAX + 1:010d}"]
     # A duplicate of a paged event reads its day's page, consistently ...
     meter.read_units.clear()
@@ -135,7 +125,7 @@ def test_an_item_from_before_windows_finds_its_events_by_their_markers(ddb, play
     assert _apply(fresh, "new-1", 5)
     # The window now says markers may exist until a day after that first commit.
     assert not _apply(PlayerStore(player_table, ddb, CapacityMeter()), "old-1", -5)
-    assert "EVENT#new-1" not in _sort_keys(ddb)
+    assert "EVENT#new-1" not in stored_sort_keys(ddb)
 
 
 def test_a_commit_the_store_did_not_load_for_reads_the_window_back(ddb, player_table):

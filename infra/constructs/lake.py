@@ -57,7 +57,14 @@ BUFFER_SECONDS = 300
 GLUE_TYPES = {"VARCHAR": "string", "TIMESTAMP": "timestamp", "DOUBLE": "double", "BIGINT": "bigint"}
 # The player table's stream items the lake reads (the dispatch filter reads OUTBOX# INSERTs).
 STREAM_FILTERS = [
-    {"eventName": ["INSERT"], "dynamodb": {"Keys": {"sk": {"S": [{"prefix": "LEDGER#"}]}}}},
+    # A commit that booked ledger lines marks its state item with `ln` (ledger_tail.py).
+    {
+        "eventName": ["INSERT", "MODIFY"],
+        "dynamodb": {
+            "Keys": {"sk": {"S": ["STATE"]}},
+            "NewImage": {"ln": {"N": [{"exists": True}]}},
+        },
+    },
     {"eventName": ["INSERT"], "dynamodb": {"Keys": {"sk": {"S": [{"prefix": "AUDIT#"}]}}}},
     {
         "eventName": ["INSERT", "MODIFY"],

@@ -1,8 +1,12 @@
 """Player-table stream records -> lake rows (decisions and delivery outcomes).
 
-The stream is the durable record of what the engine committed: a ledger line, an audit entry
-or an outbox item appears in it once per INSERT, and dispatch's status update of an outbox
-item appears as a MODIFY. Both the local runtime and the AWS lake function read it this way.
+The stream is the durable record of what the engine committed: an audit entry or an outbox
+item appears in it once per INSERT, and dispatch's status update of an outbox item appears
+as a MODIFY. Ledger lines are booked into the state item's tail (ledger_tail.py): a state
+record whose commit booked some says so (`ln`), and those lines are read from its image.
+The pages the tail moves out later are not new lines and make no rows; an item of the
+one-line-per-item format from before the tail still does. Both the local runtime and the
+AWS lake function read the stream this way.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.adapters.player_store import AUDIT_PREFIX, LEDGER_PREFIX
+from shared.adapters.ledger_tail import PAGE_PREFIX
+from shared.adapters.player_store import AUDIT_PREFIX, LEDGER_PREFIX, STATE_SK, booked_lines
 from shared.domain.core.state import AuditEntry, LedgerEntry, OutboxItem
 from shared.domain.outputs.lake import LakeRow, audit_row, delivery_row, ledger_row, outbox_row
 
@@ -42,6 +47,10 @@ def rows_from_record(record: Mapping[str, Any]) -> list[LakeRow]:
         return []
     sk = _string(image, "sk") or ""
     event = record.get("eventName")
+    if sk == STATE_SK:
+        return [ledger_row(line) for line in booked_lines(image)]
+    if event == "INSERT" and sk.startswith(PAGE_PREFIX):
+        return []
     if event == "INSERT" and sk.startswith(LEDGER_PREFIX):
         return [ledger_row(LedgerEntry.model_validate_json(_string(image, "entry") or "{}"))]
     if event == "INSERT" and sk.startswith(AUDIT_PREFIX):

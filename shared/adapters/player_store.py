@@ -7,7 +7,10 @@ Item layout (partition key `pk` = "PLAYER#<id>", sort key `sk`):
                                event is recorded in the state item's `seen` window instead
 - `SEEN#<utc day>#<version>`   digests of applied operator events moved out of that window
                                (seen_window.py), expire after the dedupe window
-- `LEDGER#<utc time>#<id>`     one points movement; id derived from (event, rule, action)
+- `LEDGER#P#<seq>`             a page of ledger lines, moved out of the state item's tail
+                               (ledger_tail.py: the newest lines live in the state item)
+- `LEDGER#<utc time>#<id>`     one points movement per item: the format before the tail;
+                               still read, no longer written
 - `OUTBOX#<id>`                one effect for dispatch (the stream delivers its INSERT)
 - `AUDIT#<utc time>#<id>`      a suppression, RG flag or exclusion, kept for its retention
 - `INBOX#<utc time>#<id>`      an in-app message, until it expires
@@ -24,11 +27,14 @@ Outside the player's partition, written in the same transaction:
 
 Everything one batch decides for a player is written in ONE transaction (or, when that is
 the state item alone, one conditional PutItem), so state, ledger and effects can never
-disagree, and a replayed event cannot write any of it twice.
+disagree, and a replayed event cannot write any of it twice. The one write before it is a
+ledger page: lines already committed, put-if-absent (ledger_tail.py says why that is safe).
 """
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -42,6 +48,16 @@ from shared.adapters.capacity import CapacityMeter
 from shared.adapters.dynamo_errors import THROTTLE_CODES
 from shared.adapters.dynamo_query import query_pages
 from shared.adapters.game_pools import Claim, Record, claim_write, record_item
+from shared.adapters.ledger_tail import (
+    LINES_ATTRIBUTE,
+    NEW_LINES_ATTRIBUTE,
+    PAGE_PREFIX,
+    LedgerTail,
+    entry_of,
+    ledger_page_sk,
+    ledger_page_start,
+    page_text,
+)
 from shared.adapters.seen_window import (
     SeenWindow,
     digest,
@@ -55,7 +71,11 @@ from shared.adapters.state_codec import (
     LEGACY_STATE_ATTRIBUTE,
     STATE_ATTRIBUTE,
     encode_state,
+    pack,
     read_state,
+    read_stored,
+    read_tail,
+    unpack,
 )
 from shared.domain.commerce.shop import InterestChange
 from shared.domain.core.state import (
@@ -200,7 +220,8 @@ class Commit:
             + len(self.duplicates)
             + len(self.resolved)
             + len(self.event_ids)
-            + len(self.ledger)
+            # Ledger lines are not items of the transaction: they go in the state item's
+            # tail (ledger_tail.py); a page of old ones is written before it.
             + len(reversible_changes(self.ledger))
             + len(self.outbox)
             + len(self.audit)
@@ -215,9 +236,18 @@ class Commit:
 # one of their commits goes through (a reorder wake-up loads twice before it commits);
 # all of them are forgotten past this many.
 _SUSPECT_MAX = 10_000
-# Seen windows as loaded, by (player, version), for the commit that follows the load; the
-# oldest are forgotten past this many (a commit without one reads it back).
+# Seen windows and ledger tails as loaded, by (player, version), for the commit that
+# follows the load; the oldest are forgotten past this many (a commit without one reads
+# them back).
 _WINDOWS_MAX = 10_000
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What a commit carries over from the state item it replaces, besides the state."""
+
+    window: SeenWindow
+    tail: LedgerTail
 
 
 class PlayerStore:
@@ -246,7 +276,7 @@ class PlayerStore:
         self._meter = meter or CapacityMeter()
         self._eventual = eventual_reads
         self._suspect: set[str] = set()
-        self._windows: dict[tuple[str, int], SeenWindow] = {}
+        self._stored: dict[tuple[str, int], _Stored] = {}
 
     # --- engine -------------------------------------------------------------------------
 
@@ -284,13 +314,13 @@ class PlayerStore:
         # reload reads its owner (a stale owner read would record a wrong duplicate; this
         # reads none). Registrations are then no dearer to load than a round.
         markers = untimed if consistent else untimed & set(likely_seen)
-        loaded, window = self._load_items(player_id, markers, consistent, contacts)
+        loaded, stored = self._load_items(player_id, markers, consistent, contacts)
         if not consistent and loaded.state.merged_into is not None:
             # A merged player's events go on to the survivor, whose commit cannot see this
             # partition's markers: read them here, exactly, before anything is forwarded.
-            loaded, window = self._load_items(player_id, untimed, True, contacts)
-        loaded.seen_event_ids |= self._seen_in_window(player_id, window, times)
-        self._remember(player_id, loaded.state.version, window)
+            loaded, stored = self._load_items(player_id, untimed, True, contacts)
+        loaded.seen_event_ids |= self._seen_in_window(player_id, stored.window, times)
+        self._remember(player_id, loaded.state.version, stored)
         for source in sorted(set(reversals)):
             earnings = [
                 _earning(LedgerEntry.model_validate_json(item["entry"]["S"]))
@@ -325,7 +355,7 @@ class PlayerStore:
         event_ids: Iterable[str],
         consistent: bool,
         contacts: Iterable[str] = (),
-    ) -> tuple[Loaded, SeenWindow]:
+    ) -> tuple[Loaded, _Stored]:
         pk = player_pk(player_id)
         contact_keys = sorted(set(contacts))
         keys = (
@@ -336,20 +366,20 @@ class PlayerStore:
             + ([_contact_key(key) for key in contact_keys] if consistent else [])
         )
         loaded = Loaded(state=PlayerState.new(player_id))
-        window = SeenWindow()
+        stored = _Stored(SeenWindow(), LedgerTail())
         owners = dict.fromkeys(contact_keys, "")
         for item in self._batch_get(keys, consistent):
             sk = item["sk"]["S"]
             if sk == CONTACT_SK:
                 owners[item["pk"]["S"].removeprefix(CONTACT_PREFIX)] = item["player_id"]["S"]
             elif sk == STATE_SK:
-                loaded.state = read_state(item)
+                loaded.state, tail = read_stored(item)
                 loaded.state.version = int(item["version"]["N"])
-                window = _window_of(item)
+                stored = _Stored(_window_of(item), tail)
             else:
                 loaded.seen_event_ids.add(sk.removeprefix(EVENT_PREFIX))
         loaded.state.contact_owners = owners
-        return loaded, window
+        return loaded, stored
 
     def _batch_get(self, keys: list[dict[str, Any]], consistent: bool) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
@@ -401,19 +431,20 @@ class PlayerStore:
             seen |= {event_id for d, event_id in by_digest.items() if d in found}
         return seen
 
-    def _remember(self, player_id: str, version: int, window: SeenWindow) -> None:
-        if len(self._windows) >= _WINDOWS_MAX:
-            del self._windows[next(iter(self._windows))]
-        self._windows[(player_id, version)] = window
+    def _remember(self, player_id: str, version: int, stored: _Stored) -> None:
+        if len(self._stored) >= _WINDOWS_MAX:
+            del self._stored[next(iter(self._stored))]
+        self._stored[(player_id, version)] = stored
 
-    def _window_at(self, player_id: str, version: int) -> SeenWindow:
-        """The seen window of the player's state at `version`: as loaded, or read back (a
-        commit this store did not load for); ConflictError when the state is not there."""
-        window = self._windows.get((player_id, version))
-        if window is not None:
-            return window
+    def _stored_at(self, player_id: str, version: int) -> _Stored:
+        """The seen window and ledger tail of the player's state at `version`: as loaded, or
+        read back (a commit this store did not load for); ConflictError when the state is
+        not there."""
+        stored = self._stored.get((player_id, version))
+        if stored is not None:
+            return stored
         if version == 0:
-            return SeenWindow()
+            return _Stored(SeenWindow(), LedgerTail())
         # A Query, not GetItem: every function that commits may Query the table
         # (infra/constructs/tables.py grants by action).
         resp = self._call(
@@ -421,8 +452,8 @@ class PlayerStore:
             TableName=self._table,
             ConsistentRead=True,
             KeyConditionExpression="pk = :pk AND sk = :s",
-            ProjectionExpression="version, #w",
-            ExpressionAttributeNames={"#w": SEEN_ATTRIBUTE},
+            ProjectionExpression="version, #w, #sz",
+            ExpressionAttributeNames={"#w": SEEN_ATTRIBUTE, "#sz": STATE_ATTRIBUTE},
             ExpressionAttributeValues={":pk": {"S": player_pk(player_id)}, ":s": {"S": STATE_SK}},
         )
         found = resp.get("Items", [])
@@ -431,7 +462,7 @@ class PlayerStore:
         if item is None or int(item["version"]["N"]) != version:
             self._suspect.add(player_id)
             raise ConflictError(f"{player_id}: state is not at version {version}")
-        return _window_of(item)
+        return _Stored(_window_of(item), read_tail(item))
 
     def commit(self, commit: Commit, now: datetime, dedupe_for: timedelta) -> None:
         """Write state + markers + ledger + outbox atomically, or raise ConflictError."""
@@ -439,9 +470,9 @@ class PlayerStore:
             raise TooLargeError(
                 f"{commit.item_count} writes for one player exceed the transaction limit"
             )
-        writes, window = self._commit_writes(commit, now, dedupe_for)
-        self._write("commit", writes, [commit.player_id])
-        self._remember(commit.player_id, commit.expected_version + 1, window)
+        writes, stored, pages = self._commit_writes(commit, now, dedupe_for)
+        self._write("commit", writes, [commit.player_id], pages)
+        self._remember(commit.player_id, commit.expected_version + 1, stored)
 
     def commit_merge(
         self, survivor: Commit, merged: Commit, now: datetime, dedupe_for: timedelta
@@ -451,15 +482,29 @@ class PlayerStore:
         count = survivor.item_count + merged.item_count
         if count > MAX_TRANSACTION_ITEMS:
             raise TooLargeError(f"{count} writes for a merge exceed the transaction limit")
-        writes, survivor_window = self._commit_writes(survivor, now, dedupe_for)
-        merged_writes, merged_window = self._commit_writes(merged, now, dedupe_for)
-        self._write("merge", writes + merged_writes, [survivor.player_id, merged.player_id])
-        self._remember(survivor.player_id, survivor.expected_version + 1, survivor_window)
-        self._remember(merged.player_id, merged.expected_version + 1, merged_window)
+        writes, survivor_stored, survivor_pages = self._commit_writes(survivor, now, dedupe_for)
+        merged_writes, merged_stored, merged_pages = self._commit_writes(merged, now, dedupe_for)
+        self._write(
+            "merge",
+            writes + merged_writes,
+            [survivor.player_id, merged.player_id],
+            survivor_pages + merged_pages,
+        )
+        self._remember(survivor.player_id, survivor.expected_version + 1, survivor_stored)
+        self._remember(merged.player_id, merged.expected_version + 1, merged_stored)
 
-    def _write(self, what: str, writes: list[dict[str, Any]], players: list[str]) -> None:
-        """One transaction; or, when the commit is the state item alone, one conditional
-        PutItem: the same guarantee (one item, version-checked) at half the write units."""
+    def _write(
+        self,
+        what: str,
+        writes: list[dict[str, Any]],
+        players: list[str],
+        pages: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        """The ledger pages, then one transaction; or, when the commit is the state item
+        alone, one conditional PutItem: the same guarantee (one item, version-checked) at
+        half the write units."""
+        for page in pages:
+            self._put_page(what, page)
         try:
             if len(writes) == 1 and "Put" in writes[0]:
                 put = writes[0]["Put"]
@@ -478,6 +523,25 @@ class PlayerStore:
             if len(self._suspect) + len(players) > _SUSPECT_MAX:
                 self._suspect.clear()
             self._suspect.update(players)
+            raise
+
+    def _put_page(self, what: str, page: dict[str, Any]) -> None:
+        """Put a page of committed ledger lines unless it is there already: a racing or
+        retried commit builds the same page from the same lines (ledger_tail.py)."""
+        self._meter.record_put(what, page)
+        try:
+            self._ddb.put_item(
+                TableName=self._table,
+                Item=page,
+                ConditionExpression="attribute_not_exists(pk)",
+                ReturnConsumedCapacity="TOTAL",
+            )
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code == "ConditionalCheckFailedException":
+                return
+            if code in THROTTLE_CODES:
+                raise ThrottledError(str(exc)) from exc
             raise
 
     def move_reversible(self, from_player: str, to_player: str) -> int:
@@ -527,18 +591,29 @@ class PlayerStore:
 
     def _commit_writes(
         self, commit: Commit, now: datetime, dedupe_for: timedelta
-    ) -> tuple[list[dict[str, Any]], SeenWindow]:
-        """The transaction items of one player's commit, and its seen window after it."""
+    ) -> tuple[list[dict[str, Any]], _Stored, list[dict[str, Any]]]:
+        """The transaction items of one player's commit, its seen window and ledger tail
+        after it, and the ledger pages to put before it."""
         pk = player_pk(commit.player_id)
         new_version = commit.expected_version + 1
         timed = _windowed(commit.event_ids, commit.event_times)
-        window, pages = self._window_at(commit.player_id, commit.expected_version).applied(
+        before = self._stored_at(commit.player_id, commit.expected_version)
+        window, pages = before.window.applied(
             [(epoch, digest(event_id)) for event_id, epoch in timed.items()], now
         )
+        # A line id is derived from (player, event, rule, action): one already in the tail
+        # means the event was applied before. The seen window is the guard; this is the
+        # second one that a put-if-absent line item used to be (for the tail's lines).
+        booked = {line["entry_id"] for line in before.tail.lines}
+        if any(entry.entry_id in booked for entry in commit.ledger):
+            self._suspect.add(commit.player_id)
+            raise ConflictError(f"{commit.player_id}: a ledger line of this commit is booked")
+        # Only lines of the tail as loaded are paged: they are committed already.
+        ledger_pages, kept = before.tail.paged()
+        tail = kept.booked(commit.ledger)
         # Defaults and derivable names are left out, the rest compressed (state_codec.py):
-        # every started KB
-        # of this item costs 2 WCU per transaction.
-        state_blob = encode_state(commit.state.model_copy(update={"version": new_version}))
+        # every started KB of this item costs 1 WCU (2 in a transaction).
+        state_blob = encode_state(commit.state.model_copy(update={"version": new_version}), tail)
         state_put: dict[str, Any] = {
             "TableName": self._table,
             "Item": {
@@ -549,6 +624,8 @@ class PlayerStore:
                 STATE_ATTRIBUTE: {"B": state_blob},
                 SEEN_ATTRIBUTE: {"B": window.encode()},
                 "updated_at": {"S": now.isoformat()},
+                # Which tail lines this commit booked: the lake takes them from the stream.
+                **({NEW_LINES_ATTRIBUTE: {"N": str(kept.end)}} if commit.ledger else {}),
             },
         }
         if commit.expected_version == 0:
@@ -574,17 +651,6 @@ class PlayerStore:
                 continue
             writes.append(
                 self._put_new({**_marker_key(pk, event_id), "expires_at": {"N": marker_expiry}})
-            )
-        for entry in commit.ledger:
-            writes.append(
-                self._put_new(
-                    {
-                        "pk": {"S": pk},
-                        "sk": {"S": ledger_sk(entry)},
-                        "entry": {"S": entry.model_dump_json()},
-                        "points": {"N": str(entry.points)},
-                    }
-                )
             )
         for (source, entry_id), line in reversible_changes(commit.ledger).items():
             key = {"pk": {"S": pk}, "sk": {"S": reversible_sk(source, entry_id)}}
@@ -628,7 +694,15 @@ class PlayerStore:
             for found in commit.resolved
         ]
         writes += [interest_write(self._table, change) for change in commit.interests]
-        return writes, window
+        page_items = [
+            {
+                "pk": {"S": pk},
+                "sk": {"S": ledger_page_sk(start)},
+                LINES_ATTRIBUTE: {"B": pack(page_text(lines))},
+            }
+            for start, lines in ledger_pages
+        ]
+        return writes, _Stored(window, tail), page_items
 
     def _contact_write(self, claim: ContactClaim) -> dict[str, Any]:
         # First come, first owner: a rival claim committed meanwhile fails this transaction,
@@ -819,23 +893,95 @@ class PlayerStore:
     def ledger_page(
         self, player_id: str, *, limit: int, after: str | None = None
     ) -> tuple[list[LedgerEntry], str | None]:
-        """Up to `limit` ledger lines, newest first, and the sort key to continue after."""
+        """Up to `limit` ledger lines, newest booked first, and the cursor to continue after.
+
+        The state item's tail, then its pages newest first (ledger_tail.py), then lines of
+        the one-item-per-line format from before the tail, newest first. A cursor is the
+        page key of the last line's booking number (`LEDGER#P#<seq>`: go on below it) or,
+        among the old lines, the last one's sort key.
+        """
         if after is not None and not after.startswith(LEDGER_PREFIX):
             raise ValueError("not a ledger cursor")
+        lines: list[tuple[str, LedgerEntry]] = []  # (cursor after it, line)
+        old_after = after
+        if after is None or after.startswith(PAGE_PREFIX):
+            old_after = None
+            tail = self._tail(player_id)
+            below = ledger_page_start(after) if after is not None else tail.end
+            for seq, entry in reversed(tail.entries(player_id)):
+                if seq < below:
+                    lines.append((ledger_page_sk(seq), entry))
+            for start, page in self._pages_before(
+                player_id, min(below, tail.start), limit + 1 - len(lines)
+            ):
+                for i in reversed(range(len(page))):
+                    if start + i < below:
+                        lines.append((ledger_page_sk(start + i), entry_of(page[i], player_id)))
+        if len(lines) <= limit:
+            lines += self._old_lines_before(player_id, old_after, limit + 1 - len(lines))
+        more = len(lines) > limit
+        lines = lines[:limit]
+        return [entry for _, entry in lines], lines[-1][0] if more else None
+
+    def _tail(self, player_id: str) -> LedgerTail:
+        items = self.items(player_id, STATE_SK, consistent=True)
+        return read_tail(items[0]) if items else LedgerTail()
+
+    def _pages_before(
+        self, player_id: str, below: int, wanted_lines: int
+    ) -> Iterable[tuple[int, list[dict[str, Any]]]]:
+        """Pages of lines before booking number `below`, newest first, read until they hold
+        `wanted_lines` lines (consistently: a page is written just before the state that
+        moves its lines out of the tail)."""
+        if below <= 0 or wanted_lines <= 0:
+            return
         pk = player_pk(player_id)
         kwargs: dict[str, Any] = {
             "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
-            "ExpressionAttributeValues": {":pk": {"S": pk}, ":p": {"S": LEDGER_PREFIX}},
+            "ConsistentRead": True,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": pk},
+                ":lo": {"S": PAGE_PREFIX},
+                ":hi": {"S": ledger_page_sk(below - 1)},
+            },
             "ScanIndexForward": False,
-            "Limit": limit,
+        }
+        for resp in query_pages(lambda **kw: self._call(self._ddb.query, **kw), **kwargs):
+            for item in resp.get("Items", []):
+                page = _page_lines(item)
+                yield ledger_page_start(item["sk"]["S"]), page
+                wanted_lines -= len(page)
+                if wanted_lines <= 0:
+                    return
+
+    def _old_lines_before(
+        self, player_id: str, after: str | None, wanted: int
+    ) -> list[tuple[str, LedgerEntry]]:
+        """Lines of the one-item-per-line format, newest first, after cursor `after`."""
+        pk = player_pk(player_id)
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
+            # Their keys are LEDGER#<ISO time>#<id>: a digit follows the '#', never the P of
+            # a page.
+            "ExpressionAttributeValues": {
+                ":pk": {"S": pk},
+                ":lo": {"S": f"{LEDGER_PREFIX}0"},
+                ":hi": {"S": f"{LEDGER_PREFIX}:"},
+            },
+            "ScanIndexForward": False,
+            "Limit": wanted,
         }
         if after is not None:
             kwargs["ExclusiveStartKey"] = {"pk": {"S": pk}, "sk": {"S": after}}
-        resp = self._call(self._ddb.query, **kwargs)
-        items = resp.get("Items", [])
-        cursor = items[-1]["sk"]["S"] if items and "LastEvaluatedKey" in resp else None
-        return [LedgerEntry.model_validate_json(i["entry"]["S"]) for i in items], cursor
+        found: list[tuple[str, LedgerEntry]] = []
+        for resp in query_pages(lambda **kw: self._call(self._ddb.query, **kw), **kwargs):
+            for item in resp.get("Items", []):
+                found.append((item["sk"]["S"], LedgerEntry.model_validate_json(item["entry"]["S"])))
+            if len(found) >= wanted:
+                break
+        return found[:wanted]
 
     def unread_count(self, player_id: str, now: datetime) -> int:
         """Live unread messages (COUNT reads the keys only; nothing is returned)."""
@@ -900,10 +1046,18 @@ class PlayerStore:
         ]
 
     def ledger(self, player_id: str) -> list[LedgerEntry]:
-        return [
-            LedgerEntry.model_validate_json(i["entry"]["S"])
-            for i in self.items(player_id, LEDGER_PREFIX)
-        ]
+        """Every line (old items, pages, the tail), by event time then id: the order of the
+        one-item-per-line keys."""
+        tail = self._tail(player_id)  # first: every page below its start is there by then
+        lines: list[LedgerEntry] = []
+        for item in self.items(player_id, LEDGER_PREFIX, consistent=True):
+            sk = item["sk"]["S"]
+            if not sk.startswith(PAGE_PREFIX):
+                lines.append(LedgerEntry.model_validate_json(item["entry"]["S"]))
+            elif ledger_page_start(sk) < tail.start:  # a page at or past it is a failed commit's
+                lines += [entry_of(line, player_id) for line in _page_lines(item)]
+        lines += [entry for _, entry in tail.entries(player_id)]
+        return sorted(lines, key=ledger_sk)
 
     def outbox(self, player_id: str) -> list[tuple[OutboxItem, str, str]]:
         """(item, status, result) for each outbox item, oldest id first."""
@@ -991,6 +1145,25 @@ def _windowed(event_ids: Iterable[str], times: Mapping[str, datetime]) -> dict[s
         if when is not None and (epoch := epoch_of(when)) is not None:
             out[event_id] = epoch
     return out
+
+
+def _page_lines(item: dict[str, Any]) -> list[dict[str, Any]]:
+    lines: list[dict[str, Any]] = json.loads(unpack(bytes(item[LINES_ATTRIBUTE]["B"])))
+    return lines
+
+
+def booked_lines(state_image: Mapping[str, Any]) -> list[LedgerEntry]:
+    """The ledger lines the commit that wrote this STATE item (a stream record's image)
+    booked: its tail from the `ln` attribute on. A Lambda event carries the binary state
+    base64-encoded; boto3 gives it as bytes."""
+    first = state_image.get(NEW_LINES_ATTRIBUTE)
+    if not first or STATE_ATTRIBUTE not in state_image:
+        return []
+    blob = state_image[STATE_ATTRIBUTE]["B"]
+    raw = base64.b64decode(blob) if isinstance(blob, str) else bytes(blob)
+    tail = read_tail({STATE_ATTRIBUTE: {"B": raw}})
+    player_id = state_image["pk"]["S"].removeprefix("PLAYER#")
+    return [entry for _, entry in tail.entries(player_id, since=int(first["N"]))]
 
 
 def _inbox_message(item: dict[str, Any]) -> InboxMessage:

@@ -8,6 +8,11 @@ rest is deflated with a preset dictionary of typical state (state_dictionary.py)
 0.6 KB stays: one write unit. The first byte names the codec, so a better one can come
 later while old items still read. Items written before this attribute existed hold plain
 JSON in `state`; they are read as they are and rewritten compressed on their next commit.
+
+Codec 2 is codec 1 (same dictionary) whose JSON may also hold, under TAIL_KEY, the ledger
+lines not yet paged (ledger_tail.py): compressed together with the state, a line costs
+the few bytes the state does not already say. A codec 1 blob reads as a state with an
+empty tail; code that knows only codec 1 refuses a codec 2 blob instead of misreading it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import json
 import zlib
 from typing import Any
 
+from shared.adapters.ledger_tail import LedgerTail
 from shared.adapters.state_dictionary import STATE_DICTIONARY_V1
 from shared.domain.core.state import PlayerState, schedule_name
 
@@ -23,41 +29,76 @@ from shared.domain.core.state import PlayerState, schedule_name
 STATE_ATTRIBUTE = "sz"
 LEGACY_STATE_ATTRIBUTE = "state"
 _CODEC_V1 = 1
+_CODEC_V2 = 2
+# Not a PlayerState field name (those are identifiers), so it can never clash with one.
+TAIL_KEY = "~ledger"
 
 
-def encode_state(state: PlayerState) -> bytes:
-    """The state item's `sz` value: defaults and derivable schedule names left out."""
-    data = state.model_dump(mode="json", exclude_defaults=True)
-    player_id = state.profile.player_id
-    for timer, pending in data.get("timers", {}).items():
-        if pending.get("schedule_name") == schedule_name(player_id, timer):
-            del pending["schedule_name"]
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+def pack(text: str, codec: int = _CODEC_V2) -> bytes:
+    """Codec byte + `text` deflated with the state dictionary (also for ledger pages)."""
     packer = zlib.compressobj(
         9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, STATE_DICTIONARY_V1
     )
-    return bytes([_CODEC_V1]) + packer.compress(text.encode()) + packer.flush()
+    return bytes([codec]) + packer.compress(text.encode()) + packer.flush()
 
 
-def decode_state_json(blob: bytes) -> str:
-    """The JSON an `sz` value holds, as stored; ValueError for a codec this code does not know."""
-    if not blob or blob[0] != _CODEC_V1:
+def unpack(blob: bytes) -> str:
+    """The text of a `pack`ed value; ValueError for a codec this code does not know."""
+    if not blob or blob[0] not in (_CODEC_V1, _CODEC_V2):
         raise ValueError(f"unknown state codec {blob[:1]!r}")
     unpacker = zlib.decompressobj(-15, zdict=STATE_DICTIONARY_V1)
     return (unpacker.decompress(blob[1:]) + unpacker.flush()).decode()
 
 
-def decode_state(blob: bytes) -> PlayerState:
-    """The PlayerState an `sz` value holds (schedule names derived again)."""
+def encode_state(state: PlayerState, tail: LedgerTail | None = None) -> bytes:
+    """The state item's `sz` value: defaults and derivable schedule names left out, and the
+    ledger tail (if any) in the same JSON."""
+    data = state.model_dump(mode="json", exclude_defaults=True)
+    player_id = state.profile.player_id
+    for timer, pending in data.get("timers", {}).items():
+        if pending.get("schedule_name") == schedule_name(player_id, timer):
+            del pending["schedule_name"]
+    kept = tail.to_json() if tail is not None else None
+    if kept is not None:
+        data[TAIL_KEY] = kept
+    return pack(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+
+def decode_state_json(blob: bytes) -> str:
+    """The JSON an `sz` value holds, as stored; ValueError for a codec this code does not know."""
+    return unpack(blob)
+
+
+def decode_stored(blob: bytes) -> tuple[PlayerState, LedgerTail]:
+    """The PlayerState an `sz` value holds (schedule names derived again) and its tail."""
     data = json.loads(decode_state_json(blob))
+    tail = LedgerTail.from_json(data.pop(TAIL_KEY, None))
     player_id = data["profile"]["player_id"]
     for timer, pending in data.get("timers", {}).items():
         pending.setdefault("schedule_name", schedule_name(player_id, timer))
-    return PlayerState.model_validate(data)
+    return PlayerState.model_validate(data), tail
+
+
+def decode_state(blob: bytes) -> PlayerState:
+    """The PlayerState an `sz` value holds (schedule names derived again)."""
+    return decode_stored(blob)[0]
+
+
+def read_stored(item: dict[str, Any]) -> tuple[PlayerState, LedgerTail]:
+    """The PlayerState of a raw STATE item (either encoding) and its ledger tail."""
+    if STATE_ATTRIBUTE in item:
+        return decode_stored(bytes(item[STATE_ATTRIBUTE]["B"]))
+    return PlayerState.model_validate_json(item[LEGACY_STATE_ATTRIBUTE]["S"]), LedgerTail()
 
 
 def read_state(item: dict[str, Any]) -> PlayerState:
     """The PlayerState of a raw STATE item (either encoding)."""
-    if STATE_ATTRIBUTE in item:
-        return decode_state(bytes(item[STATE_ATTRIBUTE]["B"]))
-    return PlayerState.model_validate_json(item[LEGACY_STATE_ATTRIBUTE]["S"])
+    return read_stored(item)[0]
+
+
+def read_tail(item: dict[str, Any]) -> LedgerTail:
+    """The ledger tail of a raw STATE item, without building its PlayerState."""
+    if STATE_ATTRIBUTE not in item:
+        return LedgerTail()
+    data = json.loads(decode_state_json(bytes(item[STATE_ATTRIBUTE]["B"])))
+    return LedgerTail.from_json(data.get(TAIL_KEY))

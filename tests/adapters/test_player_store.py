@@ -200,9 +200,11 @@ def test_given_a_stale_expected_version_when_committing_then_conflict_and_nothin
     )
 
 
-def test_given_a_written_ledger_entry_when_committed_again_then_conflict_and_nothing_changes(
+def test_given_a_booked_ledger_entry_when_committed_again_then_conflict_and_nothing_changes(
     players, ddb
 ):
+    # The line is in the state item's tail (ledger_tail.py), which guards it as its own
+    # put-if-absent item did.
     entry = ledger_entry("evt-1")
     players.commit(commit(event_ids=["evt-1"], ledger=[entry]), NOW, DEDUPE)
     before = {sk: raw_item(ddb, sk) for sk in stored_sort_keys(ddb)}
@@ -247,11 +249,13 @@ def test_given_more_than_100_items_when_committing_then_too_large_before_calling
     stubbed,
 ):
     store, stubber = stubbed_store(stubbed)
-    # 1 state + 60 markers + 40 ledger lines = 101 writes; the stub has no response queued,
-    # so any AWS call would fail with a stubber error instead of TooLargeError.
+    # 1 state + 60 markers + 40 outbox items = 101 writes (ledger lines are not items of
+    # the transaction: they go in the state's tail); the stub has no response queued, so
+    # any AWS call would fail with a stubber error instead of TooLargeError.
     oversized = commit(
         event_ids=[f"evt-{i}" for i in range(60)],
         ledger=[ledger_entry(f"evt-{i}") for i in range(40)],
+        outbox=[send_item(f"evt-{i}") for i in range(40)],
     )
 
     with pytest.raises(TooLargeError, match="101"):
@@ -264,13 +268,14 @@ def test_given_exactly_100_items_when_committing_then_all_are_written(players, d
     full = commit(
         event_ids=[f"evt-{i:02}" for i in range(50)],
         ledger=[ledger_entry(f"evt-{i:02}") for i in range(45)],
-        outbox=[send_item(f"evt-{i:02}") for i in range(4)],
+        outbox=[send_item(f"evt-{i:02}") for i in range(49)],
     )
     assert full.item_count == MAX_TRANSACTION_ITEMS
 
     players.commit(full, NOW, DEDUPE)
 
     assert len(stored_sort_keys(ddb)) == MAX_TRANSACTION_ITEMS
+    assert len(players.ledger(PLAYER)) == 45
 
 
 # --- what the items carry ---------------------------------------------------------------

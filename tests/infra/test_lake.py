@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from shared.domain.language.patterns import compile_pattern
 from shared.domain.outputs.lake import COLUMNS
 
 from .conftest import Synth
@@ -105,17 +106,36 @@ def test_an_eventbridge_rule_sends_every_contract_event_to_the_events_stream(syn
     assert "player.registered" in firehose_rules[0]["EventPattern"]["detail-type"]
 
 
-def test_the_lake_writer_reads_only_ledger_audit_and_outbox_stream_items(synth: Synth):
+def test_the_lake_writer_reads_only_booked_lines_audit_and_outbox_stream_items(synth: Synth):
     writer_id, _ = function(synth, "functions.lake.stream.handler")
     (mapping,) = [
         m["Properties"]
         for m in synth.resources("AWS::Lambda::EventSourceMapping").values()
         if m["Properties"]["FunctionName"] == {"Ref": writer_id}
     ]
-    patterns = json.dumps(mapping["FilterCriteria"])
+    filters = [
+        compile_pattern(json.loads(f["Pattern"]), path="filter")
+        for f in mapping["FilterCriteria"]["Filters"]
+    ]
 
-    assert all(prefix in patterns for prefix in ("LEDGER#", "AUDIT#", "OUTBOX#"))
-    assert "STATE" not in patterns
+    def reads(event: str, sk: str, **image: dict[str, str]) -> bool:
+        record = {
+            "eventName": event,
+            "dynamodb": {"Keys": {"sk": {"S": sk}}, "NewImage": {"sk": {"S": sk}, **image}},
+        }
+        return any(f.matches(record) for f in filters)
+
+    # A state write that booked ledger lines says so with `ln` (ledger_tail.py).
+    assert reads("MODIFY", "STATE", ln={"N": "4"})
+    assert reads("INSERT", "STATE", ln={"N": "0"})
+    assert not reads("MODIFY", "STATE")
+    assert reads("INSERT", "AUDIT#2026-10-01T00:00:00+00:00#a")
+    assert reads("INSERT", "OUTBOX#o-1") and reads("MODIFY", "OUTBOX#o-1")
+    # Pages hold lines already read from the state's record; markers and seen pages are
+    # not decisions.
+    assert not reads("INSERT", "LEDGER#P#0000000004")
+    assert not reads("INSERT", "EVENT#e-1")
+    assert not reads("INSERT", "SEEN#2026-10-01#0000000007")
 
 
 def test_the_lake_writer_may_only_put_records_on_the_two_lake_streams(synth: Synth):

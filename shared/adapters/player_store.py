@@ -950,8 +950,10 @@ class PlayerStore:
         for resp in query_pages(lambda **kw: self._call(self._ddb.query, **kw), **kwargs):
             for item in resp.get("Items", []):
                 page = _page_lines(item)
-                yield ledger_page_start(item["sk"]["S"]), page
-                wanted_lines -= len(page)
+                start = ledger_page_start(item["sk"]["S"])
+                yield start, page
+                # The newest page read may reach past `below`: count only the lines before.
+                wanted_lines -= min(len(page), below - start)
                 if wanted_lines <= 0:
                     return
 

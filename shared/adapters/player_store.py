@@ -530,19 +530,15 @@ class PlayerStore:
         retried commit builds the same page from the same lines (ledger_tail.py)."""
         self._meter.record_put(what, page)
         try:
-            self._ddb.put_item(
+            self._call(
+                self._ddb.put_item,
                 TableName=self._table,
                 Item=page,
                 ConditionExpression="attribute_not_exists(pk)",
                 ReturnConsumedCapacity="TOTAL",
             )
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code == "ConditionalCheckFailedException":
-                return
-            if code in THROTTLE_CODES:
-                raise ThrottledError(str(exc)) from exc
-            raise
+        except ConflictError:
+            return  # put by an earlier attempt: the same lines
 
     def move_reversible(self, from_player: str, to_player: str) -> int:
         """Move a merged player's reversible earns (REV# items) to the survivor; how many.

@@ -64,14 +64,13 @@ def encode_state(state: PlayerState, tail: LedgerTail | None = None) -> bytes:
     return pack(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
 
-def decode_state_json(blob: bytes) -> str:
-    """The JSON an `sz` value holds, as stored; ValueError for a codec this code does not know."""
-    return unpack(blob)
+# The JSON an `sz` value holds, as stored (tests and tools read it).
+decode_state_json = unpack
 
 
 def decode_stored(blob: bytes) -> tuple[PlayerState, LedgerTail]:
     """The PlayerState an `sz` value holds (schedule names derived again) and its tail."""
-    data = json.loads(decode_state_json(blob))
+    data = json.loads(unpack(blob))
     tail = LedgerTail.from_json(data.pop(TAIL_KEY, None))
     player_id = data["profile"]["player_id"]
     for timer, pending in data.get("timers", {}).items():
@@ -100,5 +99,5 @@ def read_tail(item: dict[str, Any]) -> LedgerTail:
     """The ledger tail of a raw STATE item, without building its PlayerState."""
     if STATE_ATTRIBUTE not in item:
         return LedgerTail()
-    data = json.loads(decode_state_json(bytes(item[STATE_ATTRIBUTE]["B"])))
+    data = json.loads(unpack(bytes(item[STATE_ATTRIBUTE]["B"])))
     return LedgerTail.from_json(data.get(TAIL_KEY))

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
+import re
+from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
@@ -26,7 +29,7 @@ import boto3
 from decide_throughput import player_events, realistic_config
 from moto import mock_aws
 
-from shared.adapters.capacity import CapacityMeter
+from shared.adapters.capacity import CapacityMeter, item_size
 from shared.adapters.player_store import PlayerStore
 from shared.clock import FixedClock
 from shared.domain.core.config import ConfigSnapshot
@@ -61,6 +64,36 @@ class _Nowhere:
     def alert(self, subject: str, message: Any) -> str:
         self.count += 1
         return "alert"
+
+
+class _KindMeter(CapacityMeter):
+    """The meter, also split by item kind (the sort key up to its first variable part), so
+    the note can say which items the write units go to, and whether inside a transaction."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_kind: dict[str, float] = defaultdict(float)
+        self.writes: dict[str, int] = defaultdict(int)
+
+    @staticmethod
+    def _kind(item: dict[str, Any], in_transaction: bool) -> str:
+        sk = item.get("sk", {}).get("S", "?")
+        kind = "LEDGER#P#" if sk.startswith("LEDGER#P#") else re.sub(r"#.*", "#", sk)
+        return f"{kind} ({'transaction' if in_transaction else 'put'})"
+
+    def record_transaction(self, op: str, writes: list[dict[str, Any]]) -> None:
+        super().record_transaction(op, writes)
+        for write in writes:
+            action = next(iter(write.values()))
+            item = action.get("Item") or action.get("Key", {})
+            size = item_size(action.get("Item", {}))
+            self.by_kind[self._kind(item, True)] += 2 * max(1, math.ceil(size / 1024))
+            self.writes[self._kind(item, True)] += 1
+
+    def record_put(self, op: str, item: dict[str, Any]) -> None:
+        super().record_put(op, item)
+        self.by_kind[self._kind(item, False)] += max(1, math.ceil(item_size(item) / 1024))
+        self.writes[self._kind(item, False)] += 1
 
 
 def _table(ddb: Any) -> None:
@@ -104,7 +137,7 @@ def main() -> None:
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name="eu-west-1")
         _table(ddb)
-        meter = CapacityMeter()
+        meter = _KindMeter()
         nowhere = _Nowhere()
         for events in population:
             # Each player's month on its own clock (a clock only moves forward).
@@ -139,6 +172,10 @@ def main() -> None:
     print(f"{'operation':18} {'RRU':>10} {'WRU':>10}")
     for op in sorted(set(meter.read_units) | set(meter.write_units)):
         print(f"{op:18} {meter.read_units.get(op, 0):10.1f} {meter.write_units.get(op, 0):10.1f}")
+    print(f"{'write units per event by item kind':34} {'WU/event':>9} {'writes':>7} {'WU each':>8}")
+    for kind, units in sorted(meter.by_kind.items(), key=lambda x: -x[1]):
+        n = meter.writes[kind]
+        print(f"  {kind:32} {units / total:9.2f} {n:7,} {units / n:8.2f}")
     r, w = meter.total_read / total, meter.total_write / total
     print(f"per operator event: {r:.2f} read units, {w:.2f} write units (target <= 0.5 / 1.5)")
     cost = r * PRICE_PER_MILLION_RRU + w * PRICE_PER_MILLION_WRU

@@ -616,10 +616,8 @@ class PlayerStore:
                 "pk": {"S": pk},
                 "sk": {"S": STATE_SK},
                 "version": {"N": str(new_version)},
-                "points_balance": {"N": str(commit.state.points_balance)},
                 STATE_ATTRIBUTE: {"B": state_blob},
                 SEEN_ATTRIBUTE: {"B": window.encode()},
-                "updated_at": {"S": now.isoformat()},
                 # Which tail lines this commit booked: the lake takes them from the stream.
                 **({NEW_LINES_ATTRIBUTE: {"N": str(kept.end)}} if commit.ledger else {}),
             },

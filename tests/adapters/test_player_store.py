@@ -15,10 +15,11 @@ from shared.adapters.capacity import CapacityMeter
 from shared.adapters.player_store import (
     MAX_TRANSACTION_ITEMS,
     OUTBOX_RETENTION,
+    SEEN_ATTRIBUTE,
     PlayerStore,
     parse_outbox_image,
 )
-from shared.adapters.state_codec import encode_state
+from shared.adapters.state_codec import STATE_ATTRIBUTE, encode_state
 from shared.domain.core.state import PlayerState
 from shared.errors import ConflictError, ThrottledError, TooLargeError
 from tests.adapters.builders import (
@@ -306,16 +307,20 @@ def test_given_a_commit_when_reading_event_markers_then_they_expire_after_the_de
     assert marker["expires_at"] == {"N": str(int((NOW + DEDUPE).timestamp()))}
 
 
-def test_given_a_commit_when_reading_the_state_item_then_version_and_balance_are_attributes(
+def test_given_a_commit_when_reading_the_state_item_then_it_holds_only_what_is_read_back(
     players, ddb
 ):
+    # Every started KB of the state item is a write unit (two in a transaction): the
+    # balance lives in the compressed state alone, no copy beside it.
     players.commit(commit(rich_state()), NOW, DEDUPE)
 
     stored = raw_item(ddb, "STATE")
 
+    assert set(stored) == {"pk", "sk", "version", STATE_ATTRIBUTE, SEEN_ATTRIBUTE}
     assert stored["version"] == {"N": "1"}
-    assert stored["points_balance"] == {"N": "120"}
-    assert stored["updated_at"] == {"S": NOW.isoformat()}
+    state = players.state(PLAYER)
+    assert state is not None
+    assert state.points_balance == 120
 
 
 # --- inspection reads -------------------------------------------------------------------

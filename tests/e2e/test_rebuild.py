@@ -155,7 +155,7 @@ def normalized(items: list[dict[str, Any]]) -> dict[str, Any]:
             state = json.loads(read_state(item).model_dump_json())
             state.pop("version", None)
             state.pop("hold", None)
-            out[sk] = {"state": state, "points_balance": item["points_balance"]}
+            out[sk] = {"state": state}
         elif prefix == "EVENT#":
             out[sk] = "applied"  # its expiry counts from when it was written
         elif prefix == "AUDIT#":

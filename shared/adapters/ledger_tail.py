@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from shared.domain.core.state import LedgerEntry
+from shared.domain.core.state import LedgerEntry, stable_id
 
 # Lines per page: a page is ~4 x 0.1-0.3 KB compressed, one write unit; a larger page
 # would leave more lines in the state item between flushes and push it past 1 KB more often
@@ -43,14 +43,38 @@ LINES_ATTRIBUTE = "lines"
 NEW_LINES_ATTRIBUTE = "ln"
 
 
+# A line whose id is the one a rule's action `str(n)` derives (stable_id(player, event,
+# rule, path), as DecisionContext.id_for makes it) keeps `n` under this key instead of the
+# id: 32 hex digits no compressor shortens, ~17 of the state item's bytes per line in the
+# tail. Other lines (nested actions, merges, expiries) keep their id.
+PATH_KEY = "~a"
+_DERIVABLE_PATHS = 10
+
+
 def compact(entry: LedgerEntry) -> dict[str, Any]:
     """A line as the tail and pages keep it: no player id (the partition says it), no
-    defaults."""
-    return entry.model_dump(mode="json", exclude_defaults=True, exclude={"player_id"})
+    defaults, and no id where its action's number derives it."""
+    line = entry.model_dump(mode="json", exclude_defaults=True, exclude={"player_id"})
+    for n in range(_DERIVABLE_PATHS):
+        if stable_id(entry.player_id, entry.event_id, entry.rule_id, str(n)) == entry.entry_id:
+            del line["entry_id"]
+            line[PATH_KEY] = n
+            break
+    return line
+
+
+def line_id(line: dict[str, Any], player_id: str) -> str:
+    """The entry id of a compact line (kept, or derived again)."""
+    if PATH_KEY not in line:
+        return str(line["entry_id"])
+    return stable_id(player_id, line["event_id"], line["rule_id"], str(line[PATH_KEY]))
 
 
 def entry_of(line: dict[str, Any], player_id: str) -> LedgerEntry:
-    return LedgerEntry.model_validate({**line, "player_id": player_id})
+    data = {k: v for k, v in line.items() if k != PATH_KEY}
+    data["entry_id"] = line_id(line, player_id)
+    data["player_id"] = player_id
+    return LedgerEntry.model_validate(data)
 
 
 def ledger_page_sk(start: int) -> str:

@@ -56,6 +56,7 @@ from shared.adapters.ledger_tail import (
     entry_of,
     ledger_page_sk,
     ledger_page_start,
+    line_id,
     page_text,
 )
 from shared.adapters.seen_window import (
@@ -600,7 +601,7 @@ class PlayerStore:
         # A line id is derived from (player, event, rule, action): one already in the tail
         # means the event was applied before. The seen window is the guard; this is the
         # second one that a put-if-absent line item used to be (for the tail's lines).
-        booked = {line["entry_id"] for line in before.tail.lines}
+        booked = {line_id(line, commit.player_id) for line in before.tail.lines}
         if any(entry.entry_id in booked for entry in commit.ledger):
             self._suspect.add(commit.player_id)
             raise ConflictError(f"{commit.player_id}: a ledger line of this commit is booked")

@@ -13,6 +13,10 @@ Codec 2 is codec 1 (same dictionary) whose JSON may also hold, under TAIL_KEY, t
 lines not yet paged (ledger_tail.py): compressed together with the state, a line costs
 the few bytes the state does not already say. A codec 1 blob reads as a state with an
 empty tail; code that knows only codec 1 refuses a codec 2 blob instead of misreading it.
+
+Codec 3 is codec 2 whose ledger lines (in the tail and on pages) may hold their action's
+number instead of an id it derives (ledger_tail.PATH_KEY). Code that knows only codecs 1
+and 2 refuses it, rather than failing on a line without an id.
 """
 
 from __future__ import annotations
@@ -30,11 +34,13 @@ STATE_ATTRIBUTE = "sz"
 LEGACY_STATE_ATTRIBUTE = "state"
 _CODEC_V1 = 1
 _CODEC_V2 = 2
+_CODEC_V3 = 3
+_KNOWN = (_CODEC_V1, _CODEC_V2, _CODEC_V3)
 # Not a PlayerState field name (those are identifiers), so it can never clash with one.
 TAIL_KEY = "~ledger"
 
 
-def pack(text: str, codec: int = _CODEC_V2) -> bytes:
+def pack(text: str, codec: int = _CODEC_V3) -> bytes:
     """Codec byte + `text` deflated with the state dictionary (also for ledger pages)."""
     packer = zlib.compressobj(
         9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, STATE_DICTIONARY_V1
@@ -44,7 +50,7 @@ def pack(text: str, codec: int = _CODEC_V2) -> bytes:
 
 def unpack(blob: bytes) -> str:
     """The text of a `pack`ed value; ValueError for a codec this code does not know."""
-    if not blob or blob[0] not in (_CODEC_V1, _CODEC_V2):
+    if not blob or blob[0] not in _KNOWN:
         raise ValueError(f"unknown state codec {blob[:1]!r}")
     unpacker = zlib.decompressobj(-15, zdict=STATE_DICTIONARY_V1)
     return (unpacker.decompress(blob[1:]) + unpacker.flush()).decode()

@@ -4,17 +4,32 @@ from __future__ import annotations
 
 import base64
 import itertools
+import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared.adapters.capacity import CapacityMeter
 from shared.adapters.lake_stream import rows_from_record
-from shared.adapters.ledger_tail import PAGE_LINES, LedgerTail, ledger_page_sk
+from shared.adapters.ledger_tail import (
+    PAGE_LINES,
+    PATH_KEY,
+    LedgerTail,
+    ledger_page_sk,
+    line_id,
+)
 from shared.adapters.player_store import PlayerStore, ledger_sk
-from shared.domain.core.state import LedgerEntry, PlayerState
+from shared.adapters.state_codec import (
+    TAIL_KEY,
+    decode_state_json,
+    decode_stored,
+    encode_state,
+    pack,
+)
+from shared.domain.core.state import LedgerEntry, PlayerState, stable_id
 from shared.errors import ConflictError
 from tests.adapters.builders import NOW, PLAYER, commit, ledger_entry
 from tests.adapters.conftest import PLAYER_TABLE, _key_schema, stored_sort_keys
@@ -24,7 +39,13 @@ _tables = itertools.count()
 
 
 def _line(n: int) -> LedgerEntry:
-    return ledger_entry(f"evt-{n:03}", occurred_at=NOW + timedelta(minutes=n), balance_after=n)
+    """Line n; an even one has the id a rule's action derives (action n % 12: numbers 10
+    and 11 are past what compact lines derive), an odd one an id of its own."""
+    entry = ledger_entry(f"evt-{n:03}", occurred_at=NOW + timedelta(minutes=n), balance_after=n)
+    if n % 2:
+        return entry
+    derived = stable_id(PLAYER, entry.event_id, entry.rule_id, str(n % 12))
+    return entry.model_copy(update={"entry_id": derived})
 
 
 def _play(players: PlayerStore, lines_per_commit: list[int]) -> list[LedgerEntry]:
@@ -57,8 +78,8 @@ def test_paging_keeps_every_line_once_in_booking_order_on_aligned_pages(batches:
         n += k
         assert len(kept.lines) < PAGE_LINES  # only the loaded tail is paged, all of it
 
-    ids = [line["entry_id"] for _, page in pages for line in page] + [
-        line["entry_id"] for line in tail.lines
+    ids = [line_id(line, PLAYER) for _, page in pages for line in page] + [
+        line_id(line, PLAYER) for line in tail.lines
     ]
     assert ids == [_line(i).entry_id for i in range(n)]
     assert all(start % PAGE_LINES == 0 and len(page) == PAGE_LINES for start, page in pages)
@@ -71,7 +92,39 @@ def test_a_compact_line_leaves_out_the_player_and_defaults_and_reads_back_equal(
 
     assert "player_id" not in line
     assert "kind" not in line  # "earn", the default
+    assert line["entry_id"] == entry.entry_id  # not one an action's number derives
     assert LedgerTail(0, (line,)).entries(PLAYER) == [(0, entry)]
+
+
+@pytest.mark.parametrize(("n", "derived"), [(0, True), (4, True), (18, True), (10, False)])
+def test_a_line_of_a_rules_numbered_action_keeps_the_number_instead_of_its_id(
+    n: int, derived: bool
+):
+    entry = _line(n)
+    (line,) = LedgerTail().booked([entry]).lines
+
+    assert ("entry_id" not in line) is derived
+    assert (line.get(PATH_KEY) == n % 12) is derived
+    assert line_id(line, PLAYER) == entry.entry_id
+    assert LedgerTail(0, (line,)).entries(PLAYER) == [(0, entry)]
+
+
+def test_a_codec_2_state_whose_lines_keep_their_ids_still_reads_and_is_rewritten_as_codec_3():
+    entry = _line(0)
+    data = json.loads(decode_state_json(encode_state(PlayerState.new(PLAYER))))
+    data[TAIL_KEY] = {"start": 8, "lines": [compact_with_id(entry)]}
+    old = pack(json.dumps(data), codec=2)
+
+    state, tail = decode_stored(old)
+
+    assert tail.entries(PLAYER) == [(8, entry)]
+    assert encode_state(state, tail)[0] == 3
+    assert decode_stored(encode_state(state, tail))[1] == tail
+
+
+def compact_with_id(entry: LedgerEntry) -> dict[str, Any]:
+    """A line as codec 2 kept it: every line with its id."""
+    return entry.model_dump(mode="json", exclude_defaults=True, exclude={"player_id"})
 
 
 # --- the store --------------------------------------------------------------------------
@@ -116,16 +169,17 @@ def _page_item(players: PlayerStore, start: int) -> dict[str, Any]:
     return page
 
 
-def test_a_booked_line_in_the_tail_refuses_a_second_commit_of_it(players):
-    _play(players, [1])
+@pytest.mark.parametrize("n", [0, 1], ids=["derived id", "kept id"])
+def test_a_booked_line_in_the_tail_refuses_a_second_commit_of_it(players, n: int):
+    _play(players, [n + 1])
 
-    again = commit(PlayerState.new(PLAYER), expected_version=1, event_ids=["e"], ledger=[_line(0)])
+    again = commit(PlayerState.new(PLAYER), expected_version=1, event_ids=["e"], ledger=[_line(n)])
     try:
         players.commit(again, NOW, DEDUPE)
         raise AssertionError("the line was booked twice")
     except ConflictError:
         pass
-    assert len(players.ledger(PLAYER)) == 1
+    assert len(players.ledger(PLAYER)) == n + 1
 
 
 def _old_format_line(ddb: Any, table: str, entry: LedgerEntry) -> None:

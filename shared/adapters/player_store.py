@@ -6,7 +6,8 @@ Item layout (partition key `pk` = "PLAYER#<id>", sort key `sk`):
                                for the platform's own events and game commands; an operator
                                event is recorded in the state item's `seen` window instead
 - `SEEN#<utc day>#<version>`   digests of applied operator events moved out of that window
-                               (seen_window.py), expire after the dedupe window
+                               (seen_window.py), expire after the dedupe window; a page of
+                               digests the loaded window held is `...#<version>#<moved>`
 - `LEDGER#P#<seq>`             a page of ledger lines, moved out of the state item's tail
                                (ledger_tail.py: the newest lines live in the state item)
 - `LEDGER#<utc time>#<id>`     one points movement per item: the format before the tail;
@@ -27,8 +28,9 @@ Outside the player's partition, written in the same transaction:
 
 Everything one batch decides for a player is written in ONE transaction (or, when that is
 the state item alone, one conditional PutItem), so state, ledger and effects can never
-disagree, and a replayed event cannot write any of it twice. The one write before it is a
-ledger page: lines already committed, put-if-absent (ledger_tail.py says why that is safe).
+disagree, and a replayed event cannot write any of it twice. The writes before it are
+pages of facts already committed, put-if-absent: ledger lines (ledger_tail.py says why that
+is safe) and seen digests the loaded window held (seen_window.settled_page_sk).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ from shared.adapters.seen_window import (
     page_digests,
     page_prefix,
     page_sk,
+    settled_page_sk,
 )
 from shared.adapters.state_codec import (
     LEGACY_STATE_ATTRIBUTE,
@@ -527,8 +530,9 @@ class PlayerStore:
             raise
 
     def _put_page(self, what: str, page: dict[str, Any]) -> None:
-        """Put a page of committed ledger lines unless it is there already: a racing or
-        retried commit builds the same page from the same lines (ledger_tail.py)."""
+        """Put a page of committed facts (ledger lines, or seen digests the loaded window
+        held) unless it is there already: a racing or retried commit builds the same page
+        under the same key (ledger_tail.py, seen_window.settled_page_sk)."""
         self._meter.record_put(what, page)
         try:
             self._call(
@@ -630,17 +634,27 @@ class PlayerStore:
             state_put["ExpressionAttributeValues"] = {":v": {"N": str(commit.expected_version)}}
         writes: list[dict[str, Any]] = [{"Put": state_put}]
         marker_expiry = _epoch(now + dedupe_for)
+        # Pages of digests the loaded window held are facts already committed: put before
+        # the commit, like ledger pages (seen_window.settled_page_sk says why that is safe).
+        loaded = {d for _, d in before.window.recent}
+        moved = sum(len(page_digests(digests)) for digests in pages.values())
+        settled_pages: list[dict[str, Any]] = []
         for day, digests in sorted(pages.items()):
-            writes.append(
-                self._put_new(
-                    {
-                        "pk": {"S": pk},
-                        "sk": {"S": page_sk(day, new_version)},
-                        "ids": {"B": digests},
-                        "expires_at": {"N": marker_expiry},
-                    }
-                )
-            )
+            settled = page_digests(digests) <= loaded
+            page = {
+                "pk": {"S": pk},
+                "sk": {
+                    "S": settled_page_sk(day, commit.expected_version, moved)
+                    if settled
+                    else page_sk(day, new_version)
+                },
+                "ids": {"B": digests},
+                "expires_at": {"N": marker_expiry},
+            }
+            if settled:
+                settled_pages.append(page)
+            else:
+                writes.append(self._put_new(page))
         for event_id in commit.event_ids:
             if event_id in timed:
                 continue
@@ -697,7 +711,7 @@ class PlayerStore:
             }
             for start, lines in ledger_pages
         ]
-        return writes, _Stored(window, tail), page_items
+        return writes, _Stored(window, tail), page_items + settled_pages
 
     def _contact_write(self, claim: ContactClaim) -> dict[str, Any]:
         # First come, first owner: a rival claim committed meanwhile fails this transaction,

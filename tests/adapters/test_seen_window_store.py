@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from shared.adapters.capacity import CapacityMeter
 from shared.adapters.player_store import PlayerStore
-from shared.adapters.seen_window import RECENT_MAX
+from shared.adapters.seen_window import RECENT_KEEP, RECENT_MAX, page_sk, settled_page_sk
 from shared.errors import ConflictError
 from tests.adapters.builders import NOW, PLAYER, commit, ledger_entry
 from tests.adapters.conftest import PLAYER_TABLE, stored_sort_keys
@@ -75,7 +75,9 @@ def test_the_oldest_events_move_to_a_page_of_their_day_where_a_late_duplicate_is
         assert _apply(store, f"evt-{n}", n)
 
     pages = [sk for sk in stored_sort_keys(ddb) if sk.startswith("SEEN#")]
-    assert pages == [f"SEEN#{NOW.date().isoformat()}#{RECENT_MAX + 1:010d}"]
+    # The ninth loaded a window of eight and moved its seven oldest (all loaded).
+    moved = RECENT_MAX + 1 - RECENT_KEEP
+    assert pages == [settled_page_sk(NOW.date().isoformat(), RECENT_MAX, moved)]
     # A duplicate of a paged event reads its day's page, consistently ...
     meter.read_units.clear()
     assert not _apply(store, "evt-0", 0)
@@ -88,6 +90,58 @@ def test_the_oldest_events_move_to_a_page_of_their_day_where_a_late_duplicate_is
     # A late event, older than the paged ones, reads the page and is applied.
     assert _apply(store, "evt-late", -60)
     assert store.state(PLAYER).points_balance == RECENT_MAX + 3
+
+
+def test_a_page_of_digests_the_loaded_window_held_is_put_before_a_commit_of_one_put(
+    ddb, player_table
+):
+    meter = CapacityMeter()
+    store = PlayerStore(player_table, ddb, meter, eventual_reads=True)
+    for n in range(RECENT_MAX):
+        assert _apply(store, f"evt-{n}", n)
+    meter.write_units.clear()
+
+    assert _apply(store, f"evt-{RECENT_MAX}", RECENT_MAX)
+
+    # The page (1 WU) and the state item alone (1 WU): no transaction doubling both.
+    assert meter.write_units["commit"] == 2
+
+
+def test_a_page_holding_the_event_being_applied_goes_into_the_commits_transaction(
+    ddb, player_table
+):
+    store = PlayerStore(player_table, ddb, CapacityMeter(), eventual_reads=True)
+    minutes = {f"evt-{n}": 10 + n for n in range(RECENT_MAX)}
+    for event_id, at in minutes.items():
+        assert _apply(store, event_id, at)
+
+    assert _apply(store, "evt-late", 0)  # older than all: it is among the moved
+    minutes["evt-late"] = 0
+
+    pages = [sk for sk in stored_sort_keys(ddb) if sk.startswith("SEEN#")]
+    assert pages == [page_sk(NOW.date().isoformat(), RECENT_MAX + 1)]
+    for event_id, at in minutes.items():
+        assert not _apply(store, event_id, at)
+
+
+def test_a_page_put_by_a_commit_that_then_failed_leaves_every_event_found_once(ddb, player_table):
+    store = PlayerStore(player_table, ddb, CapacityMeter(), eventual_reads=True)
+    for n in range(RECENT_MAX):
+        assert _apply(store, f"evt-{n}", n)
+    ninth = f"evt-{RECENT_MAX}"
+    when = {ninth: NOW + timedelta(minutes=RECENT_MAX)}
+    attempt = replace(commit(expected_version=RECENT_MAX, event_ids=[ninth]), event_times=when)
+    # What a commit that crashed after its page put leaves: the page, and the state still
+    # at version 8 with all eight digests in its window.
+    _, _, pages = store._commit_writes(attempt, NOW, DEDUPE)
+    (page,) = [p for p in pages if p["sk"]["S"].startswith("SEEN#")]
+    store._put_page("commit", page)
+
+    assert _apply(store, ninth, RECENT_MAX)  # the retry builds the same page, already there
+    assert [sk for sk in stored_sort_keys(ddb) if sk.startswith("SEEN#")] == [page["sk"]["S"]]
+    for n in range(RECENT_MAX + 1):
+        assert not _apply(store, f"evt-{n}", n)
+    assert store.state(PLAYER).points_balance == RECENT_MAX + 1
 
 
 def test_a_stale_eventual_read_of_the_window_fails_the_commit_and_the_reload_is_exact(

@@ -102,6 +102,7 @@ class EngageStack(Stack):
                 ("Console", self.console.function.function),
                 ("PlayerApi", self.player_api.function.function),
                 ("LeaderboardSettle", self.leaderboards.settle.function),
+                ("LeaderboardIndex", self.leaderboards.index.function),
                 ("LakeTransform", self.lake.transform.function),
                 ("LakeWriter", self.lake.writer.function),
                 ("Backtest", self.backtest.function.function),
@@ -135,6 +136,13 @@ class EngageStack(Stack):
                     "TimerDeadLetterQueue",
                     self.scheduling.dead_letter_queue,
                     "timers Scheduler could not deliver to the bus (nudges never sent)",
+                ),
+                (
+                    "LeaderboardIndexDeadLetterQueue",
+                    self.leaderboards.index_dead_letter_queue,
+                    "stream batches the leaderboard index gave up on (shard ranges; the records "
+                    "stay in the stream 24 h): those scores are not ranked until a later score "
+                    "of the same player and period, so replay them today",
                 ),
                 (
                     "LakeWriterDeadLetterQueue",

@@ -20,6 +20,7 @@ from shared.clock import Clock, SystemClock
 if TYPE_CHECKING:
     from shared.adapters.capacity import CapacityMeter
     from shared.adapters.player_store import PlayerStore
+    from shared.domain.core.state import PlayerState
     from shared.metrics import MetricsPort
     from shared.services.audience_export import AudienceExporter
     from shared.services.deliverers import Deliverer
@@ -374,4 +375,14 @@ def build_rebuild(
             withheld=RebuildService.withhold(report),
         )
 
-    return RebuildService(make_engine, target)
+    from shared.adapters.board_index import BoardIndex
+
+    config = ConfigCache(ConfigStore(config_table, ddb))
+    index = BoardIndex(player_table, ddb)
+
+    def index_boards(player_id: str, state: PlayerState) -> None:
+        boards = config.current().game.leaderboards.values()
+        shards = {board.board_id: board.shards for board in boards}
+        index.index_scores(player_id, state.version, state.boards, shards)
+
+    return RebuildService(make_engine, target, index_boards)

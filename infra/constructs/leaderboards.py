@@ -1,14 +1,18 @@
-"""Leaderboards: the player table's ranking index, and the settle function on a schedule.
+"""Leaderboards: the index function on the player table's stream, and the settle function.
 
-Scores are written by the engine into the player table (its `gsi1` index ranks them); the
-settle function runs every minute from an EventBridge Scheduler schedule, publishes the
-prize events of periods that closed, and marks them settled (docs/leaderboards.md).
+The engine keeps scores in each player's state and names the entries a commit changed on
+the state item (`lb`); the index function, on the player table's stream, writes those
+entries (the table's `gsi1` index ranks them). The settle function runs every minute from
+an EventBridge Scheduler schedule, publishes the prize events of periods that closed, and
+marks them settled (docs/leaderboards.md).
 """
 
 from __future__ import annotations
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
@@ -16,11 +20,25 @@ from events.models import LEADERBOARD_SOURCE, LeaderboardPrize
 from infra.config import StackConfig
 from infra.constructs.bus import EngageBus
 from infra.constructs.functions import app_function
+from infra.constructs.queues import dead_letter_queue
 from infra.constructs.scheduling import SCHEDULER_PRINCIPAL, Scheduling
 from infra.constructs.tables import Tables
+from infra.nag import acknowledge
+from shared.adapters.board_items import (
+    BOARD_STREAM_FILTER,
+    INDEX_PK,
+    INDEX_SK,
+    VERSION_ATTRIBUTE,
+)
 from shared.settings import ENV
 
 SETTLE_TIMEOUT = Duration.minutes(2)
+# A score is ranked within about a second of its commit (the settle waits INDEX_LAG).
+INDEX_BATCH_WINDOW = Duration.seconds(1)
+INDEX_BATCH_SIZE = 100
+# What an entry item holds (board_items.board_item): the index function may put no other
+# attribute, so it can never write a state, ledger or outbox item's contents.
+ENTRY_ATTRIBUTES = ("pk", "sk", INDEX_PK, INDEX_SK, "expires_at", VERSION_ATTRIBUTE)
 # How often closed periods are looked for: prizes arrive within this after end + grace.
 SETTLE_RATE = "rate(1 minute)"
 
@@ -110,3 +128,47 @@ class Leaderboards(Construct):
             ),
         )
         scheduling.grant_dead_letter(invoke_role)
+        self._index(config, tables)
+
+    def _index(self, config: StackConfig, tables: Tables) -> None:
+        """The index function: state records naming changed entries -> entry puts."""
+        self.index_dead_letter_queue = dead_letter_queue(self, "IndexDeadLetterQueue")
+        acknowledge(
+            self.index_dead_letter_queue,
+            "AwsSolutions-SQS3",
+            "This queue is itself a dead-letter queue: the on-failure destination of the "
+            "leaderboard index's DynamoDB stream event source mapping.",
+        )
+        self.index = app_function(
+            Construct(self, "Index"),
+            config=config,
+            handler="functions.leaderboard_index.handler.handler",
+            service="engage-leaderboard-index",
+            description="player table stream -> leaderboard entries (the ranking index)",
+            timeout=Duration.minutes(1),
+            removal=config.removal_policy,
+            environment={ENV["player_table"]: tables.player_table.table_name},
+        )
+        # PutItem of entry items only: no attribute but an entry's may be written.
+        self.index.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:PutItem"],
+                resources=[tables.player_table.table_arn],
+                conditions={
+                    "ForAllValues:StringEquals": {"dynamodb:Attributes": list(ENTRY_ATTRIBUTES)}
+                },
+            )
+        )
+        self.index.function.add_event_source(
+            sources.DynamoEventSource(
+                tables.player_table,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=INDEX_BATCH_SIZE,
+                max_batching_window=INDEX_BATCH_WINDOW,
+                bisect_batch_on_error=True,
+                report_batch_item_failures=True,
+                retry_attempts=10,
+                on_failure=sources.SqsDlq(self.index_dead_letter_queue),
+                filters=[lambda_.FilterCriteria.filter(BOARD_STREAM_FILTER)],
+            )
+        )

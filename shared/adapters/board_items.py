@@ -1,20 +1,41 @@
 """How a leaderboard entry is stored: in the player's partition, indexed by the board's GSI.
 
 - table key: `pk` = PLAYER#<id>, `sk` = BOARD#<board>#<period>  (the player's own partition,
-  so a score update is one more item in the player's transaction, never a shared item)
+  never a shared item)
 - GSI `gsi1`: `gsi1pk` = LB#<board>#<period>#<shard>, `gsi1sk` = the sortable ranking key.
   Shards spread one hot board's index writes over `shards` partition-key values; the index
   projects keys only, since the ranking key itself carries score, time and player.
+- `v`: the version of the player's state item the entry was projected from.
+
+The entry is derived data: the score is in the player's state (`boards`). A commit that
+changed a score does not write the entry in its transaction (that made a quarter of the
+gameplay commits transactions, doubling the state item's write units); it names the entries
+it changed in the state item's `lb` attribute, and the board index function writes them from
+the table's stream (board_index.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from shared.domain.game.leaderboards import BoardEntry
+from shared.domain.game.leaderboards import KEEP_AFTER_CLOSE, BoardEntry, BoardScore, state_key
 
 BOARD_PREFIX = "BOARD#"
+# On the state item: the entries its commit changed (changed_boards); on an entry item: the
+# state version it was projected from.
+CHANGED_BOARDS_ATTRIBUTE = "lb"
+VERSION_ATTRIBUTE = "v"
+# The Lambda event-source filter on the player table's stream -> the board index function
+# (and the local runtime's drain): state items whose commit changed an entry.
+BOARD_STREAM_FILTER: dict[str, Any] = {
+    "eventName": ["INSERT", "MODIFY"],
+    "dynamodb": {
+        "Keys": {"sk": {"S": ["STATE"]}},
+        "NewImage": {CHANGED_BOARDS_ATTRIBUTE: {"S": [{"exists": True}]}},
+    },
+}
 INDEX_NAME = "gsi1"
 INDEX_PK = "gsi1pk"
 INDEX_SK = "gsi1sk"
@@ -28,15 +49,47 @@ def shard_pk(board_id: str, period: str, shard: int) -> str:
     return f"LB#{board_id}#{period}#{shard}"
 
 
-def board_item(pk: str, entry: BoardEntry) -> dict[str, Any]:
-    """The entry item (upserted unconditionally: the state's version check orders writes)."""
+def board_item(pk: str, entry: BoardEntry, version: int) -> dict[str, Any]:
+    """The entry item, as projected from state version `version`."""
     return {
         "pk": {"S": pk},
         "sk": {"S": board_sk(entry.board_id, entry.period)},
         INDEX_PK: {"S": shard_pk(entry.board_id, entry.period, entry.shard)},
         INDEX_SK: {"S": entry.sort_key},
         "expires_at": {"N": _epoch(entry.keep_until)},
+        VERSION_ATTRIBUTE: {"N": str(version)},
     }
+
+
+def changed_boards(entries: Iterable[BoardEntry]) -> str:
+    """The state item's `lb` value: `<board>#<period>#<shard>` of each entry a commit
+    changed, space-separated (a board id is a slug and a period a date, week or month key:
+    neither holds a space, and a board id holds no `#`)."""
+    tokens = (f"{e.board_id}#{e.period}#{e.shard}" for e in entries)
+    return " ".join(dict.fromkeys(tokens))  # once each: the image holds the latest score
+
+
+def entries_of(player_id: str, boards: Mapping[str, BoardScore], changed: str) -> list[BoardEntry]:
+    """The entries an `lb` value names, from the scores the same state item holds."""
+    entries = []
+    for token in changed.split():
+        key, shard = token.rsplit("#", 1)
+        board_id, period = key.split("#", 1)
+        held = boards.get(state_key(board_id, period))
+        if held is None:  # pruned by a later commit of the same item: nothing to index
+            continue
+        entries.append(
+            BoardEntry(
+                board_id=board_id,
+                period=period,
+                player_id=player_id,
+                score=held.score,
+                reached_at=held.reached_at,
+                shard=int(shard),
+                keep_until=held.ends_at + KEEP_AFTER_CLOSE,
+            )
+        )
+    return entries
 
 
 def _epoch(when: datetime) -> str:

@@ -17,7 +17,8 @@ Item layout (partition key `pk` = "PLAYER#<id>", sort key `sk`):
 - `INBOX#<utc time>#<id>`      an in-app message, until it expires
 - `REV#<source>#<entry id>`    an earn that `<source>` (e.g. deposit:<id>) can still reverse,
                                until its reversal window ends (TTL); read only by a reversal
-- `BOARD#<board>#<period>`     the player's leaderboard entry (see board_items.py)
+- `BOARD#<board>#<period>`     the player's leaderboard entry (board_items.py), written
+                               from the stream by the board index (board_index.py)
 
 Outside the player partitions (docs/identity.md), keyed by hashes, never by an address:
 - pk `CONTACT#<key>`, sk `CONTACT`  the contact index: which player registered it first
@@ -45,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from events.routing import OUTBOX_SK_PREFIX
-from shared.adapters.board_items import board_item
+from shared.adapters.board_items import CHANGED_BOARDS_ATTRIBUTE, changed_boards
 from shared.adapters.capacity import CapacityMeter
 from shared.adapters.dynamo_errors import THROTTLE_CODES
 from shared.adapters.dynamo_query import query_pages
@@ -231,7 +232,7 @@ class Commit:
             + len(self.audit)
             + len(self.claims)
             + len(self.records)
-            + len(self.boards)
+            # Leaderboard entries are not either: the stream writes them (board_index.py).
             + len(self.interests)
         )
 
@@ -625,6 +626,13 @@ class PlayerStore:
                 SEEN_ATTRIBUTE: {"B": window.encode()},
                 # Which tail lines this commit booked: the lake takes them from the stream.
                 **({NEW_LINES_ATTRIBUTE: {"N": str(kept.end)}} if commit.ledger else {}),
+                # Which leaderboard entries it changed: the board index function writes them
+                # from the stream (board_index.py), so they are no items of this commit.
+                **(
+                    {CHANGED_BOARDS_ATTRIBUTE: {"S": changed_boards(commit.boards)}}
+                    if commit.boards
+                    else {}
+                ),
             },
         }
         if commit.expected_version == 0:
@@ -694,8 +702,6 @@ class PlayerStore:
             writes.append(self._put_new(_audit_item(pk, audit_entry)))
         writes += [claim_write(self._table, claim) for claim in commit.claims]
         writes += [self._put_new(record_item(pk, record)) for record in commit.records]
-        for board_entry in commit.boards:
-            writes.append({"Put": {"TableName": self._table, "Item": board_item(pk, board_entry)}})
         writes += [self._contact_write(claim) for claim in commit.contacts]
         writes += [self._duplicate_write(found) for found in commit.duplicates]
         writes += [

@@ -4,7 +4,9 @@
   the runtime receives batches and invokes the real engine handler with SQS-shaped events,
   deleting what succeeded and making failures visible again (moto redrives to the DLQ).
 - it reads the player table's stream, applies the same event-source filter as the CDK
-  stack, and invokes the real dispatch handler with stream-shaped events.
+  stack, and invokes the real dispatch handler with stream-shaped events; the state records
+  that name changed leaderboard entries go to the board index (board_index.py), as they go
+  to the board index function in AWS.
 - moto's Scheduler stores schedules but never fires them: the runtime fires the due ones
   (by the virtual clock) onto the bus and deletes them, as ActionAfterCompletion=DELETE does.
 - the leaderboard settle (every minute in AWS) runs at each step of virtual time.
@@ -23,6 +25,8 @@ from typing import Any
 
 from events.routing import OUTBOX_STREAM_FILTER
 from shared import wiring
+from shared.adapters.board_index import BoardIndex
+from shared.adapters.board_items import BOARD_STREAM_FILTER
 from shared.adapters.capacity import CapacityMeter
 from shared.adapters.config_store import ConfigStore
 from shared.adapters.lake_files import LocalLake
@@ -89,6 +93,12 @@ class LocalRuntime:
         self.config = ConfigStore(resources.config_table, self.clients.client("dynamodb"))
         self._lock = threading.RLock()
         self._stream_filter = compile_pattern(OUTBOX_STREAM_FILTER, path="filter")
+        # The board index function's share of the stream (board_index.py), metered with the
+        # rest: its puts are part of what a score costs.
+        self._board_filter = compile_pattern(BOARD_STREAM_FILTER, path="filter")
+        self._board_index = BoardIndex(
+            resources.player_table, self.clients.client("dynamodb"), self.meter
+        )
         self._iterators: dict[str, str] = {}
         self._rebuilds = 0
         self.on_fire: Callable[[FiredTimer], None] | None = None
@@ -294,6 +304,9 @@ class LocalRuntime:
             self._iterators[shard_id] = resp.get("NextShardIterator") or iterator
             if self.lake is not None:
                 self.lake.add(rows_from_records(resp.get("Records", [])))
+            self._board_index.project_records(
+                r for r in resp.get("Records", []) if self._board_filter.matches(r)
+            )
             for record in resp.get("Records", []):
                 record.setdefault("eventSourceARN", arn)
                 record.setdefault("eventSource", "aws:dynamodb")

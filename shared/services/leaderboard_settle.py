@@ -1,11 +1,12 @@
 """Settle closed leaderboard periods: publish one prize event per prize-winning rank.
 
 Run by a recurring schedule (every minute in AWS; each virtual-clock step locally). For
-every board with prizes, the last few periods that closed (end + grace passed) and are not
-yet marked settled are read (top `prize_depth` across shards) and their prize events are
-put on the bus, then the period is marked settled. A crash between the two reruns the
-publish: each prize event has a deterministic event_id per (board, period, player), so the
-engine applies it once (its EVENT# marker, and the prize_rank guard in the player's state).
+every board with prizes, the last few periods that closed (end + grace + INDEX_LAG passed)
+and are not yet marked settled are read (top `prize_depth` across shards) and their prize
+events are put on the bus, then the period is marked settled. A crash between the two
+reruns the publish: each prize event has a deterministic event_id per (board, period,
+player), so the engine applies it once (its EVENT# marker, and the prize_rank guard in the
+player's state).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, Protocol
 from events.models import LeaderboardPrize
 from shared.adapters.leaderboard_store import LeaderboardStore
 from shared.clock import Clock
-from shared.domain.game.leaderboards import closed_periods, prize_event_id
+from shared.domain.game.leaderboards import INDEX_LAG, closed_periods, prize_event_id
 from shared.services.config_cache import ConfigCache
 
 
@@ -51,7 +52,8 @@ class LeaderboardSettle:
         for board in self._config.current().game.leaderboards.values():
             if not board.prizes:
                 continue
-            for period in closed_periods(board.window, now, board.grace):
+            # Its entries trail the commits by the stream's lag (INDEX_LAG).
+            for period in closed_periods(board.window, now - INDEX_LAG, board.grace):
                 if self._boards.settled(board.board_id, period.key):
                     continue
                 placed = self._boards.top(

@@ -1,4 +1,5 @@
-"""Rebuild: every player's state, ledger and pending timers from the event history.
+"""Rebuild: every player's state, ledger, leaderboard entries and pending timers from the
+event history.
 
 The history is what the bus archive kept (locally: the archive moto holds; in AWS: a replay
 of the archive into a rebuild queue, docs/deploy.md "Recovery"). Each player's events are
@@ -145,10 +146,14 @@ class RebuildService:
         self,
         make_engine: Callable[[RebuildReport, datetime], EngineService],
         states: StateReader,
+        index_boards: Callable[[str, PlayerState], None] | None = None,
     ) -> None:
         # The engine is made per rebuild: it needs the as-of time and the report's sinks.
         self._make_engine = make_engine
         self._states = states
+        # Leaderboard entries are written from the live table's stream (board_index.py); a
+        # fresh table's may reach no index function, so each rebuilt player's are put here.
+        self._index_boards = index_boards
 
     def rebuild(self, history: Iterable[str], as_of: datetime | None = None) -> RebuildReport:
         bodies = list(history)
@@ -177,6 +182,8 @@ class RebuildService:
             if state is None:
                 continue
             report.players += 1
+            if self._index_boards is not None and state.boards:
+                self._index_boards(player, state)
             report.still_held += len(state.hold.events)
             report.timers += [
                 _listed(player, name, pending) for name, pending in sorted(state.timers.items())

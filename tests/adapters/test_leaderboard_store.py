@@ -1,4 +1,5 @@
-"""Leaderboard entries on moto: written in the player's transaction, ranked across shards."""
+"""Leaderboard entries on moto: named by the player's commit, written by the board index (as
+from the stream), ranked across shards."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -6,11 +7,18 @@ from typing import Any
 
 import pytest
 
+from shared.adapters.board_index import BoardIndex
 from shared.adapters.board_items import add_board_index
 from shared.adapters.leaderboard_store import LeaderboardStore
-from shared.adapters.player_store import Commit, PlayerStore
+from shared.adapters.player_store import STATE_SK, Commit, PlayerStore, player_pk
 from shared.domain.core.state import PlayerState
-from shared.domain.game.leaderboards import BoardEntry, shard_of
+from shared.domain.game.leaderboards import (
+    KEEP_AFTER_CLOSE,
+    BoardEntry,
+    BoardScore,
+    shard_of,
+    state_key,
+)
 from tests.adapters.conftest import PLAYER_TABLE, _key_schema
 
 T = datetime(2026, 3, 24, 12, 0, tzinfo=UTC)
@@ -46,11 +54,17 @@ def entry(player: str, score: str, at: datetime = T, shards: int = SHARDS) -> Bo
 
 
 def commit(players: PlayerStore, *entries: BoardEntry, version: int = 0) -> None:
+    """Each entry's score committed in its player's state, then indexed as the stream would
+    hand the state item to the board index."""
     for e in entries:
+        state = PlayerState.new(e.player_id)
+        state.boards[state_key(e.board_id, e.period)] = BoardScore(
+            score=e.score, reached_at=e.reached_at, ends_at=e.keep_until - KEEP_AFTER_CLOSE
+        )
         players.commit(
             Commit(
                 player_id=e.player_id,
-                state=PlayerState.new(e.player_id),
+                state=state,
                 expected_version=version,
                 event_ids=[f"ev-{e.player_id}-{version}"],
                 ledger=[],
@@ -60,6 +74,13 @@ def commit(players: PlayerStore, *entries: BoardEntry, version: int = 0) -> None
             now=T,
             dedupe_for=timedelta(days=1),
         )
+        index_state_item(players, e.player_id)
+
+
+def index_state_item(players: PlayerStore, player_id: str) -> None:
+    ddb, table = players._ddb, players._table
+    key = {"pk": {"S": player_pk(player_id)}, "sk": {"S": STATE_SK}}
+    BoardIndex(table, ddb).project_image(ddb.get_item(TableName=table, Key=key)["Item"])
 
 
 def test_given_players_in_every_shard_when_reading_the_top_then_they_are_merged_by_score(

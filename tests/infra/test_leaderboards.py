@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from shared.adapters.board_items import BOARD_STREAM_FILTER
+
 from .conftest import Synth
 from .test_stack import function
 
@@ -57,3 +59,38 @@ def test_the_player_api_may_query_the_ranking_index_and_read_config(synth: Synth
     policy = _policy_of(synth, props["Role"]["Fn::GetAtt"][0])
     assert "/index/gsi1" in policy
     assert "ENGAGE_CONFIG_TABLE" in json.dumps(props["Environment"])
+
+
+INDEX = "functions.leaderboard_index.handler.handler"
+
+
+def test_the_index_function_reads_only_state_records_that_name_entries(synth: Synth):
+    index_id, _ = function(synth, INDEX)
+    (mapping,) = [
+        m
+        for m in synth.resources("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": index_id}
+    ]
+    props = mapping["Properties"]
+    (pattern,) = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
+    assert pattern == BOARD_STREAM_FILTER
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["BisectBatchOnFunctionError"] is True
+    assert props["MaximumBatchingWindowInSeconds"] == 1
+    assert "OnFailure" in props["DestinationConfig"]
+
+
+def test_the_index_function_may_put_only_an_entry_items_attributes(synth: Synth):
+    _, props = function(synth, INDEX)
+    policy = json.loads(_policy_of(synth, props["Role"]["Fn::GetAtt"][0]))
+    (put,) = [s for s in policy["Statement"] if s["Action"] == "dynamodb:PutItem"]
+    allowed = put["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"]
+    assert sorted(allowed) == sorted(["pk", "sk", "gsi1pk", "gsi1sk", "expires_at", "v"])
+    actions = {
+        action
+        for statement in policy["Statement"]
+        for action in (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+    }
+    assert not actions & {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}

@@ -27,6 +27,9 @@ _ACKNOWLEDGMENTS = {
     "{stack}/Functions/Dispatch/Function": {"AwsSolutions-L1"},
     "{stack}/Leaderboards/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
     "{stack}/Leaderboards/Function/Function": {"AwsSolutions-L1"},
+    "{stack}/Leaderboards/IndexDeadLetterQueue": {"AwsSolutions-SQS3"},
+    "{stack}/Leaderboards/Index/Function/Role": {"AwsSolutions-IAM5[Resource::*]"},
+    "{stack}/Leaderboards/Index/Function/Function": {"AwsSolutions-L1"},
     # The console's public routes (page, assets, sign-in code exchange); /api/* has the JWT.
     "{stack}/Console/Api/GET--": {"AwsSolutions-APIG4"},
     "{stack}/Console/Api/GET--static--{name}": {"AwsSolutions-APIG4"},

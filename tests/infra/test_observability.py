@@ -39,7 +39,7 @@ def test_every_dead_letter_queue_has_an_alarm_on_its_first_message(synth):
         for dimension in alarm["Dimensions"]
     }
 
-    assert len(dlqs) == 6
+    assert len(dlqs) == 7
     assert set(dlqs) == watched
     for alarm in alarms(synth).values():
         if alarm.get("MetricName") == "ApproximateNumberOfMessagesVisible":

@@ -138,7 +138,9 @@ def test_every_function_ships_the_same_single_code_asset(synth):
     assert lake_transform["Code"] == lake_writer["Code"] == engine["Code"]
     _, backtest = function(synth, "functions.backtest.handler.handler")
     assert backtest["Code"] == engine["Code"]
-    assert len(synth.resources("AWS::Lambda::Function")) == 10
+    _, board_index = function(synth, "functions.leaderboard_index.handler.handler")
+    assert board_index["Code"] == engine["Code"]
+    assert len(synth.resources("AWS::Lambda::Function")) == 11
 
 
 def test_code_asset_holds_only_the_runtime_packages_and_tzdata(synth):
@@ -354,8 +356,8 @@ def test_every_queue_is_encrypted_and_refuses_plain_http(synth, template):
     policies = synth.resources("AWS::SQS::QueuePolicy").values()
 
     # engine queue, its DLQ, rule-delivery DLQ, dispatch DLQ, timer DLQ, SES feedback queue
-    # and its DLQ, lake writer DLQ
-    assert len(queues) == 8
+    # and its DLQ, lake writer DLQ, leaderboard index DLQ
+    assert len(queues) == 9
     for queue_id, queue in queues.items():
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
         denies = [

@@ -9,7 +9,13 @@ import pytest
 
 from shared.adapters.player_store import Commit
 from shared.domain.core.state import PlayerState
-from shared.domain.game.leaderboards import BoardEntry, shard_of
+from shared.domain.game.leaderboards import (
+    KEEP_AFTER_CLOSE,
+    BoardEntry,
+    BoardScore,
+    shard_of,
+    state_key,
+)
 from shared.player_api import wiring as player_api_wiring
 
 from .conftest import call
@@ -38,11 +44,16 @@ def boards(stack):
     stack.runtime.config.put_game("leaderboard", BOARD, actor="test", now=stack.clock.now())
     stack.runtime.config.publish()
     now = stack.clock.now()
+    period = now.date().isoformat()
     for player, score in (("p-a", "30"), ("p-b", "20"), ("p-c", "5")):
+        # The score in the state, and the entry the commit names: the stream writes it.
+        held = BoardScore(score=Decimal(score), reached_at=now, ends_at=now + timedelta(days=1))
+        state = PlayerState.new(player)
+        state.boards[state_key("daily-wins", period)] = held
         stack.runtime.players.commit(
             Commit(
                 player_id=player,
-                state=PlayerState.new(player),
+                state=state,
                 expected_version=0,
                 event_ids=[f"e-{player}"],
                 ledger=[],
@@ -50,18 +61,19 @@ def boards(stack):
                 boards=[
                     BoardEntry(
                         board_id="daily-wins",
-                        period=now.date().isoformat(),
+                        period=period,
                         player_id=player,
-                        score=Decimal(score),
+                        score=held.score,
                         reached_at=now,
                         shard=shard_of(player, 4),
-                        keep_until=now + timedelta(days=40),
+                        keep_until=held.ends_at + KEEP_AFTER_CLOSE,
                     )
                 ],
             ),
             now=now,
             dedupe_for=timedelta(days=1),
         )
+    stack.runtime.pump()
     return stack
 
 

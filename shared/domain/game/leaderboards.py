@@ -46,6 +46,10 @@ PRIZE_DETAIL_TYPE = "engage.leaderboard.prize"
 # A player's board score stays in their state this long after the period ends (my-rank of
 # the last period, and the guard against paying a prize twice), then it is pruned.
 KEEP_AFTER_CLOSE = timedelta(days=35)
+# Entries are written from the player table's stream (adapters/board_index.py), so they
+# trail the commit by its lag, about a second: the settle reads a closed period this much
+# later than `end + grace`, leaving room for a retried batch.
+INDEX_LAG = timedelta(minutes=1)
 BOARD_RULE_PREFIX = "board."
 
 

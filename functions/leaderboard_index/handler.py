@@ -1,0 +1,65 @@
+"""Leaderboard index Lambda: the player table's stream -> leaderboard entries.
+
+Wiring only (shared/adapters/board_index.py does the work). The event-source filter passes
+only state records whose commit changed an entry (`lb`). A failed record is reported back,
+so Lambda retries the batch from it; each put is conditional on the state version it comes
+from, so the records after it that come again, or arrive out of order, change nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.adapters.board_index import BoardIndex
+from shared.settings import _from_env
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
+        DynamoDBRecord,
+    )
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger(service="engage-leaderboard-index")
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+_index: BoardIndex | None = None
+
+
+class IndexSettings(BaseModel):
+    """The function's environment, validated once per cold start (no silent defaults)."""
+
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
+
+    player_table: str = Field(min_length=1)
+
+
+def _built() -> BoardIndex:
+    global _index
+    if _index is None:
+        settings = _from_env(IndexSettings, os.environ)
+        _index = BoardIndex(settings.player_table, boto3.client("dynamodb"))
+    return _index
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    index = _built()
+
+    def project(record: DynamoDBRecord) -> None:
+        done = index.project_records([record.raw_event])
+        # Counts only: no player id in the logs.
+        logger.debug("entries", extra={"written": done.written, "stale": done.stale})
+
+    return process_partial_response(
+        event=event, record_handler=project, processor=processor, context=context
+    )

@@ -16,7 +16,7 @@ selection. Lake files are read-only to it; only `backtests/` is written.
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
@@ -25,7 +25,7 @@ from constructs import Construct
 
 from infra.config import LOG_RETENTION_NAMES, StackConfig
 from infra.constructs.functions import app_function
-from infra.constructs.lake import Lake
+from infra.constructs.lake import ATHENA_RESULTS_PREFIX, Lake
 from infra.constructs.tables import Tables
 from infra.nag import acknowledge
 
@@ -41,6 +41,21 @@ UNLOAD_SQL = (
     "AS shard FROM events WHERE dt <= {}) "
     "TO {} WITH (format = 'JSON', compression = 'GZIP', partitioned_by = ARRAY['shard'])"
 )
+
+
+def _literal(text: str) -> str:
+    """`text` as a string literal of an intrinsic function (quotes escaped)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def unload_query(bucket_name: str) -> str:
+    """The UNLOAD of a run as a States.Format over the Check step's parsed `to` and the
+    execution's name (its output prefix under backtests/)."""
+    quoted_day = _literal("'{}'")
+    prefix = _literal(f"'s3://{{}}/{BACKTESTS_PREFIX}{{}}/input/'")
+    to = f"States.Format({quoted_day}, $.to)"
+    location = f"States.Format({prefix}, {_literal(bucket_name)}, $$.Execution.Name)"
+    return f"States.Format({_literal(UNLOAD_SQL)}, {to}, {location})"
 
 
 class Backtest(Construct):
@@ -100,19 +115,22 @@ class Backtest(Construct):
             retry_on_service_exceptions=True,
         )
         run = sfn.JsonPath.string_at("$$.Execution.Name")
-        location = sfn.JsonPath.format(
-            f"'s3://{{}}/{BACKTESTS_PREFIX}{{}}/input/'", lake.bucket.bucket_name, run
-        )
-        select = tasks.AthenaStartQueryExecution(
+        # A custom state, not tasks.AthenaStartQueryExecution: that task grants its role
+        # s3:GetObject, ListBucket and CreateBucket on every bucket ("*"), and PutObject too
+        # unless a result location is named. The grants below name the lake's prefixes.
+        select = sfn.CustomState(
             self,
             "SelectShards",
-            query_string=sfn.JsonPath.format(
-                UNLOAD_SQL, sfn.JsonPath.format("'{}'", sfn.JsonPath.string_at("$.to")), location
-            ),
-            work_group=lake.workgroup.name,
-            query_execution_context=tasks.QueryExecutionContext(database_name=lake.database_name),
-            integration_pattern=sfn.IntegrationPattern.RUN_JOB,
-            result_path=sfn.JsonPath.DISCARD,
+            state_json={
+                "Type": "Task",
+                "Resource": f"arn:{Aws.PARTITION}:states:::athena:startQueryExecution.sync",
+                "Parameters": {
+                    "QueryString.$": unload_query(lake.bucket.bucket_name),
+                    "QueryExecutionContext": {"Database": lake.database_name},
+                    "WorkGroup": lake.workgroup.name,
+                },
+                "ResultPath": None,
+            },
         )
         shards = sfn.Pass(
             self,
@@ -179,12 +197,40 @@ class Backtest(Construct):
             tracing_enabled=True,
             logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL),
         )
-        # Athena writes the shards as the state machine's role: read the lake, write the run.
+        # Athena runs the UNLOAD as the state machine's role: in the lake's workgroup, over
+        # its `events` table and files; it writes the run's shards and its result files.
         role = self.state_machine.role
+        arn = f"arn:{Aws.PARTITION}"
+        region = f"{Aws.REGION}:{Aws.ACCOUNT_ID}"
         role.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"],
-                resources=[lake.bucket.bucket_arn, lake.bucket.arn_for_objects("type=events/*")],
+                actions=[
+                    "athena:StartQueryExecution",
+                    "athena:GetQueryExecution",
+                    "athena:StopQueryExecution",
+                ],
+                resources=[f"{arn}:athena:{region}:workgroup/{lake.workgroup.ref}"],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["glue:GetDatabase", "glue:GetTable"],
+                resources=[
+                    f"{arn}:glue:{region}:catalog",
+                    f"{arn}:glue:{region}:database/{lake.database_name}",
+                    f"{arn}:glue:{region}:table/{lake.database_name}/events",
+                ],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket", "s3:GetBucketLocation"],
+                resources=[lake.bucket.bucket_arn],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"], resources=[lake.bucket.arn_for_objects("type=events/*")]
             )
         )
         role.add_to_principal_policy(
@@ -193,10 +239,14 @@ class Backtest(Construct):
                 resources=[lake.bucket.arn_for_objects(f"{BACKTESTS_PREFIX}*")],
             )
         )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+                resources=[lake.bucket.arn_for_objects(f"{ATHENA_RESULTS_PREFIX}*")],
+            )
+        )
         machine = _logical_id(self.state_machine)
         function = _logical_id(self.function.function)
-        database = lake.database_name
-        glue = "arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>"
         executions = (
             "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
             f'{{"Fn::Select":[6,{{"Fn::Split":[":",{{"Ref":"{machine}"}}]}}]}}'
@@ -204,17 +254,16 @@ class Backtest(Construct):
         reasons = {
             f"Resource::<{function}.Arn>:*": "Step Functions' Lambda integration invokes any "
             "version or alias of the one backtest function (the ':*' CDK adds for retries).",
-            "Resource::*": "Athena's StartQueryExecution/GetQueryExecution/StopQueryExecution "
-            "on this machine's own queries, X-Ray segments and CloudWatch Logs delivery, which "
-            "Step Functions' integrations grant on '*' (the actions take no resource scoping).",
-            f"Resource::{glue}:table/{database}/*": "Athena reads the lake's Glue tables to run "
-            "the backtest's UNLOAD; the integration names the database's tables by wildcard.",
-            f"Resource::{glue}:userDefinedFunction/{database}/*": "Generated by the Athena "
-            "integration for the lake database; the backtest query defines no UDF.",
+            "Resource::*": "X-Ray segments and CloudWatch Logs delivery of the state machine's "
+            "own tracing and logging, which CDK grants on '*' (those actions take no resource "
+            "scoping). No data action is granted on '*'.",
             f"Resource::<{bucket}.Arn>/type=events/*": "Athena reads the lake's event files to "
             "select the shards; the files' keys are made by Firehose per day, hence the prefix.",
             f"Resource::<{bucket}.Arn>/{BACKTESTS_PREFIX}*": "Athena writes each run's shards "
             "under backtests/<execution>/input/, keys it makes at run time.",
+            f"Resource::<{bucket}.Arn>/{ATHENA_RESULTS_PREFIX}*": "Athena writes the UNLOAD's "
+            "result files under the workgroup's result prefix with keys it picks at run time "
+            "(the query id), using the caller's credentials.",
         }
         for finding, reason in reasons.items():
             acknowledge(role, f"AwsSolutions-IAM5[{finding}]", reason)

@@ -281,10 +281,16 @@ class Lake(Construct):
         )
 
     def grant_reports(self, function: AppFunction) -> None:
-        """Let `function` run the report's queries (the console's Reports tab): queries in this
-        workgroup only, read access to this database's tables and the lake files, and the
-        workgroup's result prefix, which Athena writes with the caller's credentials."""
-        role = function.role
+        """Let `function` run the report's queries (the console's Reports tab), and tell it
+        the workgroup and database."""
+        self.grant_queries(function.role)
+        function.function.add_environment(CONSOLE_ENV["lake_workgroup"], self.workgroup.ref)
+        function.function.add_environment(CONSOLE_ENV["lake_database"], self.database_name)
+
+    def grant_queries(self, role: iam.IRole) -> None:
+        """Let `role` run Athena queries over the lake: queries in this workgroup only, read
+        access to this database's tables and the lake files, and the workgroup's result
+        prefix, which Athena writes with the caller's credentials."""
         arn = f"arn:{Aws.PARTITION}"
         role.add_to_principal_policy(
             iam.PolicyStatement(
@@ -338,8 +344,6 @@ class Lake(Construct):
             "Athena writes each query's result under the workgroup's result prefix with a key "
             "it picks at run time (the query id), using the caller's credentials.",
         )
-        function.function.add_environment(CONSOLE_ENV["lake_workgroup"], self.workgroup.ref)
-        function.function.add_environment(CONSOLE_ENV["lake_database"], self.database_name)
 
     def _table(self, kind: LakeKind) -> glue.CfnTable:
         location = f"s3://{self.bucket.bucket_name}/type={kind}/"

@@ -84,3 +84,26 @@ def test_the_backtest_function_writes_only_its_runs_files_and_only_reads_config(
     assert json.dumps(puts[0]["Resource"]).endswith('"/backtests/*"]]}')
     assert writes_to_tables == []
     assert "ENGAGE_LAKE_BUCKET" in props["Environment"]["Variables"]
+
+
+def test_the_state_machine_grants_no_data_action_on_every_resource(synth):
+    (machine,) = synth.resources("AWS::StepFunctions::StateMachine").values()
+    role_id = machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    statements = [
+        statement
+        for policy in synth.resources("AWS::IAM::Policy").values()
+        if any(r.get("Ref") == role_id for r in policy["Properties"].get("Roles", []))
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    on_everything = {
+        action
+        for statement in statements
+        if statement["Resource"] == "*"
+        for action in as_list(statement["Action"])
+    }
+
+    # Only the state machine's own tracing and log delivery: no S3, Glue or Athena action.
+    assert on_everything
+    assert {action.split(":")[0] for action in on_everything} <= {"xray", "logs"}
+    athena = [s for s in statements if "athena:StartQueryExecution" in as_list(s["Action"])]
+    assert json.dumps(athena[0]["Resource"]).count("workgroup/") == 1

@@ -80,12 +80,9 @@ _ACKNOWLEDGMENTS = {
     "{stack}/Backtest/StateMachine/Role": {
         "AwsSolutions-IAM5[Resource::<BacktestReplayFunction1A9D03BB.Arn>:*]",
         "AwsSolutions-IAM5[Resource::*]",
-        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:"
-        "table/engage_lake_prod/*]",
-        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:"
-        "userDefinedFunction/engage_lake_prod/*]",
         "AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/type=events/*]",
         "AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/backtests/*]",
+        "AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/athena-results/*]",
     },
     "{stack}/Backtest/StateMachine/DistributedMapPolicy": {
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:"

@@ -70,7 +70,7 @@ from shared.adapters.seen_window import (
     page_digests,
     page_prefix,
     page_sk,
-    settled_page_sk,
+    split_settled,
 )
 from shared.adapters.state_codec import (
     LEGACY_STATE_ATTRIBUTE,
@@ -644,25 +644,27 @@ class PlayerStore:
         marker_expiry = _epoch(now + dedupe_for)
         # Pages of digests the loaded window held are facts already committed: put before
         # the commit, like ledger pages (seen_window.settled_page_sk says why that is safe).
-        loaded = {d for _, d in before.window.recent}
-        moved = sum(len(page_digests(digests)) for digests in pages.values())
-        settled_pages: list[dict[str, Any]] = []
-        for day, digests in sorted(pages.items()):
-            settled = page_digests(digests) <= loaded
-            page = {
+        settled, others = split_settled(before.window, pages, commit.expected_version)
+        settled_pages = [
+            {
                 "pk": {"S": pk},
-                "sk": {
-                    "S": settled_page_sk(day, commit.expected_version, moved)
-                    if settled
-                    else page_sk(day, new_version)
-                },
+                "sk": {"S": sk},
                 "ids": {"B": digests},
                 "expires_at": {"N": marker_expiry},
             }
-            if settled:
-                settled_pages.append(page)
-            else:
-                writes.append(self._put_new(page))
+            for sk, digests in settled.items()
+        ]
+        for day, digests in others.items():
+            writes.append(
+                self._put_new(
+                    {
+                        "pk": {"S": pk},
+                        "sk": {"S": page_sk(day, new_version)},
+                        "ids": {"B": digests},
+                        "expires_at": {"N": marker_expiry},
+                    }
+                )
+            )
         for event_id in commit.event_ids:
             if event_id in timed:
                 continue

@@ -12,7 +12,8 @@ units"). Operator events are deduplicated here instead:
   the day of each event's time), and `paged_until` becomes the latest time ever paged;
   a page of digests the loaded window already held (the usual case: the events being
   applied are the newest) is put before the commit instead, on its own, under a key that
-  names its content (`settled_page_sk`): 1 write unit, not 2, and often no transaction;
+  names its content (`settled_page_sk`, `split_settled`): 1 write unit, not 2, and often
+  no transaction;
 - an event whose time is after `paged_until` cannot be on any page (a duplicate carries the
   time of the event it repeats), so a live, in-order event is checked against the state
   item alone; an older one (late, or a redelivery that has left the recent digests) reads
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -76,14 +77,33 @@ def page_sk(day: str, version: int) -> str:
     return f"{page_prefix(day)}{version:010d}"
 
 
-def settled_page_sk(day: str, loaded_version: int, moved: int) -> str:
+def settled_page_sk(day: str, loaded_version: int, held_moved: int) -> str:
     """The key of a page that holds only digests the window stored at `loaded_version`
-    already had: they are then exactly its `moved` oldest (those of `day` among them), so
-    the key names the page's content, and any attempt from that version that moves as many
-    builds the same page under it. That is what lets the page be put before the commit,
-    on its own (PlayerStore): a commit that then fails leaves digests that its window
-    still holds, and a page only adds to what is known."""
-    return f"{page_sk(day, loaded_version)}#{moved:02d}"
+    already had. A flush moves the oldest entries of (window + events applied), so the held
+    ones among them are the window's `held_moved` oldest, and this page holds those of
+    `day`: the key names the page's content, and any attempt from that version that moves
+    as many held digests builds the same page under it. That is what lets the page be put
+    before the commit, on its own (PlayerStore): a commit that then fails leaves digests
+    its window still holds, and a page only adds to what is known."""
+    return f"{page_sk(day, loaded_version)}#{held_moved:02d}"
+
+
+def split_settled(
+    loaded: SeenWindow, pages: Mapping[str, bytes], loaded_version: int
+) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The pages of a flush from `loaded` (SeenWindow.applied) split into those of held
+    digests only, by their `settled_page_sk`, and the others (holding an event being
+    applied), by day: the first can be put before the commit, the others go in it."""
+    held = {d for _, d in loaded.recent}
+    held_moved = sum(1 for blob in pages.values() for d in page_digests(blob) if d in held)
+    settled: dict[str, bytes] = {}
+    others: dict[str, bytes] = {}
+    for day, blob in sorted(pages.items()):
+        if page_digests(blob) <= held:
+            settled[settled_page_sk(day, loaded_version, held_moved)] = blob
+        else:
+            others[day] = blob
+    return settled, others
 
 
 def page_digests(blob: bytes) -> set[bytes]:

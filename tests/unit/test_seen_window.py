@@ -17,6 +17,7 @@ from shared.adapters.seen_window import (
     epoch_of,
     page_day,
     page_digests,
+    split_settled,
 )
 
 NOW = datetime(2026, 10, 10, 12, tzinfo=UTC)
@@ -143,3 +144,49 @@ def test_paged_until_only_grows_when_a_late_event_is_paged():
     assert window.may_be_paged(T0 - 1000)
     assert not window.may_be_paged(high + 1)
     assert timedelta(seconds=high - T0) > timedelta(0)
+
+
+fresh = st.lists(
+    st.tuples(st.integers(-3 * 86_400, 4 * 86_400), st.integers(20_000, 20_040)),
+    min_size=1,
+    max_size=4,
+)
+
+
+@given(batches, fresh, fresh)
+def test_two_flushes_from_one_window_that_name_a_settled_page_alike_hold_the_same_digests(
+    raw, first, second
+):
+    # Two attempts from the same stored window (a racing or retried commit), each applying
+    # its own new events, late ones included: a settled page is put before the commit and
+    # a second put of its key is skipped, so one key must always mean one content.
+    loaded, _, _ = _apply_all(raw)
+    held = {d for _, d in loaded.recent}
+    split = []
+    for attempt in (first, second):
+        events = sorted({(T0 + dt, digest(f"evt-{n}")) for dt, n in attempt})
+        _, pages = loaded.applied(events, NOW)
+        settled, others = split_settled(loaded, pages, 7)
+        assert len(settled) + len(others) == len(pages)
+        assert all(page_digests(blob) <= held for blob in settled.values())
+        assert all(not page_digests(blob) <= held for blob in others.values())
+        split.append(settled)
+
+    for key in split[0].keys() & split[1].keys():
+        assert split[0][key] == split[1][key], key
+
+
+def test_a_flush_with_a_late_event_and_one_without_name_their_settled_pages_apart():
+    # The case the key must tell apart: from one full window, one attempt's flush takes a
+    # late event and one fewer held digest, the other's takes only held digests.
+    loaded, _ = SeenWindow().applied([(T0 + h * 3600, digest(f"h{h}")) for h in range(8)], NOW)
+    late = [(T0 - 86_400, digest("late")), (T0 + 10 * 3600, digest("new-a"))]
+    newer = [(T0 + 11 * 3600, digest("new-b")), (T0 + 12 * 3600, digest("new-c"))]
+    (with_late, _), (without, _) = (
+        split_settled(loaded, loaded.applied(events, NOW)[1], 8) for events in (late, newer)
+    )
+
+    (late_key,), (plain_key,) = with_late, without
+    assert len(page_digests(with_late[late_key])) == 7
+    assert len(page_digests(without[plain_key])) == 8
+    assert late_key != plain_key

@@ -12,7 +12,7 @@ Counted: the engine's own calls (load + commit) and the board index's puts of th
 leaderboard entries the commits named (as the table's stream would hand it the state item);
 dispatch's are in benchmarks/demo_capacity.py. Prints figures; asserts nothing.
 
-    python benchmarks/gameplay_capacity.py [--players 40] [--days 30]
+    python benchmarks/gameplay_capacity.py [--players 40] [--days 30] [--uuid-ids]
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import json
 import math
 import random
 import re
+import uuid
 from collections import defaultdict
 from datetime import timedelta
 from typing import Any
@@ -130,7 +131,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--players", type=int, default=20)
     parser.add_argument("--days", type=int, default=30)
+    parser.add_argument(
+        "--uuid-ids",
+        action="store_true",
+        help="event ids as operators often send them (random UUIDs, 36 characters) instead "
+        "of the mix's short ones: every id the state item keeps then costs more bytes",
+    )
     args = parser.parse_args()
+    ids = random.Random(11)
 
     config = realistic_config()
     rng = random.Random(7)
@@ -164,6 +172,8 @@ def main() -> None:
                         mode="json", exclude=set(type(event).model_computed_fields)
                     ),
                 }
+                if args.uuid_ids:
+                    body["detail"]["event_id"] = str(uuid.UUID(int=ids.getrandbits(128)))
                 outcome = engine.process([InboundRecord(f"m-{n}", json.dumps(body))])
                 if outcome.failed_message_ids or outcome.refused:
                     raise SystemExit(f"{event.event_id} did not apply: {outcome}")

@@ -164,16 +164,17 @@ def main() -> None:
             for n, event in enumerate(events):
                 by_type[event.detail_type] = by_type.get(event.detail_type, 0) + 1
                 clock.set(event.occurred_at + timedelta(seconds=2))
+                # As an operator sends it: derived fields (outcome ...) are not sent.
+                detail = event.model_dump(
+                    mode="json", exclude=set(type(event).model_computed_fields)
+                )
+                if args.uuid_ids:
+                    detail["event_id"] = str(uuid.UUID(int=ids.getrandbits(128)))
                 body = {
                     "source": "casino.example",
                     "detail-type": event.detail_type,
-                    # As an operator sends it: derived fields (outcome ...) are not sent.
-                    "detail": event.model_dump(
-                        mode="json", exclude=set(type(event).model_computed_fields)
-                    ),
+                    "detail": detail,
                 }
-                if args.uuid_ids:
-                    body["detail"]["event_id"] = str(uuid.UUID(int=ids.getrandbits(128)))
                 outcome = engine.process([InboundRecord(f"m-{n}", json.dumps(body))])
                 if outcome.failed_message_ids or outcome.refused:
                     raise SystemExit(f"{event.event_id} did not apply: {outcome}")

@@ -37,6 +37,9 @@ TARGETS = {
     "  + first-call imports": f"functions.engine.handler, {ENGINE_FIRST_CALL}",
     "functions.dispatch.handler": "functions.dispatch.handler",
     "  + first-call imports ": f"functions.dispatch.handler, {DISPATCH_FIRST_CALL}",
+    "functions.leaderboard_index.handler": "functions.leaderboard_index.handler",
+    "  + first-call imports  ": "functions.leaderboard_index.handler, boto3, "
+    "shared.leaderboard_wiring",
 }
 PROBE = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
 
@@ -62,14 +65,14 @@ def main() -> None:
     print(
         f"Cold import, fresh interpreter per run, {args.runs} runs, Python {sys.version.split()[0]}"
     )
-    print(f"{'module':32} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'x boto3':>8}")
+    print(f"{'module':38} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'x boto3':>8}")
     baseline = None
     for label, module in TARGETS.items():
         s = measure(module, args.runs)
         median = statistics.median(s)
         baseline = baseline or median
         ratio = median / baseline
-        print(f"{label:32} {median:10.1f} {min(s):8.1f} {max(s):8.1f} {ratio:7.2f}x")
+        print(f"{label:38} {median:10.1f} {min(s):8.1f} {max(s):8.1f} {ratio:7.2f}x")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Builds the leaderboard settle service and the board reader (like shared/wiring.py)."""
+"""Builds the leaderboard settle service and the board index (like shared/wiring.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from events.models import LEADERBOARD_SOURCE
+from shared.adapters.board_index import BoardIndex
 from shared.adapters.config_store import ConfigStore
 from shared.adapters.event_batches import BatchPublisher
 from shared.adapters.leaderboard_store import LeaderboardStore
@@ -43,7 +44,18 @@ def build_settle(
     )
 
 
+class IndexSettings(BaseModel):
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
+
+    player_table: str = Field(min_length=1)
+
+
+def build_index(settings: IndexSettings, clients: AwsClients) -> BoardIndex:
+    return BoardIndex(settings.player_table, clients.client("dynamodb"))
+
+
 _installed: dict[str, LeaderboardSettle] = {}
+_index: dict[str, BoardIndex] = {}
 
 
 def install(settle: LeaderboardSettle) -> None:
@@ -52,6 +64,7 @@ def install(settle: LeaderboardSettle) -> None:
 
 def reset() -> None:
     _installed.clear()
+    _index.clear()
 
 
 def settle() -> LeaderboardSettle:
@@ -60,3 +73,10 @@ def settle() -> LeaderboardSettle:
             settle_settings(os.environ), SystemClock(), AwsClients()
         )
     return _installed["settle"]
+
+
+def index() -> BoardIndex:
+    """The board index of this function's environment (built once per cold start)."""
+    if "index" not in _index:
+        _index["index"] = build_index(_from_env(IndexSettings, os.environ), AwsClients())
+    return _index["index"]

@@ -8,20 +8,14 @@ from, so the records after it that come again, or arrive out of order, change no
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
     process_partial_response,
 )
-from pydantic import BaseModel, ConfigDict, Field
-
-from shared.adapters.board_index import BoardIndex
-from shared.settings import _from_env
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -32,28 +26,14 @@ if TYPE_CHECKING:
 
 logger = Logger(service="engage-leaderboard-index")
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-_index: BoardIndex | None = None
-
-
-class IndexSettings(BaseModel):
-    """The function's environment, validated once per cold start (no silent defaults)."""
-
-    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
-
-    player_table: str = Field(min_length=1)
-
-
-def _built() -> BoardIndex:
-    global _index
-    if _index is None:
-        settings = _from_env(IndexSettings, os.environ)
-        _index = BoardIndex(settings.player_table, boto3.client("dynamodb"))
-    return _index
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    index = _built()
+    # Imported with what it builds, on the first invocation (benchmarks/cold_import.py).
+    from shared import leaderboard_wiring
+
+    index = leaderboard_wiring.index()
 
     def project(record: DynamoDBRecord) -> None:
         done = index.project_records([record.raw_event])

@@ -184,10 +184,11 @@ def test_the_handler_reports_a_record_it_could_not_index_and_indexes_the_rest(
     ddb, table, monkeypatch
 ):
     from functions.leaderboard_index import handler as index_function
+    from shared import leaderboard_wiring
 
     monkeypatch.setenv("ENGAGE_PLAYER_TABLE", table)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    monkeypatch.setattr(index_function, "_index", None)
+    leaderboard_wiring.reset()
     _commit(PlayerStore(table, ddb), 0, "7")
     good = {**_record(_state_item(ddb)), "eventSource": "aws:dynamodb"}
     good["dynamodb"]["SequenceNumber"] = "200"
@@ -201,6 +202,7 @@ def test_the_handler_reports_a_record_it_could_not_index_and_indexes_the_rest(
 
     assert result == {"batchItemFailures": [{"itemIdentifier": "100"}]}
     assert _entry(ddb) is not None
+    leaderboard_wiring.reset()
 
 
 def json_copy(record: dict[str, Any]) -> dict[str, Any]:

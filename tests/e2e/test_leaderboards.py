@@ -1,9 +1,9 @@
 """A daily tournament through the real handlers: scores -> close -> prizes paid once."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from shared.adapters.leaderboard_store import LeaderboardStore
-from shared.domain.game.leaderboards import prize_event_id
+from shared.domain.game.leaderboards import INDEX_LAG, prize_event_id
 
 T = "2026-11-24T10:00:00+00:00"
 PERIOD = "2026-11-24"
@@ -121,3 +121,22 @@ def test_a_late_round_after_the_close_does_not_move_the_settled_board(stack):
     rt.pump()
     boards = LeaderboardStore(rt.resources.player_table, rt.clients.client("dynamodb"))
     assert [p.entry.player_id for p in boards.top("daily-wins", PERIOD, 4, 10)] == ["p-a"]
+
+
+def test_the_settle_waits_for_the_index_a_minute_past_the_grace(stack):
+    # Entries are written from the table's stream (board_index.py), about a second behind
+    # their commits: the close is read INDEX_LAG after end + grace, not at it.
+    publish_board(stack)
+    rt = stack.runtime
+    rt.put_events([round_("p-a", "a1", "1", "30")])
+    rt.pump()
+    boards = LeaderboardStore(rt.resources.player_table, rt.clients.client("dynamodb"))
+    past_grace = datetime(2026, 11, 25, tzinfo=UTC) + timedelta(minutes=5, seconds=30)
+
+    rt.advance(past_grace - stack.clock.now())
+
+    assert not boards.settled("daily-wins", PERIOD)
+    assert prizes(stack, "p-a") == []
+    rt.advance(INDEX_LAG)
+    assert boards.settled("daily-wins", PERIOD)
+    assert prizes(stack, "p-a") == [500]

@@ -14,7 +14,6 @@ one cannot move an entry back: the newer entry stays, and the put counts as done
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -26,17 +25,16 @@ from shared.adapters.board_items import (
     VERSION_ATTRIBUTE,
     board_item,
     entries_of,
+    named_boards,
 )
 from shared.adapters.capacity import CapacityMeter
 from shared.adapters.dynamo_errors import error_code, translate_throttle
-from shared.adapters.player_store import player_pk
+from shared.adapters.player_store import player_id_of, player_pk
 from shared.adapters.state_codec import STATE_ATTRIBUTE, read_state
-from shared.domain.game.leaderboards import BoardScore, shard_of
+from shared.domain.game.leaderboards import BoardEntry, BoardScore, shard_of
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-
-_PLAYER_PREFIX = "PLAYER#"
 
 
 @dataclass(frozen=True)
@@ -45,11 +43,6 @@ class Projected:
 
     written: int = 0
     stale: int = 0
-
-
-def _binary(value: Any) -> bytes:
-    # A Lambda event carries binary attributes base64-encoded; boto3 gives bytes.
-    return base64.b64decode(value) if isinstance(value, str) else bytes(value)
 
 
 class BoardIndex:
@@ -77,16 +70,10 @@ class BoardIndex:
         changed = image.get(CHANGED_BOARDS_ATTRIBUTE, {}).get("S")
         if not changed or STATE_ATTRIBUTE not in image:
             return Projected()
-        pk = image["pk"]["S"]
-        version = int(image["version"]["N"])
-        state = read_state({STATE_ATTRIBUTE: {"B": _binary(image[STATE_ATTRIBUTE]["B"])}})
-        written = stale = 0
-        for entry in entries_of(pk.removeprefix(_PLAYER_PREFIX), state.boards, changed):
-            if self._put(board_item(pk, entry, version)):
-                written += 1
-            else:
-                stale += 1
-        return Projected(written, stale)
+        state = read_state(image)
+        player_id = player_id_of(image["pk"]["S"])
+        entries = entries_of(player_id, state.boards, named_boards(changed))
+        return self._put_all(player_id, int(image["version"]["N"]), entries)
 
     def index_scores(
         self,
@@ -98,19 +85,17 @@ class BoardIndex:
         """An entry for every score a state holds on a board of the config (`shards`: board id
         -> its shard count): what a rebuild into a fresh table needs, since its commits'
         stream records may reach no index function."""
-        tokens = []
-        for key in boards:
-            board_id = key.split("#", 1)[0]
-            if board_id in shards:
-                tokens.append(f"{key}#{shard_of(player_id, shards[board_id])}")
-        written = stale = 0
+        targets = [
+            (board_id, period, shard_of(player_id, shards[board_id]))
+            for board_id, period in (key.split("#", 1) for key in boards)
+            if board_id in shards
+        ]
+        return self._put_all(player_id, version, entries_of(player_id, boards, targets))
+
+    def _put_all(self, player_id: str, version: int, entries: list[BoardEntry]) -> Projected:
         pk = player_pk(player_id)
-        for entry in entries_of(player_id, boards, " ".join(tokens)):
-            if self._put(board_item(pk, entry, version)):
-                written += 1
-            else:
-                stale += 1
-        return Projected(written, stale)
+        done = [self._put(board_item(pk, entry, version)) for entry in entries]
+        return Projected(written=sum(done), stale=len(done) - sum(done))
 
     def _put(self, item: dict[str, Any]) -> bool:
         """Put unless the stored entry comes from this version or a later one."""

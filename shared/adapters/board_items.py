@@ -61,6 +61,10 @@ def board_item(pk: str, entry: BoardEntry, version: int) -> dict[str, Any]:
     }
 
 
+# An entry a state item names: (board id, period, shard).
+Target = tuple[str, str, int]
+
+
 def changed_boards(entries: Iterable[BoardEntry]) -> str:
     """The state item's `lb` value: `<board>#<period>#<shard>` of each entry a commit
     changed, space-separated (a board id is a slug and a period a date, week or month key:
@@ -69,14 +73,25 @@ def changed_boards(entries: Iterable[BoardEntry]) -> str:
     return " ".join(dict.fromkeys(tokens))  # once each: the image holds the latest score
 
 
-def entries_of(player_id: str, boards: Mapping[str, BoardScore], changed: str) -> list[BoardEntry]:
-    """The entries an `lb` value names, from the scores the same state item holds."""
-    entries = []
+def named_boards(changed: str) -> list[Target]:
+    """The entries an `lb` value names (changed_boards read back)."""
+    targets = []
     for token in changed.split():
         key, shard = token.rsplit("#", 1)
         board_id, period = key.split("#", 1)
+        targets.append((board_id, period, int(shard)))
+    return targets
+
+
+def entries_of(
+    player_id: str, boards: Mapping[str, BoardScore], targets: Iterable[Target]
+) -> list[BoardEntry]:
+    """The entries of `targets` from the scores a state holds (one it no longer holds,
+    pruned by a later commit of the same item, has nothing to index)."""
+    entries = []
+    for board_id, period, shard in targets:
         held = boards.get(state_key(board_id, period))
-        if held is None:  # pruned by a later commit of the same item: nothing to index
+        if held is None:
             continue
         entries.append(
             BoardEntry(
@@ -85,7 +100,7 @@ def entries_of(player_id: str, boards: Mapping[str, BoardScore], changed: str) -
                 player_id=player_id,
                 score=held.score,
                 reached_at=held.reached_at,
-                shard=int(shard),
+                shard=shard,
                 keep_until=held.ends_at + KEEP_AFTER_CLOSE,
             )
         )

@@ -36,7 +36,6 @@ is safe) and seen digests the loaded window held (seen_window.settled_page_sk).
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -117,6 +116,10 @@ OUTBOX_RETENTION = timedelta(days=30)
 
 def player_pk(player_id: str) -> str:
     return f"PLAYER#{player_id}"
+
+
+def player_id_of(pk: str) -> str:
+    return pk.removeprefix("PLAYER#")
 
 
 def ledger_sk(entry: LedgerEntry) -> str:
@@ -1173,15 +1176,12 @@ def _page_lines(item: dict[str, Any]) -> list[dict[str, Any]]:
 
 def booked_lines(state_image: Mapping[str, Any]) -> list[LedgerEntry]:
     """The ledger lines the commit that wrote this STATE item (a stream record's image)
-    booked: its tail from the `ln` attribute on. A Lambda event carries the binary state
-    base64-encoded; boto3 gives it as bytes."""
+    booked: its tail from the `ln` attribute on."""
     first = state_image.get(NEW_LINES_ATTRIBUTE)
     if not first or STATE_ATTRIBUTE not in state_image:
         return []
-    blob = state_image[STATE_ATTRIBUTE]["B"]
-    raw = base64.b64decode(blob) if isinstance(blob, str) else bytes(blob)
-    tail = read_tail({STATE_ATTRIBUTE: {"B": raw}})
-    player_id = state_image["pk"]["S"].removeprefix("PLAYER#")
+    tail = read_tail(state_image)
+    player_id = player_id_of(state_image["pk"]["S"])
     return [entry for _, entry in tail.entries(player_id, since=int(first["N"]))]
 
 

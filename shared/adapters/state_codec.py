@@ -21,8 +21,10 @@ and 2 refuses it, rather than failing on a line without an id.
 
 from __future__ import annotations
 
+import base64
 import json
 import zlib
+from collections.abc import Mapping
 from typing import Any
 
 from shared.adapters.ledger_tail import LedgerTail
@@ -89,21 +91,30 @@ def decode_state(blob: bytes) -> PlayerState:
     return decode_stored(blob)[0]
 
 
-def read_stored(item: dict[str, Any]) -> tuple[PlayerState, LedgerTail]:
-    """The PlayerState of a raw STATE item (either encoding) and its ledger tail."""
+def _blob(item: Mapping[str, Any]) -> bytes:
+    """The `sz` value of a STATE item, or of its stream image: a Lambda event carries
+    binary attributes base64-encoded, boto3 gives bytes."""
+    value = item[STATE_ATTRIBUTE]["B"]
+    return base64.b64decode(value) if isinstance(value, str) else bytes(value)
+
+
+def read_stored(item: Mapping[str, Any]) -> tuple[PlayerState, LedgerTail]:
+    """The PlayerState of a raw STATE item or its stream image (either encoding) and its
+    ledger tail."""
     if STATE_ATTRIBUTE in item:
-        return decode_stored(bytes(item[STATE_ATTRIBUTE]["B"]))
+        return decode_stored(_blob(item))
     return PlayerState.model_validate_json(item[LEGACY_STATE_ATTRIBUTE]["S"]), LedgerTail()
 
 
-def read_state(item: dict[str, Any]) -> PlayerState:
+def read_state(item: Mapping[str, Any]) -> PlayerState:
     """The PlayerState of a raw STATE item (either encoding)."""
     return read_stored(item)[0]
 
 
-def read_tail(item: dict[str, Any]) -> LedgerTail:
-    """The ledger tail of a raw STATE item, without building its PlayerState."""
+def read_tail(item: Mapping[str, Any]) -> LedgerTail:
+    """The ledger tail of a raw STATE item or its stream image, without building its
+    PlayerState."""
     if STATE_ATTRIBUTE not in item:
         return LedgerTail()
-    data = json.loads(unpack(bytes(item[STATE_ATTRIBUTE]["B"])))
+    data = json.loads(unpack(_blob(item)))
     return LedgerTail.from_json(data.get(TAIL_KEY))

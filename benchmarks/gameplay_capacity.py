@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import re
 import uuid
@@ -32,7 +31,7 @@ from decide_throughput import player_events, realistic_config
 from moto import mock_aws
 
 from shared.adapters.board_index import BoardIndex
-from shared.adapters.capacity import CapacityMeter, item_size
+from shared.adapters.capacity import CapacityMeter
 from shared.adapters.player_store import PlayerStore
 from shared.clock import FixedClock
 from shared.domain.core.config import ConfigSnapshot
@@ -84,19 +83,10 @@ class _KindMeter(CapacityMeter):
         kind = "LEDGER#P#" if sk.startswith("LEDGER#P#") else re.sub(r"#.*", "#", sk)
         return f"{kind} ({'transaction' if in_transaction else 'put'})"
 
-    def record_transaction(self, op: str, writes: list[dict[str, Any]]) -> None:
-        super().record_transaction(op, writes)
-        for write in writes:
-            action = next(iter(write.values()))
-            item = action.get("Item") or action.get("Key", {})
-            size = item_size(action.get("Item", {}))
-            self.by_kind[self._kind(item, True)] += 2 * max(1, math.ceil(size / 1024))
-            self.writes[self._kind(item, True)] += 1
-
-    def record_put(self, op: str, item: dict[str, Any]) -> None:
-        super().record_put(op, item)
-        self.by_kind[self._kind(item, False)] += max(1, math.ceil(item_size(item) / 1024))
-        self.writes[self._kind(item, False)] += 1
+    def _charge(self, op: str, item: dict[str, Any], units: float, in_transaction: bool) -> None:
+        super()._charge(op, item, units, in_transaction)
+        self.by_kind[self._kind(item, in_transaction)] += units
+        self.writes[self._kind(item, in_transaction)] += 1
 
 
 def _table(ddb: Any) -> None:

@@ -59,12 +59,19 @@ class CapacityMeter:
         for write in writes:
             # An Update or Delete is costed at the 1 KB minimum: the items this code updates
             # or deletes in a transaction (budget pools, REV# items) are that small.
+            action = next(iter(write.values()))
             item = write.get("Put", {}).get("Item", {})
-            self.write_units[op] += 2 * max(1, math.ceil(item_size(item) / 1024))
+            units = 2 * max(1, math.ceil(item_size(item) / 1024))
+            self._charge(op, action.get("Item") or action.get("Key", {}), units, True)
 
     def record_put(self, op: str, item: dict[str, Any]) -> None:
         """A single PutItem from its item's size: 1 WCU per started KB (moto reports none)."""
-        self.write_units[op] += max(1, math.ceil(item_size(item) / 1024))
+        self._charge(op, item, max(1, math.ceil(item_size(item) / 1024)), False)
+
+    def _charge(self, op: str, item: dict[str, Any], units: float, in_transaction: bool) -> None:
+        """One item's write of `units` (`item`: its attributes, or its key for an Update or
+        Delete); a subclass may also split the units by item (benchmarks)."""
+        self.write_units[op] += units
 
     def record_query(self, op: str, items: list[dict[str, Any]], *, consistent: bool) -> None:
         """A Query from the items it returned: 1 unit (0.5 eventually consistent) per started

@@ -25,7 +25,7 @@ from constructs import Construct
 
 from infra.config import LOG_RETENTION_NAMES, StackConfig
 from infra.constructs.functions import app_function
-from infra.constructs.lake import ATHENA_RESULTS_PREFIX, Lake
+from infra.constructs.lake import Lake
 from infra.constructs.tables import Tables
 from infra.nag import acknowledge
 
@@ -200,49 +200,11 @@ class Backtest(Construct):
         # Athena runs the UNLOAD as the state machine's role: in the lake's workgroup, over
         # its `events` table and files; it writes the run's shards and its result files.
         role = self.state_machine.role
-        arn = f"arn:{Aws.PARTITION}"
-        region = f"{Aws.REGION}:{Aws.ACCOUNT_ID}"
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "athena:StartQueryExecution",
-                    "athena:GetQueryExecution",
-                    "athena:StopQueryExecution",
-                ],
-                resources=[f"{arn}:athena:{region}:workgroup/{lake.workgroup.ref}"],
-            )
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["glue:GetDatabase", "glue:GetTable"],
-                resources=[
-                    f"{arn}:glue:{region}:catalog",
-                    f"{arn}:glue:{region}:database/{lake.database_name}",
-                    f"{arn}:glue:{region}:table/{lake.database_name}/events",
-                ],
-            )
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["s3:ListBucket", "s3:GetBucketLocation"],
-                resources=[lake.bucket.bucket_arn],
-            )
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["s3:GetObject"], resources=[lake.bucket.arn_for_objects("type=events/*")]
-            )
-        )
+        lake.grant_queries(role, kinds=("events",))
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["s3:PutObject", "s3:AbortMultipartUpload"],
                 resources=[lake.bucket.arn_for_objects(f"{BACKTESTS_PREFIX}*")],
-            )
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
-                resources=[lake.bucket.arn_for_objects(f"{ATHENA_RESULTS_PREFIX}*")],
             )
         )
         machine = _logical_id(self.state_machine)
@@ -257,13 +219,8 @@ class Backtest(Construct):
             "Resource::*": "X-Ray segments and CloudWatch Logs delivery of the state machine's "
             "own tracing and logging, which CDK grants on '*' (those actions take no resource "
             "scoping). No data action is granted on '*'.",
-            f"Resource::<{bucket}.Arn>/type=events/*": "Athena reads the lake's event files to "
-            "select the shards; the files' keys are made by Firehose per day, hence the prefix.",
             f"Resource::<{bucket}.Arn>/{BACKTESTS_PREFIX}*": "Athena writes each run's shards "
             "under backtests/<execution>/input/, keys it makes at run time.",
-            f"Resource::<{bucket}.Arn>/{ATHENA_RESULTS_PREFIX}*": "Athena writes the UNLOAD's "
-            "result files under the workgroup's result prefix with keys it picks at run time "
-            "(the query id), using the caller's credentials.",
         }
         for finding, reason in reasons.items():
             acknowledge(role, f"AwsSolutions-IAM5[{finding}]", reason)

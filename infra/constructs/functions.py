@@ -15,7 +15,7 @@ from infra.config import LOG_RETENTION_NAMES, StackConfig
 from infra.constructs.bus import EngageBus
 from infra.constructs.compliance import Compliance
 from infra.constructs.email import Email
-from infra.constructs.queues import dead_letter_queue
+from infra.constructs.player_stream import consume_player_stream, stream_dead_letter_queue
 from infra.constructs.scheduling import Scheduling
 from infra.constructs.tables import DISPATCH_PLAYER_ACTIONS, ENGINE_PLAYER_ACTIONS, Tables
 from infra.lambda_code import runtime_code
@@ -274,12 +274,8 @@ class EngageFunctions(Construct):
 
         # Failed stream batches: Lambda sends the shard/sequence range here (not the records;
         # they stay readable in the stream for 24 h).
-        self.dispatch_dead_letter_queue = dead_letter_queue(self, "DispatchDeadLetterQueue")
-        acknowledge(
-            self.dispatch_dead_letter_queue,
-            "AwsSolutions-SQS3",
-            "This queue is itself a dead-letter queue: the on-failure destination of the "
-            "dispatch function's DynamoDB stream event source mapping.",
+        self.dispatch_dead_letter_queue = stream_dead_letter_queue(
+            self, "DispatchDeadLetterQueue", "dispatch function"
         )
         self.dispatch = AppFunction(
             self,
@@ -321,21 +317,14 @@ class EngageFunctions(Construct):
         scheduling.grant_manage_schedules(self.dispatch.role)
         email.grant_send(self.dispatch.role)
         grant_mobile_send(self.dispatch.role, config)
-        self.dispatch.function.add_event_source(
-            sources.DynamoEventSource(
-                tables.player_table,
-                # TRIM_HORIZON, not LATEST: outbox items written before the mapping is
-                # active (first deploy, mapping re-created, function disabled) are still
-                # performed. Dispatch is idempotent, so re-reading up to 24 h is safe;
-                # LATEST would silently drop those effects.
-                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=config.dispatch_batch_size,
-                bisect_batch_on_error=True,
-                retry_attempts=DISPATCH_RETRY_ATTEMPTS,
-                report_batch_item_failures=True,
-                on_failure=sources.SqsDlq(self.dispatch_dead_letter_queue),
-                filters=[lambda_.FilterCriteria.filter(OUTBOX_STREAM_FILTER)],
-            )
+        consume_player_stream(
+            self.dispatch.function,
+            tables,
+            self.dispatch_dead_letter_queue,
+            [OUTBOX_STREAM_FILTER],
+            batch_size=config.dispatch_batch_size,
+            retry_attempts=DISPATCH_RETRY_ATTEMPTS,
+            report_batch_item_failures=True,
         )
         acknowledge(
             self.dispatch.role,

@@ -13,6 +13,8 @@ lake uses, so the report SQL runs unchanged on DuckDB and Athena.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_athena as athena
 from aws_cdk import aws_events as events
@@ -20,8 +22,6 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -29,7 +29,7 @@ from events.routing import BUS_RULE_PATTERN
 from infra.config import StackConfig
 from infra.constructs.bus import EngageBus, event_pattern
 from infra.constructs.functions import AppFunction, app_function
-from infra.constructs.queues import dead_letter_queue
+from infra.constructs.player_stream import consume_player_stream, stream_dead_letter_queue
 from infra.constructs.tables import Tables
 from infra.nag import acknowledge
 from shared.console.settings import CONSOLE_ENV
@@ -241,12 +241,8 @@ class Lake(Construct):
             ],
         )
 
-        self.writer_dead_letter_queue = dead_letter_queue(self, "WriterDeadLetterQueue")
-        acknowledge(
-            self.writer_dead_letter_queue,
-            "AwsSolutions-SQS3",
-            "This queue is itself a dead-letter queue: the on-failure destination of the "
-            "lake writer's DynamoDB stream event source mapping.",
+        self.writer_dead_letter_queue = stream_dead_letter_queue(
+            self, "WriterDeadLetterQueue", "lake writer"
         )
         self.writer = app_function(
             Construct(self, "Writer"),
@@ -267,17 +263,14 @@ class Lake(Construct):
                 resources=[self.streams["decisions"].attr_arn, self.streams["deliveries"].attr_arn],
             )
         )
-        self.writer.function.add_event_source(
-            sources.DynamoEventSource(
-                tables.player_table,
-                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=500,
-                max_batching_window=Duration.seconds(30),
-                bisect_batch_on_error=True,
-                retry_attempts=10,
-                on_failure=sources.SqsDlq(self.writer_dead_letter_queue),
-                filters=[lambda_.FilterCriteria.filter(f) for f in STREAM_FILTERS],
-            )
+        consume_player_stream(
+            self.writer.function,
+            tables,
+            self.writer_dead_letter_queue,
+            STREAM_FILTERS,
+            batch_size=500,
+            retry_attempts=10,
+            max_batching_window=Duration.seconds(30),
         )
 
     def grant_reports(self, function: AppFunction) -> None:
@@ -287,11 +280,13 @@ class Lake(Construct):
         function.function.add_environment(CONSOLE_ENV["lake_workgroup"], self.workgroup.ref)
         function.function.add_environment(CONSOLE_ENV["lake_database"], self.database_name)
 
-    def grant_queries(self, role: iam.IRole) -> None:
-        """Let `role` run Athena queries over the lake: queries in this workgroup only, read
-        access to this database's tables and the lake files, and the workgroup's result
-        prefix, which Athena writes with the caller's credentials."""
+    def grant_queries(self, role: iam.IRole, kinds: Sequence[LakeKind] = KINDS) -> None:
+        """Let `role` run Athena queries over the lake's `kinds` of table: queries in this
+        workgroup only, read access to those tables and their files, and the workgroup's
+        result prefix, which Athena writes with the caller's credentials."""
         arn = f"arn:{Aws.PARTITION}"
+        # All kinds: every object under type=; fewer: each kind's own prefix.
+        files = ["type=*"] if set(kinds) == set(KINDS) else [f"type={kind}/*" for kind in kinds]
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=list(REPORT_ATHENA_ACTIONS),
@@ -309,7 +304,7 @@ class Lake(Construct):
                     *(
                         f"{arn}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}:table/"
                         f"{self.database_name}/{kind}"
-                        for kind in KINDS
+                        for kind in kinds
                     ),
                 ],
             )
@@ -322,7 +317,8 @@ class Lake(Construct):
         )
         role.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=["s3:GetObject"], resources=[self.bucket.arn_for_objects("type=*")]
+                actions=["s3:GetObject"],
+                resources=[self.bucket.arn_for_objects(prefix) for prefix in files],
             )
         )
         role.add_to_principal_policy(
@@ -331,13 +327,14 @@ class Lake(Construct):
                 resources=[self.bucket.arn_for_objects(f"{ATHENA_RESULTS_PREFIX}*")],
             )
         )
-        acknowledge(
-            role,
-            "AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/type=*]",
-            "The report reads the lake's Parquet files, whose keys Firehose derives from each "
-            "record's day (type=<kind>/dt=<day>/...): the objects under the lake prefix of this "
-            "bucket, read-only.",
-        )
+        for prefix in files:
+            acknowledge(
+                role,
+                f"AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/{prefix}]",
+                "Athena reads the lake's files, whose keys Firehose derives from each "
+                "record's day (type=<kind>/dt=<day>/...): the objects under the prefix of the "
+                "kinds queried, read-only.",
+            )
         acknowledge(
             role,
             f"AwsSolutions-IAM5[Resource::<LakeBucketB1D32E10.Arn>/{ATHENA_RESULTS_PREFIX}*]",

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
@@ -20,10 +18,9 @@ from events.models import LEADERBOARD_SOURCE, LeaderboardPrize
 from infra.config import StackConfig
 from infra.constructs.bus import EngageBus
 from infra.constructs.functions import app_function
-from infra.constructs.queues import dead_letter_queue
+from infra.constructs.player_stream import consume_player_stream, stream_dead_letter_queue
 from infra.constructs.scheduling import SCHEDULER_PRINCIPAL, Scheduling
 from infra.constructs.tables import Tables
-from infra.nag import acknowledge
 from shared.adapters.board_items import (
     BOARD_STREAM_FILTER,
     INDEX_PK,
@@ -132,12 +129,8 @@ class Leaderboards(Construct):
 
     def _index(self, config: StackConfig, tables: Tables) -> None:
         """The index function: state records naming changed entries -> entry puts."""
-        self.index_dead_letter_queue = dead_letter_queue(self, "IndexDeadLetterQueue")
-        acknowledge(
-            self.index_dead_letter_queue,
-            "AwsSolutions-SQS3",
-            "This queue is itself a dead-letter queue: the on-failure destination of the "
-            "leaderboard index's DynamoDB stream event source mapping.",
+        self.index_dead_letter_queue = stream_dead_letter_queue(
+            self, "IndexDeadLetterQueue", "leaderboard index"
         )
         self.index = app_function(
             Construct(self, "Index"),
@@ -159,16 +152,13 @@ class Leaderboards(Construct):
                 },
             )
         )
-        self.index.function.add_event_source(
-            sources.DynamoEventSource(
-                tables.player_table,
-                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=INDEX_BATCH_SIZE,
-                max_batching_window=INDEX_BATCH_WINDOW,
-                bisect_batch_on_error=True,
-                report_batch_item_failures=True,
-                retry_attempts=10,
-                on_failure=sources.SqsDlq(self.index_dead_letter_queue),
-                filters=[lambda_.FilterCriteria.filter(BOARD_STREAM_FILTER)],
-            )
+        consume_player_stream(
+            self.index.function,
+            tables,
+            self.index_dead_letter_queue,
+            [BOARD_STREAM_FILTER],
+            batch_size=INDEX_BATCH_SIZE,
+            retry_attempts=10,
+            max_batching_window=INDEX_BATCH_WINDOW,
+            report_batch_item_failures=True,
         )
